@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["Estimate", "mean_estimate"]
+__all__ = ["Estimate", "mean_estimate", "cv_estimate"]
 
 
 @dataclass(frozen=True)
@@ -42,3 +42,18 @@ def mean_estimate(values, *, seed: int | None = None) -> Estimate:
     if values.size < 2:
         raise ValueError(f"a standard error needs at least 2 draws, got {values.size}; increase n.")
     return Estimate(float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size)), int(values.size), seed)
+
+
+def cv_estimate(values, *, seed: int | None = None) -> Estimate:
+    r"""Coefficient of variation :math:`s/m` of positive ``values`` (e.g. norms, paper Eq. 20) with a
+    delta-method standard error: influence :math:`g_1(r-m_1)+g_2(r^2-m_2)` with
+    :math:`g_1=-m_2/(m_1^2\sqrt v)`, :math:`g_2=1/(2m_1\sqrt v)`, :math:`v=m_2-m_1^2`."""
+    r = np.asarray(values, dtype=np.float64).ravel()
+    if r.size < 3:
+        raise ValueError(f"a coefficient of variation with a standard error needs >= 3 values, got {r.size}.")
+    m1, m2 = r.mean(), (r * r).mean()
+    v = m2 - m1 * m1
+    if m1 <= 0 or v <= 0:
+        raise ValueError("the coefficient of variation needs a positive mean and a positive spread.")
+    influence = -m2 / (m1 * m1 * math.sqrt(v)) * (r - m1) + (r * r - m2) / (2 * m1 * math.sqrt(v))
+    return Estimate(float(math.sqrt(v) / m1), float(influence.std(ddof=1) / math.sqrt(r.size)), int(r.size), seed)

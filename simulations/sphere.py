@@ -18,11 +18,28 @@ import numpy as np
 from scipy import stats
 
 from simulations.estimates import Estimate, mean_estimate
+from simulations.rates import column, fit_rate, sweep
 from simulations.sampling import projected_sphere, sample_scaled_radius
 from theory._validation import dimension_and_k, integer
-from theory.sphere import density_crossings, log_density_ratio
+from theory.sphere import (
+    asymptotic_constants,
+    density_crossings,
+    diaconis_freedman_bound,
+    kl_to_gaussian,
+    kolmogorov_to_gaussian,
+    log_density_ratio,
+    pinelis_kolmogorov_bound,
+    tv_to_gaussian,
+)
 
-__all__ = ["mc_distances", "kurtosis_estimate", "mc_projected_moments", "mc_radial_projection_kurtosis"]
+__all__ = [
+    "mc_distances",
+    "kurtosis_estimate",
+    "mc_projected_moments",
+    "mc_radial_projection_kurtosis",
+    "sphere_rate_table",
+    "sphere_rate_fits",
+]
 
 
 def mc_distances(d, k=1, *, n, seed) -> dict[str, Estimate]:
@@ -74,3 +91,87 @@ def mc_radial_projection_kurtosis(family, d, *, n, seed) -> Estimate:
     rng = np.random.default_rng(seed)
     w = sample_scaled_radius(family, d, n, rng=rng)
     return kurtosis_estimate(w * projected_sphere(n, d, 1, rng=rng), seed=seed)
+
+
+# --------------------------------------------------------------------------------------------
+# The rate sweep of the spherical CLT: exact curves, Monte Carlo points, bounds, asymptotes
+# --------------------------------------------------------------------------------------------
+_PREDICTED_SLOPE = {"tv": -1.0, "kl": -2.0, "kolmogorov": -1.0}
+
+
+def _exact_measure(d, k):
+    row = {"tv": tv_to_gaussian(d, k), "kl": kl_to_gaussian(d, k)}
+    if k == 1:
+        row["kolmogorov"] = kolmogorov_to_gaussian(d)
+    return row
+
+
+def _mc_measure(d, k, n, seed):
+    return {f"{metric}{part}": value for metric, est in mc_distances(d, k, n=n, seed=seed).items()
+            for part, value in (("", est.value), ("_se", est.se))}
+
+
+def sphere_rate_table(ks, dims, *, n, seeds, executor=None, progress=True) -> list[dict]:
+    r"""Long tidy table of TV, KL and Kolmogorov distances of :math:`\sqrt d U_{1..k}` to N(0, I_k).
+
+    One row per (k, d, metric, source[, seed]) with ``source`` one of ``exact`` (quadrature / closed
+    form), ``mc`` (``n`` draws per seed, with ``se``), ``bound`` (Diaconis–Freedman for TV where
+    k <= d - 4; Pinelis for Kolmogorov, d >= 5) and ``asymptotic`` (:math:`c_{TV}/d`, :math:`c_{KL}/d^2`, :math:`c_K/d`).
+    """
+    ks = [integer(k, "k", minimum=1) for k in ks]
+    dims = sorted({integer(d, "d", minimum=2) for d in dims})
+    grid = [{"d": d, "k": k} for k in ks for d in dims if k < d]
+    if not grid:
+        raise ValueError(f"no (k, d) pair with k < d in k={ks}, dims={dims}.")
+    rows = []
+    for row in sweep(_exact_measure, grid, executor=executor, progress=progress, desc="exact distances"):
+        d, k = row["d"], row["k"]
+        consts = asymptotic_constants(k)
+        rows += [{"k": k, "d": d, "metric": m, "source": "exact", "value": row[m]} for m in ("tv", "kl", "kolmogorov") if m in row]
+        rows.append({"k": k, "d": d, "metric": "tv", "source": "asymptotic", "value": consts.tv_value / d})
+        rows.append({"k": k, "d": d, "metric": "kl", "source": "asymptotic", "value": consts.kl_value / d**2})
+        if k == 1:
+            rows.append({"k": k, "d": d, "metric": "kolmogorov", "source": "asymptotic", "value": consts.kolmogorov_value / d})
+        if k <= d - 4:
+            rows.append({"k": k, "d": d, "metric": "tv", "source": "bound", "value": diaconis_freedman_bound(d, k)})
+        if k == 1 and d >= 5:
+            rows.append({"k": k, "d": d, "metric": "kolmogorov", "source": "bound", "value": pinelis_kolmogorov_bound(d)})
+    mc_grid = [{**g, "n": integer(n, "n", minimum=2)} for g in grid]
+    for row in sweep(_mc_measure, mc_grid, seeds=list(seeds), executor=executor, progress=progress, desc="Monte Carlo"):
+        for m in ("tv", "kl", "kolmogorov"):
+            if m in row:
+                rows.append({"k": row["k"], "d": row["d"], "metric": m, "source": "mc", "value": row[m],
+                             "se": row[f"{m}_se"], "seed": row["seed"], "n": row["n"]})
+    return rows
+
+
+def sphere_rate_fits(table, *, d_min=32, d_max=None, level=0.95) -> list[dict]:
+    r"""Fit the log–log slope of every (k, metric) series of :func:`sphere_rate_table` with d in [d_min, d_max].
+
+    The model is :math:`\log y=\log C+s\log d+b/d` (the distances have a next-order 1/d term that a
+    bare power law would fold into a biased slope). Exact series add the truncation error of that
+    expansion to the interval (:func:`~simulations.rates.fit_rate` with ``exact=True``); Monte Carlo
+    series are fitted by weighted least squares on their standard errors, dropping estimates within
+    2 standard errors of 0. The predicted slopes are
+    -1 (TV, Kolmogorov) and -2 (KL); the predicted constants :math:`c_{TV}`, :math:`c_{KL}`, :math:`c_K`.
+    """
+    fits = []
+    keys = sorted({(r["k"], r["metric"], r["source"]) for r in table if r["source"] in ("exact", "mc")})
+    for k, metric, source in keys:
+        series = [r for r in table if (r["k"], r["metric"], r["source"]) == (k, metric, source)
+                  and r["d"] >= d_min and (d_max is None or r["d"] <= d_max)]
+        if source == "mc":
+            series = [r for r in series if r["value"] > 2 * r["se"]]
+        if len({r["d"] for r in series}) < 4:
+            continue
+        consts = asymptotic_constants(k)
+        predicted_constant = {"tv": consts.tv_value, "kl": consts.kl_value, "kolmogorov": consts.kolmogorov_value}[metric]
+        fit = fit_rate(
+            column(series, "d"), column(series, "value"),
+            se=column(series, "se") if source == "mc" else None,
+            exact=source == "exact", corrections=1, level=level,
+            predicted_slope=_PREDICTED_SLOPE[metric], predicted_constant=predicted_constant,
+        )
+        fits.append({"k": k, "metric": metric, "source": source, **fit.as_dict(),
+                     "slope_covers_prediction": fit.slope_covers_prediction})
+    return fits

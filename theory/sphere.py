@@ -176,15 +176,12 @@ def projected_cdf(t, d):
 
 def projected_moment(d, order):
     r"""Exact moment :math:`E(\sqrt d\,U_1)^{p}`; odd p give 0, even p = 2n give
-    :math:`d^n(\tfrac12)_n/(\tfrac d2)_n` (Beta moments of :math:`U_1^2`)."""
+    :math:`d^n(\tfrac12)_n/(\tfrac d2)_n=\prod_{j<n}d(2j+1)/(d+2j)` (Beta moments of :math:`U_1^2`)."""
     d, _ = dimension_and_k(d, 1)
     p = integer(order, "order", minimum=0)
     if p % 2:
         return 0.0
-    n = p // 2
-    log_m = n * math.log(d) + special.gammaln(n + 0.5) - special.gammaln(0.5)
-    log_m += special.gammaln(d / 2) - special.gammaln(d / 2 + n)
-    return float(math.exp(log_m))
+    return float(np.prod([d * (2 * j + 1) / (d + 2 * j) for j in range(p // 2)]))
 
 
 def projected_excess_kurtosis(d):
@@ -377,15 +374,17 @@ def _chi2_density(k):
 
 @dataclass(frozen=True)
 class AsymptoticConstants:
-    r"""Leading constants of the distances, :math:`d\cdot TV\to c_{TV}` and :math:`d^2\cdot KL\to c_{KL}`.
+    r"""Leading constants :math:`d\cdot TV\to c_{TV}`, :math:`d^2\cdot KL\to c_{KL}` and, for k = 1,
+    :math:`d\cdot\text{Kolmogorov}\to c_K`.
 
-    ``tv`` and ``kl`` are exact sympy expressions; ``tv_value`` and ``kl_value`` their floats;
-    ``ratio_first_order`` the :math:`1/d` term of the density ratio they come from.
+    ``tv``, ``kl`` and ``kolmogorov`` are exact sympy expressions (``kolmogorov`` is None for k > 1);
+    ``ratio_first_order`` is the :math:`1/d` term of the log density ratio they come from.
     """
 
     k: int
     tv: sp.Expr
     kl: sp.Expr
+    kolmogorov: sp.Expr | None
     ratio_first_order: sp.Expr
 
     @property
@@ -396,6 +395,10 @@ class AsymptoticConstants:
     def kl_value(self) -> float:
         return float(self.kl.evalf(30))
 
+    @property
+    def kolmogorov_value(self) -> float | None:
+        return None if self.kolmogorov is None else float(self.kolmogorov.evalf(30))
+
 
 @functools.lru_cache(maxsize=64)
 def asymptotic_constants(k=1) -> AsymptoticConstants:
@@ -403,8 +406,10 @@ def asymptotic_constants(k=1) -> AsymptoticConstants:
 
     With :math:`f/\varphi = 1+l_1(x)/d+O(d^{-2})` and :math:`E_{\chi^2_k}l_1=0`:
     :math:`c_{TV}=\tfrac12E|l_1(X)|=\int_{l_1>0}l_1\,\chi^2_k(x)\,dx` and
-    :math:`c_{KL}=\tfrac12E[l_1(X)^2]`, :math:`X\sim\chi^2_k` (paper.md §6.1). Exact for integer k
-    (for k = 1, :math:`c_{KL}=3/4`, :math:`c_{TV}\approx0.35008`).
+    :math:`c_{KL}=\tfrac12E[l_1(X)^2]`, :math:`X\sim\chi^2_k` (paper.md §6.1). For k = 1,
+    :math:`F_d(t)-\Phi(t)=d^{-1}\int_{-\infty}^t l_1(s^2)\varphi(s)ds+O(d^{-2})` and
+    :math:`c_K` is the largest absolute value of that integral. Exact for integer k
+    (for k = 1, :math:`c_{KL}=3/4`, :math:`c_{TV}\approx0.35008`, :math:`c_K\approx0.13756`).
     """
     k = integer(k, "k (the number of projected coordinates)", minimum=1)
     l1 = derive_density_ratio_expansion(1)[1].subs(_K, k)
@@ -414,7 +419,17 @@ def asymptotic_constants(k=1) -> AsymptoticConstants:
     lo, hi = sorted(sp.solve(l1, _X), key=float)
     c_tv = sp.simplify(sp.integrate(l1 * q, (_X, lo, hi)))
     c_kl = sp.simplify(sp.integrate(l1**2 * q, (_X, 0, sp.oo)) / 2)
-    return AsymptoticConstants(k=k, tv=c_tv, kl=c_kl, ratio_first_order=l1)
+    return AsymptoticConstants(k=k, tv=c_tv, kl=c_kl, kolmogorov=_kolmogorov_constant(l1) if k == 1 else None, ratio_first_order=l1)
+
+
+def _kolmogorov_constant(l1):
+    """:math:`c_K=\max_t|\int_{-\infty}^t l_1(s^2)\varphi(s)ds|` for k = 1, at the critical points :math:`l_1(t^2)=0`."""
+    s, t = sp.symbols("s t", real=True)
+    phi = sp.exp(-(s**2) / 2) / sp.sqrt(2 * sp.pi)
+    gap = sp.simplify(sp.integrate(l1.subs(_X, s**2) * phi, (s, -sp.oo, t)))
+    critical = [r for r in sp.solve(l1.subs(_X, t**2), t)]
+    values = [sp.Abs(sp.simplify(gap.subs(t, r))) for r in critical]
+    return max(values, key=lambda v: float(v))
 
 
 _A, _B = sp.symbols("a b", positive=True)

@@ -1,0 +1,3 @@
+"""Importing this package registers every claim; one module per result, tagged by its id prefix."""
+
+from paper_checks.claims import sphere  # noqa: F401  MP-: Maxwell–Poincaré, Diaconis–Freedman, thin shell

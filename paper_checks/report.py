@@ -1,0 +1,137 @@
+"""Running claims and writing their report: claims.json, claims.csv, report.md and run.json."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from paper_checks.registry import CheckContext, Claim, Profile, Verdict
+from paper_checks.results import atomic_write_text, run_metadata, write_csv, write_json
+
+__all__ = ["ClaimResult", "run_claims", "write_report", "format_value", "summary_table"]
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: Claim
+    verdict: Verdict
+    seconds: float
+
+    def record(self) -> dict:
+        """The claims.json entry."""
+        v = self.verdict
+        return {
+            "id": self.claim.id,
+            "title": self.claim.title,
+            "paper_ref": self.claim.paper_ref,
+            "statement": self.claim.statement,
+            "status": v.status,
+            "measured": v.measured,
+            "expected": v.expected,
+            "uncertainty": v.uncertainty,
+            "rule": v.rule,
+            "reason": v.reason,
+            "details": v.details,
+            "artifacts": list(v.artifacts),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _run_one(claim: Claim, ctx: CheckContext) -> Verdict:
+    try:
+        verdict = claim.check(ctx)
+    except Exception as exc:  # a crashing check is a failed claim, reported with its traceback
+        tb = traceback.format_exc()
+        atomic_write_text(ctx.out_dir / "logs" / f"{claim.id}.traceback.txt", tb)
+        ctx.artifacts.append(f"logs/{claim.id}.traceback.txt")
+        verdict = Verdict(status="failed", reason=f"the check raised {type(exc).__name__}: {exc}")
+    if not isinstance(verdict, Verdict):
+        raise TypeError(f"claim {claim.id} returned {type(verdict).__name__}, not a Verdict.")
+    return Verdict(**{**verdict.__dict__, "artifacts": tuple(verdict.artifacts) + tuple(ctx.artifacts)})
+
+
+def run_claims(claims: Sequence[Claim], *, profile: Profile, out_dir: Path, seed: int, progress: bool = True) -> list[ClaimResult]:
+    """Run each claim's check under ``profile``, writing its artifacts into ``out_dir``."""
+    results = []
+    bar = tqdm(claims, desc=f"claims ({profile.name})", unit="claim", disable=not progress)
+    for claim in bar:
+        bar.set_postfix_str(claim.id)
+        ctx = CheckContext(profile=profile, out_dir=Path(out_dir), seed=claim.seed_for(seed))
+        start = time.perf_counter()
+        verdict = _run_one(claim, ctx)
+        results.append(ClaimResult(claim, verdict, time.perf_counter() - start))
+    return results
+
+
+def format_value(value) -> str:
+    """Short human form of a measured/expected value."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={format_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    return str(value)
+
+
+def summary_table(results: Sequence[ClaimResult]) -> str:
+    """A fixed-width table for the terminal: id, status, measured, expected, seconds."""
+    rows = [("claim", "status", "measured", "expected", "s")]
+    for r in results:
+        measured = format_value(r.verdict.measured)
+        if r.verdict.uncertainty is not None:
+            measured += f" ± {r.verdict.uncertainty:.2g}"
+        rows.append((r.claim.id, r.verdict.status.upper(), measured, format_value(r.verdict.expected), f"{r.seconds:.1f}"))
+    widths = [min(max(len(row[i]) for row in rows), 48) for i in range(5)]
+    lines = ["  ".join(cell[:48].ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    counts = {s: sum(r.verdict.status == s for r in results) for s in ("passed", "failed", "skipped")}
+    lines.append(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    return "\n".join(lines)
+
+
+def _markdown(results: Sequence[ClaimResult], profile: Profile) -> str:
+    icon = {"passed": "✅ passed", "failed": "❌ failed", "skipped": "⏭ skipped"}
+    out = [
+        "# Claim checks: InfoNCE Induces Gaussian Distribution (arXiv 2602.24012)",
+        "",
+        f"Profile `{profile.name}`. Each row is one claim; *measured* is what this run computed, *expected* the",
+        "paper's (or the theory's) figure or bound, and *rule* what decided the verdict. Figures and tables",
+        "are linked per claim below; `claims.json` holds every number, `run.json` the versions, seed and device.",
+        "",
+        "| id | paper | status | measured | expected |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results:
+        v = r.verdict
+        measured = format_value(v.measured) + (f" ± {v.uncertainty:.2g}" if v.uncertainty is not None else "")
+        out.append(f"| [{r.claim.id}](#{r.claim.id.lower()}) | {r.claim.paper_ref} | {icon[v.status]} | {measured} | {format_value(v.expected)} |")
+    for r in results:
+        v = r.verdict
+        out += ["", f"## {r.claim.id}", "", f"**{r.claim.title}** ({r.claim.paper_ref}). {r.claim.statement}", ""]
+        out.append(f"- status: **{v.status}**" + (f" — {v.reason}" if v.reason else ""))
+        out.append(f"- rule: {v.rule or '—'}")
+        out.append(f"- measured: {format_value(v.measured)}" + (f" ± {v.uncertainty:.3g}" if v.uncertainty is not None else ""))
+        out.append(f"- expected: {format_value(v.expected)}")
+        for key, value in v.details.items():
+            out.append(f"- {key}: {format_value(value)}")
+        for path in v.artifacts:
+            out.append(f"\n![{r.claim.id}]({path})" if path.endswith(".png") else f"- file: [{path}]({path})")
+    return "\n".join(out) + "\n"
+
+
+def write_report(results: Sequence[ClaimResult], out_dir: Path, *, profile: Profile, seed: int, config: dict, wall_seconds: float) -> Path:
+    """Write claims.json, claims.csv, report.md and finally run.json into ``out_dir``."""
+    out_dir = Path(out_dir)
+    records = [r.record() for r in results]
+    write_json(out_dir / "claims.json", records)
+    write_csv(out_dir / "claims.csv", [{k: v for k, v in rec.items() if k not in ("details", "artifacts", "statement")} for rec in records])
+    report = atomic_write_text(out_dir / "report.md", _markdown(results, profile))
+    write_json(out_dir / "run.json", run_metadata("claims", config, seed=seed, wall_seconds=wall_seconds))
+    return report

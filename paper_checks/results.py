@@ -1,0 +1,166 @@
+"""Results on disk: one folder per run, atomic writes, deterministic figures, and run.json.
+
+Every file is written under a temporary name in its folder and renamed into place, so an interrupted
+run never leaves a half-written file that looks complete. ``run.json`` is written last.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "new_run_dir",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "write_json",
+    "write_csv",
+    "save_figure",
+    "run_metadata",
+    "to_jsonable",
+]
+
+_PACKAGES = ("infonce-gauss", "numpy", "scipy", "sympy", "mpmath", "matplotlib", "tqdm", "torch")
+
+
+def new_run_dir(command: str, out: str | os.PathLike | None = None, *, root: str | os.PathLike = "results") -> Path:
+    """``out`` if given (created if needed), else a fresh ``results/<command>-<timestamp>/``."""
+    if out is not None:
+        path = Path(out)
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"--out {path} is a file; give a folder to write the results into.")
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / f"{command}-{stamp}"
+    path, i = base, 1
+    while path.exists():
+        path, i = Path(f"{base}-{i}"), i + 1
+    path.mkdir(parents=True)
+    return path
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def to_jsonable(value):
+    """numpy scalars/arrays, Paths and non-finite floats to plain JSON values (NaN/inf become strings)."""
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return to_jsonable(value.item())
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, float) and not np.isfinite(value):
+        return str(value)
+    return value
+
+
+def write_json(path: str | os.PathLike, obj) -> Path:
+    return atomic_write_text(path, json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
+
+
+def write_csv(path: str | os.PathLike, rows: Sequence[Mapping]) -> Path:
+    """A tidy table (list of dicts) as CSV; the header is the union of keys in first-seen order."""
+    if not rows:
+        raise ValueError(f"refusing to write an empty table to {path}.")
+    fields = list(dict.fromkeys(key for row in rows for key in row))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: to_jsonable(v) for k, v in row.items()})
+    return atomic_write_text(path, buf.getvalue())
+
+
+def save_figure(figure, stem: str | os.PathLike) -> list[Path]:
+    """Save ``figure`` as ``stem.png`` and ``stem.pdf`` without timestamps (byte-reproducible), then close it."""
+    import matplotlib.pyplot as plt
+
+    stem = Path(stem)
+    paths = []
+    for fmt, meta in (("png", {"Software": None}), ("pdf", {"Creator": None, "Producer": None, "CreationDate": None})):
+        buf = io.BytesIO()
+        figure.savefig(buf, format=fmt, dpi=150, metadata=meta, bbox_inches="tight")
+        paths.append(atomic_write_bytes(stem.with_suffix(f".{fmt}"), buf.getvalue()))
+    plt.close(figure)
+    return paths
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
+
+
+def _device() -> dict:
+    """The compute device: torch's view if torch is already loaded (never imported just for this)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return {"compute": "cpu (numpy/scipy)", "torch_loaded": False}
+    cuda = bool(torch.cuda.is_available())
+    return {
+        "compute": "cuda" if cuda else "cpu",
+        "torch_loaded": True,
+        "cuda_device": torch.cuda.get_device_name(0) if cuda else None,
+        "torch_threads": torch.get_num_threads(),
+    }
+
+
+def run_metadata(command: str, config: Mapping, *, seed: int | None, wall_seconds: float) -> dict:
+    """Everything needed to reproduce a run: command, config, seed, versions, device, git commit, time."""
+    return {
+        "command": command,
+        "config": dict(config),
+        "seed": seed,
+        "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "wall_seconds": round(wall_seconds, 3),
+        "versions": {"python": platform.python_version(), **{p: _version(p) for p in _PACKAGES}},
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "device": _device(),
+        "git_commit": _git_commit(),
+    }

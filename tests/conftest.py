@@ -1,0 +1,18 @@
+"""Shared test configuration: hypothesis profiles, one torch thread per xdist worker.
+
+Profiles: ``ci`` (default; few examples, no deadline) and ``deep`` (many examples, for manual runs):
+``HYPOTHESIS_PROFILE=deep python -m pytest``.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("deep", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Each xdist worker gets one BLAS/torch thread so two workers do not oversubscribe two cores.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
