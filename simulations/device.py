@@ -1,0 +1,30 @@
+"""Pick the torch device for training: ``"auto"`` is CUDA when present, else the CPU.
+
+torch is imported here lazily, so nothing outside the training code pays for it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["resolve_device"]
+
+
+def resolve_device(name: str = "auto"):
+    """Return a ``torch.device`` for ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+
+    Raises a ValueError that says what to pass for an unknown name, or for CUDA on a machine without it.
+    """
+    import torch
+
+    text = str(name).strip().lower()
+    if text == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if text == "cpu":
+        return torch.device("cpu")
+    if text == "cuda" or text.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {name!r} asked for CUDA, but no CUDA device is available; use 'cpu' or 'auto'.")
+        device = torch.device(text)
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ValueError(f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s) present.")
+        return device
+    raise ValueError(f"unknown device {name!r}; use 'auto', 'cpu', 'cuda' or 'cuda:N'.")
