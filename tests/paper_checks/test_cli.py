@@ -1,0 +1,69 @@
+"""The infonce-gauss command end to end on temporary folders."""
+
+import json
+
+import pytest
+
+from paper_checks import registry
+from paper_checks.cli import main
+from paper_checks.registry import Verdict
+
+
+def test_claims_writes_the_report(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["claims", "--only", "MP-DF-BOUND", "MP-KOLMOGOROV", "--out", str(out), "--no-progress"]) == 0
+    records = json.loads((out / "claims.json").read_text())
+    assert [r["id"] for r in records] == ["MP-DF-BOUND", "MP-KOLMOGOROV"]
+    for r in records:
+        assert {"id", "title", "paper_ref", "status", "measured", "expected", "reason"} <= set(r)
+        assert r["status"] == "passed"
+    run = json.loads((out / "run.json").read_text())
+    assert run["config"]["profile"] == "quick" and run["seed"] == 0
+    assert (out / "data" / "df_bound_grid.csv").exists()
+    report = (out / "report.md").read_text()
+    assert "MP-DF-BOUND" in report and "passed" in report
+    assert "2 passed, 0 failed, 0 skipped" in capsys.readouterr().out
+
+
+def test_a_failing_claim_gives_exit_status_1(tmp_path, monkeypatch):
+    def broken(ctx):
+        raise RuntimeError("boom")
+
+    import paper_checks.claims  # noqa: F401  (registers the real claims first)
+
+    monkeypatch.setitem(registry.REGISTRY, "MP-ZZ-BROKEN", registry.Claim("MP-ZZ-BROKEN", "t", "r", "s", broken))
+    monkeypatch.setitem(registry.REGISTRY, "MP-ZZ-FALSE", registry.Claim(
+        "MP-ZZ-FALSE", "t", "r", "s", lambda ctx: Verdict.from_checks({"holds": False})))
+    assert main(["claims", "--only", "MP-ZZ", "--out", str(tmp_path), "--no-progress"]) == 1
+    records = {r["id"]: r for r in json.loads((tmp_path / "claims.json").read_text())}
+    assert records["MP-ZZ-BROKEN"]["status"] == "failed" and "RuntimeError: boom" in records["MP-ZZ-BROKEN"]["reason"]
+    assert (tmp_path / "logs" / "MP-ZZ-BROKEN.traceback.txt").exists()
+    assert records["MP-ZZ-FALSE"]["reason"] == "failed: holds"
+
+
+def test_rates_sphere_writes_table_fits_and_figures(tmp_path):
+    out = tmp_path / "rates"
+    assert main(["rates", "sphere", "--k", "1", "--dims", "8", "16", "32", "64", "128", "256",
+                 "--n", "2000", "--seeds", "2", "--fit-range", "8", "256", "--out", str(out), "--no-progress"]) == 0
+    for name in ("table.csv", "fits.csv", "rates_sphere.png", "rates_sphere.pdf", "run.json"):
+        assert (out / name).stat().st_size > 0, name
+    assert json.loads((out / "run.json").read_text())["config"]["n"] == 2000
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["claims", "--only", "NOPE"], "no claim matches"),
+    (["rates", "sphere", "--dims", "1", "2", "--k", "1", "--n", "10"], "d must be >= 2"),
+    (["rates", "sphere", "--seeds", "0"], "--seeds must be >= 1"),
+])
+def test_bad_input_exits_2_with_a_message(tmp_path, capsys, argv, message):
+    assert main(argv + ["--out", str(tmp_path), "--no-progress"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_list_and_help(capsys):
+    assert main(["claims", "--list", "--only", "MP-"]) == 0
+    assert "MP-LEMMA3" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["rates", "sphere", "--help"])
+    assert exc.value.code == 0
+    assert "--fit-range" in capsys.readouterr().out

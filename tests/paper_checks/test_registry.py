@@ -1,0 +1,44 @@
+"""Claim registry and verdicts."""
+
+import pytest
+
+from paper_checks.registry import PROFILES, REGISTRY, Claim, Verdict, select
+
+
+def test_every_claim_id_carries_a_module_tag_and_a_paper_reference():
+    claims = select()
+    assert claims, "no claim registered"
+    tags = ("MP-", "HGR-", "POL-", "NCE-", "REG-", "EMP-", "CHK-")
+    for c in claims:
+        assert c.id.startswith(tags), c.id
+        assert c.paper_ref and c.statement and c.title
+
+
+def test_select_by_id_and_prefix():
+    assert [c.id for c in select(["MP-DF-BOUND"])] == ["MP-DF-BOUND"]
+    assert {c.id for c in select(["mp-"])} == {c for c in REGISTRY if c.startswith("MP-")}
+    with pytest.raises(ValueError, match="no claim matches 'NOPE'"):
+        select(["NOPE"])
+
+
+def test_verdict_from_checks_names_the_failing_ones():
+    v = Verdict.from_checks({"a holds": True, "b holds": False}, measured=1.0, reason="extra")
+    assert v.status == "failed" and v.reason == "failed: b holds; extra"
+    assert v.details["checks"] == {"a holds": True, "b holds": False}
+    assert Verdict.from_checks({"a": True}).status == "passed"
+    assert Verdict.skipped("no GPU").status == "skipped"
+    with pytest.raises(ValueError, match="status"):
+        Verdict(status="ok")
+
+
+def test_claim_seeds_are_stable_and_distinct():
+    a = Claim("MP-A", "t", "r", "s", lambda ctx: None)
+    b = Claim("MP-B", "t", "r", "s", lambda ctx: None)
+    assert a.seed_for(0) == a.seed_for(0) != b.seed_for(0)
+    assert a.seed_for(0) != a.seed_for(1)
+
+
+def test_profiles_pick():
+    assert PROFILES["quick"].pick(quick=1, full=2) == 1
+    assert PROFILES["gpu"].pick(quick=1, full=2) == 2
+    assert PROFILES["gpu"].pick(quick=1, full=2, gpu=3) == 3
