@@ -58,8 +58,9 @@ class EmbeddingMatrix:
         start, stop = max(0, start), min(self.shape[0], stop)
         return np.asarray(self._reader(start, stop), dtype=self.out_dtype)
 
-    def chunk_rows(self, chunk_bytes: int = CHUNK_BYTES) -> int:
-        return max(1, chunk_bytes // max(1, self.shape[1] * 8))
+    def chunk_rows(self) -> int:
+        """Rows per read: about ``CHUNK_BYTES`` of float64."""
+        return max(1, CHUNK_BYTES // max(1, self.shape[1] * 8))
 
     def __len__(self) -> int:
         return self.shape[0]

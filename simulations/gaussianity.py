@@ -144,7 +144,8 @@ def _block_tests(block: np.ndarray) -> np.ndarray:
     np.abs(y, out=y)
     y *= (-1.0 / np.sqrt(m2 * n / (n - 1)))[:, None]
     p = special.ndtr(y, out=sq)
-    small = np.log(p)
+    with np.errstate(divide="ignore"):
+        small = np.log(p)
     if p[:, [0, -1]].min() < _TINY:  # |w| is largest at the two ends of each sorted row
         far = p < _TINY
         small[far] = special.log_ndtr(y[far])
@@ -400,6 +401,9 @@ def standardize(x) -> np.ndarray:
     c = x - x.mean(axis=0)
     try:
         chol = np.linalg.cholesky(c.T @ c / m)
+        pivots = np.diag(chol)
+        if pivots.min() <= 1e-7 * pivots.max():  # condition number above 1e14
+            raise np.linalg.LinAlgError
     except np.linalg.LinAlgError:
         raise ValueError("the sample covariance is singular (collinear or constant directions); "
                          "the affine-invariant tests are undefined.") from None
