@@ -230,7 +230,7 @@ def test_thin_shell_against_the_chi_reference():
     assert abs(gauss["ratio"] - 1) <= 4 * gauss["ratio_se"]
     assert abs(gauss["implied_excess_kurtosis"]) < 0.03      # 0 for the Gaussian (paper.md §6.7)
     fixed = g.thin_shell(np.full(100, 3.0) + 1e-11 * np.arange(100), 64)
-    assert fixed["cv"] < 1e-8
+    assert fixed["cv"] < 1e-6  # cv_estimate uses raw moments: its floor is about sqrt(machine eps)
     assert fixed["implied_excess_kurtosis"] == pytest.approx(-6 / 66, abs=1e-6)  # the sphere's -6/(d+2)
 
 
