@@ -547,7 +547,11 @@ def thin_shell(norms, d) -> dict:
     """
     r = np.asarray(norms, dtype=np.float64)
     d = integer(d, "d (the ambient dimension)", minimum=2)
-    cv = cv_estimate(r)
+    if r.size < 3 or r.min() <= 0:
+        raise ValueError("the thin-shell check needs at least 3 positive norms.")
+    spread = np.ptp(r) / r.mean()
+    # already-normalized embeddings: a spread at rounding level is a perfect shell (raw moments cancel there)
+    cv = Estimate(float(r.std() / r.mean()), 0.0, int(r.size)) if spread < 1e-6 else cv_estimate(r)
     ref = chi_norm_moments(d).cv
     r2 = r * r
     implied = 3 * d / (d + 2) * np.mean(r2 * r2) / np.mean(r2) ** 2 - 3
