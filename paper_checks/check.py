@@ -283,7 +283,10 @@ def _thin_shell_section(norms: np.ndarray, d: int) -> tuple[dict, Finding, list[
                       f"implied coordinate excess kurtosis {sec['implied_excess_kurtosis']:+.3f}",
                       f"holds if the 95% interval of CV/CV_chi(d) lies below {THIN_SHELL_MAX_RATIO:g}, fails if above",
                       "Assumption 2, Eq. 9; Eq. 20; paper.md §6.6–6.7")
-    counts, edges = np.histogram(norms, bins=60)
+    lo, hi = float(norms.min()), float(norms.max())
+    if hi - lo < 1e-3 * sec["mean_norm"]:  # (nearly) normalized input: widen the range so bins have width
+        lo, hi = sec["mean_norm"] * (1 - 5e-3), sec["mean_norm"] * (1 + 5e-3)
+    counts, edges = np.histogram(norms, bins=60, range=(lo, hi))
     width = np.diff(edges)
     density = counts / (counts.sum() * width)
     scale = math.sqrt(np.mean(norms * norms) / d)  # N(0, s²I) with the same E r²
