@@ -84,7 +84,7 @@ def bench_memory(n: int = 10**6, d: int = 768) -> dict:
         del out
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "paper_checks.cli", "check", path, "--out", os.path.join(tmp, "out"),
-                        "--no-progress", "--memory-mb", "512"], check=True, stdout=subprocess.DEVNULL)
+                        "--no-progress"], check=True, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"n": n, "d": d, "file_gb": n * d * 4 / 2**30, "peak_rss_mb": peak_mb, "seconds": seconds,

@@ -201,16 +201,25 @@ class _Moments:
                 self.class_sums[int(c)] = (total + s, count + int(k))
 
 
+def _block_width(n: int, d: int, cfg: CheckConfig) -> int:
+    """Columns per block so that one float32 (columns × n) block and its working copies fit in ``memory_mb``."""
+    return max(1, min(d, cfg.memory_mb * 2**20 // (8 * n)))
+
+
 def _column_blocks(x: EmbeddingMatrix, keep: np.ndarray, cols: np.ndarray, width: int):
-    """Yield (column indices, (b, n_kept) float32 block) reading the rows once per block."""
+    """Yield (column indices, (b, n_kept) float32 block), filled chunk by chunk: the rows are read once per block."""
     step = x.chunk_rows()
+    n_kept = int(keep.sum())
     for j in range(0, cols.size, width):
         idx = cols[j:j + width]
-        parts = []
+        block = np.empty((idx.size, n_kept), dtype=np.float32)
+        filled = 0
         for a in range(0, x.shape[0], step):
             chunk = x.rows(a, a + step)
-            parts.append(chunk[keep[a:a + chunk.shape[0]]][:, idx].astype(np.float32, copy=False))
-        yield idx, np.ascontiguousarray(np.concatenate(parts).T)
+            part = chunk[keep[a:a + chunk.shape[0]]][:, idx]
+            block[:, filled:filled + part.shape[0]] = part.T
+            filled += part.shape[0]
+        yield idx, block
 
 
 # ---------------------------------------------------------------- the battery
@@ -486,9 +495,8 @@ def run_check(embeddings, *, positives=None, labels=None, config: CheckConfig | 
         m.add(z, directions, sample_flag[done:done + rows], v=v,
               codes=None if codes is None else codes[done:done + rows])
         done += rows
-    norms = np.concatenate(m.norms)
-    proj = np.concatenate(m.projections)
-    sample_z = np.concatenate(m.sample)
+    norms, proj, sample_z = (np.concatenate(parts) for parts in (m.norms, m.projections, m.sample))
+    m.norms = m.projections = m.sample = None  # keep one copy of the O(n) arrays
     sample_u = sample_z / np.linalg.norm(sample_z, axis=1, keepdims=True)
 
     sections = {"input": described, "config": asdict(cfg)}
@@ -502,7 +510,7 @@ def run_check(embeddings, *, positives=None, labels=None, config: CheckConfig | 
     sections["calibration"]["distinguishable"] = _distinguishable(nulls, d)
 
     say("per-coordinate Anderson–Darling and D'Agostino–Pearson tests")
-    width = max(1, min(d, cfg.memory_mb * 2**20 // (12 * n)))
+    width = _block_width(n, d, cfg)
     parts = {"unnormalized": [], "normalized": []}
     qq_cols = set(cols[rng.choice(d, size=min(3, d), replace=False)].tolist())
     qq = []
@@ -572,10 +580,10 @@ def _whitened_tests(x: EmbeddingMatrix, keep, cols, m: _Moments, cfg: CheckConfi
     lam, vec = np.linalg.eigh(m.gram_z / n - np.outer(mean, mean))
     kept = lam > lam[-1] * 1e-10
     white = (vec[:, kept] / np.sqrt(lam[kept])) @ vec[:, kept].T
-    width = max(1, min(d, cfg.memory_mb * 2**20 // (12 * n)))
+    width = _block_width(n, d, cfg)
     parts = []
     for j in range(0, d, width):
-        block = np.concatenate([(z - mean) @ white[:, j:j + width] for _, z in _select_rows(x, keep, cols)])
+        block = np.concatenate([((z - mean) @ white[:, j:j + width]).astype(np.float32) for _, z in _select_rows(x, keep, cols)])
         parts.append(g.coordinate_tests(np.ascontiguousarray(block.T), columns_first=True, workers=cfg.workers))
     return _merge(parts), int(kept.sum())
 

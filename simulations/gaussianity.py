@@ -431,14 +431,14 @@ def mardia_tests(x) -> tuple[MultivariateTest, MultivariateTest]:
 
     With standardized :math:`y_i`: :math:`b_{1}=\frac1{m^2}\sum_{ij}(y_i\cdot y_j)^3=\sum_{abc}\bar
     M_{abc}^2` (the squared third-moment tensor, O(m k^3) instead of O(m^2)) and
-    :math:`b_{2}=\frac1m\sum_i\|y_i\|^4`. Under normality :math:`m\,c\,b_1/6\sim\chi^2_{k(k+1)(k+2)/6}`
+    :math:`b_{2}=\frac1m\sum_i\|y_i\|^4` (the tensor is accumulated over row chunks: memory O(8192 k^2)). Under normality :math:`m\,c\,b_1/6\sim\chi^2_{k(k+1)(k+2)/6}`
     with Mardia's small-sample factor :math:`c=(k+1)(m+1)(m+3)/(m((m+1)(k+1)-6))`, and
     :math:`(b_2-k(k+2)(m-1)/(m+1))/\sqrt{8k(k+2)/m}\sim N(0,1)` (two-sided). Effects: :math:`b_1`
     (0 for symmetric laws) and :math:`b_2/(k(k+2))-1` (0 for the Gaussian; < 0 for a thin shell).
     """
     y = standardize(x)
     m, k = y.shape
-    third = np.einsum("ia,ib,ic->abc", y, y, y, optimize=True) / m
+    third = sum(np.einsum("ia,ib,ic->abc", c, c, c, optimize=True) for c in np.array_split(y, -(-m // 8192))) / m
     b1 = float(np.sum(third * third))
     c = (k + 1) * (m + 1) * (m + 3) / (m * ((m + 1) * (k + 1) - 6))
     df = k * (k + 1) * (k + 2) / 6
