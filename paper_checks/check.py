@@ -457,6 +457,41 @@ def _input_rows(x: EmbeddingMatrix, pos: EmbeddingMatrix | None, cfg: CheckConfi
     return keep, cols, described
 
 
+def _accumulate(x, pos, keep, cols, directions, sample_flag, codes) -> _Moments:
+    """One pass over the kept rows (and their positives) collecting the :class:`_Moments`."""
+    m = _Moments()
+    done = 0
+    pos_rows = _select_rows(pos, keep, cols) if pos is not None else None
+    for _, z in _select_rows(x, keep, cols):
+        rows = z.shape[0]
+        v = next(pos_rows)[1] if pos_rows is not None else None
+        m.add(z, directions, sample_flag[done:done + rows], v=v, codes=None if codes is None else codes[done:done + rows])
+        done += rows
+    return m
+
+
+def _coordinate_variants(x, keep, cols, norms, m: _Moments, cfg: CheckConfig, rng, say) -> tuple[dict, list[dict]]:
+    """Coordinate tests on unnormalized, normalized (and whitened) embeddings, one column block at a time,
+    and QQ rows for three random coordinates."""
+    n, d = m.n, cols.size
+    parts = {"unnormalized": [], "normalized": []}
+    qq_cols = set(cols[rng.choice(d, size=min(3, d), replace=False)].tolist())
+    qq = []
+    inverse_norms = (1 / norms).astype(np.float32)[None, :]
+    for idx, block in _column_blocks(x, keep, cols, _block_width(n, d, cfg)):
+        parts["unnormalized"].append(g.coordinate_tests(block, columns_first=True, workers=cfg.workers))
+        qq += [row for j, col in zip(idx, block) if int(j) in qq_cols for row in _qq_rows(f"coordinate {int(j)}", col, d)]
+        block *= inverse_norms
+        parts["normalized"].append(g.coordinate_tests(block, columns_first=True, workers=cfg.workers))
+    variants = {name: _merge(p) for name, p in parts.items()}
+    if cfg.whiten:
+        say("whitened coordinates")
+        white = _whitened_tests(x, keep, cols, m, cfg)
+        variants["whitened"] = white if isinstance(white, str) else white[0]
+        variants["whitening_rank"] = None if isinstance(white, str) else white[1]
+    return variants, qq
+
+
 def run_check(embeddings, *, positives=None, labels=None, config: CheckConfig | None = None,
               progress: bool = False) -> CheckResult:
     """Run the battery on ``embeddings`` (n × d array or EmbeddingMatrix); see the module docstring.
@@ -486,15 +521,7 @@ def run_check(embeddings, *, positives=None, labels=None, config: CheckConfig | 
         names, codes = np.unique(np.asarray(labels)[keep], return_inverse=True)
 
     say(f"moments of {n} × {d} rows")
-    m = _Moments()
-    done = 0
-    pos_rows = _select_rows(pos, keep, cols) if pos is not None else None
-    for _, z in _select_rows(x, keep, cols):
-        rows = z.shape[0]
-        v = next(pos_rows)[1] if pos_rows is not None else None
-        m.add(z, directions, sample_flag[done:done + rows], v=v,
-              codes=None if codes is None else codes[done:done + rows])
-        done += rows
+    m = _accumulate(x, pos, keep, cols, directions, sample_flag, codes)
     norms, proj, sample_z = (np.concatenate(parts) for parts in (m.norms, m.projections, m.sample))
     m.norms = m.projections = m.sample = None  # keep one copy of the O(n) arrays
     sample_u = sample_z / np.linalg.norm(sample_z, axis=1, keepdims=True)
@@ -510,33 +537,18 @@ def run_check(embeddings, *, positives=None, labels=None, config: CheckConfig | 
     sections["calibration"]["distinguishable"] = _distinguishable(nulls, d)
 
     say("per-coordinate Anderson–Darling and D'Agostino–Pearson tests")
-    width = _block_width(n, d, cfg)
-    parts = {"unnormalized": [], "normalized": []}
-    qq_cols = set(cols[rng.choice(d, size=min(3, d), replace=False)].tolist())
-    qq = []
-    inverse_norms = (1 / norms).astype(np.float32)[None, :]
-    for idx, block in _column_blocks(x, keep, cols, width):
-        parts["unnormalized"].append(g.coordinate_tests(block, columns_first=True, workers=cfg.workers))
-        qq += [row for j, col in zip(idx, block) if int(j) in qq_cols for row in _qq_rows(f"coordinate {int(j)}", col, d)]
-        block *= inverse_norms
-        parts["normalized"].append(g.coordinate_tests(block, columns_first=True, workers=cfg.workers))
-    variants = {name: _merge(p) for name, p in parts.items()}
-    if cfg.whiten:
-        say("whitened coordinates")
-        white = _whitened_tests(x, keep, cols, m, cfg)
-        variants["whitened"] = white if isinstance(white, str) else white[0]
-        sections["whitening_rank"] = None if isinstance(white, str) else white[1]
-    sections.setdefault("whitening_rank", None)
+    variants, qq = _coordinate_variants(x, keep, cols, norms, m, cfg, rng, say)
+    sections["whitening_rank"] = variants.pop("whitening_rank", None)
     sections["coordinates"] = {}
     for name, tests in variants.items():
+        title = f"Coordinates Gaussian, paper's protocol ({name})"
         if isinstance(tests, str):
             sections["coordinates"][name] = {"skipped": tests}
-            findings.append(Finding(f"Coordinates Gaussian, paper's protocol ({name})", "cannot tell", tests, "", "Table 2 (whitened)"))
+            findings.append(Finding(title, "cannot tell", tests, "", "Table 2 (whitened)"))
             continue
         reference = "sphere" if name == "normalized" else "gaussian"
-        sec = _coordinate_section(tests, nulls, reference)
-        sections["coordinates"][name] = sec
-        findings.append(_coordinate_finding(f"Coordinates Gaussian, paper's protocol ({name})", sec, reference,
+        sections["coordinates"][name] = sec = _coordinate_section(tests, nulls, reference)
+        findings.append(_coordinate_finding(title, sec, reference,
                                             "Sec. 5, Tables 1–2 (AD < 0.752, DP p > 0.05); paper.md §4.1, §6.8, D1–D2"))
     tables["pass_rates"] = [
         {"variant": name, "test": test.upper(), "observed": sec["paper_columns"][f"{test}_pass_pct"] / 100,
