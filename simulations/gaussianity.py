@@ -339,12 +339,14 @@ def anderson_pvalue(a2, n):
     * :math:`0.2<A^*\le0.34`: :math:`p=1-\exp(-8.318+42.796A^*-59.938A^{*2})`
     * :math:`A^*\le0.2`: :math:`p=1-\exp(-13.436+101.14A^*-223.73A^{*2})`
 
-    (the formula of R's ``nortest::ad.test``; clipped to [0, 1]).
+    (the formula of R's ``nortest::ad.test``; clipped to [0, 1], and held at its value at
+    :math:`A^*=153` beyond, where the fitted quadratic would turn back up).
     """
     a = np.asarray(a2, dtype=float) * (1 + 0.75 / n + 2.25 / n**2)
+    top = np.minimum(a, 153.0)  # the first quadratic turns up at A* = 5.709/(2·0.0186) ≈ 153.5 (p ~ 1e-190 there)
     p = np.select(
         [a >= 0.6, a > 0.34, a > 0.2],
-        [np.exp(1.2937 - 5.709 * a + 0.0186 * a * a), np.exp(0.9177 - 4.279 * a - 1.38 * a * a),
+        [np.exp(1.2937 - 5.709 * top + 0.0186 * top * top), np.exp(0.9177 - 4.279 * a - 1.38 * a * a),
          1 - np.exp(-8.318 + 42.796 * a - 59.938 * a * a)],
         1 - np.exp(-13.436 + 101.14 * a - 223.73 * a * a),
     )
