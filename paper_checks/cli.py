@@ -15,6 +15,16 @@ __all__ = ["main", "build_parser"]
 EXIT_OK, EXIT_FAILED_CLAIMS, EXIT_USAGE = 0, 1, 2
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
