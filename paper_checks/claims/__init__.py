@@ -1,3 +1,4 @@
 """Importing this package registers every claim; one module per result, tagged by its id prefix."""
 
 from paper_checks.claims import sphere  # noqa: F401  MP-: Maxwell–Poincaré, Diaconis–Freedman, thin shell
+from paper_checks.claims import hgr  # noqa: F401  HGR-: maximal correlation, η₂, Prop 1, Assumption 3, E1
