@@ -390,7 +390,8 @@ def alignment_check(encoder, channel, *, n, seed, eta2: Eta2 | None = None) -> A
     * :math:`\widehat{E[u\cdot v]}` is the sample mean;
     * :math:`\widehat{\|m\|^2}=(\|\sum u_i\|^2-n)/(n(n-1))`, the unbiased U-statistic
       (:math:`\|\bar u\|^2` is biased up by :math:`(1-\|m\|^2)/n`), with variance
-      :math:`(4(n-2)\zeta_1+2\zeta_2)/(n(n-1))`, :math:`\zeta_1=m^\top\Sigma_um`,
+      :math:`(4(n-2)\zeta_1+2\zeta_2)/(n(n-1))`, :math:`\zeta_1=m^\top\Sigma_um` (estimated as
+      :math:`\hat m^\top\hat\Sigma_u\hat m-\mathrm{tr}\hat\Sigma_u^2/n`, removing the plug-in bias),
       :math:`\zeta_2=\mathrm{tr}(E[uu^\top]^2)-\|m\|^4` (Hoeffding);
     * the slack's variance adds the covariance :math:`\tfrac2n m^\top(E[(u\cdot v)u]-E[u\cdot v]m)`.
 
@@ -416,7 +417,9 @@ def alignment_check(encoder, channel, *, n, seed, eta2: Eta2 | None = None) -> A
     m = s_u / n
     m2 = (float(s_u @ s_u) - n) / (n * (n - 1))
     second = s_uu / n
-    zeta1 = max(float(m @ second @ m - (m @ m) ** 2), 0.0)
+    cov_u = second - np.outer(m, m)
+    # m̂ᵀΣm̂ overestimates mᵀΣm by tr(Σ²)/n (it matters when m ≈ 0, where the U-statistic degenerates).
+    zeta1 = max(float(m @ cov_u @ m) - float(np.sum(cov_u * cov_u)) / n, 0.0)
     zeta2 = max(float(np.sum(second * second)) - m2 * m2, 0.0)
     var_m2 = (4 * (n - 2) * zeta1 + 2 * zeta2) / (n * (n - 1))
     cov = 2.0 / n * float(m @ (s_uvu / n - a * m))
