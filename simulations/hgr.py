@@ -84,12 +84,16 @@ def _halves(n: int, rng) -> tuple[np.ndarray, np.ndarray]:
     return perm[: n // 2], perm[n // 2:]
 
 
-def _correlation_estimate(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """Pearson correlation of two samples (0 when one is constant) and its size n."""
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of two samples (0 when one is constant)."""
     sa, sb = a.std(), b.std()
     if sa == 0 or sb == 0:
-        return 0.0, a.size
-    return float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb)), a.size
+        return 0.0
+    return float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb))
+
+
+def _fisher(r: float, n: int, seed) -> Estimate:
+    return Estimate(r, (1 - min(r * r, 1.0)) / math.sqrt(n), int(n), seed)
 
 
 def _cross_fit(fit: Callable, x, y, rng, seed) -> Estimate:
@@ -98,15 +102,13 @@ def _cross_fit(fit: Callable, x, y, rng, seed) -> Estimate:
     values = []
     for train, test in ((first, second), (second, first)):
         phi, psi = fit(x[train], y[train])
-        values.append(_correlation_estimate(phi(x[test]), psi(y[test]))[0])
-    r = float(np.mean(values))
-    return Estimate(r, (1 - min(r * r, 1.0)) / math.sqrt(x.size), int(x.size), seed)
+        values.append(_correlation(phi(x[test]), psi(y[test])))
+    return _fisher(float(np.mean(values)), x.size, seed)
 
 
 def _in_sample(fit: Callable, x, y, seed) -> Estimate:
     phi, psi = fit(x, y)
-    r = _correlation_estimate(phi(x), psi(y))[0]
-    return Estimate(r, (1 - min(r * r, 1.0)) / math.sqrt(x.size), int(x.size), seed)
+    return _fisher(_correlation(phi(x), psi(y)), x.size, seed)
 
 
 def _bin_edges(v: np.ndarray, bins: int) -> np.ndarray:
