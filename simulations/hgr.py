@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulations.channels import MixingChannel
 from simulations.estimates import Estimate, mean_estimate
 from simulations.rates import column, fit_rate, sweep
 from simulations.sampling import as_generator
@@ -524,8 +525,6 @@ def mc_solvable_alignment(d, A, *, n, seed) -> AlignmentCheck:
     r"""Prop 1 for the identity encoder on the Gaussian vector channel in :math:`\mathbb R^d` (the solvable
     model, paper.md §6.5): the alignment estimates :func:`theory.hgr.solvable_alignment`, the slack
     :math:`\delta(d)` (as :math:`\|m\|^2=0`)."""
-    from simulations.channels import MixingChannel
-
     return alignment_check(lambda x: x, MixingChannel(A=A, base="gaussian", dim=d), n=n, seed=seed)
 
 
@@ -535,8 +534,6 @@ def _solvable_mc(d, A, n, seed):
 
 
 def _random_linear_mc(d, A, n, seed):
-    from simulations.channels import MixingChannel
-
     channel = MixingChannel(A=A, base="gaussian", dim=2 * d)
     encoder = random_linear_encoder(2 * d, d, rng=np.random.default_rng([seed, d]))
     check = alignment_check(encoder, channel, n=n, seed=seed)
