@@ -123,6 +123,26 @@ def derive_polar_jacobian(d: int) -> dict:
 # --------------------------------------------------------------------------------------------
 # Radial laws
 # --------------------------------------------------------------------------------------------
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(24)
+
+
+def _composite_gauss_legendre(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Nodes and weights of 24-point Gauss–Legendre on each panel between sorted ``edges``.
+
+    A first panel :math:`[a,b]` with :math:`a<b/4` is replaced by geometric panels :math:`[b2^{-k-1},b2^{-k}]`
+    down to a (or 40 halvings when a = 0): radial integrands such as :math:`r^{d-1}\log r` are not
+    analytic at r = 0, and geometric panels restore fast convergence there.
+    """
+    edges = np.unique(np.asarray(edges, dtype=float))
+    lo, first = edges[0], edges[1]
+    if lo < first / 4:
+        halvings = 40 if lo == 0 else int(math.ceil(math.log2(first / lo)))
+        inner = first * 2.0 ** -np.arange(halvings, 0, -1)
+        edges = np.concatenate([[lo] if lo > 0 else [], inner[inner > lo], edges[1:]])
+    half = 0.5 * np.diff(edges)[:, None]
+    return (edges[:-1, None] + half * (_GL_NODES + 1)).ravel(), (half * _GL_WEIGHTS).ravel()
+
+
 class _TruncatedChiGen(stats.rv_continuous):
     r""":math:`\chi_{df}` conditioned on :math:`\le` ``cap`` (the radial law of :math:`\gamma_\lambda^B` on a ball, unit scale)."""
 
@@ -152,9 +172,10 @@ _truncated_chi = _TruncatedChiGen(a=0.0, name="truncated_chi")
 class RadialLaw:
     r"""A law of the radius :math:`R>0`, given by a frozen ``scipy.stats`` continuous distribution.
 
-    Its polar terms, :math:`h(R)`, :math:`E\log R` and :math:`E R^2`, are computed by adaptive quadrature
-    (relative tolerance 1e-12) over the quantile range :math:`[F^{-1}(10^{-15}),F^{-1}(1-10^{-15})]`,
-    so that a narrow law far from 0 (a chi law at large d) is not missed.
+    Its polar terms, :math:`h(R)`, :math:`E\log R` and :math:`E R^2`, are computed by composite Gauss–Legendre
+    quadrature (:func:`_composite_gauss_legendre`, about 1e-13 relative) on panels between the quantiles
+    :math:`F^{-1}(10^{-15}),\dots,F^{-1}(1-10^{-15})`, so that a narrow law far from 0 (a chi law at large d)
+    is resolved wherever it sits.
     """
 
     dist: object
@@ -173,33 +194,33 @@ class RadialLaw:
         return float(self.dist.support()[1])
 
     @functools.cached_property
-    def _nodes(self) -> list[float]:
-        return [float(v) for v in self.dist.ppf([1e-15, 0.01, 0.25, 0.5, 0.75, 0.99, 1 - 1e-15])]
+    def _quadrature(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nodes r, weights w and log density at the nodes."""
+        levels = np.array([1e-15, 1e-3, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1 - 1e-15])
+        quantiles = self.dist.ppf(levels)
+        edges = np.concatenate([np.linspace(a, b, 5)[:-1] for a, b in zip(quantiles[:-1], quantiles[1:])] + [quantiles[-1:]])
+        nodes, weights = _composite_gauss_legendre(edges)
+        return nodes, weights, self.dist.logpdf(nodes)
 
     def expect(self, fn) -> float:
-        """:math:`E\\,fn(R)` by adaptive quadrature between quantiles."""
-        edges = self._nodes
-
-        def integrand(r):
-            return fn(r) * math.exp(self.dist.logpdf(r)) if r > 0 else 0.0
-
-        return float(sum(integrate.quad(integrand, lo, hi, epsabs=0.0, epsrel=1e-12, limit=200)[0]
-                         for lo, hi in zip(edges[:-1], edges[1:]) if hi > lo))
+        """:math:`E\,fn(R)` for a vectorized ``fn``."""
+        nodes, weights, log_pdf = self._quadrature
+        return float(np.dot(weights, np.exp(log_pdf) * fn(nodes)))
 
     @functools.cached_property
     def entropy(self) -> float:
-        """:math:`h(R)=-E\\log f_R(R)`."""
-        return -self.expect(lambda r: float(self.dist.logpdf(r)))
+        """:math:`h(R)=-E\log f_R(R)`."""
+        return -float(np.dot(self._quadrature[1], np.exp(self._quadrature[2]) * self._quadrature[2]))
 
     @functools.cached_property
     def mean_log(self) -> float:
-        """:math:`E\\log R`."""
-        return self.expect(math.log)
+        """:math:`E\log R`."""
+        return self.expect(np.log)
 
     @functools.cached_property
     def second_moment(self) -> float:
         """:math:`E R^2`."""
-        return self.expect(lambda r: r * r)
+        return self.expect(np.square)
 
 
 def chi_radius(d, scale=1.0) -> RadialLaw:
@@ -307,7 +328,8 @@ def derive_reference_normalizer(*, ball: bool = False):
     (the regularized lower gamma function, which is :math:`P(\chi^2_d\le2\lambda R^2)`).
     """
     upper = _RAD if ball else sp.oo
-    radial = sp.integrate(_R ** (_D - 1) * sp.exp(-_LAM * _R**2), (_R, 0, upper), conds="none")
+    # Meijer-G integration: sympy's default (heurisch) takes minutes on the ball's incomplete gamma
+    radial = sp.integrate(_R ** (_D - 1) * sp.exp(-_LAM * _R**2), (_R, 0, upper), conds="none", meijerg=True)
     return sp.simplify(sp.gammasimp(derive_sphere_area() * radial))
 
 
@@ -340,7 +362,6 @@ def derive_max_entropy_optimum() -> dict:
 # --------------------------------------------------------------------------------------------
 # Gaussian laws: angular central Gaussian directions, chi radial conditionals, Bingham P_{U|R}
 # --------------------------------------------------------------------------------------------
-_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(24)
 _PANELS = 48
 _TAIL = 46.0  # Laurent–Massart deviation x with e^{-x} ~ 1e-20
 
@@ -373,21 +394,24 @@ class _BinghamSeries:
     The moments :math:`m_n=E_\sigma(u^\top\tilde Bu)^n=n!\,e_n/(d/2)_n\in[0,1]`, where :math:`e_n` is the
     coefficient of :math:`x^n` in :math:`\prod_i(1-\tilde b_ix)^{-1/2}`, follow from Newton's identity
     :math:`ne_n=\tfrac12\sum_{j\le n}p_je_{n-j}`, :math:`p_j=\sum_i\tilde b_i^j` (with u = g/|g| and
-    :math:`Ee^{x\,g^\top\tilde Bg/2}=\prod(1-\tilde b_ix)^{-1/2}`). Terms are bounded by :math:`s^n/n!`, so
-    :math:`n_{\max}` with :math:`s_{\max}^n/n!<10^{-18}` truncates below 1e-18 relative (F ≥ 1).
+    :math:`Ee^{x\,g^\top\tilde Bg/2}=\prod(1-\tilde b_ix)^{-1/2}`). Truncation: with
+    :math:`x=u^\top\tilde Bu\in[0,1]`, the tail beyond N is
+    :math:`E_\sigma[e^{sx}P(\mathrm{Poi}(sx)>N)]\le F(s)\,P(\mathrm{Poi}(s)>N)`, and
+    :math:`N=s+10\sqrt s+50` makes that below :math:`e^{-41}` (Bernstein's inequality).
     """
 
     def __init__(self, b: np.ndarray, d: int, s_max: float):
-        n = np.arange(int(math.e**2 * s_max + 100))  # s^n/n! < e^{-n} beyond e^2 s
-        log_bound = n * math.log(max(s_max, 1e-300)) - special.gammaln(n + 1)
-        count = int(np.argmax((n > s_max) & (log_bound < -41.5))) + 2
-        p = np.sum(b[None, :] ** np.arange(count + 1)[:, None], axis=1)
-        log_g = special.gammaln(d / 2 + np.arange(count + 1)) - special.gammaln(d / 2) - special.gammaln(np.arange(count + 1) + 1)
+        count = int(math.ceil(s_max + 10 * math.sqrt(s_max) + 50))
+        p_reversed = np.sum(b[None, :] ** np.arange(count, 0, -1)[:, None], axis=1)  # p_count, ..., p_1
+        # m_k = (1/2k) sum_j p_j (g_{k-j}/g_k) m_{k-j}, g_i = (d/2)_i/i!; ratios[i] = g_i/g_k is updated by
+        # the factor g_{k-1}/g_k = k/(d/2+k-1) at each step (no exponentials; tiny ratios underflow harmlessly)
         m = np.zeros(count + 1)
         m[0] = 1.0
+        ratios = np.zeros(count + 1)
         for k in range(1, count + 1):
-            j = np.arange(1, k + 1)
-            m[k] = np.dot(p[j], np.exp(log_g[k - j] - log_g[k]) * m[k - j]) / (2 * k)
+            ratios[k - 1] = 1.0
+            ratios[:k] *= k / (d / 2 + k - 1)
+            m[k] = np.dot(p_reversed[count - k:], ratios[:k] * m[:k]) / (2 * k)
         with np.errstate(divide="ignore"):
             self._log_m = np.log(m)
         self._moment_ratio = np.divide(m[1:], m[:-1], out=np.zeros(count), where=m[:-1] > 0)
@@ -395,16 +419,19 @@ class _BinghamSeries:
 
     def log_f_and_mean(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         r""":math:`\log F(s)` and :math:`F'(s)/F(s)=E[u^\top\tilde Bu]` under the tilted law, for s > 0."""
-        n = np.arange(self._log_factorial.size)
         log_f, mean = np.empty_like(s), np.empty_like(s)
-        for start in range(0, s.size, 2048):  # bounded memory: 2048 x n_max terms at a time
-            rows = slice(start, start + 2048)
-            log_terms = n * np.log(s[rows])[:, None] - self._log_factorial + self._log_m[:-1]
+        order = np.argsort(s)
+        for start in range(0, s.size, 1024):  # bounded memory; each chunk sums only the terms its largest s needs
+            rows = order[start:start + 1024]
+            s_top = float(s[rows[-1]])
+            count = min(self._log_factorial.size, int(math.ceil(s_top + 10 * math.sqrt(s_top) + 50)))
+            n = np.arange(count)
+            log_terms = n * np.log(s[rows])[:, None] - self._log_factorial[:count] + self._log_m[:count]
             top = log_terms.max(axis=1)
             weights = np.exp(log_terms - top[:, None])
             total = weights.sum(axis=1)
             log_f[rows] = top + np.log(total)
-            mean[rows] = weights @ self._moment_ratio / total  # F'/F = sum m_{n+1} s^n/n! / sum m_n s^n/n!
+            mean[rows] = weights @ self._moment_ratio[:count] / total  # F'/F = sum m_{n+1} s^n/n! / sum m_n s^n/n!
         return log_f, mean
 
 
@@ -437,7 +464,7 @@ class GaussianLaw:
     * direction given radius: Bingham, :math:`\mathrm{KL}(P_{U|R=r}\|\sigma)=sF'(s)/F(s)-\log F(s)`, :math:`s=r^2b_{\max}/2`.
 
     Radial expectations are composite Gauss–Legendre quadratures (48 panels × 24 nodes, refined
-    geometrically towards r = 0 where :math:`f_R\log f_R` has a log singularity) in r over the
+    geometrically towards r = 0 where :math:`f_R\log f_R` has a log singularity; :func:`_composite_gauss_legendre`) in r over the
     Laurent–Massart range :math:`\mathrm{tr}\Sigma\pm` deviations of probability :math:`e^{-46}`. Every term
     depends on :math:`\Sigma` only through its eigenvalues (rotation invariance of :math:`\sigma` and :math:`\gamma`).
     """
@@ -549,12 +576,7 @@ class GaussianLaw:
         trace, norm2, top = self.second_moment, math.sqrt(float(np.sum(self.eigenvalues**2))), float(self.eigenvalues.max())
         q_lo = max(0.0, trace - 2 * norm2 * math.sqrt(_TAIL))
         q_hi = trace + 2 * norm2 * math.sqrt(_TAIL) + 2 * top * _TAIL
-        edges = np.linspace(math.sqrt(q_lo), math.sqrt(q_hi), _PANELS + 1)
-        if q_lo == 0.0:  # f_R log f_R ~ r^{d-1} log r at 0: geometric panels (the rest holds ~(2^-40 r)^d)
-            edges = np.concatenate([edges[1] * 2.0 ** -np.arange(40, 0, -1), edges[1:]])
-        half = 0.5 * np.diff(edges)[:, None]
-        nodes = (edges[:-1, None] + half * (_GL_NODES + 1)).ravel()
-        return nodes, (half * _GL_WEIGHTS).ravel()
+        return _composite_gauss_legendre(np.linspace(math.sqrt(q_lo), math.sqrt(q_hi), _PANELS + 1))
 
     @functools.cached_property
     def _bingham(self):
@@ -578,10 +600,11 @@ class GaussianLaw:
         r = np.atleast_1d(finite_array(r, "r (radii)"))
         if np.any(r <= 0):
             raise ValueError("radii must be > 0.")
-        a_max = self._bingham[0]
-        _, log_f, _ = self._log_f_and_mean(r)
+        return self._radial_logpdf(r, self._log_f_and_mean(r)[1])
+
+    def _radial_logpdf(self, r: np.ndarray, log_f: np.ndarray) -> np.ndarray:
         return (log_sphere_area(self.d) + (self.d - 1) * np.log(r) - 0.5 * self.d * math.log(2 * math.pi)
-                - 0.5 * float(np.sum(np.log(self.eigenvalues))) - 0.5 * a_max * r * r + log_f)
+                - 0.5 * float(np.sum(np.log(self.eigenvalues))) - 0.5 * self._bingham[0] * r * r + log_f)
 
     def conditional_angular_log_density(self, u, r) -> np.ndarray:
         r""":math:`\log\frac{dP_{U|R=r}}{d\sigma}(u)=\tfrac{r^2}2(a_{\max}-u^\top\Sigma^{-1}u)-\log F(r^2b_{\max}/2)` (Bingham)."""
@@ -594,8 +617,13 @@ class GaussianLaw:
         return float(np.dot(self._radial_grid[1], np.exp(self._radial_logpdf_on_grid) * values))
 
     @functools.cached_property
+    def _grid_series(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(s, log F(s), F'/F) on the radial quadrature nodes."""
+        return self._log_f_and_mean(self._radial_grid[0])
+
+    @functools.cached_property
     def _radial_logpdf_on_grid(self) -> np.ndarray:
-        return self.radial_logpdf(self._radial_grid[0])
+        return self._radial_logpdf(self._radial_grid[0], self._grid_series[1])
 
     @functools.cached_property
     def radial_mass(self) -> float:
@@ -610,7 +638,7 @@ class GaussianLaw:
     @functools.cached_property
     def angular_kl_given_radius(self) -> float:
         r""":math:`E_R\mathrm{KL}(P_{U|R}\|\sigma)=\int f_R(r)\,[sF'(s)/F(s)-\log F(s)]\,dr`."""
-        s, log_f, mean = self._log_f_and_mean(self._radial_grid[0])
+        s, log_f, mean = self._grid_series
         return self._radial_expect(s * mean - log_f)
 
     def radial_kl(self, reference: GaussianReference) -> float:
