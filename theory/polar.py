@@ -203,18 +203,18 @@ class RadialLaw:
         return nodes, weights, self.dist.logpdf(nodes)
 
     def expect(self, fn) -> float:
-        """:math:`E\,fn(R)` for a vectorized ``fn``."""
+        r""":math:`E\,fn(R)` for a vectorized ``fn``."""
         nodes, weights, log_pdf = self._quadrature
         return float(np.dot(weights, np.exp(log_pdf) * fn(nodes)))
 
     @functools.cached_property
     def entropy(self) -> float:
-        """:math:`h(R)=-E\log f_R(R)`."""
+        r""":math:`h(R)=-E\log f_R(R)`."""
         return -float(np.dot(self._quadrature[1], np.exp(self._quadrature[2]) * self._quadrature[2]))
 
     @functools.cached_property
     def mean_log(self) -> float:
-        """:math:`E\log R`."""
+        r""":math:`E\log R`."""
         return self.expect(np.log)
 
     @functools.cached_property
@@ -261,7 +261,7 @@ class GaussianReference:
 
     @property
     def _cap(self) -> float:
-        """:math:`2\\lambda R^2` (inf on :math:`\\mathbb R^d`)."""
+        r""":math:`2\lambda R^2` (inf on :math:`\mathbb R^d`)."""
         return math.inf if self.radius is None else 2 * self.lam * self.radius**2
 
     @property
@@ -307,14 +307,14 @@ class GaussianReference:
         ``upper`` is the largest norm :math:`\rho` charges; beyond the ball, :math:`\rho\not\ll\gamma` and the
         KL is :math:`+\infty` (both sides of Eq. 13 are).
         """
-        if self.radius is not None and upper > self.radius:
+        if self.radius is not None and upper > self.radius * (1 + 1e-12):  # rounding of scale × cap
             return math.inf
         return -float(entropy) + self.lam * float(second_moment) + self.log_normalizer
 
     def radial_kl(self, radial_entropy, mean_log_radius, second_moment, *, upper=math.inf) -> float:
         r""":math:`\mathrm{KL}(\rho_R\|\xi)=-h(R)-(d-1)E\log R+\lambda ER^2+\log c^{-1}-\log|S^{d-1}|`
         (``+inf`` when the radius exceeds the ball)."""
-        if self.radius is not None and upper > self.radius:
+        if self.radius is not None and upper > self.radius * (1 + 1e-12):  # rounding of scale × cap
             return math.inf
         return (-float(radial_entropy) - (self.d - 1) * float(mean_log_radius) + self.lam * float(second_moment)
                 + self.log_normalizer - log_sphere_area(self.d))
@@ -441,7 +441,10 @@ def _positive_definite(covariance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise ValueError(f"covariance must be a square d x d matrix with d >= 2, got shape {cov.shape}.")
     if not np.allclose(cov, cov.T, rtol=1e-12, atol=1e-14 * np.abs(cov).max()):
         raise ValueError("covariance must be symmetric; pass (C + C.T) / 2.")
-    eigenvalues, vectors = np.linalg.eigh(cov)
+    if np.count_nonzero(cov - np.diag(np.diag(cov))) == 0:  # diagonal: skip the O(d^3) eigendecomposition
+        eigenvalues, vectors = np.diag(cov).copy(), np.eye(cov.shape[0])
+    else:
+        eigenvalues, vectors = np.linalg.eigh(cov)
     if eigenvalues.min() <= 1e-12 * eigenvalues.max():
         raise ValueError(
             f"covariance must be positive definite (smallest eigenvalue {eigenvalues.min():.3g}, largest "
@@ -485,7 +488,7 @@ class GaussianLaw:
 
     @classmethod
     def from_eigenvalues(cls, eigenvalues) -> "GaussianLaw":
-        """:math:`N(0,\\mathrm{diag}(\\lambda))`; every polar term depends only on the spectrum."""
+        r""":math:`N(0,\mathrm{diag}(\lambda))`; every polar term depends only on the spectrum."""
         return cls(np.diag(finite_array(eigenvalues, "eigenvalues")))
 
     @property
@@ -500,7 +503,7 @@ class GaussianLaw:
 
     @property
     def second_moment(self) -> float:
-        """:math:`E\\|Z\\|^2=\\mathrm{tr}\\,\\Sigma`."""
+        r""":math:`E\|Z\|^2=\mathrm{tr}\,\Sigma`."""
         return float(self.eigenvalues.sum())
 
     @property
@@ -518,12 +521,12 @@ class GaussianLaw:
 
     @property
     def mean_log_radius(self) -> float:
-        """:math:`E\\log R=\\tfrac12E\\log Q`."""
+        r""":math:`E\log R=\tfrac12E\log Q`."""
         return 0.5 * self._mean_log_q
 
     @property
     def angular_kl(self) -> float:
-        """:math:`\\mathrm{KL}(\\mu\\|\\sigma)` of the angular central Gaussian."""
+        r""":math:`\mathrm{KL}(\mu\|\sigma)` of the angular central Gaussian."""
         return -0.5 * float(np.sum(np.log(self.eigenvalues))) - 0.5 * self.d * (self._log_chi2_mean - self._mean_log_q)
 
     @property
@@ -555,7 +558,7 @@ class GaussianLaw:
         return np.einsum("ij,ij->i", x @ self._precision, x)
 
     def log_density(self, z) -> np.ndarray:
-        """Log density of :math:`N(0,\\Sigma)` at rows of z."""
+        r"""Log density of :math:`N(0,\Sigma)` at rows of z."""
         z = np.atleast_2d(finite_array(z, "z"))
         return -0.5 * (self._quad_precision(z) + self.d * math.log(2 * math.pi) + float(np.sum(np.log(self.eigenvalues))))
 
@@ -627,12 +630,12 @@ class GaussianLaw:
 
     @functools.cached_property
     def radial_mass(self) -> float:
-        """:math:`\\int f_R` by the radial quadrature (1 up to ~1e-13; a check of the series)."""
+        r""":math:`\int f_R` by the radial quadrature (1 up to ~1e-13; a check of the series)."""
         return self._radial_expect(np.ones_like(self._radial_grid[0]))
 
     @functools.cached_property
     def radial_entropy(self) -> float:
-        """:math:`h(R)=-\\int f_R\\log f_R\\,dr`."""
+        r""":math:`h(R)=-\int f_R\log f_R\,dr`."""
         return -self._radial_expect(self._radial_logpdf_on_grid)
 
     @functools.cached_property
@@ -759,24 +762,24 @@ class PolarTerms:
 
     @property
     def entropy_radius_first(self) -> float:
-        """:math:`h(R)+(d-1)E\\log R+\\log|S^{d-1}|-E_R\\mathrm{KL}(P_{U|R}\\|\\sigma)`."""
+        r""":math:`h(R)+(d-1)E\log R+\log|S^{d-1}|-E_R\mathrm{KL}(P_{U|R}\|\sigma)`."""
         return (self.radial_entropy + (self.d - 1) * self.mean_log_radius + log_sphere_area(self.d)
                 - self.angular_kl_given_radius)
 
     @property
     def entropy_direction_first(self) -> float:
-        """:math:`\\log|S^{d-1}|-\\mathrm{KL}(\\mu\\|\\sigma)+E_Uh(R|U)+(d-1)E\\log R`."""
+        r""":math:`\log|S^{d-1}|-\mathrm{KL}(\mu\|\sigma)+E_Uh(R|U)+(d-1)E\log R`."""
         return (log_sphere_area(self.d) - self.angular_kl + self.radial_entropy_given_direction
                 + (self.d - 1) * self.mean_log_radius)
 
     @property
     def kl_direction_first(self) -> float:
-        """:math:`\\mathrm{KL}(\\mu\\|\\sigma)+E_\\mu\\mathrm{KL}(\\kappa(\\cdot|u)\\|\\xi)` (Prop 3's chain rule)."""
+        r""":math:`\mathrm{KL}(\mu\|\sigma)+E_\mu\mathrm{KL}(\kappa(\cdot|u)\|\xi)` (Prop 3's chain rule)."""
         return self.angular_kl + self.radial_kl_given_direction
 
     @property
     def kl_radius_first(self) -> float:
-        """:math:`\\mathrm{KL}(\\rho_R\\|\\xi)+E_R\\mathrm{KL}(P_{U|R}\\|\\sigma)`."""
+        r""":math:`\mathrm{KL}(\rho_R\|\xi)+E_R\mathrm{KL}(P_{U|R}\|\sigma)`."""
         return self.radial_kl + self.angular_kl_given_radius
 
     def residuals(self) -> dict[str, float]:

@@ -423,7 +423,7 @@ def asymptotic_constants(k=1) -> AsymptoticConstants:
 
 
 def _kolmogorov_constant(l1):
-    """:math:`c_K=\max_t|\int_{-\infty}^t l_1(s^2)\varphi(s)ds|` for k = 1, at the critical points :math:`l_1(t^2)=0`."""
+    r""":math:`c_K=\max_t|\int_{-\infty}^t l_1(s^2)\varphi(s)ds|` for k = 1, at the critical points :math:`l_1(t^2)=0`."""
     s, t = sp.symbols("s t", real=True)
     phi = sp.exp(-(s**2) / 2) / sp.sqrt(2 * sp.pi)
     gap = sp.simplify(sp.integrate(l1.subs(_X, s**2) * phi, (s, -sp.oo, t)))

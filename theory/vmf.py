@@ -173,7 +173,7 @@ class VMFMixture:
 
     @property
     def mean(self) -> np.ndarray:
-        """:math:`m=\sum_j\pi_jA_d(\kappa_j)w_j`."""
+        r""":math:`m=\sum_j\pi_jA_d(\kappa_j)w_j`."""
         return (self.weights * bessel_ratio(self.d, self.kappas)) @ self.directions
 
     def log_density(self, u) -> np.ndarray:
