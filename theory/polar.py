@@ -382,9 +382,9 @@ def _mean_log_quadratic_form(eigenvalues: np.ndarray) -> float:
             return math.exp(b) * math.expm1(-t - b) / t
         return -math.exp(-t) * math.expm1(b + t) / t
 
-    parts = [integrate.quad(integrand, lo, hi, epsabs=1e-15, epsrel=1e-13, limit=400)[0]
+    parts = [integrate.quad(integrand, lo, hi, epsabs=1e-14, epsrel=1e-12, limit=400)[0]
              for lo, hi in ((0.0, 1.0), (1.0, 50.0))]
-    parts.append(integrate.quad(integrand, 50.0, math.inf, epsabs=1e-15, epsrel=1e-13, limit=400)[0])
+    parts.append(integrate.quad(integrand, 50.0, math.inf, epsabs=1e-14, epsrel=1e-12, limit=400)[0])
     return math.log(scale) + sum(parts)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from theory._validation import positive
 
 __all__ = ["log_hyp0f1", "bessel_ratio"]
 
