@@ -258,7 +258,7 @@ def polar_rate_table(dims, *, spike=4.0, n, seeds, mc_dims=None, executor=None, 
 
     One row per (d, term, source[, seed]): ``exact`` (:func:`theory.polar.polar_terms`), ``asymptotic``
     (:func:`spiked_asymptotes`) and ``mc`` (:func:`mc_polar_terms`, ``n`` draws per seed, with ``se``) at
-    ``mc_dims`` (default: the dims up to 256). ``term`` is the key of :class:`theory.polar.PolarTerms`,
+    ``mc_dims`` (default: the dims up to 256; exact rows are added there too). ``term`` is the key of :class:`theory.polar.PolarTerms`,
     ``label`` its formula.
     """
     dims = sorted({integer(d, "d", minimum=2) for d in dims})
@@ -266,6 +266,7 @@ def polar_rate_table(dims, *, spike=4.0, n, seeds, mc_dims=None, executor=None, 
         raise ValueError("give at least one dimension.")
     spike = positive(spike, "spike")
     mc_dims = sorted({integer(d, "d", minimum=2) for d in (mc_dims if mc_dims is not None else [d for d in dims if d <= 256])})
+    dims = sorted(set(dims) | set(mc_dims))  # every Monte Carlo point has its exact value beside it
     rows = []
     for row in sweep(_exact_terms, [{"d": d, "spike": spike} for d in dims], executor=executor, progress=progress, desc="exact terms"):
         asymptotes = spiked_asymptotes(row["d"], spike)

@@ -369,7 +369,8 @@ _TAIL = 46.0  # Laurent–Massart deviation x with e^{-x} ~ 1e-20
 def _mean_log_quadratic_form(eigenvalues: np.ndarray) -> float:
     r""":math:`E\log\sum_i\lambda_ig_i^2`, :math:`g\sim N(0,I)`, by Frullani's integral
     :math:`E\log Q=\int_0^\infty(e^{-t}-Ee^{-tQ})\,dt/t` with :math:`Ee^{-tQ}=\prod_i(1+2t\lambda_i)^{-1/2}`,
-    after scaling Q by its mean eigenvalue (the difference is formed as :math:`e^b\,\mathrm{expm1}(a-b)`)."""
+    after scaling Q by its mean eigenvalue; the difference :math:`e^{-t}-e^b` is formed with ``expm1`` around
+    the larger of the two (no cancellation near t = 0, no overflow for large t)."""
     scale = float(eigenvalues.mean())
     lam = eigenvalues / scale
 
@@ -382,10 +383,8 @@ def _mean_log_quadratic_form(eigenvalues: np.ndarray) -> float:
             return math.exp(b) * math.expm1(-t - b) / t
         return -math.exp(-t) * math.expm1(b + t) / t
 
-    parts = [integrate.quad(integrand, lo, hi, epsabs=1e-14, epsrel=1e-12, limit=400)[0]
-             for lo, hi in ((0.0, 1.0), (1.0, 50.0))]
-    parts.append(integrate.quad(integrand, 50.0, math.inf, epsabs=1e-14, epsrel=1e-12, limit=400)[0])
-    return math.log(scale) + sum(parts)
+    pieces = ((0.0, 1.0), (1.0, 50.0), (50.0, math.inf))
+    return math.log(scale) + sum(integrate.quad(integrand, lo, hi, epsabs=1e-14, epsrel=1e-12, limit=400)[0] for lo, hi in pieces)
 
 
 class _BinghamSeries:
@@ -401,6 +400,7 @@ class _BinghamSeries:
     """
 
     def __init__(self, b: np.ndarray, d: int, s_max: float):
+        self.b, self.d, self.s_max = b, d, s_max
         count = int(math.ceil(s_max + 10 * math.sqrt(s_max) + 50))
         p_reversed = np.sum(b[None, :] ** np.arange(count, 0, -1)[:, None], axis=1)  # p_count, ..., p_1
         # m_k = (1/2k) sum_j p_j (g_{k-j}/g_k) m_{k-j}, g_i = (d/2)_i/i!; ratios[i] = g_i/g_k is updated by
@@ -592,10 +592,13 @@ class GaussianLaw:
 
     def _log_f_and_mean(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(s, log F(s), F'/F) at radii r (zeros when Σ is isotropic)."""
-        _, spread, series = self._bingham
+        a_max, spread, series = self._bingham
         s = r * r * spread / 2
         if series is None:
             return s, np.zeros_like(r), np.zeros_like(r)
+        if s.max() > series.s_max:  # beyond the quadrature range (probability < 1e-20): a longer series
+            series = _BinghamSeries(series.b, self.d, float(s.max()))
+            self.__dict__["_bingham"] = (a_max, spread, series)
         return (s, *series.log_f_and_mean(s))
 
     def radial_logpdf(self, r) -> np.ndarray:
