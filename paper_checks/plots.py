@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 __all__ = ["plot_sphere_rates", "plot_loglog_series", "plot_norm_histogram", "plot_qq", "plot_pass_rates", "plot_spectrum",
-           "plot_alignment_rates"]
+           "plot_alignment_rates", "plot_polar_terms"]
 
 _METRIC_LABEL = {
     "tv": "total variation $d_{TV}$",
@@ -194,6 +194,10 @@ def plot_spectrum(table: Sequence[Mapping]):
     ax.set_title("Spectrum (isotropy and collapse)")
     ax.grid(True, which="both", alpha=0.25)
     ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def plot_alignment_rates(table: Sequence[Mapping], *, title: str | None = None):
     r"""The solvable model against d (table of :func:`simulations.hgr.solvable_rate_table`), three panels.
 
@@ -231,5 +235,45 @@ def plot_alignment_rates(table: Sequence[Mapping], *, title: str | None = None):
         ax.grid(True, which="both", alpha=0.25)
     axes[0].legend(fontsize=8)
     fig.suptitle(title or r"Assumption 3 in the solvable model: Gaussian channel $X=AX_0+\sqrt{1-A^2}\varepsilon$, $\eta_2=A^2$")
+    fig.tight_layout()
+    return fig
+
+
+def plot_polar_terms(table: Sequence[Mapping], *, title: str | None = None):
+    r"""Terms of the polar KL decomposition against d (table of :func:`simulations.polar.polar_rate_table`).
+
+    Left: the total and angular terms (linear d axis), which approach the limit together; right: the
+    radial terms on log–log axes, falling like C/d. Lines: exact; dotted: asymptotes; points with 2-SE
+    bars: Monte Carlo means over seeds.
+    """
+    from matplotlib.lines import Line2D
+
+    terms = list(dict.fromkeys(r["term"] for r in table))
+    labels = {r["term"]: r["label"] for r in table}
+    colours = dict(zip(terms, plt.cm.viridis(np.linspace(0, 0.85, len(terms)))))
+    radial = [t for t in terms if t.startswith("radial")]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
+    for ax, group in zip(axes, ([t for t in terms if t not in radial], radial)):
+        for term in group:
+            colour = colours[term]
+            ax.plot(*_sorted_xy(_rows(table, term=term, source="exact")), "-", color=colour, lw=1.8, label=labels[term])
+            ax.plot(*_sorted_xy(_rows(table, term=term, source="asymptotic")), ":", color=colour, lw=1.1)
+            mc = _rows(table, term=term, source="mc")
+            if mc:
+                d, mean, err = _mc_points(mc)
+                ax.errorbar(d, mean, yerr=2 * err, fmt="o", ms=4, mfc="white", color=colour, capsize=2)
+        ax.set_xscale("log")
+        ax.set_xlabel("ambient dimension $d$")
+        ax.set_ylabel("KL divergence (nats)")
+        ax.grid(True, which="both", alpha=0.25)
+    axes[1].set_yscale("log")
+    axes[0].set_title("total and angular terms")
+    axes[1].set_title("radial terms (fall like $C/d$)")
+    for ax in axes:
+        handles, _ = ax.get_legend_handles_labels()
+        handles += [Line2D([], [], color="grey", ls=":", label="asymptote"),
+                    Line2D([], [], color="grey", marker="o", mfc="white", ls="", label="Monte Carlo ± 2 SE")]
+        ax.legend(handles=handles, fontsize=7)
+    fig.suptitle(title or "Polar KL decomposition of $N(0, I + (a-1)e_1e_1^T)$ against $N(0, I)$")
     fig.tight_layout()
     return fig
