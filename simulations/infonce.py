@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
@@ -27,7 +27,13 @@ from simulations.sphere import kurtosis_estimate
 from simulations.uniformity import bingham_test, rayleigh_test
 from theory._validation import integer, positive
 from theory.infonce import CopyOrFresh, VMFAugmentation, empirical_phi, phi_uniform
-from theory.sphere import kolmogorov_to_gaussian, projected_cdf, projected_excess_kurtosis, squared_norm_law, tv_to_gaussian
+from theory.sphere import (
+    kolmogorov_to_gaussian,
+    projected_cdf,
+    projected_excess_kurtosis,
+    squared_norm_law,
+    tv_to_gaussian,
+)
 from theory.vmf import vmf_kappa_for_mean_length
 
 __all__ = [
@@ -115,7 +121,7 @@ def _(law: CopyOrFresh, n, *, rng):
 # --------------------------------------------------------------------------------------------
 # The batch loss and its bias
 # --------------------------------------------------------------------------------------------
-_CHUNK_ENTRIES = 2**22  # logits per chunk of batches (32 MiB in float64)
+_CHUNK_ENTRIES = 2**22  # logits, and pair coordinates, per chunk of batches (32 MiB each in float64)
 
 
 def _mean_logsumexp(logits, axis):
@@ -150,7 +156,7 @@ def batch_loss_estimates(law, n_batch, *, batches, seed) -> dict[str, Estimate]:
     n_batch = integer(n_batch, "n_batch (pairs per batch, N)", minimum=2)
     batches = integer(batches, "batches", minimum=3)
     gen = as_generator(seed)
-    per_chunk = max(1, _CHUNK_ENTRIES // (n_batch * n_batch))
+    per_chunk = max(1, _CHUNK_ENTRIES // (n_batch * max(n_batch, law.d)))
     cos, fwd, bwd = [], [], []
     for start in range(0, batches, per_chunk):
         b = min(per_chunk, batches - start)
