@@ -131,6 +131,26 @@ def _polar_compute(args) -> RateOutput:
     return RateOutput(table=table, fits=fits, figure=plot_polar_terms(table), config=config)
 
 
+def _infonce_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sizes", type=int, nargs="+", default=[16, 32, 64, 128, 256, 512, 1024], metavar="N",
+                   help="batch sizes N (default: 16 ... 1024, doubling)")
+    p.add_argument("--pairs", type=int, default=32768, help="pairs per (N, seed) for the bias (default: %(default)s)")
+    p.add_argument("--seeds", type=int, default=2, help="Monte Carlo seeds (default: %(default)s)")
+    p.add_argument("--fit-min", type=int, default=32, help="smallest N in the slope fit (default: %(default)s)")
+    p.add_argument("--dims", type=int, nargs="+", default=[8, 16, 32, 64, 128, 256, 512, 1024], metavar="D",
+                   help="ambient dimensions of the particle experiment (default: 8 ... 1024)")
+    p.add_argument("--particles", type=int, default=512, help="particles n (default: %(default)s)")
+    p.add_argument("--steps", type=int, default=400, help="training steps per particle run (default: %(default)s)")
+    p.add_argument("--alignment", type=float, default=0.5, help="fixed alignment level E[u·v] (default: %(default)s)")
+    p.add_argument("--device", default="auto", help="torch device for the particles: auto, cpu, cuda (default: %(default)s)")
+
+
+def _infonce_compute(args) -> RateOutput:
+    from paper_checks.infonce import compute_rates
+
+    return compute_rates(args, _seeds(args))
+
+
 EXPERIMENTS: dict[str, RateExperiment] = {
     "sphere": RateExperiment(
         name="sphere",
@@ -154,5 +174,12 @@ EXPERIMENTS: dict[str, RateExperiment] = {
         "fall like C/d while the angular term carries the whole KL",
         add_arguments=_polar_arguments,
         compute=_polar_compute,
+    ),
+    "infonce": RateExperiment(
+        name="infonce",
+        help="InfoNCE: the finite-batch bias E L_N - log N - L vs N (Monte Carlo, the c1/N prediction, the "
+        "N^-1/2 spread) and free particles trained at a fixed alignment level vs d (uniformity, fixed projections)",
+        add_arguments=_infonce_arguments,
+        compute=_infonce_compute,
     ),
 }
