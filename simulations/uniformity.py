@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["UniformityTest", "rayleigh_test", "bingham_test", "unit_rows"]
+__all__ = ["UniformityTest", "rayleigh_test", "bingham_test", "rayleigh_from_mean", "bingham_from_scatter", "unit_rows"]
 
 _CHUNK_ROWS = 65_536
 
@@ -65,8 +65,14 @@ def _chunks(u, n):
 def rayleigh_test(u) -> UniformityTest:
     r"""Rayleigh test of :math:`E u=0` on an (n, d) array of directions (rows are normalized first)."""
     n, d = _check_points(u)
-    total = sum(chunk.sum(axis=0) for chunk in _chunks(u, n))
-    m2 = float(total @ total) / n**2
+    return rayleigh_from_mean(sum(chunk.sum(axis=0) for chunk in _chunks(u, n)) / n, n)
+
+
+def rayleigh_from_mean(mean, n: int) -> UniformityTest:
+    r"""The Rayleigh test from the mean :math:`\bar u` of n unit vectors (when it is already accumulated)."""
+    mean = np.asarray(mean, dtype=np.float64)
+    d = mean.size
+    m2 = float(mean @ mean)
     stat = d * n * m2
     return UniformityTest("rayleigh", stat, d, float(stats.chi2.sf(stat, d)), m2, n, d)
 
@@ -74,7 +80,13 @@ def rayleigh_test(u) -> UniformityTest:
 def bingham_test(u) -> UniformityTest:
     r"""Bingham test of :math:`E uu^\top=I/d` on an (n, d) array of directions (rows are normalized first)."""
     n, d = _check_points(u)
-    scatter = sum(chunk.T @ chunk for chunk in _chunks(u, n)) / n
+    return bingham_from_scatter(sum(chunk.T @ chunk for chunk in _chunks(u, n)) / n, n)
+
+
+def bingham_from_scatter(scatter, n: int) -> UniformityTest:
+    r"""The Bingham test from :math:`S=\frac1n\sum u_iu_i^\top` of n unit vectors (already accumulated)."""
+    scatter = np.asarray(scatter, dtype=np.float64)
+    d = scatter.shape[0]
     tr_s2 = float(np.sum(scatter * scatter))
     stat = n * d * (d + 2) / 2 * (tr_s2 - 1 / d)
     df = (d - 1) * (d + 2) / 2

@@ -1,3 +1,4 @@
 """Importing this package registers every claim; one module per result, tagged by its id prefix."""
 
 from paper_checks.claims import sphere  # noqa: F401  MP-: Maxwell–Poincaré, Diaconis–Freedman, thin shell
+from paper_checks.claims import battery  # noqa: F401  CHK-: the paper's per-coordinate protocol calibrated; the check battery

@@ -1,0 +1,198 @@
+"""CHK- claims: the paper's per-coordinate protocol calibrated (D1, D2, E2, §6.8) and the `check` battery
+on laws with known answers and on a real InfoNCE text encoder (Table 2's CLIP-text row).
+
+Paper references are to arXiv 2602.24012 as reconstructed in shared/paper.md (its sections in brackets).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from paper_checks.registry import CheckContext, Verdict, claim
+from simulations import gaussianity as g
+from simulations.estimates import Estimate
+from simulations.sampling import uniform_sphere
+
+Z_MAX = 4.0  # Monte Carlo agreement: within 4 standard errors
+TABLE2_CLIP_TEXT = {"unnormalized": {"ad_avg": 0.53, "ad_pass_pct": 94.0, "dp_avg": 0.38, "dp_pass_pct": 99.4},
+                    "normalized": {"ad_avg": 0.54, "ad_pass_pct": 93.6, "dp_avg": 0.38, "dp_pass_pct": 99.7}}
+
+
+@claim(
+    "CHK-NULL-CALIBRATION",
+    title="Exact Gaussian coordinates pass the paper's tests about 95% of the time, not 100%",
+    paper_ref="Sec. 5 metrics; Table 1 [§4.1, D1, D2]",
+    statement="Under an exact N(0,1) null a coordinate passes AD < 0.752 and DP p > 0.05 with probability 0.95 each "
+              "(the tests' 5% level), at every n.",
+)
+def null_calibration(ctx: CheckContext) -> Verdict:
+    reps = ctx.profile.pick(quick=2000, full=20000)
+    rows, z = [], []
+    for i, n in enumerate((1000, 5000, 10000)):
+        r = g.null_pass_rates(n, 2, law="gaussian", replicates=reps, seed=ctx.seed + i)
+        rows.append(r.as_dict())
+        z += [abs(r.ad_pass.z_score(0.95)), abs(r.dp_pass.z_score(0.95))]
+    ctx.save_table("null_calibration", rows)
+    return Verdict.from_checks(
+        {f"AD and DP pass rates within {Z_MAX:g} binomial SE of 0.95 at n = 1000, 5000, 10000": max(z) <= Z_MAX,
+         "no null pass rate reaches 99%": all(max(r["ad_pass"], r["dp_pass"]) < 0.99 for r in rows)},
+        measured={f"n={r['n']}": f"AD {r['ad_pass']:.4f}, DP {r['dp_pass']:.4f}" for r in rows},
+        expected=0.95, uncertainty=rows[0]["ad_pass_se"],
+        rule=f"{reps} simulated N(0,1) columns per n; |rate - 0.95| <= {Z_MAX:g} SE",
+        details={"rows": rows, "threshold_source": "0.752 = SciPy's large-n 5% point of A² (D'Agostino & Stephens case 3)"},
+    )
+
+
+@claim(
+    "CHK-SPHERE-DETECT",
+    title="The paper's tests detect the finite-d sphere law once n ≳ (d+2)²",
+    paper_ref="Sec. 5 metrics vs Lemma 3 [§6.8, §8 item 10, D2]",
+    statement="Exact coordinates of the uniform sphere (excess kurtosis -6/(d+2)) pass DP with probability "
+              "P(χ²₂(λ) ≤ 5.99), λ ≈ 1.5 n/(d+2)²; at d ≤ 64 and n ≥ 5000 their pass fraction falls below the band of "
+              "d independent Gaussian coordinates.",
+)
+def sphere_detect(ctx: CheckContext) -> Verdict:
+    budget = ctx.profile.pick(quick=3 * 10**6, full=3 * 10**7)
+    rows = []
+    for i, d in enumerate((16, 64, 256)):
+        for j, n in enumerate((1000, 5000, 20000)):
+            reps = int(np.clip(budget // n, 150, 2000))
+            sphere = g.null_pass_rates(n, d, law="sphere", replicates=reps, seed=ctx.seed + 10 * i + j)
+            gauss_band = g.pass_rate_band(Estimate(0.95, 0.0, reps), d)
+            lam = 1.5 * n / (d + 2) ** 2
+            rows.append({"d": d, "n": n, "replicates": reps, "sphere_dp_pass": sphere.dp_pass.value,
+                         "sphere_dp_pass_se": sphere.dp_pass.se, "sphere_ad_pass": sphere.ad_pass.value,
+                         "sphere_ad_mean": sphere.ad_mean.value, "sphere_dp_mean": sphere.dp_mean.value,
+                         "noncentrality": lam, "predicted_dp_pass": float(stats.ncx2.cdf(stats.chi2.ppf(0.95, 2), 2, lam)),
+                         "gaussian_band_low": gauss_band[0],
+                         "paper_rule_passes": bool(sphere.ad_mean.value < g.AD_THRESHOLD and sphere.dp_mean.value > g.DP_LEVEL)})
+    ctx.save_table("sphere_detect", rows)
+    gap = max(abs(r["sphere_dp_pass"] - r["predicted_dp_pass"]) for r in rows)
+    flagged = [r for r in rows if r["d"] <= 64 and r["n"] >= 5000]
+    return Verdict.from_checks(
+        {"simulated DP pass rates within 0.15 of the first-order noncentral-χ² prediction": gap <= 0.15,
+         "d <= 64, n >= 5000: sphere pass fraction below the Gaussian band of d coordinates": all(
+             r["sphere_dp_pass"] < r["gaussian_band_low"] for r in flagged),
+         "d = 256, n <= 5000: indistinguishable from Gaussian (within the band)": all(
+             r["sphere_dp_pass"] >= r["gaussian_band_low"] for r in rows if r["d"] == 256 and r["n"] <= 5000)},
+        measured={f"d={r['d']},n={r['n']}": round(r["sphere_dp_pass"], 3) for r in rows},
+        expected={f"d={r['d']},n={r['n']}": round(r["predicted_dp_pass"], 3) for r in rows},
+        rule="exact sphere-coordinate columns; prediction P(χ²₂(1.5n/(d+2)²) <= 5.99) (first order, paper.md §6.8)",
+        details={"max_abs_gap": gap, "paper_rule_still_says_gaussian": [f"d={r['d']},n={r['n']}" for r in rows if r["paper_rule_passes"]],
+                 "note": "the paper's own rule (AD avg < 0.752, DP avg p > 0.05) keeps saying 'Gaussian' in some of these "
+                         "cells while the pass fraction has already dropped: it compares averages, not fractions"},
+    )
+
+
+@claim(
+    "CHK-COMPLIANCE",
+    title="'100% compliance' over 256 coordinates is improbable under independent-coordinate nulls",
+    paper_ref="Table 1 (Laplace, GMM: 100% pass) [§4.2, E2]",
+    statement="With per-coordinate pass probability p ≈ 0.95, all 256 coordinates pass with probability p^256 ≈ 2·10⁻⁶ "
+              "(Gaussian or sphere coordinates at the paper's n = 5000, d = 256).",
+)
+def compliance(ctx: CheckContext) -> Verdict:
+    reps = ctx.profile.pick(quick=1500, full=20000)
+    out = {}
+    for i, law in enumerate(("gaussian", "sphere")):
+        r = g.null_pass_rates(5000, 256, law=law, replicates=reps, seed=ctx.seed + i)
+        for test in ("ad", "dp"):
+            est = getattr(r, f"{test}_pass")
+            out[f"{law}_{test}"] = {"p": est.value, "se": est.se, "all_256": est.value**256,
+                                    "all_256_upper": min(1.0, est.value + 2 * est.se) ** 256}
+    worst = max(v["all_256_upper"] for v in out.values())
+    return Verdict.from_checks(
+        {"P(all 256 pass) < 1e-3 for both tests under both null laws (upper 2-SE end)": worst < 1e-3},
+        measured=out["gaussian_dp"]["all_256"], expected=0.95**256, uncertainty=None,
+        rule=f"{reps} simulated columns per law at n = 5000, d = 256; P(all pass) = p^256 for independent coordinates",
+        details={"laws": out, "reading": "100% needs dependent coordinates, coarser tests, fewer coordinates or a tighter-"
+                 "than-null law; the check battery flags a pass fraction above the null band"},
+    )
+
+
+def _battery_verdicts(x, cfg, **kw) -> dict:
+    from paper_checks.check import run_check
+
+    return {f.assumption: f.verdict for f in run_check(x, config=cfg, **kw).findings}
+
+
+@claim(
+    "CHK-BATTERY",
+    title="The check battery's verdicts on laws whose answer is known",
+    paper_ref="Cor 1, Prop 2, Assumption 2 [§5 reviewers: nulls, alternatives, power]",
+    statement="On N(0, I_d) every assumption holds; exactly uniform directions at d = 8 fail the Gaussian band but "
+              "hold against the sphere band; Laplace coordinates, class clusters and a wide radial law fail.",
+)
+def battery(ctx: CheckContext) -> Verdict:
+    from paper_checks.check import CheckConfig
+
+    rng = np.random.default_rng(ctx.seed)
+    n = ctx.profile.pick(quick=3000, full=20000)
+    cfg = CheckConfig(null_replicates=ctx.profile.pick(quick=300, full=2000), subsample=500, seed=ctx.seed)
+    unn, nor = "Coordinates Gaussian, paper's protocol (unnormalized)", "Coordinates Gaussian, paper's protocol (normalized)"
+    gauss = _battery_verdicts(rng.standard_normal((n, 32)), cfg)
+    sphere = _battery_verdicts(3.0 * uniform_sphere(n, 8, rng=rng), cfg)
+    laplace = _battery_verdicts(rng.laplace(size=(n, 32)), cfg)
+    labels = rng.integers(0, 5, n)
+    clusters = _battery_verdicts(6 * rng.standard_normal((5, 32))[labels] + rng.standard_normal((n, 32)), cfg)
+    wide = _battery_verdicts(rng.standard_normal((n, 32)) * rng.exponential(size=(n, 1)), cfg)
+    return Verdict.from_checks(
+        {"Gaussian: every line holds": all(v == "holds" for v in gauss.values()),
+         "uniform sphere d=8: unnormalized fails the Gaussian band, normalized holds against the sphere band":
+             sphere[unn] == "fails" and sphere[nor] == "holds",
+         "Laplace coordinates: coordinate Gaussianity fails": laplace[unn] == "fails",
+         "5 separated classes: uniformity and isotropy fail": clusters["Uniform directions on the sphere (first two moments)"] == "fails"
+             and clusters["No dimensional collapse (isotropic covariance)"] == "fails",
+         "exponential radius: thin shell fails": wide["Thin shell (Assumption 2)"] == "fails"},
+        measured={"gaussian": gauss}, expected="see statement",
+        rule=f"n = {n}; verdict rules of paper_checks.check",
+        details={"sphere_d8": sphere, "laplace": laplace, "clusters": clusters, "wide_radius": wide},
+    )
+
+
+@claim(
+    "CHK-TEXT-ENCODER",
+    title="A real InfoNCE text encoder (all-MiniLM-L6-v2) measured with the paper's protocol, beside Table 2's CLIP text",
+    paper_ref="Table 2 (CLIP text, COCO); Fig. 6; Prop 1 [§4.4, D6]",
+    statement="On an offline template corpus the encoder's embeddings get the paper's four columns, unnormalized and "
+              "normalized, next to CLIP text's 0.53/94.0%/0.38/99.4% and 0.54/93.6%/0.38/99.7%; its norms form a thin "
+              "shell and paraphrase alignment exceeds ||m||² (Prop 1's decomposition, conditionally i.i.d. views).",
+)
+def text_encoder(ctx: CheckContext) -> Verdict:
+    from simulations.text import embed_sentences, encoder_unavailable, generate_corpus
+
+    if reason := encoder_unavailable():
+        return Verdict.skipped(reason)
+    from paper_checks.check import CheckConfig, run_check
+
+    n = ctx.profile.pick(quick=1000, full=5000)
+    sentences, positives, labels = generate_corpus(n, seed=ctx.seed % 2**31)
+    z = embed_sentences(sentences + positives)
+    res = run_check(z[:n], positives=z[n:], labels=labels, config=CheckConfig(seed=ctx.seed % 2**31, whiten=True))
+    cols = {name: res.sections["coordinates"][name]["paper_columns"] for name in ("unnormalized", "normalized", "whitened")
+            if "paper_columns" in res.sections["coordinates"][name]}
+    shell, align = res.sections["thin_shell"], res.sections["alignment"]
+    ctx.save_table("text_encoder_columns", [{"embeddings": k, **v} for k, v in cols.items()]
+                   + [{"embeddings": f"paper CLIP text ({k})", **v} for k, v in TABLE2_CLIP_TEXT.items()])
+    reproduced = cols["unnormalized"]["ad_avg"] < g.AD_THRESHOLD and cols["unnormalized"]["dp_avg"] > g.DP_LEVEL
+    return Verdict.from_checks(
+        {"the four columns are computed for unnormalized and normalized embeddings": {"unnormalized", "normalized"} <= set(cols),
+         f"thin shell: CV within {3:g}× the Gaussian CV_chi(d)": shell["ratio"] < 3,
+         "E[u·v] - ||m||² > 0 (Prop 1: equals Σ_k Var E[u_k|X₀] for conditionally i.i.d. views)":
+             align["alignment_minus_mean_norm_sq"] - 2 * align["alignment_se"] > 0},
+        measured={k: {kk: round(vv, 3) for kk, vv in v.items() if kk in ("ad_avg", "ad_pass_pct", "dp_avg", "dp_pass_pct")}
+                  for k, v in cols.items()},
+        expected=TABLE2_CLIP_TEXT,
+        rule=f"{n} template sentences with a paraphrase each; all-MiniLM-L6-v2 mean-pooled (before its Normalize layer)",
+        reason=("the paper's 'Gaussian ✓' is reproduced" if reproduced else
+                "the paper's 'Gaussian ✓' is NOT reproduced on this corpus (AD avg "
+                f"{cols['unnormalized']['ad_avg']:.2f} > 0.752); a templated 8-topic corpus is clustered "
+                f"(between-topic share {res.sections['labels']['between_class_share']:.2f})"),
+        details={"findings": {f.assumption: f.verdict for f in res.findings}, "cv": shell["cv"], "cv_ratio_to_chi": shell["ratio"],
+                 "paper_fig6_cv_clip_text": 0.055, "alignment": align["alignment"], "mean_norm_sq": align["mean_norm_sq_pooled"],
+                 "eta2_lower_bound": align["eta2_lower_bound_from_prop1"], "whitening_rank": res.sections["whitening_rank"],
+                 "between_topic_share": res.sections["labels"]["between_class_share"]},
+    )

@@ -1,0 +1,324 @@
+"""Embedding files for ``infonce-gauss check``: .npy, .npz, .safetensors, .pt and .csv, read in chunks.
+
+:func:`open_embeddings` returns an :class:`EmbeddingMatrix`: an (n, d) matrix that is read from disk
+only when sliced (``m[a:b]`` for rows, ``m[:, a:b]`` for columns, assembled from row chunks), so a
+file far larger than memory is processed with bounded memory. Raw C-order data (.npy, uncompressed
+.npz members, .safetensors) is read with ``os.pread`` at its byte offset: nothing is memory-mapped,
+so the resident memory is what the caller holds. A compressed .npz member and a .csv file are first
+streamed into a temporary raw file (one pass). ``.pt`` needs torch (imported only then) and is
+memory-mapped by ``torch.load(mmap=True)``. safetensors is parsed directly (an 8-byte header length,
+a JSON header, raw little-endian data), so the ``safetensors`` package is not needed.
+
+Every failure to read raises a ``ValueError`` that names the file and what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "load_vector", "SUFFIXES", "CHUNK_BYTES"]
+
+SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".csv", ".safetensors")
+CHUNK_BYTES = 64 * 2**20
+_SAFETENSORS_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "bf16",
+                       "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1", "U8": "u1"}
+
+
+@dataclass
+class EmbeddingMatrix:
+    """An (n, d) numeric matrix read lazily from a file (or wrapping an in-memory array).
+
+    Slicing returns float arrays: ``m[a:b]`` rows a..b-1, ``m[:, a:b]`` columns (read chunk by chunk),
+    ``m[a:b, c:e]`` both. float16/bfloat16/integers are widened to float32, float64 stays float64.
+    """
+
+    source: str
+    shape: tuple[int, int]
+    dtype: np.dtype
+    _reader: object = field(repr=False)
+    _keep: list = field(default_factory=list, repr=False)  # open temporary files kept alive
+
+    @property
+    def nbytes(self) -> int:
+        return self.shape[0] * self.shape[1] * self.dtype.itemsize
+
+    @property
+    def out_dtype(self) -> np.dtype:
+        return np.dtype(np.float64) if self.dtype == np.float64 else np.dtype(np.float32)
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        start, stop = max(0, start), min(self.shape[0], stop)
+        return np.asarray(self._reader(start, stop), dtype=self.out_dtype)
+
+    def chunk_rows(self) -> int:
+        """Rows per read: about ``CHUNK_BYTES`` of float64."""
+        return max(1, CHUNK_BYTES // max(1, self.shape[1] * 8))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key):
+        rows, cols = (key, slice(None)) if not isinstance(key, tuple) else key
+        if not isinstance(rows, slice) or not isinstance(cols, slice) or rows.step not in (None, 1):
+            raise TypeError("an EmbeddingMatrix is sliced with contiguous slices only, e.g. m[a:b] or m[:, a:b].")
+        start, stop, _ = rows.indices(self.shape[0])
+        if cols == slice(None):
+            return self.rows(start, stop)
+        step = self.chunk_rows()
+        return np.concatenate([self.rows(a, min(a + step, stop))[:, cols] for a in range(start, stop, step)]
+                              or [np.empty((0, len(range(*cols.indices(self.shape[1])))), self.out_dtype)])
+
+
+def _raw_reader(path: Path, offset: int, shape, dtype: np.dtype):
+    """Rows [a, b) of a C-order matrix stored at ``offset`` in ``path`` (bf16 widened to float32)."""
+    bf16 = dtype == np.dtype("V2")
+    store = np.dtype("<u2") if bf16 else dtype
+    row_bytes = shape[1] * store.itemsize
+
+    def read(a: int, b: int) -> np.ndarray:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            data = os.pread(fd, (b - a) * row_bytes, offset + a * row_bytes)
+        finally:
+            os.close(fd)
+        if len(data) != (b - a) * row_bytes:
+            raise ValueError(f"{path} is truncated: expected {shape[0]} rows of {row_bytes} bytes.")
+        out = np.frombuffer(data, dtype=store).reshape(b - a, shape[1])
+        return (out.astype(np.uint32) << 16).view(np.float32) if bf16 else out
+
+    return read
+
+
+def _check_matrix(shape, dtype, source: str) -> tuple[int, int]:
+    if len(shape) != 2:
+        raise ValueError(f"{source}: expected an n × d matrix of embeddings (one row per sample), got shape "
+                         f"{tuple(shape)}; reshape it to 2-D first.")
+    if np.dtype(dtype).kind not in "fiuV":
+        raise ValueError(f"{source}: expected numbers, got dtype {dtype}.")
+    n, d = (int(s) for s in shape)
+    if n < 1:
+        raise ValueError(f"{source} holds no rows.")
+    if d < 2:
+        raise ValueError(f"{source}: embeddings need d >= 2 columns (a direction on a sphere), got d = {d}.")
+    return n, d
+
+
+def _npy_header(fh) -> tuple[tuple, bool, np.dtype]:
+    version = np.lib.format.read_magic(fh)
+    reader = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    if version not in reader:
+        raise ValueError(f"unsupported .npy version {version}.")
+    shape, fortran, dtype = reader[version](fh)
+    return shape, fortran, dtype
+
+
+def as_matrix(array, source: str = "array") -> EmbeddingMatrix:
+    """Wrap an in-memory (n, d) array (no copy) so that it reads like a file."""
+    return _from_array(np.asarray(array), source)
+
+
+def _from_array(array: np.ndarray, source: str, keep=()) -> EmbeddingMatrix:
+    shape = _check_matrix(array.shape, array.dtype, source)
+    return EmbeddingMatrix(source, shape, np.dtype(array.dtype), lambda a, b: array[a:b], list(keep))
+
+
+def _open_npy_at(path: Path, offset: int, source: str, keep=()) -> EmbeddingMatrix:
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        shape, fortran, dtype = _npy_header(fh)
+        data_offset = fh.tell()
+    if dtype.hasobject:
+        raise ValueError(f"{source} holds Python objects, not numbers; save a numeric array.")
+    if fortran and len(shape) == 2:  # columns are contiguous: fall back to numpy's memory map
+        return _from_array(np.memmap(path, dtype=dtype, mode="r", offset=data_offset, shape=shape, order="F"), source, keep)
+    shape = _check_matrix(shape, dtype, source)
+    return EmbeddingMatrix(source, shape, dtype, _raw_reader(path, data_offset, shape, dtype), list(keep))
+
+
+def _npz_member(zf: zipfile.ZipFile, key: str | None, source: str) -> zipfile.ZipInfo:
+    names = [n[:-4] for n in zf.namelist() if n.endswith(".npy")]
+    if key is None:
+        if len(names) != 1:
+            raise ValueError(f"{source} holds {len(names)} arrays ({', '.join(names)}); choose one with --key.")
+        key = names[0]
+    if key not in names:
+        raise ValueError(f"{source} has no array {key!r}; it holds: {', '.join(names)}.")
+    return zf.getinfo(key + ".npy")
+
+
+def _open_npz(path: Path, key: str | None) -> EmbeddingMatrix:
+    with zipfile.ZipFile(path) as zf:
+        info = _npz_member(zf, key, str(path))
+        source = f"{path}:{info.filename[:-4]}"
+        if info.compress_type == zipfile.ZIP_STORED:
+            with open(path, "rb") as fh:
+                fh.seek(info.header_offset)
+                local = fh.read(30)
+                name_len, extra_len = struct.unpack("<HH", local[26:30])
+            return _open_npy_at(path, info.header_offset + 30 + name_len + extra_len, source)
+        tmp = tempfile.NamedTemporaryFile(prefix="infonce-gauss-", suffix=".npy")
+        with zf.open(info) as member:
+            while block := member.read(CHUNK_BYTES):
+                tmp.write(block)
+        tmp.flush()
+    return _open_npy_at(Path(tmp.name), 0, source, keep=[tmp])
+
+
+def _open_safetensors(path: Path, key: str | None) -> EmbeddingMatrix:
+    with open(path, "rb") as fh:
+        raw = fh.read(8)
+        if len(raw) != 8:
+            raise ValueError("the file is too short for a safetensors header.")
+        (length,) = struct.unpack("<Q", raw)
+        if length > 100 * 2**20:
+            raise ValueError(f"implausible safetensors header length {length}; is this a safetensors file?")
+        header = json.loads(fh.read(length))
+    tensors = {k: v for k, v in header.items() if k != "__metadata__"}
+    if key is None:
+        if len(tensors) != 1:
+            raise ValueError(f"{path} holds {len(tensors)} tensors ({', '.join(tensors)}); choose one with --key.")
+        key = next(iter(tensors))
+    if key not in tensors:
+        raise ValueError(f"{path} has no tensor {key!r}; it holds: {', '.join(tensors)}.")
+    spec = tensors[key]
+    if spec["dtype"] not in _SAFETENSORS_DTYPES:
+        raise ValueError(f"{path}:{key} has dtype {spec['dtype']}; supported: {', '.join(_SAFETENSORS_DTYPES)}.")
+    code = _SAFETENSORS_DTYPES[spec["dtype"]]
+    dtype = np.dtype("V2") if code == "bf16" else np.dtype(code)
+    source = f"{path}:{key}"
+    shape = _check_matrix(spec["shape"], dtype, source)
+    begin, end = spec["data_offsets"]
+    if end - begin != shape[0] * shape[1] * dtype.itemsize:
+        raise ValueError(f"{source}: data_offsets do not match shape {shape} and dtype {spec['dtype']}.")
+    return EmbeddingMatrix(source, shape, np.dtype(np.float32) if code == "bf16" else dtype,
+                           _raw_reader(path, 8 + length + begin, shape, dtype))
+
+
+def _open_pt(path: Path, key: str | None) -> EmbeddingMatrix:
+    import torch  # only .pt files need torch
+
+    obj = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    if isinstance(obj, dict):
+        tensors = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
+        if key is None:
+            if len(tensors) != 1:
+                raise ValueError(f"{path} holds {len(tensors)} tensors ({', '.join(map(str, tensors))}); choose one with --key.")
+            key = next(iter(tensors))
+        if key not in tensors:
+            raise ValueError(f"{path} has no tensor {key!r}; it holds: {', '.join(map(str, tensors))}.")
+        obj, source = tensors[key], f"{path}:{key}"
+    else:
+        source = str(path)
+    if not isinstance(obj, torch.Tensor):
+        raise ValueError(f"{path} holds a {type(obj).__name__}, not a tensor or a dict of tensors.")
+    tensor = obj.detach()
+    if tensor.dtype in (torch.bfloat16, torch.float16):
+        tensor = tensor.float()
+    return _from_array(tensor.numpy(), source, keep=[tensor])
+
+
+def _open_csv(path: Path) -> EmbeddingMatrix:
+    tmp = tempfile.NamedTemporaryFile(prefix="infonce-gauss-", suffix=".f8")
+    n, d = 0, None
+    with open(path, encoding="utf-8") as fh:
+        first = fh.readline()
+        try:
+            rows = [np.array(first.split(","), dtype=np.float64)]
+        except ValueError:  # a header line
+            rows = []
+        batch = rows
+        for line_no, line in enumerate(fh, start=2):
+            if not line.strip():
+                continue
+            try:
+                batch.append(np.array(line.split(","), dtype=np.float64))
+            except ValueError:
+                raise ValueError(f"line {line_no} is not a row of numbers: {line[:60]!r}.") from None
+            if len(batch) >= 8192:
+                n, d = _flush_csv(tmp, batch, n, d)
+                batch = []
+        n, d = _flush_csv(tmp, batch, n, d)
+    tmp.flush()
+    if n == 0:
+        raise ValueError("no rows of numbers found.")
+    shape = _check_matrix((n, d), np.float64, str(path))
+    return EmbeddingMatrix(str(path), shape, np.dtype(np.float64), _raw_reader(Path(tmp.name), 0, shape, np.dtype("<f8")), [tmp])
+
+
+def _flush_csv(tmp, batch, n: int, d: int | None) -> tuple[int, int | None]:
+    if not batch:
+        return n, d
+    widths = {row.size for row in batch}
+    if d is not None:
+        widths.add(d)
+    if len(widths) != 1:
+        raise ValueError(f"rows have different numbers of columns ({sorted(widths)}).")
+    tmp.write(np.vstack(batch).astype("<f8").tobytes())
+    return n + len(batch), widths.pop()
+
+
+def open_embeddings(path, *, key: str | None = None) -> EmbeddingMatrix:
+    """Open an (n, d) embedding file (see the module docstring); ``key`` picks an array in .npz/.safetensors/.pt."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ValueError(f"{path}: unknown file type {suffix or '(none)'}; use one of {', '.join(SUFFIXES)}.")
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file.")
+    try:
+        if suffix == ".npy":
+            return _open_npy_at(path, 0, str(path))
+        if suffix == ".npz":
+            return _open_npz(path, key)
+        if suffix == ".safetensors":
+            return _open_safetensors(path, key)
+        if suffix == ".csv":
+            return _open_csv(path)
+        return _open_pt(path, key)
+    except ValueError as exc:
+        msg = str(exc)
+        raise ValueError(msg if msg.startswith(str(path)) else f"{path}: {msg}") from None
+    except (OSError, EOFError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, RuntimeError,
+            KeyError, struct.error, __import__("pickle").UnpicklingError) as exc:
+        raise ValueError(f"{path}: could not read it as {suffix} ({type(exc).__name__}: {exc}).") from None
+
+
+def load_vector(path, *, length: int, key: str | None = None) -> np.ndarray:
+    """A 1-D array of ``length`` entries (e.g. class labels) from .npy/.npz/.csv/.txt/.pt; strings allowed."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt"):
+            values = np.array([line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()])
+            if values.size == length + 1:  # a header line
+                values = values[1:]
+        elif suffix == ".npz":
+            with np.load(path) as data:
+                names = list(data.keys())
+                if key is None and len(names) != 1:
+                    raise ValueError(f"it holds {len(names)} arrays ({', '.join(names)}); choose one with --key.")
+                values = data[key or names[0]]
+        elif suffix in (".pt", ".pth"):
+            import torch
+
+            values = torch.load(path, map_location="cpu", weights_only=True).numpy()
+        elif suffix == ".npy":
+            values = np.load(path, allow_pickle=False)
+        else:
+            raise ValueError(f"unknown file type {suffix or '(none)'}; use .npy, .npz, .csv, .txt or .pt.")
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    except (OSError, EOFError, zipfile.BadZipFile, UnicodeDecodeError, RuntimeError, AttributeError) as exc:
+        raise ValueError(f"{path}: could not read it ({type(exc).__name__}: {exc}).") from None
+    values = np.asarray(values).reshape(-1) if np.ndim(values) == 2 and 1 in np.shape(values) else np.asarray(values)
+    if values.ndim != 1 or values.size != length:
+        raise ValueError(f"{path}: expected {length} entries, one per embedding row, got shape {values.shape}.")
+    return values

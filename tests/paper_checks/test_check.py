@@ -1,0 +1,165 @@
+"""The check battery: verdicts on laws where the answer is known, chunked = in-memory, report files,
+and bad input (clear message, non-zero exit, nothing written)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from paper_checks import embeddings as emb
+from paper_checks.check import CheckConfig, run_check, summary_text, write_check_report
+from paper_checks.cli import main
+from simulations.sampling import uniform_sphere
+
+FAST = CheckConfig(null_replicates=300, subsample=300)
+
+
+def _verdicts(result):
+    return {f.assumption.split(" (")[0] if "paper's protocol" not in f.assumption else f.assumption: f.verdict
+            for f in result.findings}
+
+
+@pytest.fixture(scope="module")
+def gaussian():
+    return np.random.default_rng(0).standard_normal((3000, 32))
+
+
+@pytest.fixture(scope="module")
+def gaussian_result(gaussian):
+    rng = np.random.default_rng(1)
+    positives = gaussian + 0.5 * rng.standard_normal(gaussian.shape)
+    return run_check(gaussian, positives=positives, labels=rng.integers(0, 4, 3000), config=FAST)
+
+
+def test_gaussian_embeddings_hold_every_assumption(gaussian_result):
+    v = _verdicts(gaussian_result)
+    assert v["Thin shell"] == "holds"
+    assert v["Coordinates Gaussian, paper's protocol (unnormalized)"] == "holds"
+    assert v["Coordinates Gaussian, paper's protocol (normalized)"] == "holds"
+    assert v["Random 1-D projections Gaussian"] == "holds"
+    assert v["8-dim projections jointly Gaussian"] == "holds"
+    assert v["No dimensional collapse"] == "holds"
+    assert v["Uniform directions on the sphere"] == "holds"
+    assert v["Alignment within Prop 1's bound"] == "cannot tell"  # no η₂ given
+
+
+def test_alignment_and_prop1_bound(gaussian, gaussian_result):
+    # Views z + 0.5 ε of a Gaussian z: coordinate correlation 1/sqrt(1.25); E[u·v] is close to it at d = 32
+    # (paper.md §6.5: E[u·v] = ρ - ρ(1-ρ²)/(2d) + O(d^-2) for the identity encoder).
+    rho = 1 / np.sqrt(1.25)
+    sec = gaussian_result.sections["alignment"]
+    assert sec["alignment"] == pytest.approx(rho - rho * (1 - rho**2) / 64, abs=0.01)
+    positives = gaussian + 0.5 * np.random.default_rng(1).standard_normal(gaussian.shape)
+    low = run_check(gaussian, positives=positives, config=CheckConfig(null_replicates=200, subsample=300, eta2=0.5))
+    high = run_check(gaussian, positives=positives, config=CheckConfig(null_replicates=200, subsample=300, eta2=0.95))
+    assert _verdicts(low)["Alignment within Prop 1's bound"] == "fails"
+    assert _verdicts(high)["Alignment within Prop 1's bound"] == "holds"
+
+
+def test_labels_between_class_share(gaussian_result):
+    assert gaussian_result.sections["labels"]["classes"] == 4
+    assert gaussian_result.sections["labels"]["between_class_share"] < 0.01  # random labels explain nothing
+
+
+def test_sphere_law_is_told_from_gaussian_where_it_can_be():
+    # Exactly uniform directions at d = 8, n = 4000: DP's noncentrality 1.5 n/(d+2)² = 60 (paper.md §6.8), so the
+    # unnormalized coordinates fail the Gaussian band while the normalized ones sit in the sphere band.
+    x = 5.0 * uniform_sphere(4000, 8, rng=2)
+    v = _verdicts(run_check(x, config=FAST))
+    assert v["Coordinates Gaussian, paper's protocol (unnormalized)"] == "fails"
+    assert v["Coordinates Gaussian, paper's protocol (normalized)"] == "holds"
+    assert v["Thin shell"] == "holds"
+
+
+def test_non_gaussian_laws_fail():
+    rng = np.random.default_rng(3)
+    laplace = run_check(rng.laplace(size=(3000, 16)), config=FAST)
+    assert _verdicts(laplace)["Coordinates Gaussian, paper's protocol (unnormalized)"] == "fails"
+    centres = 6 * rng.standard_normal((5, 32))
+    labels = rng.integers(0, 5, 3000)
+    clustered = run_check(centres[labels] + rng.standard_normal((3000, 32)), labels=labels, config=FAST)
+    v = _verdicts(clustered)
+    assert v["Uniform directions on the sphere"] == "fails"
+    assert v["No dimensional collapse"] == "fails"
+    assert clustered.sections["labels"]["between_class_share"] > 0.5
+    wide = run_check(rng.standard_normal((3000, 64)) * rng.exponential(size=(3000, 1)), config=FAST)
+    assert _verdicts(wide)["Thin shell"] == "fails"
+
+
+def test_chunked_file_equals_in_memory(tmp_path, monkeypatch, gaussian):
+    x = gaussian.astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    monkeypatch.setattr(emb, "CHUNK_BYTES", 32 * 8 * 100)  # 100 rows per read
+    cfg = CheckConfig(null_replicates=200, subsample=300, memory_mb=1, whiten=True)
+    a = run_check(x, config=cfg)
+    b = run_check(emb.open_embeddings(tmp_path / "x.npy"), config=cfg)
+    for name in ("unnormalized", "normalized", "whitened"):
+        np.testing.assert_allclose(a.sections["coordinates"][name]["ad"], b.sections["coordinates"][name]["ad"], rtol=1e-6)
+    assert a.sections["thin_shell"]["cv"] == pytest.approx(b.sections["thin_shell"]["cv"], rel=1e-9)
+    assert [f.verdict for f in a.findings] == [f.verdict for f in b.findings]
+
+
+def test_report_files_and_summary(tmp_path, gaussian_result):
+    report = write_check_report(gaussian_result, tmp_path, config={"test": True}, wall_seconds=1.0)
+    assert report.read_text().startswith("# infonce-gauss check")
+    data = json.loads((tmp_path / "check.json").read_text())
+    assert len(data["findings"]) == len(gaussian_result.findings)
+    assert len(data["coordinates"]["unnormalized"]["ad"]) == 32
+    for name in ("norms", "pass_rates", "qq", "spectrum"):
+        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 0
+        assert (tmp_path / "data" / f"{name}.csv").exists()
+    assert (tmp_path / "run.json").exists()
+    text = summary_text(gaussian_result)
+    assert len(text.splitlines()) >= 1 + len(gaussian_result.findings)
+
+
+def test_cli_check_writes_the_report(tmp_path, gaussian, capsys):
+    np.save(tmp_path / "x.npy", gaussian[:500])
+    out = tmp_path / "out"
+    assert main(["check", str(tmp_path / "x.npy"), "--out", str(out), "--no-progress", "--directions", "8"]) == 0
+    assert "Thin shell" in capsys.readouterr().out
+    assert {"report.md", "check.json", "run.json"} <= {p.name for p in out.iterdir()}
+
+
+def _bad(tmp_path, name, array):
+    np.save(tmp_path / name, array)
+    return str(tmp_path / name)
+
+
+@pytest.mark.parametrize("make, extra, message", [
+    (lambda rng: np.where(np.arange(100)[:, None] == 7, np.nan, rng.standard_normal((100, 4))), [], "--drop-nonfinite"),
+    (lambda rng: np.vstack([np.zeros((1, 4)), rng.standard_normal((99, 4))]), [], "zero norm"),
+    (lambda rng: np.column_stack([rng.standard_normal((100, 3)), np.ones(100)]), [], "--drop-constant"),
+    (lambda rng: rng.standard_normal((10, 4)), [], "at least 20"),
+    (lambda rng: rng.standard_normal((100, 1)), [], "d >= 2"),
+    (lambda rng: rng.standard_normal((100, 4)), ["--eta2", "1.5"], None),
+])
+def test_cli_bad_input_exits_nonzero_and_writes_nothing(make, extra, message, tmp_path, capsys):
+    path = _bad(tmp_path, "x.npy", make(np.random.default_rng(4)))
+    out = tmp_path / "out"
+    try:
+        code = main(["check", path, "--out", str(out), "--no-progress", *extra])
+    except SystemExit as exc:  # argparse rejects --eta2 1.5 itself
+        code = exc.code
+    assert code != 0
+    assert not out.exists()
+    if message:
+        assert message in capsys.readouterr().err
+
+
+def test_drop_flags_report_what_was_dropped(tmp_path):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((300, 6))
+    x[3, 1] = np.inf
+    x[:, 4] = 2.0
+    res = run_check(x, config=CheckConfig(null_replicates=200, subsample=200, drop_nonfinite=True, drop_constant=True))
+    assert res.sections["input"]["dropped_rows"] == 1
+    assert res.sections["input"]["dropped_constant_columns"] == [4]
+    assert (res.sections["input"]["n"], res.sections["input"]["d"]) == (299, 5)
+
+
+def test_positives_must_match(gaussian):
+    with pytest.raises(ValueError, match="positives have shape"):
+        run_check(gaussian, positives=gaussian[:, :5])
+    with pytest.raises(ValueError, match="one label per row"):
+        run_check(gaussian, labels=np.zeros(3))

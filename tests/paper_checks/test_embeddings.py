@@ -1,0 +1,111 @@
+"""Embedding file readers: every format round-trips, slicing reads the right block, bad files are explained."""
+
+import json
+import struct
+
+import numpy as np
+import pytest
+
+from paper_checks import embeddings as emb
+from paper_checks.embeddings import load_vector, open_embeddings
+
+
+@pytest.fixture
+def x():
+    return np.random.default_rng(0).standard_normal((301, 7)).astype(np.float32)
+
+
+def _safetensors(path, tensors, dtype="F32"):
+    header, blobs, offset = {"__metadata__": {"format": "np"}}, [], 0
+    for name, arr in tensors.items():
+        raw = arr.tobytes()
+        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+    return path
+
+
+def _write(kind, tmp_path, x):
+    path = tmp_path / f"e.{kind}"
+    if kind == "npy":
+        np.save(path, x)
+    elif kind == "npz":
+        np.savez(path, emb=x)
+    elif kind == "csv":
+        np.savetxt(path, x, delimiter=",", header=",".join(f"c{i}" for i in range(x.shape[1])), comments="")
+    elif kind == "safetensors":
+        _safetensors(path, {"emb": x})
+    elif kind == "pt":
+        torch = pytest.importorskip("torch")
+        torch.save({"emb": torch.from_numpy(x), "step": torch.tensor(3)}, path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["npy", "npz", "csv", "safetensors", "pt"])
+def test_round_trip_rows_and_columns(kind, tmp_path, x, monkeypatch):
+    monkeypatch.setattr(emb, "CHUNK_BYTES", 7 * 8 * 10)  # 10 rows per read: column slices span many reads
+    m = open_embeddings(_write(kind, tmp_path, x), key="emb" if kind == "pt" else None)
+    assert m.shape == x.shape
+    np.testing.assert_array_equal(m[:], x)
+    np.testing.assert_array_equal(m[17:29], x[17:29])
+    np.testing.assert_array_equal(m[:, 2:5], x[:, 2:5])
+    np.testing.assert_array_equal(m[280:400, 6:], x[280:, 6:])
+
+
+def test_compressed_npz_and_fortran_npy(tmp_path, x):
+    np.savez_compressed(tmp_path / "c.npz", a=x, b=x[:, :3])
+    np.testing.assert_array_equal(open_embeddings(tmp_path / "c.npz", key="a")[:, 1:3], x[:, 1:3])
+    np.save(tmp_path / "f.npy", np.asfortranarray(x))
+    np.testing.assert_array_equal(open_embeddings(tmp_path / "f.npy")[5:9], x[5:9])
+
+
+def test_half_precision_safetensors_are_widened(tmp_path, x):
+    half = open_embeddings(_safetensors(tmp_path / "h.safetensors", {"e": x.astype(np.float16)}, "F16"))
+    np.testing.assert_array_equal(half[:], x.astype(np.float16).astype(np.float32))
+    bf16_bits = (x.view(np.uint32) >> 16).astype(np.uint16)  # truncation to bfloat16
+    bf = open_embeddings(_safetensors(tmp_path / "b.safetensors", {"e": bf16_bits}, "BF16"))
+    np.testing.assert_allclose(bf[:], x, rtol=2**-7)
+    assert bf.dtype == np.float32
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p, x: np.save(p / "a.npy", x[:, 0]), "n × d matrix"),
+    (lambda p, x: np.save(p / "a.npy", x[:, :1]), "d >= 2"),
+    (lambda p, x: (p / "a.npy").write_bytes(b"not an array"), "magic string"),
+    (lambda p, x: np.savez(p / "a.npz", a=x, b=x), "choose one with --key"),
+    (lambda p, x: (p / "a.csv").write_text("1,2,3\n4,5\n"), "different numbers of columns"),
+    (lambda p, x: (p / "a.csv").write_text("1,2\n3,x\n"), "line 2"),
+    (lambda p, x: (p / "a.safetensors").write_bytes(b"\x01"), "too short"),
+    (lambda p, x: (p / "a.txt").write_text("1"), "unknown file type"),
+])
+def test_bad_files_are_explained(make, message, tmp_path, x):
+    make(tmp_path, x)
+    path = next(p for p in tmp_path.iterdir())
+    with pytest.raises(ValueError, match=message):
+        open_embeddings(path)
+
+
+def test_missing_file_and_wrong_key(tmp_path, x):
+    with pytest.raises(ValueError, match="no such file"):
+        open_embeddings(tmp_path / "none.npy")
+    np.savez(tmp_path / "a.npz", emb=x)
+    with pytest.raises(ValueError, match="no array 'other'"):
+        open_embeddings(tmp_path / "a.npz", key="other")
+
+
+def test_truncated_safetensors_is_caught(tmp_path, x):
+    path = _safetensors(tmp_path / "t.safetensors", {"e": x})
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(ValueError, match="truncated"):
+        open_embeddings(path)[:]
+
+
+def test_load_vector(tmp_path):
+    np.save(tmp_path / "l.npy", np.arange(5))
+    (tmp_path / "l.txt").write_text("label\ncat\ndog\ncat\nfish\nbird\n")
+    np.testing.assert_array_equal(load_vector(tmp_path / "l.npy", length=5), np.arange(5))
+    assert load_vector(tmp_path / "l.txt", length=5).tolist() == ["cat", "dog", "cat", "fish", "bird"]
+    with pytest.raises(ValueError, match="expected 4 entries"):
+        load_vector(tmp_path / "l.npy", length=4)
