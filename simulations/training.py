@@ -36,7 +36,7 @@ from scipy import special
 from torch import nn
 
 from simulations.augment import SimCLRAugment
-from simulations.datasets import ImageData
+from simulations.datasets import ImageData, SyntheticData
 from simulations.device import resolve_device
 from simulations.encoders import build_encoder
 from simulations.estimates import cv_estimate, mean_estimate
@@ -155,42 +155,48 @@ def _as_float_tensor(x) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class PairTask:
-    r"""A synthetic set: base items :math:`X_0` (train and test rows) and an augmentation channel with
-    ``sample_pair(x0, rng) -> (x, y)`` (two conditionally i.i.d. views) and ``eta2()``
-    (:mod:`simulations.channels`). The anchors of the evaluation are views: the theory's law
-    :math:`\rho=f_*p_X` is that of the embedding of one view."""
+    r"""A synthetic set (:class:`simulations.datasets.SyntheticData`): base items :math:`X_0` and a channel
+    with ``sample_pair(x0, rng)`` (two conditionally i.i.d. views) and ``eta2()``
+    (:mod:`simulations.channels`).
 
-    name: str
-    train_base: np.ndarray
-    test_base: np.ndarray
-    channel: object
-    test_labels: np.ndarray | None = None
+    As in the paper's protocol (metrics on the test set), the anchors of the evaluation are the test
+    items themselves where a base item is an input (Laplace, binary), and one view of each where it is
+    not (GMM: the base item is a component and the data are its draws). Positive pairs are two views.
+    """
+
+    data: SyntheticData
+
+    @property
+    def name(self) -> str:
+        return self.data.name
 
     @property
     def input_shape(self) -> tuple[int, ...]:
-        return tuple(self.train_base.shape[1:])
+        return (int(self.data.channel.sample(self.data.train_base[:1], 0).shape[1]),)
 
     @property
     def train_size(self) -> int:
-        return int(self.train_base.shape[0])
+        return int(self.data.train_base.shape[0])
 
     def eta2(self) -> float | None:
-        return float(self.channel.eta2())
+        eta2 = self.data.channel.eta2()
+        return float(getattr(eta2, "value", eta2))
 
     def batches(self, rng: np.random.Generator, batch_size: int, objective: str) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         if objective != "infonce":
-            raise ValueError(f"the synthetic set {self.name!r} has no class labels; train it with objective 'infonce'.")
+            raise ValueError(f"the synthetic set {self.name!r} is for InfoNCE; train it with objective 'infonce'.")
         order = rng.permutation(self.train_size)
         for start in range(0, self.train_size - batch_size + 1, batch_size):
-            x, y = self.channel.sample_pair(self.train_base[order[start:start + batch_size]], rng)
+            x, y = self.data.channel.sample_pair(self.data.train_base[order[start:start + batch_size]], rng)
             yield _as_float_tensor(x), _as_float_tensor(y)
 
     def evaluation(self, rng: np.random.Generator, samples: int) -> EvalSet:
-        rows = slice(0, min(samples, self.test_base.shape[0]))
-        x, y = self.channel.sample_pair(self.test_base[rows], rng)
-        x = _as_float_tensor(x)
-        labels = None if self.test_labels is None else np.asarray(self.test_labels[rows])
-        return EvalSet(anchors=x, view_a=x, view_b=_as_float_tensor(y), labels=labels)
+        rows = slice(0, min(samples, self.data.test_base.shape[0]))
+        base = self.data.test_base[rows]
+        x, y = (_as_float_tensor(v) for v in self.data.channel.sample_pair(base, rng))
+        labels = None if self.data.test_labels is None else np.asarray(self.data.test_labels[rows])
+        return EvalSet(anchors=_as_float_tensor(base) if self.data.base_is_input else x, view_a=x, view_b=y,
+                       labels=labels)
 
 
 @dataclass(frozen=True)
