@@ -96,6 +96,18 @@ def summary_table(results: Sequence[ClaimResult]) -> str:
     return "\n".join(lines)
 
 
+def _detail_lines(key: str, value) -> list[str]:
+    """A detail as markdown: sub-checks as a checklist, a list of records as a table, else one line."""
+    if key == "checks" and isinstance(value, dict):
+        return ["- sub-checks:"] + [f"  - {'✅' if ok else '❌'} {name}" for name, ok in value.items()]
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        cols = list(dict.fromkeys(c for row in value for c in row))
+        lines = [f"- {key}:", "", "  | " + " | ".join(cols) + " |", "  |" + "---|" * len(cols)]
+        lines += ["  | " + " | ".join(format_value(row.get(c)) for c in cols) + " |" for row in value]
+        return lines + [""]
+    return [f"- {key}: {format_value(value)}"]
+
+
 def _markdown(results: Sequence[ClaimResult], profile: Profile) -> str:
     icon = {"passed": "✅ passed", "failed": "❌ failed", "skipped": "⏭ skipped"}
     out = [
@@ -120,7 +132,7 @@ def _markdown(results: Sequence[ClaimResult], profile: Profile) -> str:
         out.append(f"- measured: {format_value(v.measured)}" + (f" ± {v.uncertainty:.3g}" if v.uncertainty is not None else ""))
         out.append(f"- expected: {format_value(v.expected)}")
         for key, value in v.details.items():
-            out.append(f"- {key}: {format_value(value)}")
+            out += _detail_lines(key, value)
         for path in v.artifacts:
             out.append(f"\n![{r.claim.id}]({path})" if path.endswith(".png") else f"- file: [{path}]({path})")
     return "\n".join(out) + "\n"

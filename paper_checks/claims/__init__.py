@@ -3,3 +3,4 @@
 from paper_checks.claims import sphere  # noqa: F401  MP-: Maxwell–Poincaré, Diaconis–Freedman, thin shell
 from paper_checks.claims import battery  # noqa: F401  CHK-: the paper's per-coordinate protocol calibrated; the check battery
 from paper_checks.claims import empirical  # noqa: F401  EMP-: trained encoders, Table 1 and Figs. 2–4 reproductions
+from paper_checks.claims import hgr  # noqa: F401  HGR-: maximal correlation, η₂, Prop 1, Assumption 3, E1
