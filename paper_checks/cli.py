@@ -116,7 +116,7 @@ def _cmd_embed_text(args) -> int:
 
 def _cmd_train(args) -> int:
     from paper_checks.plots import plot_training_curves, plot_training_sweep
-    from paper_checks.presets import PRESETS, run_preset
+    from paper_checks.presets import PRESETS, preset_rows, train_preset
     from paper_checks.results import new_run_dir, run_metadata, save_figure, write_csv, write_json
 
     if args.list:
@@ -127,8 +127,9 @@ def _cmd_train(args) -> int:
         raise ValueError("name a preset with --preset (see --list).")
     out_dir = new_run_dir(f"train-{args.preset}", args.out)
     start = time.perf_counter()
-    rows = run_preset(args.preset, args.profile, seed=args.seed, out_dir=out_dir, epochs=args.epochs,
-                      device=args.device, data_dir=args.data_dir, progress=not args.no_progress, resume=args.resume)
+    trained = train_preset(args.preset, args.profile, seed=args.seed, out_dir=out_dir, epochs=args.epochs,
+                           device=args.device, data_dir=args.data_dir, progress=not args.no_progress, resume=args.resume)
+    rows = preset_rows(args.preset, trained)
     write_csv(out_dir / "diagnostics.csv", rows)
     save_figure(plot_training_curves(rows), out_dir / "training_curves")
     final = [r for r in rows if r["epoch"] == max(x["epoch"] for x in rows if x["run"] == r["run"])]

@@ -2,10 +2,10 @@
 
 Each preset lists its runs (a data set and a :class:`simulations.training.TrainConfig`) for a profile:
 ``quick`` and ``full`` are CPU-sized (seconds and minutes), ``gpu`` is the paper's scale (Sec. 5,
-App. E.1; paper.md §4.2–4.3). :func:`run_preset` trains every run, writes one folder per run
-(diagnostics.csv, checkpoint.pt, embeddings.npy, ...) when given an output folder, and returns one
-summary row per run and evaluation. ``infonce-gauss train --preset NAME`` and the ``EMP-`` claims
-share these definitions.
+App. E.1; paper.md §4.2–4.3). :func:`train_preset` trains every run, writes one folder per run
+(diagnostics.csv, checkpoint.pt, embeddings.npy, ...) when given an output folder, and returns
+one result per run (:func:`preset_rows` flattens the diagnostics). ``infonce-gauss train --preset NAME``
+and the ``EMP-`` claims share these definitions.
 
 Where the paper leaves a setting unstated we choose it here and say so in the preset's help:
 Table 1's Laplace d (256) and batch (128), the CIFAR embedding dimension (128, the encoder's last
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from paper_checks.registry import PROFILES, Profile
 
-__all__ = ["Run", "Preset", "PRESETS", "runs_for", "run_preset"]
+__all__ = ["Run", "Preset", "PRESETS", "runs_for", "build_task", "train_preset", "preset_rows"]
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def _fig3_sweep(profile: Profile) -> list[Run]:
 
 
 def _gmm_regimes(profile: Profile) -> list[Run]:
-    size = profile.pick(quick={"n_train": 4096, "n_test": 2000, "dim": 1024},
+    size = profile.pick(quick={"n_train": 2048, "n_test": 2000, "dim": 1024},
                         full={"n_train": 8000, "n_test": 2000, "dim": 1024})
     epochs = profile.pick(quick=6, full=60, gpu=300)
     common = {"out_dim": 256, "batch_size": 128, "epochs": epochs, "diagnostics_every": max(1, epochs // 3)}
@@ -217,18 +217,25 @@ def _folder(label: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in label.replace("=", "")).strip("_")
 
 
-def run_preset(name: str, profile: str | Profile = "quick", *, seed: int = 0, out_dir=None, epochs=None,
-               device=None, data_dir=None, progress: bool = True, resume: bool = False) -> list[dict]:
-    """Train every run of preset ``name`` and return the diagnostics rows of all runs, each tagged with
-    ``preset``, ``run`` and the run's tags (e.g. ``d``, ``N``). With ``out_dir``, run i writes into
-    ``out_dir/<run label>/`` (see :func:`simulations.training.train`)."""
+def train_preset(name: str, profile: str | Profile = "quick", *, seed: int = 0, out_dir=None, epochs=None,
+                 device=None, data_dir=None, progress: bool = True, resume: bool = False) -> list[tuple]:
+    """Train every run of preset ``name``; returns ``(run, task, result)`` per run. With ``out_dir``, each run
+    writes into ``out_dir/<run label>/`` (see :func:`simulations.training.train`)."""
     from simulations.training import train
 
-    rows = []
+    done = []
     for run in runs_for(name, profile, epochs=epochs, device=device, seed=seed):
         task = build_task(run, seed=seed, data_dir=data_dir)
         folder = None if out_dir is None else Path(out_dir) / _folder(run.label)
-        result = train(task, run.config, out_dir=folder, resume=resume, progress=progress)
+        done.append((run, task, train(task, run.config, out_dir=folder, resume=resume, progress=progress)))
+    return done
+
+
+def preset_rows(name: str, trained) -> list[dict]:
+    """The diagnostics rows of all runs of a trained preset, each tagged with ``preset``, ``run``, the run's
+    tags (e.g. ``d``, ``N``) and its encoder, objective, batch size and embedding dimension."""
+    rows = []
+    for run, _, result in trained:
         tags = {"preset": name, "run": run.label, **run.tags, "encoder": run.config.encoder,
                 "objective": run.config.objective, "batch_size": run.config.batch_size, "out_dim": run.config.out_dim}
         rows += [{**tags, **row} for row in result.rows]

@@ -372,8 +372,8 @@ def _build_model(config: TrainConfig, task, device) -> nn.Module:
         torch.manual_seed(config.seed)
         encoder = build_encoder(config.encoder, task.input_shape, config.out_dim, **config.encoder_options())
         if config.objective == "supervised":
-            if not hasattr(task, "data"):
-                raise ValueError("the supervised baseline needs a labelled image task.")
+            if not isinstance(task, ImageTask):
+                raise ValueError(f"the supervised baseline needs labelled images; {task.name!r} is for 'infonce'.")
             encoder = _Classifier(encoder, config.out_dim, task.data.classes)
     return encoder.to(device)
 
