@@ -125,6 +125,10 @@ def _cmd_train(args) -> int:
         return EXIT_OK
     if args.preset is None:
         raise ValueError("name a preset with --preset (see --list).")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     out_dir = new_run_dir(f"train-{args.preset}", args.out)
     start = time.perf_counter()
     trained = train_preset(args.preset, args.profile, seed=args.seed, out_dir=out_dir, epochs=args.epochs,
@@ -136,7 +140,7 @@ def _cmd_train(args) -> int:
     if args.preset == "fig3-sweep":
         save_figure(plot_training_sweep(final), out_dir / "fig3_sweep")
     config = {"preset": args.preset, "profile": args.profile, "epochs": args.epochs, "device": args.device,
-              "data_dir": args.data_dir, "resume": args.resume}
+              "data_dir": args.data_dir, "resume": args.resume, "threads": args.threads}
     write_json(out_dir / "run.json", run_metadata(f"train {args.preset}", config, seed=args.seed,
                                                   wall_seconds=time.perf_counter() - start))
     for r in final:
@@ -230,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder of the image data (CIFAR-10 python batches, Fashion-MNIST IDX files); "
                        "default: $INFONCE_GAUSS_CIFAR10 / $INFONCE_GAUSS_FASHION_MNIST / /usr/share/datasets/fashion-mnist")
     train.add_argument("--resume", action="store_true", help="continue each run from its checkpoint.pt in --out")
+    train.add_argument("--threads", type=_positive_int,
+                       help="torch CPU threads (default: torch's choice; use 1 on a busy machine, where more threads "
+                       "spin-wait)")
     _common(train)
     train.set_defaults(func=_cmd_train)
 
