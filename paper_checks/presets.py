@@ -56,26 +56,31 @@ def _synthetic(data: str, *, label: str, size: dict, tags: dict | None = None, *
 
 # --- synthetic presets (paper.md §4.2) ----------------------------------------------------------
 
-def _table1_laplace(profile: Profile) -> list[Run]:
-    size = profile.pick(quick={"n_train": 4096, "n_test": 2000, "dim": 1024},
-                        full={"n_train": 10_000, "n_test": 5000, "dim": 1024},
-                        gpu={"n_train": 20_000, "n_test": 5000, "dim": 1024})
-    epochs = profile.pick(quick=8, full=40, gpu=150)
-    return [_synthetic("laplace", label="linear d=256 N=128", size=size, out_dim=256, batch_size=128, epochs=epochs,
+def _table1_size(profile: Profile, *, paper_train: int, paper_test: int) -> dict:
+    """Quick: 4096 train / 2000 test items; full: 8000 / 2000; gpu: the paper's sizes (1024-d inputs throughout)."""
+    train, test = profile.pick(quick=(4096, 2000), full=(8000, 2000), gpu=(paper_train, paper_test))
+    return {"n_train": train, "n_test": test, "dim": 1024}
+
+
+def _table1_linear(data: str, profile: Profile, *, paper_epochs: int, size: dict) -> list[Run]:
+    epochs = profile.pick(quick=8, full=40, gpu=paper_epochs)
+    return [_synthetic(data, label="linear d=256 N=128", size=size, out_dim=256, batch_size=128, epochs=epochs,
                        diagnostics_every=max(1, epochs // 4))]
+
+
+def _table1_laplace(profile: Profile) -> list[Run]:
+    # App. E.1: 20k train and 5k test, 150 epochs (the main text says 10k samples per set)
+    return _table1_linear("laplace", profile, paper_epochs=150,
+                          size=_table1_size(profile, paper_train=20_000, paper_test=5000))
 
 
 def _table1_gmm(profile: Profile) -> list[Run]:
-    size = profile.pick(quick={"n_train": 4096, "n_test": 2000, "dim": 1024},
-                        full={"n_train": 8000, "n_test": 2000, "dim": 1024})
-    epochs = profile.pick(quick=8, full=40, gpu=100)
-    return [_synthetic("gmm", label="linear d=256 N=128", size=size, out_dim=256, batch_size=128, epochs=epochs,
-                       diagnostics_every=max(1, epochs // 4))]
+    # Sec. 5: 10k samples, 100 epochs
+    return _table1_linear("gmm", profile, paper_epochs=100, size=_table1_size(profile, paper_train=8000, paper_test=2000))
 
 
 def _table1_binary(profile: Profile) -> list[Run]:
-    size = profile.pick(quick={"n_train": 4096, "n_test": 2000, "dim": 1024},
-                        full={"n_train": 8000, "n_test": 2000, "dim": 1024})
+    size = _table1_size(profile, paper_train=8000, paper_test=2000)
     epochs = profile.pick(quick=10, full=50, gpu=100)
     common = {"size": size, "out_dim": 256, "batch_size": 128, "epochs": epochs, "diagnostics_every": max(1, epochs // 10)}
     densities = profile.pick(quick=(0.05,), full=(0.05, 0.005))
@@ -109,11 +114,27 @@ def _align_eta2(profile: Profile) -> list[Run]:
                         full={"n_train": 8000, "n_test": 5000, "dim": 1024})
     epochs = profile.pick(quick=4, full=30, gpu=100)
     common = {"out_dim": 64, "batch_size": 128, "epochs": epochs, "diagnostics_every": epochs}
-    channels = [("laplace", {"A": a}, f"laplace A={a}") for a in (0.2, 0.6, 0.8)]
-    channels += [("laplace", {"A": 0.6, "jitter": False}, "laplace A=0.6 no jitter"),
-                 ("binary", {}, "binary"), ("gmm", {"mean_std": 1.0}, "gmm separated")]
+    # η₂ of the jittered channel costs 30 s of quadrature at A = 0.8 (0.5 s at 0.2, 5 s at 0.6): A = 0.8 without jitter
+    channels = [("laplace", {"A": a}, f"laplace A={a}") for a in (0.2, 0.6)]
+    channels += [("laplace", {"A": a, "jitter": False}, f"laplace A={a} no jitter") for a in (0.6, 0.8)]
+    channels += [("binary", {}, "binary"), ("gmm", {"mean_std": 1.0}, "gmm separated")]
     return [_synthetic(data, label=label, tags={"channel": label}, size={**size, **opts}, **common)
             for data, opts, label in channels]
+
+
+def _violations(profile: Profile) -> list[Run]:
+    size = profile.pick(quick={"n_train": 2048, "n_test": 2000, "dim": 256},
+                        full={"n_train": 8000, "n_test": 5000, "dim": 1024})
+    epochs = profile.pick(quick=4, full=30, gpu=100)
+    base = {"out_dim": 64, "batch_size": 128, "A": 0.6}
+    cases = {"baseline": {}, "low d (d=4)": {"out_dim": 4}, "tiny batch (N=2)": {"batch_size": 2},
+             "strong augmentation (A=0.05)": {"A": 0.05}, "weak augmentation (A=0.8)": {"A": 0.8}}
+    runs = []
+    for label, change in cases.items():
+        c = {**base, **change}
+        runs.append(_synthetic("laplace", label=label, tags={"case": label}, size={**size, "A": c["A"], "jitter": False},
+                               out_dim=c["out_dim"], batch_size=c["batch_size"], epochs=epochs, diagnostics_every=epochs))
+    return runs
 
 
 # --- image presets (paper.md §4.3) --------------------------------------------------------------
@@ -160,8 +181,10 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
     Preset("gmm-regimes", "E3: GMM with overlapping components (mean spread 0.05) and separated ones (1.0), linear "
            "encoder and two-layer MLP", "Table 1 GMM column; paper.md E3; reviewer 4", _gmm_regimes),
     Preset("align-eta2", "E1: alignment of trained linear encoders against Prop 1's bound for six channels (Laplace "
-           "A = 0.2, 0.6, 0.8 with jitter, A = 0.6 without, sparse binary, separated GMM)", "Prop 1, Eq. 6; Fig. 2; "
+           "A = 0.2, 0.6 with jitter, A = 0.6, 0.8 without, sparse binary, separated GMM)", "Prop 1, Eq. 6; Fig. 2; "
            "paper.md E1", _align_eta2),
+    Preset("violations", "Reviewers' violation experiments on Laplace data: low d, tiny batch, strong and weak "
+           "augmentation, next to a baseline (linear encoder, no jitter)", "reviewer 2; paper.md §5", _violations),
     Preset("fig4-cifar-mlp", "Fig. 4: CIFAR-10, two-layer MLP (one ReLU), InfoNCE with SimCLR augmentations, batch 256, "
            "Adam 1e-3, weight decay 1e-4 (needs the CIFAR-10 python batches)", "Fig. 4; Sec. 5", _fig4_cifar_mlp),
     Preset("table1-cifar-resnet18", "Table 1, CIFAR rows: ResNet-18 contrastive vs supervised, same architecture and "
