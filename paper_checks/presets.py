@@ -102,7 +102,7 @@ def _fig3_sweep(profile: Profile) -> list[Run]:
 def _gmm_regimes(profile: Profile) -> list[Run]:
     size = profile.pick(quick={"n_train": 2048, "n_test": 2000, "dim": 1024},
                         full={"n_train": 8000, "n_test": 2000, "dim": 1024})
-    epochs = profile.pick(quick=6, full=60, gpu=300)
+    epochs = profile.pick(quick=4, full=60, gpu=300)
     common = {"out_dim": 256, "batch_size": 128, "epochs": epochs, "diagnostics_every": max(1, epochs // 3)}
     return [_synthetic("gmm", label=f"{spread} {enc}", tags={"components": spread, "encoder": enc, "mean_std": m},
                        size={**size, "mean_std": m}, encoder=enc, **common)
@@ -112,7 +112,7 @@ def _gmm_regimes(profile: Profile) -> list[Run]:
 def _align_eta2(profile: Profile) -> list[Run]:
     size = profile.pick(quick={"n_train": 2048, "n_test": 2000, "dim": 256},
                         full={"n_train": 8000, "n_test": 5000, "dim": 1024})
-    epochs = profile.pick(quick=4, full=30, gpu=100)
+    epochs = profile.pick(quick=3, full=30, gpu=100)
     common = {"out_dim": 64, "batch_size": 128, "epochs": epochs, "diagnostics_every": epochs}
     # η₂ of the jittered channel costs 30 s of quadrature at A = 0.8 (0.5 s at 0.2, 5 s at 0.6): A = 0.8 without jitter
     channels = [("laplace", {"A": a}, f"laplace A={a}") for a in (0.2, 0.6)]
