@@ -201,16 +201,25 @@ class _Moments:
                 self.class_sums[int(c)] = (total + s, count + int(k))
 
 
+def _block_width(n: int, d: int, cfg: CheckConfig) -> int:
+    """Columns per block so that one float32 (columns × n) block and its working copies fit in ``memory_mb``."""
+    return max(1, min(d, cfg.memory_mb * 2**20 // (8 * n)))
+
+
 def _column_blocks(x: EmbeddingMatrix, keep: np.ndarray, cols: np.ndarray, width: int):
-    """Yield (column indices, (b, n_kept) float32 block) reading the rows once per block."""
+    """Yield (column indices, (b, n_kept) float32 block), filled chunk by chunk: the rows are read once per block."""
     step = x.chunk_rows()
+    n_kept = int(keep.sum())
     for j in range(0, cols.size, width):
         idx = cols[j:j + width]
-        parts = []
+        block = np.empty((idx.size, n_kept), dtype=np.float32)
+        filled = 0
         for a in range(0, x.shape[0], step):
             chunk = x.rows(a, a + step)
-            parts.append(chunk[keep[a:a + chunk.shape[0]]][:, idx].astype(np.float32, copy=False))
-        yield idx, np.ascontiguousarray(np.concatenate(parts).T)
+            part = chunk[keep[a:a + chunk.shape[0]]][:, idx]
+            block[:, filled:filled + part.shape[0]] = part.T
+            filled += part.shape[0]
+        yield idx, block
 
 
 # ---------------------------------------------------------------- the battery
@@ -448,6 +457,41 @@ def _input_rows(x: EmbeddingMatrix, pos: EmbeddingMatrix | None, cfg: CheckConfi
     return keep, cols, described
 
 
+def _accumulate(x, pos, keep, cols, directions, sample_flag, codes) -> _Moments:
+    """One pass over the kept rows (and their positives) collecting the :class:`_Moments`."""
+    m = _Moments()
+    done = 0
+    pos_rows = _select_rows(pos, keep, cols) if pos is not None else None
+    for _, z in _select_rows(x, keep, cols):
+        rows = z.shape[0]
+        v = next(pos_rows)[1] if pos_rows is not None else None
+        m.add(z, directions, sample_flag[done:done + rows], v=v, codes=None if codes is None else codes[done:done + rows])
+        done += rows
+    return m
+
+
+def _coordinate_variants(x, keep, cols, norms, m: _Moments, cfg: CheckConfig, rng, say) -> tuple[dict, list[dict]]:
+    """Coordinate tests on unnormalized, normalized (and whitened) embeddings, one column block at a time,
+    and QQ rows for three random coordinates."""
+    n, d = m.n, cols.size
+    parts = {"unnormalized": [], "normalized": []}
+    qq_cols = set(cols[rng.choice(d, size=min(3, d), replace=False)].tolist())
+    qq = []
+    inverse_norms = (1 / norms).astype(np.float32)[None, :]
+    for idx, block in _column_blocks(x, keep, cols, _block_width(n, d, cfg)):
+        parts["unnormalized"].append(g.coordinate_tests(block, columns_first=True, workers=cfg.workers))
+        qq += [row for j, col in zip(idx, block) if int(j) in qq_cols for row in _qq_rows(f"coordinate {int(j)}", col, d)]
+        block *= inverse_norms
+        parts["normalized"].append(g.coordinate_tests(block, columns_first=True, workers=cfg.workers))
+    variants = {name: _merge(p) for name, p in parts.items()}
+    if cfg.whiten:
+        say("whitened coordinates")
+        white = _whitened_tests(x, keep, cols, m, cfg)
+        variants["whitened"] = white if isinstance(white, str) else white[0]
+        variants["whitening_rank"] = None if isinstance(white, str) else white[1]
+    return variants, qq
+
+
 def run_check(embeddings, *, positives=None, labels=None, config: CheckConfig | None = None,
               progress: bool = False) -> CheckResult:
     """Run the battery on ``embeddings`` (n × d array or EmbeddingMatrix); see the module docstring.
@@ -477,18 +521,9 @@ def run_check(embeddings, *, positives=None, labels=None, config: CheckConfig | 
         names, codes = np.unique(np.asarray(labels)[keep], return_inverse=True)
 
     say(f"moments of {n} × {d} rows")
-    m = _Moments()
-    done = 0
-    pos_rows = _select_rows(pos, keep, cols) if pos is not None else None
-    for _, z in _select_rows(x, keep, cols):
-        rows = z.shape[0]
-        v = next(pos_rows)[1] if pos_rows is not None else None
-        m.add(z, directions, sample_flag[done:done + rows], v=v,
-              codes=None if codes is None else codes[done:done + rows])
-        done += rows
-    norms = np.concatenate(m.norms)
-    proj = np.concatenate(m.projections)
-    sample_z = np.concatenate(m.sample)
+    m = _accumulate(x, pos, keep, cols, directions, sample_flag, codes)
+    norms, proj, sample_z = (np.concatenate(parts) for parts in (m.norms, m.projections, m.sample))
+    m.norms = m.projections = m.sample = None  # keep one copy of the O(n) arrays
     sample_u = sample_z / np.linalg.norm(sample_z, axis=1, keepdims=True)
 
     sections = {"input": described, "config": asdict(cfg)}
@@ -502,33 +537,18 @@ def run_check(embeddings, *, positives=None, labels=None, config: CheckConfig | 
     sections["calibration"]["distinguishable"] = _distinguishable(nulls, d)
 
     say("per-coordinate Anderson–Darling and D'Agostino–Pearson tests")
-    width = max(1, min(d, cfg.memory_mb * 2**20 // (12 * n)))
-    parts = {"unnormalized": [], "normalized": []}
-    qq_cols = set(cols[rng.choice(d, size=min(3, d), replace=False)].tolist())
-    qq = []
-    inverse_norms = (1 / norms).astype(np.float32)[None, :]
-    for idx, block in _column_blocks(x, keep, cols, width):
-        parts["unnormalized"].append(g.coordinate_tests(block, columns_first=True, workers=cfg.workers))
-        qq += [row for j, col in zip(idx, block) if int(j) in qq_cols for row in _qq_rows(f"coordinate {int(j)}", col, d)]
-        block *= inverse_norms
-        parts["normalized"].append(g.coordinate_tests(block, columns_first=True, workers=cfg.workers))
-    variants = {name: _merge(p) for name, p in parts.items()}
-    if cfg.whiten:
-        say("whitened coordinates")
-        white = _whitened_tests(x, keep, cols, m, cfg)
-        variants["whitened"] = white if isinstance(white, str) else white[0]
-        sections["whitening_rank"] = None if isinstance(white, str) else white[1]
-    sections.setdefault("whitening_rank", None)
+    variants, qq = _coordinate_variants(x, keep, cols, norms, m, cfg, rng, say)
+    sections["whitening_rank"] = variants.pop("whitening_rank", None)
     sections["coordinates"] = {}
     for name, tests in variants.items():
+        title = f"Coordinates Gaussian, paper's protocol ({name})"
         if isinstance(tests, str):
             sections["coordinates"][name] = {"skipped": tests}
-            findings.append(Finding(f"Coordinates Gaussian, paper's protocol ({name})", "cannot tell", tests, "", "Table 2 (whitened)"))
+            findings.append(Finding(title, "cannot tell", tests, "", "Table 2 (whitened)"))
             continue
         reference = "sphere" if name == "normalized" else "gaussian"
-        sec = _coordinate_section(tests, nulls, reference)
-        sections["coordinates"][name] = sec
-        findings.append(_coordinate_finding(f"Coordinates Gaussian, paper's protocol ({name})", sec, reference,
+        sections["coordinates"][name] = sec = _coordinate_section(tests, nulls, reference)
+        findings.append(_coordinate_finding(title, sec, reference,
                                             "Sec. 5, Tables 1–2 (AD < 0.752, DP p > 0.05); paper.md §4.1, §6.8, D1–D2"))
     tables["pass_rates"] = [
         {"variant": name, "test": test.upper(), "observed": sec["paper_columns"][f"{test}_pass_pct"] / 100,
@@ -572,10 +592,10 @@ def _whitened_tests(x: EmbeddingMatrix, keep, cols, m: _Moments, cfg: CheckConfi
     lam, vec = np.linalg.eigh(m.gram_z / n - np.outer(mean, mean))
     kept = lam > lam[-1] * 1e-10
     white = (vec[:, kept] / np.sqrt(lam[kept])) @ vec[:, kept].T
-    width = max(1, min(d, cfg.memory_mb * 2**20 // (12 * n)))
+    width = _block_width(n, d, cfg)
     parts = []
     for j in range(0, d, width):
-        block = np.concatenate([(z - mean) @ white[:, j:j + width] for _, z in _select_rows(x, keep, cols)])
+        block = np.concatenate([((z - mean) @ white[:, j:j + width]).astype(np.float32) for _, z in _select_rows(x, keep, cols)])
         parts.append(g.coordinate_tests(np.ascontiguousarray(block.T), columns_first=True, workers=cfg.workers))
     return _merge(parts), int(kept.sum())
 

@@ -143,15 +143,20 @@ def _open_npy_at(path: Path, offset: int, source: str, keep=()) -> EmbeddingMatr
     return EmbeddingMatrix(source, shape, dtype, _raw_reader(path, data_offset, shape, dtype), list(keep))
 
 
-def _npz_member(zf: zipfile.ZipFile, key: str | None, source: str) -> zipfile.ZipInfo:
-    names = [n[:-4] for n in zf.namelist() if n.endswith(".npy")]
+def _pick(names, key: str | None, source, what: str = "array") -> str:
+    """``key`` if it names one of ``names``, or the only name when ``key`` is None; else a ValueError."""
+    names = [str(n) for n in names]
     if key is None:
         if len(names) != 1:
-            raise ValueError(f"{source} holds {len(names)} arrays ({', '.join(names)}); choose one with --key.")
-        key = names[0]
+            raise ValueError(f"{source} holds {len(names)} {what}s ({', '.join(names)}); choose one with --key.")
+        return names[0]
     if key not in names:
-        raise ValueError(f"{source} has no array {key!r}; it holds: {', '.join(names)}.")
-    return zf.getinfo(key + ".npy")
+        raise ValueError(f"{source} has no {what} {key!r}; it holds: {', '.join(names)}.")
+    return key
+
+
+def _npz_member(zf: zipfile.ZipFile, key: str | None, source: str) -> zipfile.ZipInfo:
+    return zf.getinfo(_pick([n[:-4] for n in zf.namelist() if n.endswith(".npy")], key, source) + ".npy")
 
 
 def _open_npz(path: Path, key: str | None) -> EmbeddingMatrix:
@@ -182,12 +187,7 @@ def _open_safetensors(path: Path, key: str | None) -> EmbeddingMatrix:
             raise ValueError(f"implausible safetensors header length {length}; is this a safetensors file?")
         header = json.loads(fh.read(length))
     tensors = {k: v for k, v in header.items() if k != "__metadata__"}
-    if key is None:
-        if len(tensors) != 1:
-            raise ValueError(f"{path} holds {len(tensors)} tensors ({', '.join(tensors)}); choose one with --key.")
-        key = next(iter(tensors))
-    if key not in tensors:
-        raise ValueError(f"{path} has no tensor {key!r}; it holds: {', '.join(tensors)}.")
+    key = _pick(tensors, key, path, "tensor")
     spec = tensors[key]
     if spec["dtype"] not in _SAFETENSORS_DTYPES:
         raise ValueError(f"{path}:{key} has dtype {spec['dtype']}; supported: {', '.join(_SAFETENSORS_DTYPES)}.")
@@ -207,13 +207,8 @@ def _open_pt(path: Path, key: str | None) -> EmbeddingMatrix:
 
     obj = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     if isinstance(obj, dict):
-        tensors = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
-        if key is None:
-            if len(tensors) != 1:
-                raise ValueError(f"{path} holds {len(tensors)} tensors ({', '.join(map(str, tensors))}); choose one with --key.")
-            key = next(iter(tensors))
-        if key not in tensors:
-            raise ValueError(f"{path} has no tensor {key!r}; it holds: {', '.join(map(str, tensors))}.")
+        tensors = {str(k): v for k, v in obj.items() if isinstance(v, torch.Tensor)}
+        key = _pick(tensors, key, path, "tensor")
         obj, source = tensors[key], f"{path}:{key}"
     else:
         source = str(path)
@@ -302,10 +297,7 @@ def load_vector(path, *, length: int, key: str | None = None) -> np.ndarray:
                 values = values[1:]
         elif suffix == ".npz":
             with np.load(path) as data:
-                names = list(data.keys())
-                if key is None and len(names) != 1:
-                    raise ValueError(f"it holds {len(names)} arrays ({', '.join(names)}); choose one with --key.")
-                values = data[key or names[0]]
+                values = data[_pick(data.keys(), key, "it")]
         elif suffix in (".pt", ".pth"):
             import torch
 

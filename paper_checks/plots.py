@@ -188,12 +188,15 @@ def plot_pass_rates(table: Sequence[Mapping]):
 
 
 def plot_spectrum(table: Sequence[Mapping]):
-    """Eigenvalues scaled so that an isotropic law gives 1 (rows: ``source``, ``rank``, ``eigenvalue``)."""
+    """Eigenvalues scaled so that an isotropic law gives 1 (rows: ``source``, ``rank``, ``eigenvalue``); values
+    below 1e-4 are counted in the legend instead of stretching the axis."""
+    floor = 1e-4  # a null space (e.g. the hyperplane of a final LayerNorm) is counted, not drawn
     fig, ax = plt.subplots(figsize=(5.6, 4.0))
     for i, source in enumerate(dict.fromkeys(r["source"] for r in table)):
         xs, ys = _sorted_xy(_rows(table, source=source), x="rank", y="eigenvalue")
-        keep = ys > 0
-        ax.loglog(xs[keep], ys[keep], "-", color=f"C{i}", lw=1.5, label=source)
+        keep = ys > floor
+        hidden = f", {int((~keep).sum())} below {floor:g}" if (~keep).any() else ""
+        ax.loglog(xs[keep], ys[keep], "-", color=f"C{i}", lw=1.5, label=source + hidden)
     ax.axhline(1.0, color="k", ls="--", lw=0.8, label="isotropic")
     ax.set_xlabel("rank")
     ax.set_ylabel(r"eigenvalue $\times\, d/\mathrm{trace}$")

@@ -339,12 +339,14 @@ def anderson_pvalue(a2, n):
     * :math:`0.2<A^*\le0.34`: :math:`p=1-\exp(-8.318+42.796A^*-59.938A^{*2})`
     * :math:`A^*\le0.2`: :math:`p=1-\exp(-13.436+101.14A^*-223.73A^{*2})`
 
-    (the formula of R's ``nortest::ad.test``; clipped to [0, 1]).
+    (the formula of R's ``nortest::ad.test``; clipped to [0, 1], and held at its value at
+    :math:`A^*=153` beyond, where the fitted quadratic would turn back up).
     """
     a = np.asarray(a2, dtype=float) * (1 + 0.75 / n + 2.25 / n**2)
+    top = np.minimum(a, 153.0)  # the first quadratic turns up at A* = 5.709/(2·0.0186) ≈ 153.5 (p ~ 1e-190 there)
     p = np.select(
         [a >= 0.6, a > 0.34, a > 0.2],
-        [np.exp(1.2937 - 5.709 * a + 0.0186 * a * a), np.exp(0.9177 - 4.279 * a - 1.38 * a * a),
+        [np.exp(1.2937 - 5.709 * top + 0.0186 * top * top), np.exp(0.9177 - 4.279 * a - 1.38 * a * a),
          1 - np.exp(-8.318 + 42.796 * a - 59.938 * a * a)],
         1 - np.exp(-13.436 + 101.14 * a - 223.73 * a * a),
     )
@@ -431,14 +433,14 @@ def mardia_tests(x) -> tuple[MultivariateTest, MultivariateTest]:
 
     With standardized :math:`y_i`: :math:`b_{1}=\frac1{m^2}\sum_{ij}(y_i\cdot y_j)^3=\sum_{abc}\bar
     M_{abc}^2` (the squared third-moment tensor, O(m k^3) instead of O(m^2)) and
-    :math:`b_{2}=\frac1m\sum_i\|y_i\|^4`. Under normality :math:`m\,c\,b_1/6\sim\chi^2_{k(k+1)(k+2)/6}`
+    :math:`b_{2}=\frac1m\sum_i\|y_i\|^4` (the tensor is accumulated over row chunks: memory O(8192 k^2)). Under normality :math:`m\,c\,b_1/6\sim\chi^2_{k(k+1)(k+2)/6}`
     with Mardia's small-sample factor :math:`c=(k+1)(m+1)(m+3)/(m((m+1)(k+1)-6))`, and
     :math:`(b_2-k(k+2)(m-1)/(m+1))/\sqrt{8k(k+2)/m}\sim N(0,1)` (two-sided). Effects: :math:`b_1`
     (0 for symmetric laws) and :math:`b_2/(k(k+2))-1` (0 for the Gaussian; < 0 for a thin shell).
     """
     y = standardize(x)
     m, k = y.shape
-    third = np.einsum("ia,ib,ic->abc", y, y, y, optimize=True) / m
+    third = sum(np.einsum("ia,ib,ic->abc", c, c, c, optimize=True) for c in np.array_split(y, -(-m // 8192))) / m
     b1 = float(np.sum(third * third))
     c = (k + 1) * (m + 1) * (m + 3) / (m * ((m + 1) * (k + 1) - 6))
     df = k * (k + 1) * (k + 2) / 6

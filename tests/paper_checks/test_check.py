@@ -163,3 +163,11 @@ def test_positives_must_match(gaussian):
         run_check(gaussian, positives=gaussian[:, :5])
     with pytest.raises(ValueError, match="one label per row"):
         run_check(gaussian, labels=np.zeros(3))
+
+
+def test_small_n_skips_what_it_cannot_run_and_says_why():
+    res = run_check(np.random.default_rng(6).standard_normal((25, 16)), config=CheckConfig(null_replicates=200))
+    v = {f.assumption: f for f in res.findings}
+    multi = v["8-dim projections jointly Gaussian"]
+    assert multi.verdict == "cannot tell" and "needs more than 32 rows" in multi.figure
+    assert v["No dimensional collapse (isotropic covariance)"].verdict == "cannot tell"  # n < 2d

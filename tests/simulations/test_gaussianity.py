@@ -125,6 +125,14 @@ def test_anderson_pvalue_reproduces_the_critical_values(a_star, level):
     assert g.anderson_pvalue(a_star / (1 + 0.75 / n + 2.25 / n**2), n) == pytest.approx(level, rel=0.04)
 
 
+def test_anderson_pvalue_is_monotone_and_finite_for_huge_statistics():
+    a = np.geomspace(1e-3, 1e6, 2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow in any branch
+        p = g.anderson_pvalue(a, 500)
+    assert np.all(np.diff(p) <= 0) and p[0] > 0.999 and 0 <= p[-1] < 1e-150
+
+
 def test_anderson_pvalue_is_calibrated():
     res = g.coordinate_tests(np.random.default_rng(8).standard_normal((3000, 150)), columns_first=True)
     p = g.anderson_pvalue(res.ad, 150)
