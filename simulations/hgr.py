@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulations.channels import MixingChannel
 from simulations.estimates import Estimate, mean_estimate
 from simulations.rates import column, fit_rate, sweep
 from simulations.sampling import as_generator
@@ -84,12 +85,16 @@ def _halves(n: int, rng) -> tuple[np.ndarray, np.ndarray]:
     return perm[: n // 2], perm[n // 2:]
 
 
-def _correlation_estimate(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """Pearson correlation of two samples (0 when one is constant) and its size n."""
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of two samples (0 when one is constant)."""
     sa, sb = a.std(), b.std()
     if sa == 0 or sb == 0:
-        return 0.0, a.size
-    return float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb)), a.size
+        return 0.0
+    return float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb))
+
+
+def _fisher(r: float, n: int, seed) -> Estimate:
+    return Estimate(r, (1 - min(r * r, 1.0)) / math.sqrt(n), int(n), seed)
 
 
 def _cross_fit(fit: Callable, x, y, rng, seed) -> Estimate:
@@ -98,15 +103,13 @@ def _cross_fit(fit: Callable, x, y, rng, seed) -> Estimate:
     values = []
     for train, test in ((first, second), (second, first)):
         phi, psi = fit(x[train], y[train])
-        values.append(_correlation_estimate(phi(x[test]), psi(y[test]))[0])
-    r = float(np.mean(values))
-    return Estimate(r, (1 - min(r * r, 1.0)) / math.sqrt(x.size), int(x.size), seed)
+        values.append(_correlation(phi(x[test]), psi(y[test])))
+    return _fisher(float(np.mean(values)), x.size, seed)
 
 
 def _in_sample(fit: Callable, x, y, seed) -> Estimate:
     phi, psi = fit(x, y)
-    r = _correlation_estimate(phi(x), psi(y))[0]
-    return Estimate(r, (1 - min(r * r, 1.0)) / math.sqrt(x.size), int(x.size), seed)
+    return _fisher(_correlation(phi(x), psi(y)), x.size, seed)
 
 
 def _bin_edges(v: np.ndarray, bins: int) -> np.ndarray:
@@ -390,7 +393,8 @@ def alignment_check(encoder, channel, *, n, seed, eta2: Eta2 | None = None) -> A
     * :math:`\widehat{E[u\cdot v]}` is the sample mean;
     * :math:`\widehat{\|m\|^2}=(\|\sum u_i\|^2-n)/(n(n-1))`, the unbiased U-statistic
       (:math:`\|\bar u\|^2` is biased up by :math:`(1-\|m\|^2)/n`), with variance
-      :math:`(4(n-2)\zeta_1+2\zeta_2)/(n(n-1))`, :math:`\zeta_1=m^\top\Sigma_um`,
+      :math:`(4(n-2)\zeta_1+2\zeta_2)/(n(n-1))`, :math:`\zeta_1=m^\top\Sigma_um` (estimated as
+      :math:`\hat m^\top\hat\Sigma_u\hat m-\mathrm{tr}\hat\Sigma_u^2/n`, removing the plug-in bias),
       :math:`\zeta_2=\mathrm{tr}(E[uu^\top]^2)-\|m\|^4` (Hoeffding);
     * the slack's variance adds the covariance :math:`\tfrac2n m^\top(E[(u\cdot v)u]-E[u\cdot v]m)`.
 
@@ -416,7 +420,9 @@ def alignment_check(encoder, channel, *, n, seed, eta2: Eta2 | None = None) -> A
     m = s_u / n
     m2 = (float(s_u @ s_u) - n) / (n * (n - 1))
     second = s_uu / n
-    zeta1 = max(float(m @ second @ m - (m @ m) ** 2), 0.0)
+    cov_u = second - np.outer(m, m)
+    # m̂ᵀΣm̂ overestimates mᵀΣm by tr(Σ²)/n (it matters when m ≈ 0, where the U-statistic degenerates).
+    zeta1 = max(float(m @ cov_u @ m) - float(np.sum(cov_u * cov_u)) / n, 0.0)
     zeta2 = max(float(np.sum(second * second)) - m2 * m2, 0.0)
     var_m2 = (4 * (n - 2) * zeta1 + 2 * zeta2) / (n * (n - 1))
     cov = 2.0 / n * float(m @ (s_uvu / n - a * m))
@@ -519,8 +525,6 @@ def mc_solvable_alignment(d, A, *, n, seed) -> AlignmentCheck:
     r"""Prop 1 for the identity encoder on the Gaussian vector channel in :math:`\mathbb R^d` (the solvable
     model, paper.md §6.5): the alignment estimates :func:`theory.hgr.solvable_alignment`, the slack
     :math:`\delta(d)` (as :math:`\|m\|^2=0`)."""
-    from simulations.channels import MixingChannel
-
     return alignment_check(lambda x: x, MixingChannel(A=A, base="gaussian", dim=d), n=n, seed=seed)
 
 
@@ -530,8 +534,6 @@ def _solvable_mc(d, A, n, seed):
 
 
 def _random_linear_mc(d, A, n, seed):
-    from simulations.channels import MixingChannel
-
     channel = MixingChannel(A=A, base="gaussian", dim=2 * d)
     encoder = random_linear_encoder(2 * d, d, rng=np.random.default_rng([seed, d]))
     check = alignment_check(encoder, channel, n=n, seed=seed)
