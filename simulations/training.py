@@ -225,9 +225,17 @@ class ImageTask:
         return None
 
     def _channel_stats(self) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.data.train_images.astype(np.float64) / 255.0
-        axes = (0, 2, 3)
-        mean, std = x.mean(axis=axes), x.std(axis=axes)
+        """Per-channel mean and standard deviation of the training pixels in [0, 1], accumulated over
+        chunks of images (CIFAR-10 as float64 would take 1.2 GB at once)."""
+        images = self.data.train_images
+        total, square = np.zeros(images.shape[1]), np.zeros(images.shape[1])
+        for start in range(0, images.shape[0], 4096):
+            chunk = images[start:start + 4096].astype(np.float64) / 255.0
+            total += chunk.sum(axis=(0, 2, 3))
+            square += np.einsum("nchw,nchw->c", chunk, chunk)
+        count = images.shape[0] * images.shape[2] * images.shape[3]
+        mean = total / count
+        std = np.sqrt(np.maximum(square / count - mean * mean, 0.0))
         return (torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1),
                 torch.tensor(np.maximum(std, 1e-6), dtype=torch.float32).view(1, -1, 1, 1))
 

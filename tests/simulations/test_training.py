@@ -157,6 +157,15 @@ def test_supervised_baseline_learns_separable_classes(tmp_path):
     assert np.array_equal(np.load(tmp_path / "labels.npy"), task.data.test_labels[:20])
 
 
+def test_image_task_standardizes_with_the_training_statistics():
+    data = _tiny_images()
+    task = ImageTask(data)
+    pixels = data.train_images / 255.0
+    anchors = task._standardize(torch.from_numpy(pixels).float())
+    assert anchors.mean().item() == pytest.approx(0.0, abs=1e-5)
+    assert anchors.std(unbiased=False).item() == pytest.approx(1.0, abs=1e-4)
+
+
 def test_contrastive_images_use_clean_anchors_and_augmented_pairs():
     task = ImageTask(_tiny_images())
     result = train(task, TrainConfig(encoder="mlp", hidden=16, out_dim=4, batch_size=16, epochs=1, diagnostics_every=1,
