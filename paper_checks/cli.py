@@ -114,6 +114,43 @@ def _cmd_embed_text(args) -> int:
     return EXIT_OK
 
 
+def _cmd_train(args) -> int:
+    from paper_checks.plots import plot_training_curves, plot_training_sweep
+    from paper_checks.presets import PRESETS, preset_rows, train_preset
+    from paper_checks.results import new_run_dir, run_metadata, save_figure, write_csv, write_json
+
+    if args.list:
+        for name, preset in PRESETS.items():
+            print(f"{name:34s} {preset.paper_ref:32s} {preset.help}")
+        return EXIT_OK
+    if args.preset is None:
+        raise ValueError("name a preset with --preset (see --list).")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    out_dir = new_run_dir(f"train-{args.preset}", args.out)
+    start = time.perf_counter()
+    trained = train_preset(args.preset, args.profile, seed=args.seed, out_dir=out_dir, epochs=args.epochs,
+                           device=args.device, data_dir=args.data_dir, progress=not args.no_progress, resume=args.resume)
+    rows = preset_rows(args.preset, trained)
+    write_csv(out_dir / "diagnostics.csv", rows)
+    save_figure(plot_training_curves(rows), out_dir / "training_curves")
+    final = [r for r in rows if r["epoch"] == max(x["epoch"] for x in rows if x["run"] == r["run"])]
+    if args.preset == "fig3-sweep":
+        save_figure(plot_training_sweep(final), out_dir / "fig3_sweep")
+    config = {"preset": args.preset, "profile": args.profile, "epochs": args.epochs, "device": args.device,
+              "data_dir": args.data_dir, "resume": args.resume, "threads": args.threads}
+    write_json(out_dir / "run.json", run_metadata(f"train {args.preset}", config, seed=args.seed,
+                                                  wall_seconds=time.perf_counter() - start))
+    for r in final:
+        print(f"{r['run']}: epoch {r['epoch']}  CV {r['cv']:.4f}  AD {r['ad_avg']:.3f} ({r['ad_pass_pct']:.1f}%)  "
+              f"DP {r['dp_avg']:.3f} ({r['dp_pass_pct']:.1f}%)  alignment {r['alignment']:.4f}")
+    print(f"wrote {out_dir}/ (diagnostics.csv, training_curves.png, one folder per run with embeddings.npy)")
+    print(f"next: infonce-gauss check {out_dir}/<run>/positives_a.npy --positives {out_dir}/<run>/positives_b.npy")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from paper_checks.rates import EXPERIMENTS
 
@@ -124,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n"
         "  infonce-gauss claims                      # every claim, quick profile, report in results/\n"
         "  infonce-gauss claims --only MP- --profile full --out out/mp\n"
+        "  infonce-gauss train --preset table1-laplace --out out/laplace\n"
         "  infonce-gauss rates sphere --k 1 2 3 --dims 8 64 512 4096 --n 100000 --seeds 3\n"
         "  infonce-gauss check emb.npy --positives pos.npy --eta2 0.5 --out out/check",
     )
@@ -177,6 +215,30 @@ def build_parser() -> argparse.ArgumentParser:
                        help="memory for one column block of the per-coordinate tests (default: %(default)s)")
     _common(check)
     check.set_defaults(func=_cmd_check)
+
+    train = sub.add_parser(
+        "train", help="train encoders with InfoNCE for one of the paper's experiments (named presets)",
+        description="Train the runs of a named preset (the paper's Table 1, Figs. 3–4 experiments) and write, per run, "
+        "diagnostics.csv (CV, the four AD/DP columns on unnormalized and normalized embeddings, alignment vs Prop 1's "
+        "bound, uniformity, ‖m‖², negative-cosine variance vs 1/d), checkpoint.pt and the final embeddings "
+        "(embeddings.npy, positives_a.npy, positives_b.npy) for `infonce-gauss check`; plus diagnostics.csv, "
+        "figures and run.json for the whole preset.",
+    )
+    train.add_argument("--preset", metavar="NAME", help="preset name (see --list)")
+    train.add_argument("--list", action="store_true", help="list the presets and exit")
+    train.add_argument("--profile", choices=("quick", "full", "gpu"), default="quick",
+                       help="quick/full: CPU-sized runs; gpu: the paper's scale (default: %(default)s)")
+    train.add_argument("--epochs", type=_positive_int, help="override the number of epochs of every run")
+    train.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N (default: %(default)s)")
+    train.add_argument("--data-dir", metavar="DIR",
+                       help="folder of the image data (CIFAR-10 python batches, Fashion-MNIST IDX files); "
+                       "default: $INFONCE_GAUSS_CIFAR10 / $INFONCE_GAUSS_FASHION_MNIST / /usr/share/datasets/fashion-mnist")
+    train.add_argument("--resume", action="store_true", help="continue each run from its checkpoint.pt in --out")
+    train.add_argument("--threads", type=_positive_int,
+                       help="torch CPU threads (default: torch's choice; use 1 on a busy machine, where more threads "
+                       "spin-wait)")
+    _common(train)
+    train.set_defaults(func=_cmd_train)
 
     text = sub.add_parser(
         "embed-text", help="embed an offline-generated corpus with the packaged MiniLM encoder (needs the text extra)",

@@ -1,0 +1,433 @@
+"""EMP- claims: trained encoders, the paper's experiments (Table 1, Figs. 2–4) and its consistency questions.
+
+Training runs come from the named presets (:mod:`paper_checks.presets`): CPU-sized in the ``quick``
+and ``full`` profiles, paper-sized in ``gpu``. The tolerance rule for the Table-1 columns is the
+calibrated null: a column "reproduces Gaussian" when it lies in the band that d independent N(0, 1)
+coordinates at the same n fall in with probability 0.99 (simulated by
+:func:`simulations.gaussianity.null_pass_rates`), next to the paper's own rule (mean A² < 0.752 and
+mean DP p-value > 0.05). Paper references are to arXiv 2602.24012 as reconstructed in shared/paper.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+
+import numpy as np
+
+from paper_checks.registry import CheckContext, Verdict, claim
+
+Z_MAX = 3.0  # alignment vs bound: allowed excess in standard errors (one-sided)
+BAND_LEVEL = 0.99
+TABLE1 = {  # paper Table 1, synthetic part (unnormalized embeddings; paper.md §4.2)
+    "laplace": {"cv": 0.08, "ad_avg": 0.38, "ad_pass_pct": 100.0, "dp_avg": 0.49, "dp_pass_pct": 100.0},
+    "gmm": {"cv": 0.08, "ad_avg": 0.39, "ad_pass_pct": 100.0, "dp_avg": 0.46, "dp_pass_pct": 100.0},
+    "binary_e0": {"cv": 0.36, "ad_avg": 1.64, "ad_pass_pct": 30.0, "dp_avg": 0.02, "dp_pass_pct": 15.0},
+    "binary_e50": {"cv": 0.12, "ad_avg": 0.41, "ad_pass_pct": 93.0, "dp_avg": 0.44, "dp_pass_pct": 89.0},
+    "binary_e100": {"cv": 0.09, "ad_avg": 0.42, "ad_pass_pct": 97.0, "dp_avg": 0.46, "dp_pass_pct": 98.0},
+}
+FIG2_ALIGNMENT = 0.95  # positive-pair cosine read off Fig. 2 / the project-page violins [FIG]
+COLUMNS = ("ad_avg", "ad_pass_pct", "dp_avg", "dp_pass_pct")
+
+
+@contextlib.contextmanager
+def _one_thread():
+    """Train on one torch thread: two threads on two busy cores spin-wait (measured 10x slower)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _trained(name: str, ctx: CheckContext) -> tuple[list, list[dict]]:
+    """Train preset ``name`` at the claim's profile and seed; save its diagnostics table and curves."""
+    from paper_checks.plots import plot_training_curves
+    from paper_checks.presets import preset_rows, train_preset
+
+    with _one_thread():
+        trained = train_preset(name, ctx.profile, seed=ctx.seed, progress=False)
+    rows = preset_rows(name, trained)
+    ctx.save_table(f"train_{name}", rows)
+    ctx.save_figure(f"train_{name}", plot_training_curves(rows))
+    return trained, rows
+
+
+def _train(name: str, ctx: CheckContext) -> list[dict]:
+    return _trained(name, ctx)[1]
+
+
+def _final(rows, **match) -> dict:
+    picked = [r for r in rows if all(r.get(k) == v for k, v in match.items())]
+    return max(picked, key=lambda r: r["epoch"])
+
+
+def null_bands(n: int, d: int, *, seed: int, replicates: int = 1000) -> dict:
+    """The 99% band of each Table-1 column for d independent N(0, 1) coordinates of n samples.
+
+    Pass percentages: binomial quantiles at the simulated pass rate
+    (:func:`simulations.gaussianity.pass_rate_band`); means of A² and of the p-value: the simulated
+    null mean ± z·sd/sqrt(d), widened by 2 Monte Carlo standard errors.
+    """
+    from scipy import stats
+
+    from simulations import gaussianity as g
+
+    rates = g.null_pass_rates(n, d, law="gaussian", replicates=replicates, seed=seed)
+    z = stats.norm.ppf(0.5 + BAND_LEVEL / 2)
+    bands = {}
+    for col, est in (("ad_avg", rates.ad_mean), ("dp_avg", rates.dp_mean)):
+        half = z * est.se * math.sqrt(est.n) / math.sqrt(d) + 2 * est.se
+        bands[col] = (est.value - half, est.value + half)
+    for col, est in (("ad_pass_pct", rates.ad_pass), ("dp_pass_pct", rates.dp_pass)):
+        lo, hi = g.pass_rate_band(est, d, level=BAND_LEVEL)
+        bands[col] = (100 * lo, 100 * hi)
+    return bands
+
+
+def _in_band(row: dict, bands: dict, prefix: str = "") -> dict:
+    return {col: bands[col][0] <= row[prefix + col] <= bands[col][1] for col in COLUMNS}
+
+
+def _paper_rule(row: dict, prefix: str = "") -> bool:
+    """Table 1's "Gaussian?" column: mean A² < 0.752 and mean DP p-value > 0.05."""
+    return row[prefix + "ad_avg"] < 0.752 and row[prefix + "dp_avg"] > 0.05
+
+
+def _side_by_side(row: dict, paper: dict, bands: dict | None = None) -> list[dict]:
+    out = []
+    for col in ("cv", *COLUMNS):
+        entry = {"column": col, "paper": paper.get(col), "measured": row[col], "normalized": row.get("norm_" + col)}
+        if bands and col in bands:
+            entry.update(null_low=bands[col][0], null_high=bands[col][1])
+        out.append(entry)
+    return out
+
+
+@claim(
+    "EMP-LAPLACE",
+    title="Table 1, Laplace column: a linear InfoNCE encoder gives Gaussian coordinates",
+    paper_ref="Table 1; Sec. 5; App. E.1 [§4.2, D3]",
+    statement="After training on Laplace data with the A = 0.6 mixing channel and jitter, the unnormalized embeddings "
+              "have CV ≈ 0.08, mean A² ≈ 0.38 and mean DP p ≈ 0.49 with ~100% of coordinates passing (Gaussian ✓).",
+)
+def laplace_table1(ctx: CheckContext) -> Verdict:
+    from simulations.hgr import detect_plateau
+
+    rows = sorted(_train("table1-laplace", ctx), key=lambda r: r["epoch"])
+    first, last = rows[0], rows[-1]
+    plateau = detect_plateau([r["alignment"] for r in rows], epochs=[r["epoch"] for r in rows], eta2=last["eta2"])
+    bands = null_bands(last["n"], last["d"], seed=ctx.seed)
+    table = _side_by_side(last, TABLE1["laplace"], bands)
+    ctx.save_table("laplace_table1", table)
+    in_band = _in_band(last, bands)
+    return Verdict.from_checks(
+        {
+            "Gaussian? by the paper's rule (mean A² < 0.752, mean DP p > 0.05), unnormalized and normalized":
+                _paper_rule(last) and _paper_rule(last, "norm_"),
+            f"all four columns inside the {BAND_LEVEL:.0%} band of d independent N(0,1) coordinates at this n": all(in_band.values()),
+            "the paper's 100% pass rates lie above that band (paper.md E2: 100% is implausible under the null)":
+                bands["ad_pass_pct"][1] < 100 or bands["dp_pass_pct"][1] < 100,
+            "alignment reaches its plateau (simulations.hgr.detect_plateau) below η₂ (Assumption 1: r_plat <= 0)":
+                plateau.reached and plateau.r_plat <= 0,
+        },
+        measured={c: round(last[c], 4) for c in ("cv", *COLUMNS)},
+        expected=TABLE1["laplace"],
+        rule=f"Table-1 columns vs the {BAND_LEVEL:.0%} null band (1000 simulated N(0,1) columns at n = {last['n']}, "
+             f"d = {last['d']}); paper's values beside",
+        details={"side_by_side": table, "null_bands": bands, "epoch": last["epoch"],
+                 "epoch0": {c: first[c] for c in ("cv", *COLUMNS)},
+                 "note": "the columns are already Gaussian at epoch 0: a random linear map of 1024 i.i.d. Laplace "
+                         "coordinates is Gaussian by the CLT (reviewer 4's question), so this column cannot "
+                         "distinguish InfoNCE from the architecture",
+                 "cv_chi_reference": _chi_cv(last["d"]), "eta2": last["eta2"], "alignment": last["alignment"],
+                 "plateau": dataclasses.asdict(plateau)},
+    )
+
+
+def _chi_cv(d: int) -> float:
+    from theory.sphere import chi_norm_moments
+
+    return chi_norm_moments(d).cv
+
+
+def _monotone(values, *, decreasing: bool, tolerance: float = 0.0) -> bool:
+    v = np.asarray(values, float)
+    steps = np.diff(v)
+    return bool(np.all(steps <= tolerance) if decreasing else np.all(steps >= -tolerance))
+
+
+@claim(
+    "EMP-FIG2-FIG3",
+    title="Figs. 2–3: thin shell sharpens with d; alignment constant across configurations, uniformity improves with N",
+    paper_ref="Figs. 2, 3, 7, 8; Sec. 5 [§4.2, D3]",
+    statement="Over linear encoders trained on Laplace data with d ∈ {32..256} and N ∈ {8..128}: CV of the norms "
+              "decreases in d (and in N), positive alignment is the same for every configuration, and uniformity "
+              "(d·E[(u·u')²] → 1, its value under σ) improves with the batch size.",
+)
+def fig2_fig3(ctx: CheckContext) -> Verdict:
+    rows = _train("fig3-sweep", ctx)
+    final = [r for r in rows if r["epoch"] == max(x["epoch"] for x in rows)]
+    dims = sorted({r["d"] for r in final})
+    batches = sorted({r["N"] for r in final})
+    at = {(r["d"], r["N"]): r for r in final}
+    cv_d = {n: [at[d, n]["cv"] for d in dims] for n in batches}
+    cv_n = {d: [at[d, n]["cv"] for n in batches] for d in dims}
+    aniso = {d: [at[d, n]["d_neg_cos_sq"] for n in batches] for d in dims}
+    align = np.array([r["alignment"] for r in final])
+    se = max(r["alignment_se"] for r in final)
+    ctx.save_table("fig3_final", final)
+    from paper_checks.plots import plot_training_sweep
+
+    ctx.save_figure("fig3_sweep", plot_training_sweep(final))
+    checks = {
+        "CV decreases in d at every N": all(_monotone(v, decreasing=True) for v in cv_d.values()),
+        "alignment is the same in every configuration (range <= 0.02 + 4 SE)": float(np.ptp(align)) <= 0.02 + 4 * se,
+        "uniformity d·E[(u·u')²] decreases (towards 1) as N grows, at every d":
+            all(_monotone(v, decreasing=True, tolerance=0.01) for v in aniso.values()),
+    }
+    if ctx.profile.name != "quick":
+        checks["CV decreases in N at every d"] = all(_monotone(v, decreasing=True, tolerance=0.002) for v in cv_n.values())
+    return Verdict.from_checks(
+        checks,
+        measured={"cv_by_d": {str(n): [round(x, 4) for x in v] for n, v in cv_d.items()},
+                  "alignment_range": [round(float(align.min()), 4), round(float(align.max()), 4)]},
+        expected="CV ↓ in d (and N); alignment flat; uniformity ↑ with N",
+        rule=f"final epoch of {len(final)} runs (d ∈ {dims}, N ∈ {batches}); monotone with 0.01 slack for d·E[(u·u')²]",
+        details={"cv_by_N": {str(d): v for d, v in cv_n.items()}, "d_E_cos2_by_N": {str(d): v for d, v in aniso.items()},
+                 "cv_chi_reference": {str(d): _chi_cv(d) for d in dims},
+                 "quick_profile_note": "CV vs N is checked in the full and gpu profiles only: at 4 epochs the runs "
+                                       "differ by too few steps for a training-length effect (the paper trains 150 epochs)"},
+    )
+
+
+@claim(
+    "EMP-BINARY",
+    title="Table 1, binary columns: Gaussian coordinates from a discrete input law",
+    paper_ref="Table 1; Sec. 5 [§4.2, D4]",
+    statement="On sparse binary data (positives flip 0.1% of zeros) a linear InfoNCE encoder ends Gaussian (AD pass 97%, "
+              "DP pass 98%, CV 0.09 at epoch 100), starting from a non-Gaussian epoch 0 (30%, 15%, CV 0.36).",
+)
+def binary_table1(ctx: CheckContext) -> Verdict:
+    rows = _train("table1-binary", ctx)
+    dense = [r for r in rows if r["density"] == 0.05]
+    last = _final(dense)
+    bands = null_bands(last["n"], last["d"], seed=ctx.seed)
+    table = _side_by_side(last, TABLE1["binary_e100"], bands)
+    ctx.save_table("binary_table1", table)
+    checks = {"end of training: Gaussian? by the paper's rule (density 0.05)": _paper_rule(last),
+              f"end of training: AD and DP pass fractions inside the {BAND_LEVEL:.0%} null band (density 0.05)":
+                  all(v for k, v in _in_band(last, bands).items() if k.endswith("pass_pct"))}
+    sparse = [r for r in rows if r["density"] == 0.005]
+    trend = {}
+    if sparse:
+        e0, end = min(sparse, key=lambda r: r["epoch"]), _final(sparse)
+        trend = {"E0": {c: e0[c] for c in ("cv", *COLUMNS)}, "end": {c: end[c] for c in ("cv", *COLUMNS)}}
+        checks["density 0.005: non-Gaussian at epoch 0 and AD/DP pass fractions rise by the end"] = (
+            not _paper_rule(e0) and end["ad_pass_pct"] > e0["ad_pass_pct"] and end["dp_pass_pct"] > e0["dp_pass_pct"])
+    e0_dense = min(dense, key=lambda r: r["epoch"])
+    return Verdict.from_checks(
+        checks,
+        measured={c: round(last[c], 4) for c in ("cv", *COLUMNS)},
+        expected=TABLE1["binary_e100"],
+        rule=f"end-of-training columns vs the paper's rule and the {BAND_LEVEL:.0%} null band; the E0 → end trend at "
+             "density 0.005 in the full profile",
+        details={"side_by_side": table, "null_bands": bands, "paper_e0_e50": [TABLE1["binary_e0"], TABLE1["binary_e50"]],
+                 "density_0.05_epoch0": {c: e0_dense[c] for c in ("cv", *COLUMNS)}, "density_0.005": trend,
+                 "note": "the paper does not state the density. At 0.05 (~51 ones) a random linear map is already "
+                         "Gaussian at epoch 0 (CLT); the paper's non-Gaussian E0 needs far sparser inputs, where "
+                         "(measured at 10 epochs, density 0.005) training made the unnormalized coordinates less "
+                         "Gaussian, not more"},
+    )
+
+
+@claim(
+    "EMP-GMM-REGIMES",
+    title="GMM: Gaussian with overlapping components, clustered with separated ones (Table 1 GMM column; E3)",
+    paper_ref="Table 1 (GMM); Sec. 5; reviewer 4 [§4.2, D4, E3]",
+    statement="With positives drawn from the same component, a linear encoder gives Gaussian coordinates (Table 1) when "
+              "the components overlap; when they are separated (η₂ → 1) training learns the cluster structure, which is "
+              "not Gaussian, and a flexible encoder (MLP) aligns at least as well.",
+)
+def gmm_regimes(ctx: CheckContext) -> Verdict:
+    rows = _train("gmm-regimes", ctx)
+    over, sep_lin, sep_mlp = (_final(rows, run=label) for label in ("overlapping linear", "separated linear", "separated mlp"))
+    bands = null_bands(over["n"], over["d"], seed=ctx.seed)
+    table = [{"run": r["run"], "eta2": r["eta2"], "alignment": r["alignment"], **{c: r[c] for c in ("cv", *COLUMNS)}}
+             for r in (over, sep_lin, sep_mlp)]
+    ctx.save_table("gmm_regimes", table)
+    return Verdict.from_checks(
+        {
+            "overlapping components, linear: Gaussian? by the paper's rule and AD/DP pass fractions in the null band":
+                _paper_rule(over) and all(v for k, v in _in_band(over, bands).items() if k.endswith("pass_pct")),
+            "separated components: η₂ > 0.95": sep_lin["eta2"] > 0.95,
+            "separated components, linear: not Gaussian (mean A² > 0.752)": sep_lin["ad_avg"] > 0.752,
+            "separated components, MLP: not Gaussian (mean A² > 0.752)": sep_mlp["ad_avg"] > 0.752,
+            "separated: MLP alignment >= linear alignment - 3 SE":
+                sep_mlp["alignment"] >= sep_lin["alignment"] - 3 * sep_lin["alignment_se"],
+        },
+        measured={r["run"]: {"ad_avg": round(r["ad_avg"], 3), "alignment": round(r["alignment"], 3)} for r in (over, sep_lin, sep_mlp)},
+        expected=TABLE1["gmm"],
+        rule="paper's rule (mean A² < 0.752, mean DP p > 0.05) and the 99% null band; η₂ of the channel by simulation",
+        details={"runs": table, "null_bands": bands,
+                 "note": "the paper states neither the mean spread nor the variance of its GMM; its Gaussian column is "
+                         "reproduced only with overlapping components (mean spread 0.05 per coordinate, η₂ ≈ 0.24)"},
+    )
+
+
+@claim(
+    "EMP-ALIGN-ETA2",
+    title="Prop 1 on trained encoders: alignment below η₂ + (1 − η₂)‖m‖² for the stated channels; Fig. 2's 0.95 is not",
+    paper_ref="Prop 1, Eq. 6; Fig. 2; App. E.1 [§2, E1]",
+    statement="For every channel, the trained encoder's positive alignment E[u·v] is at most η₂ + (1 − η₂)‖m‖² with η₂ "
+              "of that channel; at A = 0.6 with the E.1 jitter this bound is far below Fig. 2's ≈ 0.95.",
+)
+def align_eta2(ctx: CheckContext) -> Verdict:
+    from simulations.hgr import alignment_check
+
+    trained, _ = _trained("align-eta2", ctx)
+    n = ctx.profile.pick(quick=20_000, full=100_000)
+    table, checks = [], []
+    for i, (run, task, result) in enumerate(trained):
+        check = alignment_check(result.model.cpu().eval(), task.data.channel, n=n, seed=ctx.seed + i)
+        checks.append((run.label, check))
+        table.append({"channel": run.label, **check.as_dict(), "holds": check.holds(Z_MAX)})
+    ctx.save_table("align_eta2", table)
+    paper = dict(checks)["laplace A=0.6"]
+    tightest = min(table, key=lambda r: r["slack"] / max(r["slack_se"], 1e-12))
+    return Verdict.from_checks(
+        {
+            f"Prop 1 not rejected for any channel (slack + {Z_MAX:g} SE + η₂ error >= 0)": all(r["holds"] for r in table),
+            "Fig. 2's 0.95 exceeds the bound of the stated channel (A = 0.6, jitter) on the trained encoder":
+                FIG2_ALIGNMENT > paper.bound + (1 - paper.mean_sq_norm.value) * paper.eta2.error,
+        },
+        measured={r["channel"]: round(r["alignment"], 4) for r in table},
+        expected={r["channel"]: f"<= {r['bound']:.4f}" for r in table},
+        uncertainty=tightest["slack_se"],
+        rule=f"simulations.hgr.alignment_check on {n} fresh positive pairs per trained encoder (unbiased ‖m‖², slack "
+             f"SE with covariances); one-sided at {Z_MAX:g} SE plus the η₂ error",
+        details={"table": table, "fig2_alignment": FIG2_ALIGNMENT,
+                 "note": "a linear encoder reaches about the Pearson correlation of the views (2A²/(1+A²) = 0.53 at "
+                         "A = 0.6 before jitter), below the HGR bound; 0.95 would need a much milder channel"},
+    )
+
+
+@claim(
+    "EMP-VIOLATIONS",
+    title="Violations (reviewer 2): what breaks the Gaussian coordinates of a linear InfoNCE encoder",
+    paper_ref="Reviews (R2: weak augmentation, moderate d); Corollary 1 [§5, §6.8]",
+    statement="On Laplace data the unnormalized coordinates of a linear encoder stay Gaussian under a tiny batch, strong "
+              "and weak augmentation and low d (a random projection of i.i.d. inputs is Gaussian by the CLT), while at "
+              "low d the normalized coordinates follow the sphere law, which the tests reject (Corollary 1 needs d → ∞).",
+)
+def violations(ctx: CheckContext) -> Verdict:
+    rows = _train("violations", ctx)
+    final = {r["case"]: r for r in (_final(rows, run=label) for label in dict.fromkeys(r["run"] for r in rows))}
+    table = [{"case": case, "d": r["d"], "N": r["batch_size"], "eta2": r["eta2"], "alignment": r["alignment"],
+              "gaussian_unnormalized": _paper_rule(r), "gaussian_normalized": _paper_rule(r, "norm_"),
+              **{c: r[c] for c in ("cv", *COLUMNS)}, **{f"norm_{c}": r[f"norm_{c}"] for c in COLUMNS}}
+             for case, r in final.items()]
+    ctx.save_table("violations", table)
+    low = final["low d (d=4)"]
+    return Verdict.from_checks(
+        {
+            "unnormalized: Gaussian? by the paper's rule in every case": all(r["gaussian_unnormalized"] for r in table),
+            "low d: normalized coordinates rejected (mean A² > 0.752)": low["norm_ad_avg"] > 0.752,
+            "every other case: normalized coordinates Gaussian? by the paper's rule":
+                all(r["gaussian_normalized"] for r in table if r["case"] != "low d (d=4)"),
+            "alignment follows the channel: strong < baseline < weak augmentation":
+                final["strong augmentation (A=0.05)"]["alignment"] < final["baseline"]["alignment"]
+                < final["weak augmentation (A=0.8)"]["alignment"],
+        },
+        measured={r["case"]: {"ad_avg": round(r["ad_avg"], 3), "norm_ad_avg": round(r["norm_ad_avg"], 3)} for r in table},
+        expected="unnormalized Gaussian everywhere; normalized rejected only at low d",
+        rule="the paper's rule (mean A² < 0.752, mean DP p > 0.05) on the final unnormalized and normalized embeddings",
+        details={"table": table,
+                 "note": "none of the violations the reviewers proposed breaks the unnormalized Gaussianity of a linear "
+                         "encoder on i.i.d. inputs: it comes from the architecture (CLT), not from InfoNCE; the GMM "
+                         "with separated components (EMP-GMM-REGIMES) is the violation that does"},
+    )
+
+
+def _image_skip(ctx: CheckContext, dataset: str) -> str | None:
+    """Why an image claim cannot run here (no data, or paper scale without a GPU), or None."""
+    import torch
+
+    from simulations.datasets import DatasetMissing, load_images
+
+    if ctx.profile.name != "gpu":
+        return f"runs in the gpu profile (paper-scale {dataset} training); CPU-sized: infonce-gauss train --preset …"
+    if not torch.cuda.is_available():
+        return "the gpu profile needs a CUDA device for paper-scale training; none is available"
+    try:
+        load_images(dataset)
+    except DatasetMissing as exc:
+        return str(exc)
+    return None
+
+
+@claim(
+    "EMP-CIFAR-MLP",
+    title="Fig. 4: CIFAR-10 two-layer MLP, CV falls and mean AD enters the accepted range during training",
+    paper_ref="Fig. 4; Sec. 5 [§4.3, D5]",
+    statement="Over 100 epochs of InfoNCE on CIFAR-10 with a two-layer MLP, CV falls (≈0.21 → 0.157) and mean A² "
+              "drops below 0.752 around epoch 30 (≈0.57 at 100).",
+)
+def cifar_mlp(ctx: CheckContext) -> Verdict:
+    if reason := _image_skip(ctx, "cifar10"):
+        return Verdict.skipped(reason)
+    rows = _train("fig4-cifar-mlp", ctx)
+    first, last = min(rows, key=lambda r: r["epoch"]), _final(rows)
+    return Verdict.from_checks(
+        {"CV falls": last["cv"] < first["cv"], "mean A² ends below 0.752": last["ad_avg"] < 0.752},
+        measured={"cv": last["cv"], "ad_avg": last["ad_avg"]}, expected={"cv": 0.157, "ad_avg": 0.57},
+        rule="final vs first evaluation; the paper's AD threshold",
+    )
+
+
+@claim(
+    "EMP-CIFAR-RESNET",
+    title="Table 1, CIFAR rows: ResNet-18 contrastive is Gaussian, supervised is not",
+    paper_ref="Table 1; Sec. 5 [§4.3, D5]",
+    statement="ResNet-18 trained with InfoNCE gives CV ≈ 0.09, AD 0.43 (96.1%), DP 0.39 (94.5%); the same network "
+              "trained with cross-entropy gives CV ≈ 0.5, AD 3.3 (6.2%), DP 0.041 (3.9%).",
+)
+def cifar_resnet(ctx: CheckContext) -> Verdict:
+    if reason := _image_skip(ctx, "cifar10"):
+        return Verdict.skipped(reason)
+    return _contrastive_vs_supervised(_train("table1-cifar-resnet18", ctx))
+
+
+def _contrastive_vs_supervised(rows) -> Verdict:
+    con, sup = _final(rows, objective="infonce"), _final(rows, objective="supervised")
+    return Verdict.from_checks(
+        {"contrastive: Gaussian? by the paper's rule": _paper_rule(con),
+         "supervised: not Gaussian by the paper's rule": not _paper_rule(sup),
+         "contrastive CV below supervised CV": con["cv"] < sup["cv"]},
+        measured={k: {c: round(r[c], 4) for c in ("cv", *COLUMNS)} for k, r in (("contrastive", con), ("supervised", sup))},
+        expected={"contrastive": {"cv": 0.09, "ad_avg": 0.43, "dp_avg": 0.39}, "supervised": {"cv": 0.5, "ad_avg": 3.3, "dp_avg": 0.041}},
+        rule="the paper's rule (mean A² < 0.752, mean DP p > 0.05) on each objective's final embeddings",
+    )
+
+
+@claim(
+    "EMP-FMNIST",
+    title="Fashion-MNIST stand-in for the CIFAR rows: contrastive Gaussian-like, supervised not",
+    paper_ref="Table 1 (CIFAR rows), stand-in on offline data [§4.3, D5]",
+    statement="A small CNN trained with InfoNCE on Fashion-MNIST gives more Gaussian coordinates and a thinner shell than "
+              "the same CNN trained with cross-entropy.",
+)
+def fmnist(ctx: CheckContext) -> Verdict:
+    from simulations.datasets import DatasetMissing, load_images
+
+    if ctx.profile.name == "quick":
+        return Verdict.skipped("runs in the full profile (minutes of CNN training on a CPU)")
+    try:
+        load_images("fashion-mnist")
+    except DatasetMissing as exc:
+        return Verdict.skipped(str(exc))
+    return _contrastive_vs_supervised(_train("fmnist-contrastive-vs-supervised", ctx))

@@ -1,0 +1,265 @@
+"""Named training presets: one per experiment of the paper, at three sizes.
+
+Each preset lists its runs (a data set and a :class:`simulations.training.TrainConfig`) for a profile:
+``quick`` and ``full`` are CPU-sized (seconds and minutes), ``gpu`` is the paper's scale (Sec. 5,
+App. E.1; paper.md §4.2–4.3). :func:`train_preset` trains every run, writes one folder per run
+(diagnostics.csv, checkpoint.pt, embeddings.npy, ...) when given an output folder, and returns
+one result per run (:func:`preset_rows` flattens the diagnostics). ``infonce-gauss train --preset NAME``
+and the ``EMP-`` claims share these definitions.
+
+Where the paper leaves a setting unstated we choose it here and say so in the preset's help:
+Table 1's Laplace d (256) and batch (128), the CIFAR embedding dimension (128, the encoder's last
+linear layer), the synthetic sets' unstated parameters (see :mod:`simulations.datasets`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from paper_checks.registry import PROFILES, Profile
+
+__all__ = ["Run", "Preset", "PRESETS", "runs_for", "build_task", "train_preset", "preset_rows"]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One training run: a label within its preset, the data set and its options, and the config."""
+
+    label: str
+    data: str
+    config: object
+    data_options: Mapping = field(default_factory=dict)
+    tags: Mapping = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    help: str
+    paper_ref: str
+    runs: Callable[[Profile], list]
+
+
+def _config(**kw):
+    from simulations.training import TrainConfig
+
+    return TrainConfig(**kw)
+
+
+def _synthetic(data: str, *, label: str, size: dict, tags: dict | None = None, **config) -> Run:
+    return Run(label=label, data=data, config=_config(**config), data_options=size, tags=tags or {"run": label})
+
+
+# --- synthetic presets (paper.md §4.2) ----------------------------------------------------------
+
+def _table1_size(profile: Profile, *, paper_train: int, paper_test: int) -> dict:
+    """Quick: 4096 train / 2000 test items; full: 8000 / 2000; gpu: the paper's sizes (1024-d inputs throughout)."""
+    train, test = profile.pick(quick=(4096, 2000), full=(8000, 2000), gpu=(paper_train, paper_test))
+    return {"n_train": train, "n_test": test, "dim": 1024}
+
+
+def _table1_linear(data: str, profile: Profile, *, paper_epochs: int, size: dict) -> list[Run]:
+    epochs = profile.pick(quick=8, full=40, gpu=paper_epochs)
+    return [_synthetic(data, label="linear d=256 N=128", size=size, out_dim=256, batch_size=128, epochs=epochs,
+                       diagnostics_every=max(1, epochs // 4))]
+
+
+def _table1_laplace(profile: Profile) -> list[Run]:
+    # App. E.1: 20k train and 5k test, 150 epochs (the main text says 10k samples per set)
+    return _table1_linear("laplace", profile, paper_epochs=150,
+                          size=_table1_size(profile, paper_train=20_000, paper_test=5000))
+
+
+def _table1_gmm(profile: Profile) -> list[Run]:
+    # Sec. 5: 10k samples, 100 epochs
+    return _table1_linear("gmm", profile, paper_epochs=100, size=_table1_size(profile, paper_train=8000, paper_test=2000))
+
+
+def _table1_binary(profile: Profile) -> list[Run]:
+    size = _table1_size(profile, paper_train=8000, paper_test=2000)
+    epochs = profile.pick(quick=10, full=50, gpu=100)
+    common = {"size": size, "out_dim": 256, "batch_size": 128, "epochs": epochs, "diagnostics_every": max(1, epochs // 10)}
+    densities = profile.pick(quick=(0.05,), full=(0.05, 0.005))
+    return [_synthetic("binary", label=f"density={p}", tags={"density": p}, **{**common, "size": {**size, "density": p}})
+            for p in densities]
+
+
+def _fig3_sweep(profile: Profile) -> list[Run]:
+    size = profile.pick(quick={"n_train": 2048, "n_test": 2000, "dim": 256},
+                        full={"n_train": 10_000, "n_test": 5000, "dim": 1024},
+                        gpu={"n_train": 20_000, "n_test": 5000, "dim": 1024})
+    dims = profile.pick(quick=(32, 64, 128), full=(32, 64, 128, 256))
+    batches = profile.pick(quick=(16, 64), full=(8, 32, 128), gpu=(8, 16, 32, 48, 64, 96, 128))
+    epochs = profile.pick(quick=4, full=30, gpu=150)
+    return [_synthetic("laplace", label=f"d={d} N={n}", size=size, tags={"d": d, "N": n}, out_dim=d, batch_size=n,
+                       epochs=epochs, diagnostics_every=epochs) for d in dims for n in batches]
+
+
+def _gmm_regimes(profile: Profile) -> list[Run]:
+    size = profile.pick(quick={"n_train": 2048, "n_test": 2000, "dim": 1024},
+                        full={"n_train": 8000, "n_test": 2000, "dim": 1024})
+    epochs = profile.pick(quick=4, full=60, gpu=300)
+    common = {"out_dim": 256, "batch_size": 128, "epochs": epochs, "diagnostics_every": max(1, epochs // 3)}
+    return [_synthetic("gmm", label=f"{spread} {enc}", tags={"components": spread, "encoder": enc, "mean_std": m},
+                       size={**size, "mean_std": m}, encoder=enc, **common)
+            for spread, m, enc in (("overlapping", 0.05, "linear"), ("separated", 1.0, "linear"), ("separated", 1.0, "mlp"))]
+
+
+def _align_eta2(profile: Profile) -> list[Run]:
+    size = profile.pick(quick={"n_train": 2048, "n_test": 2000, "dim": 256},
+                        full={"n_train": 8000, "n_test": 5000, "dim": 1024})
+    epochs = profile.pick(quick=3, full=30, gpu=100)
+    common = {"out_dim": 64, "batch_size": 128, "epochs": epochs, "diagnostics_every": epochs}
+    # η₂ of the jittered channel costs 30 s of quadrature at A = 0.8 (0.5 s at 0.2, 5 s at 0.6): A = 0.8 without jitter
+    channels = [("laplace", {"A": a}, f"laplace A={a}") for a in (0.2, 0.6)]
+    channels += [("laplace", {"A": a, "jitter": False}, f"laplace A={a} no jitter") for a in (0.6, 0.8)]
+    channels += [("binary", {}, "binary"), ("gmm", {"mean_std": 1.0}, "gmm separated")]
+    return [_synthetic(data, label=label, tags={"channel": label}, size={**size, **opts}, **common)
+            for data, opts, label in channels]
+
+
+def _violations(profile: Profile) -> list[Run]:
+    size = profile.pick(quick={"n_train": 2048, "n_test": 2000, "dim": 256},
+                        full={"n_train": 8000, "n_test": 5000, "dim": 1024})
+    epochs = profile.pick(quick=4, full=30, gpu=100)
+    base = {"out_dim": 64, "batch_size": 128, "A": 0.6}
+    cases = {"baseline": {}, "low d (d=4)": {"out_dim": 4}, "tiny batch (N=2)": {"batch_size": 2},
+             "strong augmentation (A=0.05)": {"A": 0.05}, "weak augmentation (A=0.8)": {"A": 0.8}}
+    runs = []
+    for label, change in cases.items():
+        c = {**base, **change}
+        runs.append(_synthetic("laplace", label=label, tags={"case": label}, size={**size, "A": c["A"], "jitter": False},
+                               out_dim=c["out_dim"], batch_size=c["batch_size"], epochs=epochs, diagnostics_every=epochs))
+    return runs
+
+
+# --- image presets (paper.md §4.3) --------------------------------------------------------------
+
+def _image(data: str, *, label: str, objective: str = "infonce", tags: dict | None = None, **config) -> Run:
+    return Run(label=label, data=data, config=_config(objective=objective, **config),
+               tags=tags or {"objective": objective})
+
+
+def _fig4_cifar_mlp(profile: Profile) -> list[Run]:
+    epochs = profile.pick(quick=2, full=20, gpu=100)
+    return [_image("cifar10", label="mlp", encoder="mlp", hidden=profile.pick(quick=256, full=512, gpu=2048),
+                   out_dim=128, batch_size=256, epochs=epochs, weight_decay=1e-4, diagnostics_every=max(1, epochs // 10),
+                   eval_samples=profile.pick(quick=2000, full=5000, gpu=10_000))]
+
+
+def _table1_cifar_resnet(profile: Profile) -> list[Run]:
+    common = dict(encoder="resnet18", width=profile.pick(quick=8, full=16, gpu=64), out_dim=128, batch_size=256,
+                  epochs=profile.pick(quick=1, full=10, gpu=100), weight_decay=1e-4, lr=1e-3,
+                  diagnostics_every=profile.pick(quick=1, full=5, gpu=10),
+                  eval_samples=profile.pick(quick=1000, full=5000, gpu=10_000))
+    return [_image("cifar10", label="contrastive", **common),
+            _image("cifar10", label="supervised", objective="supervised", **common)]
+
+
+def _fmnist(profile: Profile) -> list[Run]:
+    common = dict(encoder="cnn", width=profile.pick(quick=8, full=32), out_dim=64, batch_size=256,
+                  epochs=profile.pick(quick=1, full=15, gpu=100), weight_decay=1e-4,
+                  diagnostics_every=profile.pick(quick=1, full=5, gpu=10),
+                  eval_samples=profile.pick(quick=2000, full=5000, gpu=10_000))
+    return [_image("fashion-mnist", label="contrastive", **common),
+            _image("fashion-mnist", label="supervised", objective="supervised", **common)]
+
+
+PRESETS: dict[str, Preset] = {p.name: p for p in (
+    Preset("table1-laplace", "Table 1, Laplace column: linear encoder 1024 -> 256, N = 128 (d and N unstated in the "
+           "paper; A = 0.6 with the E.1 jitter)", "Table 1; App. E.1", _table1_laplace),
+    Preset("table1-gmm", "Table 1, GMM column: 25 components in 1024-d, positives from one component, linear 1024 -> 256",
+           "Table 1; Sec. 5", _table1_gmm),
+    Preset("table1-binary", "Table 1, binary columns E0/E50/E100: sparse binary 1024-d, positives flip 0.1% of zeros, "
+           "linear 1024 -> 256, diagnostics every tenth of training", "Table 1; Sec. 5", _table1_binary),
+    Preset("fig3-sweep", "Fig. 3: Laplace, linear encoders over d x N (paper: d in {32..256}, N in {8..128}, 150 epochs)",
+           "Fig. 3; Figs. 2, 7, 8", _fig3_sweep),
+    Preset("gmm-regimes", "E3: GMM with overlapping components (mean spread 0.05) and separated ones (1.0), linear "
+           "encoder and two-layer MLP", "Table 1 GMM column; paper.md E3; reviewer 4", _gmm_regimes),
+    Preset("align-eta2", "E1: alignment of trained linear encoders against Prop 1's bound for six channels (Laplace "
+           "A = 0.2, 0.6 with jitter, A = 0.6, 0.8 without, sparse binary, separated GMM)", "Prop 1, Eq. 6; Fig. 2; "
+           "paper.md E1", _align_eta2),
+    Preset("violations", "Reviewers' violation experiments on Laplace data: low d, tiny batch, strong and weak "
+           "augmentation, next to a baseline (linear encoder, no jitter)", "reviewer 2; paper.md §5", _violations),
+    Preset("fig4-cifar-mlp", "Fig. 4: CIFAR-10, two-layer MLP (one ReLU), InfoNCE with SimCLR augmentations, batch 256, "
+           "Adam 1e-3, weight decay 1e-4 (needs the CIFAR-10 python batches)", "Fig. 4; Sec. 5", _fig4_cifar_mlp),
+    Preset("table1-cifar-resnet18", "Table 1, CIFAR rows: ResNet-18 contrastive vs supervised, same architecture and "
+           "initialization (needs the CIFAR-10 python batches; paper scale needs a GPU)", "Table 1; Sec. 5",
+           _table1_cifar_resnet),
+    Preset("fmnist-contrastive-vs-supervised", "CPU stand-in for the CIFAR rows: Fashion-MNIST, small CNN, InfoNCE vs "
+           "cross-entropy (Debian's dataset-fashion-mnist)", "Table 1 (CIFAR rows, stand-in)", _fmnist),
+)}
+
+
+def runs_for(name: str, profile: str | Profile = "quick", *, epochs: int | None = None,
+             device: str | None = None, seed: int = 0) -> list[Run]:
+    """The runs of preset ``name`` at ``profile``, with optional overrides of epochs, device and seed."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
+    profile = PROFILES[profile] if isinstance(profile, str) else profile
+    runs = []
+    for run in PRESETS[name].runs(profile):
+        changes = {"seed": seed}
+        if epochs is not None:
+            changes.update(epochs=epochs, diagnostics_every=max(1, min(run.config.diagnostics_every, epochs)))
+        if device is not None:
+            changes["device"] = device
+        runs.append(dataclasses.replace(run, config=dataclasses.replace(run.config, **changes)))
+    return runs
+
+
+@functools.lru_cache(maxsize=8)
+def _synthetic_data(name: str, options: tuple, seed: int):
+    from simulations.datasets import make_synthetic
+
+    return make_synthetic(name, seed=seed, **dict(options))
+
+
+@functools.lru_cache(maxsize=2)
+def _image_data(name: str, data_dir: str | None):
+    from simulations.datasets import load_images
+
+    return load_images(name, data_dir)
+
+
+def build_task(run: Run, *, seed: int, data_dir=None):
+    """The training task of ``run``: synthetic data seeded with ``seed``, or images read from ``data_dir``."""
+    from simulations.datasets import IMAGE_DATASETS
+    from simulations.training import ImageTask, PairTask
+
+    if run.data in IMAGE_DATASETS:
+        return ImageTask(_image_data(run.data, None if data_dir is None else str(data_dir)))
+    return PairTask(_synthetic_data(run.data, tuple(sorted(run.data_options.items())), seed))
+
+
+def _folder(label: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in label.replace("=", "")).strip("_")
+
+
+def train_preset(name: str, profile: str | Profile = "quick", *, seed: int = 0, out_dir=None, epochs=None,
+                 device=None, data_dir=None, progress: bool = True, resume: bool = False) -> list[tuple]:
+    """Train every run of preset ``name``; returns ``(run, task, result)`` per run. With ``out_dir``, each run
+    writes into ``out_dir/<run label>/`` (see :func:`simulations.training.train`)."""
+    from simulations.training import train
+
+    done = []
+    for run in runs_for(name, profile, epochs=epochs, device=device, seed=seed):
+        task = build_task(run, seed=seed, data_dir=data_dir)
+        folder = None if out_dir is None else Path(out_dir) / _folder(run.label)
+        done.append((run, task, train(task, run.config, out_dir=folder, resume=resume, progress=progress)))
+    return done
+
+
+def preset_rows(name: str, trained) -> list[dict]:
+    """The diagnostics rows of all runs of a trained preset, each tagged with ``preset``, ``run``, the run's
+    tags (e.g. ``d``, ``N``) and its encoder, objective, batch size and embedding dimension."""
+    rows = []
+    for run, _, result in trained:
+        tags = {"preset": name, "run": run.label, **run.tags, "encoder": run.config.encoder,
+                "objective": run.config.objective, "batch_size": run.config.batch_size, "out_dim": run.config.out_dim}
+        rows += [{**tags, **row} for row in result.rows]
+    return rows

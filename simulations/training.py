@@ -1,0 +1,534 @@
+r"""InfoNCE training (paper Eq. 2) and a supervised baseline, with the paper's diagnostics logged as it goes.
+
+The loss on a batch of N positive pairs with :math:`u_i=f(x_i)/\|f(x_i)\|`, :math:`v_i=f(y_i)/\|f(y_i)\|`
+and :math:`\alpha=1/\tau` is
+
+.. math:: L=-\frac1N\sum_i\log\frac{e^{\alpha u_i\cdot v_i}}{\sum_{j=1}^N e^{\alpha u_i\cdot v_j}},
+
+the positive among the N candidates (N - 1 negatives), anchors u against candidates v: the paper's
+one-directional form. ``symmetric=True`` averages it with the v-against-u direction (SimCLR/CLIP
+style; not in the paper). The supervised baseline is cross-entropy of a linear classifier on the
+same embedding. Adam with weight decay (the paper: lr 1e-3, weight decay 1e-4 on CIFAR).
+
+Reproducibility: the encoder is initialized from ``seed``; epoch e draws its batches and views from
+``SeedSequence([seed, 1, e])`` and the evaluation set from ``SeedSequence([seed, 0])``, so a run
+resumed from the checkpoint of epoch e continues exactly as the uninterrupted run (on the CPU, with
+the same number of threads). On CUDA the forward pass runs under bf16 autocast.
+
+Diagnostics (every ``diagnostics_every`` epochs, epoch 0 included) go to a tidy table, one row per
+evaluation, computed on a fixed held-out set: see :func:`embedding_diagnostics`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy import special
+from torch import nn
+
+from simulations.augment import SimCLRAugment
+from simulations.datasets import ImageData, SyntheticData
+from simulations.device import resolve_device
+from simulations.encoders import build_encoder
+from simulations.estimates import cv_estimate, mean_estimate
+from theory._validation import integer, positive
+from theory.special import log_hyp0f1
+
+__all__ = [
+    "TrainConfig",
+    "EvalSet",
+    "PairTask",
+    "ImageTask",
+    "TrainResult",
+    "info_nce_loss",
+    "gaussianity_columns",
+    "embedding_diagnostics",
+    "embed",
+    "train",
+    "OBJECTIVES",
+]
+
+OBJECTIVES = ("infonce", "supervised")
+_CHECKPOINT = "checkpoint.pt"
+_DIAGNOSTICS = "diagnostics.csv"
+_EVAL_STREAM, _TRAIN_STREAM = 0, 1
+
+
+# --- the loss -----------------------------------------------------------------------------------
+
+def info_nce_loss(z_a: torch.Tensor, z_b: torch.Tensor, *, tau: float, symmetric: bool = False) -> torch.Tensor:
+    """Paper Eq. 2 on unnormalized embeddings of the two views (rows pair up); float32 logits."""
+    u = F.normalize(z_a.float(), dim=1)
+    v = F.normalize(z_b.float(), dim=1)
+    logits = u @ v.T / tau
+    target = torch.arange(u.shape[0], device=u.device)
+    loss = F.cross_entropy(logits, target)
+    return (loss + F.cross_entropy(logits.T, target)) / 2 if symmetric else loss
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a training run (saved in the checkpoint and in run.json).
+
+    Attributes
+    ----------
+    encoder, out_dim, hidden, width : the architecture (:func:`simulations.encoders.build_encoder`);
+        ``hidden`` is used by ``mlp``, ``width`` by ``cnn`` and ``resnet18``.
+    objective : ``infonce`` (Eq. 2) or ``supervised`` (cross-entropy on the embedding).
+    epochs, batch_size : passes over the training set; N positive pairs per step (last partial batch dropped).
+    tau, symmetric : temperature and the two-sided variant of the loss.
+    lr, weight_decay : Adam's step size and (L2, coupled) weight decay.
+    diagnostics_every : evaluate every this many epochs (and at epoch 0 and the last epoch).
+    eval_samples : held-out items used for the diagnostics (all of the test set if larger).
+    seed, device : see the module docstring; ``device`` is ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+    """
+
+    encoder: str = "linear"
+    out_dim: int = 256
+    hidden: int = 512
+    width: int = 32
+    objective: str = "infonce"
+    epochs: int = 100
+    batch_size: int = 256
+    tau: float = 0.1
+    symmetric: bool = False
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    diagnostics_every: int = 10
+    eval_samples: int = 5000
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self):
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {OBJECTIVES}, got {self.objective!r}.")
+        integer(self.out_dim, "out_dim", minimum=2)
+        integer(self.epochs, "epochs", minimum=0)
+        integer(self.batch_size, "batch_size (N)", minimum=2)
+        integer(self.diagnostics_every, "diagnostics_every", minimum=1)
+        integer(self.eval_samples, "eval_samples", minimum=20)
+        integer(self.seed, "seed", minimum=0)
+        positive(self.tau, "tau")
+        positive(self.lr, "lr")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}.")
+
+    def encoder_options(self) -> dict:
+        return {"mlp": {"hidden": self.hidden}, "cnn": {"width": self.width}, "resnet18": {"width": self.width}}.get(
+            self.encoder, {})
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _rng(seed: int, *stream: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, *stream]))
+
+
+# --- tasks: where batches and evaluation views come from ----------------------------------------
+
+@dataclass(frozen=True)
+class EvalSet:
+    """Held-out inputs: ``anchors`` for the law of one embedding, ``view_a``/``view_b`` positive pairs
+    (row i with row i), ``labels`` where known."""
+
+    anchors: torch.Tensor
+    view_a: torch.Tensor
+    view_b: torch.Tensor
+    labels: np.ndarray | None = None
+
+
+def _as_float_tensor(x) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+
+
+@dataclass(frozen=True)
+class PairTask:
+    r"""A synthetic set (:class:`simulations.datasets.SyntheticData`): base items :math:`X_0` and a channel
+    with ``sample_pair(x0, rng)`` (two conditionally i.i.d. views) and ``eta2()``
+    (:mod:`simulations.channels`).
+
+    As in the paper's protocol (metrics on the test set), the anchors of the evaluation are the test
+    items themselves where a base item is an input (Laplace, binary), and one view of each where it is
+    not (GMM: the base item is a component and the data are its draws). Positive pairs are two views.
+    """
+
+    data: SyntheticData
+
+    @property
+    def name(self) -> str:
+        return self.data.name
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (int(self.data.channel.sample(self.data.train_base[:1], 0).shape[1]),)
+
+    @property
+    def train_size(self) -> int:
+        return int(self.data.train_base.shape[0])
+
+    def eta2(self) -> float | None:
+        eta2 = self.data.channel.eta2()
+        return float(getattr(eta2, "value", eta2))
+
+    def batches(self, rng: np.random.Generator, batch_size: int, objective: str) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        if objective != "infonce":
+            raise ValueError(f"the synthetic set {self.name!r} is for InfoNCE; train it with objective 'infonce'.")
+        order = rng.permutation(self.train_size)
+        for start in range(0, self.train_size - batch_size + 1, batch_size):
+            x, y = self.data.channel.sample_pair(self.data.train_base[order[start:start + batch_size]], rng)
+            yield _as_float_tensor(x), _as_float_tensor(y)
+
+    def evaluation(self, rng: np.random.Generator, samples: int) -> EvalSet:
+        rows = slice(0, min(samples, self.data.test_base.shape[0]))
+        base = self.data.test_base[rows]
+        x, y = (_as_float_tensor(v) for v in self.data.channel.sample_pair(base, rng))
+        labels = None if self.data.test_labels is None else np.asarray(self.data.test_labels[rows])
+        return EvalSet(anchors=_as_float_tensor(base) if self.data.base_is_input else x, view_a=x, view_b=y,
+                       labels=labels)
+
+
+@dataclass(frozen=True)
+class ImageTask:
+    """Images with SimCLR views (``augment``) for InfoNCE, or one view and its label for the supervised
+    baseline. Pixels are scaled to [0, 1], augmented, then standardized per channel with the training
+    set's mean and standard deviation. Anchors of the evaluation are the test images themselves (the
+    paper evaluates on the test set); positive pairs are two augmented views of them."""
+
+    data: ImageData
+    augment: SimCLRAugment = SimCLRAugment()
+
+    @property
+    def name(self) -> str:
+        return self.data.name
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def train_size(self) -> int:
+        return int(self.data.train_images.shape[0])
+
+    def eta2(self) -> float | None:
+        return None
+
+    def _channel_stats(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-channel mean and standard deviation of the training pixels in [0, 1], accumulated over
+        chunks of images (CIFAR-10 as float64 would take 1.2 GB at once)."""
+        images = self.data.train_images
+        total, square = np.zeros(images.shape[1]), np.zeros(images.shape[1])
+        for start in range(0, images.shape[0], 4096):
+            chunk = images[start:start + 4096].astype(np.float64) / 255.0
+            total += chunk.sum(axis=(0, 2, 3))
+            square += np.einsum("nchw,nchw->c", chunk, chunk)
+        count = images.shape[0] * images.shape[2] * images.shape[3]
+        mean = total / count
+        std = np.sqrt(np.maximum(square / count - mean * mean, 0.0))
+        return (torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1),
+                torch.tensor(np.maximum(std, 1e-6), dtype=torch.float32).view(1, -1, 1, 1))
+
+    def _standardize(self, x01: torch.Tensor) -> torch.Tensor:
+        mean, std = self._stats
+        return (x01 - mean) / std
+
+    def __post_init__(self):
+        object.__setattr__(self, "_stats", self._channel_stats())
+
+    @staticmethod
+    def _unit(images: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(images)).float() / 255.0
+
+    @staticmethod
+    def _generator(rng: np.random.Generator) -> torch.Generator:
+        return torch.Generator().manual_seed(int(rng.integers(2**62)))
+
+    def batches(self, rng, batch_size, objective):
+        order = rng.permutation(self.train_size)
+        gen = self._generator(rng)
+        for start in range(0, self.train_size - batch_size + 1, batch_size):
+            idx = order[start:start + batch_size]
+            images = self._unit(self.data.train_images[idx])
+            if objective == "supervised":
+                yield self._standardize(self.augment(images, gen)), torch.from_numpy(self.data.train_labels[idx])
+            else:
+                a, b = self.augment.pair(images, gen)
+                yield self._standardize(a), self._standardize(b)
+
+    def evaluation(self, rng, samples):
+        rows = slice(0, min(samples, self.data.test_images.shape[0]))
+        images = self._unit(self.data.test_images[rows])
+        a, b = self.augment.pair(images, self._generator(rng))
+        return EvalSet(anchors=self._standardize(images), view_a=self._standardize(a), view_b=self._standardize(b),
+                       labels=np.asarray(self.data.test_labels[rows]))
+
+
+# --- diagnostics --------------------------------------------------------------------------------
+
+def gaussianity_columns(z: np.ndarray) -> dict:
+    """The paper's four Table-1 columns of an (n, d) embedding matrix: mean Anderson–Darling A²,
+    % of coordinates with A² < 0.752, mean D'Agostino–Pearson p-value, % with p > 0.05
+    (:mod:`simulations.gaussianity`)."""
+    from simulations import gaussianity
+
+    cols = gaussianity.paper_columns(gaussianity.coordinate_tests(z, workers=1))
+    return {"ad_avg": cols.ad_avg, "ad_pass_pct": cols.ad_pass_pct, "dp_avg": cols.dp_avg, "dp_pass_pct": cols.dp_pass_pct}
+
+
+def _unit_rows(z: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(z, axis=1, keepdims=True)
+    if np.any(norms == 0):
+        raise ValueError("an embedding is exactly zero; its direction is undefined (paper §1 maps it to a fixed c0).")
+    return z / norms
+
+
+def embedding_diagnostics(anchors, view_a, view_b, *, eta2: float | None = None, pairs: int = 2000,
+                          t: float = 2.0) -> dict:
+    r"""The paper's diagnostics of one embedding law and its positive pairs (rows of float arrays).
+
+    * ``cv`` (± ``cv_se``): :math:`\mathrm{std}\|z\|/\mathrm{mean}\|z\|` (Eq. 20) of the anchors;
+      ``mean_norm``.
+    * The four Table-1 columns (:func:`gaussianity_columns`) on the unnormalized anchors and, with
+      prefix ``norm_``, on the normalized ones :math:`u=z/\|z\|`.
+    * ``alignment`` (± ``alignment_se``): :math:`E_\pi[u\cdot v]` over the positive pairs.
+    * ``m_sq``: :math:`\|m\|^2=\|E u\|^2`, unbiased: the mean of :math:`u_i\cdot u_j` over
+      :math:`i\ne j` (which is also the mean negative cosine). With ``eta2``: Prop 1's bound
+      ``align_bound`` :math:`=\eta_2+(1-\eta_2)\|m\|^2` (Eq. 6).
+    * ``uniformity``: Wang & Isola's :math:`\log E\,e^{-t\|u-u'\|^2}` over distinct pairs of the first
+      ``pairs`` anchors, beside its value at the uniform law ``uniformity_sigma``
+      :math:`=-2t+\log{}_0F_1(;d/2;t^2)`.
+    * ``neg_cos_var``: the variance of :math:`u_i\cdot u_j` (i ≠ j), beside ``1/d`` (its value under
+      σ); ``d_neg_cos_sq`` :math:`=d\,E[(u\cdot u')^2]=d\,\mathrm{tr}\,\Sigma_u^2\ge1`, with equality iff
+      the second moment of u is isotropic (paper.md D3).
+    """
+    z = np.asarray(anchors, dtype=np.float64)
+    n, d = z.shape
+    u = _unit_rows(z)
+    ua, ub = _unit_rows(np.asarray(view_a, dtype=np.float64)), _unit_rows(np.asarray(view_b, dtype=np.float64))
+    norms = np.linalg.norm(z, axis=1)
+    cv = cv_estimate(norms)
+    align = mean_estimate(np.einsum("ij,ij->i", ua, ub))
+    total = u.sum(axis=0)
+    m_sq = float((total @ total - n) / (n * (n - 1)))
+    sub = u[:pairs]
+    k = sub.shape[0]
+    cos = (sub @ sub.T)[~np.eye(k, dtype=bool)]
+    uniformity = float(special.logsumexp(-2 * t * (1 - cos)) - math.log(cos.size))
+    out = {"n": n, "d": d, "cv": cv.value, "cv_se": cv.se, "mean_norm": float(norms.mean()),
+           **gaussianity_columns(z), **{f"norm_{k_}": v for k_, v in gaussianity_columns(u).items()},
+           "alignment": align.value, "alignment_se": align.se, "m_sq": m_sq,
+           "eta2": eta2, "align_bound": None if eta2 is None else eta2 + (1 - eta2) * m_sq,
+           "uniformity": uniformity, "uniformity_sigma": -2 * t + float(log_hyp0f1(d / 2, t * t)),
+           "neg_cos_mean": float(cos.mean()), "neg_cos_var": float(cos.var()), "inv_d": 1.0 / d,
+           "d_neg_cos_sq": float(d * np.mean(cos * cos))}
+    return out
+
+
+# --- the loop -----------------------------------------------------------------------------------
+
+class _Classifier(nn.Module):
+    """The supervised baseline: the same encoder, and a linear classifier on its embedding."""
+
+    def __init__(self, encoder: nn.Module, out_dim: int, classes: int):
+        super().__init__()
+        self.encoder = encoder
+        self.classifier = nn.Linear(out_dim, classes)
+
+    def forward(self, x):
+        return self.encoder(x)
+
+
+def _autocast(device: torch.device):
+    if device.type == "cuda":
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+@torch.no_grad()
+def embed(model: nn.Module, x: torch.Tensor, *, device=None, batch: int = 1024) -> np.ndarray:
+    """Embeddings of ``x`` in eval mode, in batches, as a float64 array."""
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    parts = []
+    with _autocast(device):
+        for start in range(0, x.shape[0], batch):
+            parts.append(model(x[start:start + batch].to(device)).float().cpu().numpy())
+    model.train(was_training)
+    return np.concatenate(parts).astype(np.float64)
+
+
+def _embed_evaluation(model, evaluation: EvalSet, device) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    z = embed(model, evaluation.anchors, device=device)
+    za = z if evaluation.view_a is evaluation.anchors else embed(model, evaluation.view_a, device=device)
+    return z, za, embed(model, evaluation.view_b, device=device)
+
+
+def _build_model(config: TrainConfig, task, device) -> nn.Module:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        encoder = build_encoder(config.encoder, task.input_shape, config.out_dim, **config.encoder_options())
+        if config.objective == "supervised":
+            if not isinstance(task, ImageTask):
+                raise ValueError(f"the supervised baseline needs labelled images; {task.name!r} is for 'infonce'.")
+            encoder = _Classifier(encoder, config.out_dim, task.data.classes)
+    return encoder.to(device)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """A finished run: the model, the diagnostics table, final embeddings and the files written."""
+
+    model: nn.Module
+    rows: list
+    embeddings: np.ndarray
+    positives_a: np.ndarray
+    positives_b: np.ndarray
+    labels: np.ndarray | None
+    files: Mapping[str, Path]
+    config: TrainConfig
+    seconds: float
+
+    @property
+    def final(self) -> dict:
+        return self.rows[-1]
+
+
+def _step_loss(model, config, inputs, targets, device) -> torch.Tensor:
+    with _autocast(device):
+        if config.objective == "supervised":
+            logits = model.classifier(model(inputs.to(device)))
+            return F.cross_entropy(logits.float(), targets.to(device))
+        both = model(torch.cat([inputs, targets]).to(device))
+        z_a, z_b = both.chunk(2)
+    return info_nce_loss(z_a, z_b, tau=config.tau, symmetric=config.symmetric)
+
+
+def _resume_state(path: Path, config: TrainConfig):
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    saved = {k: v for k, v in state["config"].items() if k not in ("epochs", "device")}
+    wanted = {k: v for k, v in config.as_dict().items() if k not in ("epochs", "device")}
+    if saved != wanted:
+        changed = sorted(k for k in wanted if saved.get(k) != wanted[k])
+        raise ValueError(f"the checkpoint {path} was written with a different configuration ({', '.join(changed)}); "
+                         "resume with the same settings, or write to a new --out folder.")
+    return state
+
+
+def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, progress: bool = True,
+          checkpoint_every: int | None = None) -> TrainResult:
+    """Train an encoder on ``task`` (:class:`PairTask` or :class:`ImageTask`) and log diagnostics.
+
+    With ``out_dir``: writes ``diagnostics.csv`` (rewritten at each evaluation), ``checkpoint.pt``
+    (every ``checkpoint_every`` epochs, default ``diagnostics_every``, and at the end), and at the end
+    ``embeddings.npy`` (unnormalized embeddings of the evaluation anchors), ``positives_a.npy`` /
+    ``positives_b.npy`` (the two views of each positive pair; for synthetic sets ``positives_a`` are the
+    anchors) and ``labels.npy`` where known. ``resume=True`` continues from ``checkpoint.pt`` there.
+    """
+    from tqdm.auto import tqdm
+
+    device = resolve_device(config.device)
+    out = None if out_dir is None else Path(out_dir)
+    every = integer(checkpoint_every or config.diagnostics_every, "checkpoint_every", minimum=1)
+    model = _build_model(config, task, device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    rows, first_epoch, elapsed = [], 1, 0.0
+    if resume:
+        if out is None or not (out / _CHECKPOINT).is_file():
+            raise ValueError(f"nothing to resume: no {_CHECKPOINT} in {out}; train without --resume first.")
+        state = _resume_state(out / _CHECKPOINT, config)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        rows, first_epoch, elapsed = list(state["rows"]), state["epoch"] + 1, state["seconds"]
+    evaluation = task.evaluation(_rng(config.seed, _EVAL_STREAM), config.eval_samples)
+    eta2 = task.eta2() if config.objective == "infonce" else None
+    steps_per_epoch = task.train_size // config.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError(f"batch_size {config.batch_size} exceeds the {task.train_size} training items; lower it.")
+
+    def evaluate(epoch: int, loss: float | None) -> None:
+        z, za, zb = _embed_evaluation(model, evaluation, device)
+        rows.append({"epoch": epoch, "step": epoch * steps_per_epoch, "train_loss": loss,
+                     "seconds": round(elapsed + time.perf_counter() - start, 3),
+                     **embedding_diagnostics(z, za, zb, eta2=eta2)})
+        if out is not None:
+            _atomic(out / _DIAGNOSTICS, lambda fh: fh.write(_csv_text(rows).encode()))
+
+    def checkpoint(epoch: int) -> None:
+        state = {"config": config.as_dict(), "epoch": epoch, "model": model.state_dict(),
+                 "optimizer": optimizer.state_dict(), "rows": rows,
+                 "seconds": elapsed + time.perf_counter() - start}
+        _atomic(out / _CHECKPOINT, lambda fh: torch.save(state, fh))
+
+    start = time.perf_counter()
+    if first_epoch == 1:
+        evaluate(0, None)
+    model.train()
+    bar = tqdm(range(first_epoch, config.epochs + 1), desc=f"{task.name} {config.encoder} N={config.batch_size}",
+               unit="epoch", disable=not progress, leave=False)
+    for epoch in bar:
+        total = 0.0
+        for inputs, targets in task.batches(_rng(config.seed, _TRAIN_STREAM, epoch), config.batch_size, config.objective):
+            loss = _step_loss(model, config, inputs, targets, device)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach())
+        mean_loss = total / steps_per_epoch
+        bar.set_postfix(loss=f"{mean_loss:.4f}")
+        if epoch % config.diagnostics_every == 0 or epoch == config.epochs:
+            evaluate(epoch, mean_loss)
+        if out is not None and (epoch % every == 0 or epoch == config.epochs):
+            checkpoint(epoch)
+    bar.close()
+    z, za, zb = _embed_evaluation(model, evaluation, device)
+    files = {}
+    if out is not None:
+        arrays = {"embeddings": z, "positives_a": za, "positives_b": zb}
+        if evaluation.labels is not None:
+            arrays["labels"] = evaluation.labels
+        for name, array in arrays.items():
+            files[name] = _atomic(out / f"{name}.npy", lambda fh, a=array: np.save(fh, a))
+        files["diagnostics"], files["checkpoint"] = out / _DIAGNOSTICS, out / _CHECKPOINT
+    return TrainResult(model=model, rows=rows, embeddings=z, positives_a=za, positives_b=zb, labels=evaluation.labels,
+                       files=files, config=config, seconds=elapsed + time.perf_counter() - start)
+
+
+def _csv_text(rows) -> str:
+    import csv
+    import io
+
+    fields = list(dict.fromkeys(key for row in rows for key in row))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+    return buf.getvalue()
+
+
+def _atomic(path: Path, write) -> Path:
+    """Write through a temporary file in the same folder and an atomic rename (never a half-written file)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,131 @@
+"""``infonce-gauss train``: presets, outputs, resume, clean failures without data; the EMP- claims' skips."""
+
+import json
+
+import numpy as np
+import pytest
+
+from paper_checks import presets
+from paper_checks.cli import main
+from paper_checks.presets import PRESETS, Preset, Run, runs_for
+from paper_checks.registry import PROFILES
+from simulations.training import TrainConfig
+
+
+def _tiny(profile):
+    config = TrainConfig(out_dim=8, batch_size=32, epochs=profile.pick(quick=2, full=3), diagnostics_every=1,
+                         eval_samples=200, device="cpu")
+    return [Run("d=8 N=32", "binary", config, {"n_train": 256, "n_test": 200, "dim": 64, "density": 0.1})]
+
+
+@pytest.fixture
+def tiny_preset(monkeypatch):
+    monkeypatch.setitem(PRESETS, "tiny", Preset("tiny", "a test preset", "test", _tiny))
+    return "tiny"
+
+
+def test_train_writes_diagnostics_embeddings_and_run_json(tmp_path, tiny_preset, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--preset", tiny_preset, "--out", str(out), "--no-progress", "--seed", "3"]) == 0
+    run = json.loads((out / "run.json").read_text())
+    assert run["config"]["preset"] == "tiny" and run["seed"] == 3
+    rows = (out / "diagnostics.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    for column in ("preset", "run", "epoch", "cv", "ad_avg", "ad_pass_pct", "dp_avg", "dp_pass_pct", "norm_ad_avg",
+                   "alignment", "align_bound", "eta2", "m_sq", "uniformity", "neg_cos_var", "inv_d"):
+        assert column in header
+    assert len(rows) == 1 + 3  # epochs 0, 1, 2
+    folder = out / "d8_N32"
+    z = np.load(folder / "embeddings.npy")
+    assert z.shape == (200, 8) and np.load(folder / "positives_b.npy").shape == (200, 8)
+    assert (folder / "checkpoint.pt").is_file() and (out / "training_curves.png").is_file()
+    printed = capsys.readouterr().out
+    assert "d=8 N=32: epoch 2" in printed and "infonce-gauss check" in printed
+
+
+def test_train_resumes_and_extends(tmp_path, tiny_preset):
+    out = tmp_path / "run"
+    assert main(["train", "--preset", tiny_preset, "--out", str(out), "--no-progress"]) == 0
+    before = np.load(out / "d8_N32" / "embeddings.npy")
+    assert main(["train", "--preset", tiny_preset, "--out", str(out), "--no-progress", "--resume", "--epochs", "3"]) == 0
+    lines = (out / "d8_N32" / "diagnostics.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == ["0", "1", "2", "3"]
+    assert not np.array_equal(before, np.load(out / "d8_N32" / "embeddings.npy"))
+
+
+def test_trained_embeddings_feed_the_check_command(tmp_path, tiny_preset):
+    out = tmp_path / "run"
+    assert main(["train", "--preset", tiny_preset, "--out", str(out), "--no-progress"]) == 0
+    folder = out / "d8_N32"
+    assert main(["check", str(folder / "positives_a.npy"), "--positives", str(folder / "positives_b.npy"),
+                 "--out", str(tmp_path / "check"), "--no-progress", "--subsample", "100", "--directions", "4",
+                 "--k", "2"]) == 0
+    assert (tmp_path / "check" / "check.json").is_file()
+
+
+def test_cifar_presets_fail_cleanly_without_data(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("INFONCE_GAUSS_CIFAR10", raising=False)
+    code = main(["train", "--preset", "fig4-cifar-mlp", "--data-dir", str(tmp_path), "--out", str(tmp_path / "o"),
+                 "--no-progress"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "CIFAR-10 not found" in err and "data_batch_1" in err and "--data-dir" in err
+
+
+def test_train_needs_a_known_preset(capsys):
+    assert main(["train"]) == 2
+    assert "--preset" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="unknown preset"):
+        runs_for("table9")
+    assert main(["train", "--list"]) == 0
+    listed = capsys.readouterr().out
+    for name in ("table1-laplace", "table1-gmm", "table1-binary", "fig3-sweep", "fig4-cifar-mlp", "table1-cifar-resnet18"):
+        assert name in listed
+
+
+@pytest.mark.parametrize("profile", ["quick", "full", "gpu"])
+def test_every_preset_is_well_formed(profile):
+    for name in PRESETS:
+        runs = runs_for(name, profile, epochs=None, seed=5)
+        assert runs and len({r.label for r in runs}) == len(runs)
+        for run in runs:
+            assert run.config.seed == 5 and run.config.diagnostics_every <= max(run.config.epochs, 1)
+
+
+def test_paper_scale_matches_the_paper():
+    # App. E.1 / Sec. 5 (paper.md §4.2–4.3): Fig. 3 grid, Laplace 150 epochs, CIFAR batch 256, 100 epochs, wd 1e-4
+    sweep = runs_for("fig3-sweep", "gpu")
+    assert sorted({r.config.out_dim for r in sweep}) == [32, 64, 128, 256]
+    assert sorted({r.config.batch_size for r in sweep}) == [8, 16, 32, 48, 64, 96, 128]
+    assert {r.config.epochs for r in sweep} == {150} and {r.config.tau for r in sweep} == {0.1}
+    resnet = runs_for("table1-cifar-resnet18", "gpu")
+    assert {r.config.objective for r in resnet} == {"infonce", "supervised"}
+    assert {(r.config.width, r.config.batch_size, r.config.epochs, r.config.weight_decay, r.config.lr) for r in resnet} == {
+        (64, 256, 100, 1e-4, 1e-3)}
+
+
+def test_epochs_override():
+    runs = runs_for("table1-binary", PROFILES["quick"], epochs=3)
+    assert {r.config.epochs for r in runs} == {3} and all(r.config.diagnostics_every <= 3 for r in runs)
+
+
+def test_image_claims_skip_with_a_reason(tmp_path):
+    assert main(["claims", "--only", "EMP-CIFAR", "EMP-FMNIST", "--out", str(tmp_path), "--no-progress"]) == 0
+    records = {r["id"]: r for r in json.loads((tmp_path / "claims.json").read_text())}
+    assert set(records) == {"EMP-CIFAR-MLP", "EMP-CIFAR-RESNET", "EMP-FMNIST"}
+    assert all(r["status"] == "skipped" and r["reason"] for r in records.values())
+
+
+@pytest.mark.slow
+def test_the_quick_emp_claims_pass(tmp_path):
+    assert main(["claims", "--only", "EMP-", "--out", str(tmp_path), "--no-progress"]) == 0
+    statuses = {r["id"]: r["status"] for r in json.loads((tmp_path / "claims.json").read_text())}
+    assert all(s == "passed" for k, s in statuses.items() if not k.startswith(("EMP-CIFAR", "EMP-FMNIST")))
+
+
+def test_preset_data_is_cached_per_seed():
+    run = _tiny(PROFILES["quick"])[0]
+    a = presets.build_task(run, seed=0)
+    b = presets.build_task(run, seed=0)
+    c = presets.build_task(run, seed=1)
+    assert a.data is b.data and a.data is not c.data

@@ -1,0 +1,195 @@
+"""InfoNCE training: the loss is Eq. 2, the diagnostics are the stated estimators, and training is
+deterministic on the CPU with a checkpoint that resumes exactly."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from simulations.datasets import ImageData, make_synthetic
+from simulations.training import (
+    ImageTask,
+    PairTask,
+    TrainConfig,
+    embedding_diagnostics,
+    info_nce_loss,
+    train,
+)
+from theory.sphere import chi_norm_moments
+
+
+def _explicit_eq2(za, zb, tau):
+    """Paper Eq. 2 written out in float64: -(1/N) Σ_i log(exp(α u_i·v_i) / Σ_j exp(α u_i·v_j))."""
+    u = za / np.linalg.norm(za, axis=1, keepdims=True)
+    v = zb / np.linalg.norm(zb, axis=1, keepdims=True)
+    total = 0.0
+    for i in range(len(u)):
+        logits = [u[i] @ v[j] / tau for j in range(len(v))]
+        total -= logits[i] - math.log(sum(math.exp(s) for s in logits))
+    return total / len(u)
+
+
+def test_loss_is_equation_2():
+    rng = np.random.default_rng(0)
+    za, zb = rng.standard_normal((7, 5)), rng.standard_normal((7, 5))
+    got = info_nce_loss(torch.tensor(za), torch.tensor(zb), tau=0.1).item()
+    assert got == pytest.approx(_explicit_eq2(za, zb, 0.1), rel=1e-5)
+
+
+def test_loss_of_orthonormal_aligned_pairs():
+    # u_i = v_i = e_i: every negative cosine is 0, so L = log(1 + (N - 1) e^{-α}) exactly.
+    n, tau = 6, 0.5
+    eye = torch.eye(n, 8) * 3.0  # norms do not matter
+    expected = math.log(1 + (n - 1) * math.exp(-1 / tau))
+    assert info_nce_loss(eye, eye, tau=tau).item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_symmetric_loss_averages_both_directions():
+    rng = np.random.default_rng(1)
+    za, zb = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
+    both = info_nce_loss(torch.tensor(za), torch.tensor(zb), tau=0.2, symmetric=True).item()
+    assert both == pytest.approx((_explicit_eq2(za, zb, 0.2) + _explicit_eq2(zb, za, 0.2)) / 2, rel=1e-5)
+
+
+# --- diagnostics ------------------------------------------------------------------------------------
+
+def test_diagnostics_on_an_isotropic_gaussian():
+    rng = np.random.default_rng(2)
+    n, d = 4000, 16
+    z = rng.standard_normal((n, d))
+    out = embedding_diagnostics(z, z, z + 0.01 * rng.standard_normal((n, d)), eta2=0.5)
+    # ||z|| ~ chi_d: the CV estimate is within 4 SE of the exact chi CV (paper.md §6.6)
+    assert abs(out["cv"] - chi_norm_moments(d).cv) < 4 * out["cv_se"]
+    # unbiased ||m||^2 = 0 under rotation invariance; its SD is sqrt(2/(d n^2)) (Hoeffding) ~ 9e-5
+    assert abs(out["m_sq"]) < 5e-4
+    assert out["align_bound"] == pytest.approx(0.5 + 0.5 * out["m_sq"])
+    # u uniform: E[(u.u')^2] = 1/d exactly, so d E[(u.u')^2] = 1 and Var(u.u') = 1/d (paper.md §6.1)
+    assert out["d_neg_cos_sq"] == pytest.approx(1.0, abs=0.03)
+    assert out["neg_cos_var"] == pytest.approx(1 / d, rel=0.03)
+    assert out["uniformity"] == pytest.approx(out["uniformity_sigma"], abs=0.02)
+    assert 0.99 < out["alignment"] < 1.0
+    assert out["ad_avg"] < 0.752 and out["dp_avg"] > 0.05
+    # the normalized coordinates follow the sphere law (excess kurtosis -6/(d+2)), which the DP test detects
+    # once n >> (d+2)^2 (paper.md §6.8): here the noncentrality 1.5 n/(d+2)^2 is about 18
+    assert out["norm_dp_pass_pct"] < 50
+
+
+def test_diagnostics_of_degenerate_laws():
+    rng = np.random.default_rng(3)
+    same = np.tile(rng.standard_normal(8), (50, 1)) * rng.uniform(1, 2, size=(50, 1)) + 1e-3 * rng.standard_normal((50, 8))
+    out = embedding_diagnostics(same, same, same)
+    assert out["alignment"] == pytest.approx(1.0) and out["alignment_se"] == pytest.approx(0.0, abs=1e-12)
+    assert out["m_sq"] == pytest.approx(1.0, abs=1e-3)  # every direction is the same: ||m|| = 1
+    assert out["d_neg_cos_sq"] == pytest.approx(8.0, rel=1e-3)  # rank one: d E[(u.u')^2] = d
+    with pytest.raises(ValueError, match="exactly zero"):
+        embedding_diagnostics(np.zeros((30, 4)), np.ones((30, 4)), np.ones((30, 4)))
+
+
+# --- the loop ---------------------------------------------------------------------------------------
+
+def _task(n_train=256, dim=32, name="laplace", **params):
+    params = {"jitter": False, **params} if name == "laplace" else params
+    return PairTask(make_synthetic(name, n_train=n_train, n_test=100, dim=dim, seed=0, **params))
+
+
+CONFIG = TrainConfig(out_dim=8, batch_size=32, epochs=4, diagnostics_every=2, eval_samples=100, device="cpu")
+
+
+def test_training_is_deterministic_on_the_cpu():
+    task = _task()
+    a = train(task, CONFIG, progress=False)
+    b = train(task, CONFIG, progress=False)
+    assert np.array_equal(a.embeddings, b.embeddings)
+    assert [r["train_loss"] for r in a.rows] == [r["train_loss"] for r in b.rows]
+    assert [r["epoch"] for r in a.rows] == [0, 2, 4]
+    c = train(task, TrainConfig(**{**CONFIG.as_dict(), "seed": 1}), progress=False)
+    assert not np.array_equal(a.embeddings, c.embeddings)
+
+
+def test_checkpoint_resume_equals_the_uninterrupted_run(tmp_path):
+    task = _task()
+    whole = train(task, CONFIG, out_dir=tmp_path / "whole", progress=False)
+    train(task, TrainConfig(**{**CONFIG.as_dict(), "epochs": 2}), out_dir=tmp_path / "split", progress=False)
+    resumed = train(task, CONFIG, out_dir=tmp_path / "split", resume=True, progress=False)
+    assert np.array_equal(whole.embeddings, resumed.embeddings)
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+    assert strip(whole.rows) == strip(resumed.rows)
+    for name in ("embeddings", "positives_a", "positives_b", "diagnostics", "checkpoint"):
+        assert (tmp_path / "split" / resumed.files[name].name).is_file()
+    assert np.array_equal(np.load(tmp_path / "split" / "embeddings.npy"), resumed.embeddings)
+
+
+def test_resume_refuses_a_changed_config_or_a_missing_checkpoint(tmp_path):
+    task = _task()
+    train(task, TrainConfig(**{**CONFIG.as_dict(), "epochs": 1}), out_dir=tmp_path, progress=False)
+    with pytest.raises(ValueError, match="different configuration.*tau"):
+        train(task, TrainConfig(**{**CONFIG.as_dict(), "tau": 0.5}), out_dir=tmp_path, resume=True, progress=False)
+    with pytest.raises(ValueError, match="nothing to resume"):
+        train(task, CONFIG, out_dir=tmp_path / "empty", resume=True, progress=False)
+
+
+def test_training_lowers_the_loss_and_logs_prop1():
+    # sparse binary data: views differ in a few flipped bits, so positives are easy to align (η₂ ≈ 0.98)
+    task = _task(n_train=512, dim=64, name="binary", density=0.2)
+    result = train(task, TrainConfig(**{**CONFIG.as_dict(), "epochs": 6, "diagnostics_every": 1}), progress=False)
+    losses = [r["train_loss"] for r in result.rows[1:]]
+    assert losses[-1] < losses[0]
+    last = result.final
+    assert last["eta2"] == pytest.approx(task.eta2())
+    assert last["alignment"] <= last["align_bound"] + 4 * last["alignment_se"] + 0.01
+
+
+def _tiny_images(n=96, classes=2, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, size=n)
+    images = (rng.integers(0, 60, size=(n, 1, 8, 8)) + 180 * labels[:, None, None, None]).astype(np.uint8)
+    return ImageData("tiny", images[:48], labels[:48], images[48:], labels[48:], "test")
+
+
+def test_supervised_baseline_learns_separable_classes(tmp_path):
+    task = ImageTask(_tiny_images())
+    config = TrainConfig(encoder="cnn", width=4, out_dim=4, objective="supervised", batch_size=16, epochs=8, lr=1e-2,
+                         diagnostics_every=8, eval_samples=20, device="cpu")
+    result = train(task, config, out_dir=tmp_path, progress=False)
+    assert result.rows[-1]["train_loss"] < math.log(2)  # below chance for two classes
+    assert result.rows[-1]["eta2"] is None
+    assert np.array_equal(np.load(tmp_path / "labels.npy"), task.data.test_labels[:20])
+
+
+def test_image_task_standardizes_with_the_training_statistics():
+    data = _tiny_images()
+    task = ImageTask(data)
+    pixels = data.train_images / 255.0
+    anchors = task._standardize(torch.from_numpy(pixels).float())
+    assert anchors.mean().item() == pytest.approx(0.0, abs=1e-5)
+    assert anchors.std(unbiased=False).item() == pytest.approx(1.0, abs=1e-4)
+
+
+def test_contrastive_images_use_clean_anchors_and_augmented_pairs():
+    task = ImageTask(_tiny_images())
+    result = train(task, TrainConfig(encoder="mlp", hidden=16, out_dim=4, batch_size=16, epochs=1, diagnostics_every=1,
+                                     eval_samples=20, device="cpu"), progress=False)
+    assert result.embeddings.shape == result.positives_a.shape == (20, 4)
+    assert not np.array_equal(result.embeddings, result.positives_a)
+
+
+def test_bad_configurations_raise():
+    with pytest.raises(ValueError, match="objective"):
+        TrainConfig(objective="byol")
+    with pytest.raises(ValueError, match="tau"):
+        TrainConfig(tau=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        TrainConfig(batch_size=1)
+    with pytest.raises(ValueError, match="exceeds"):
+        train(_task(n_train=16), CONFIG, progress=False)
+    with pytest.raises(ValueError, match="infonce"):
+        train(_task(), TrainConfig(**{**CONFIG.as_dict(), "objective": "supervised"}), progress=False)
+
+
+@pytest.mark.gpu
+def test_cuda_training_with_bf16_autocast():
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    result = train(_task(), TrainConfig(**{**CONFIG.as_dict(), "device": "cuda"}), progress=False)
+    assert np.all(np.isfinite(result.embeddings))
