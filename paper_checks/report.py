@@ -81,19 +81,35 @@ def format_value(value) -> str:
     return str(value)
 
 
-def summary_table(results: Sequence[ClaimResult]) -> str:
-    """A fixed-width table for the terminal: id, status, measured, expected, seconds."""
-    rows = [("claim", "status", "measured", "expected", "s")]
+def _cell(text: str, width: int = 48) -> str:
+    """``text`` cut to ``width`` characters, with an ellipsis where it was cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def summary_table(results: Sequence[ClaimResult], *, spell_out: int = 5) -> str:
+    """A fixed-width table for the terminal: id, status, measured, expected, seconds.
+
+    Cells longer than 48 characters are cut; below the table, the measured and expected values of
+    every failed claim, and of every claim when there are at most ``spell_out`` of them, are printed in
+    full, with the reason of each failure or skip.
+    """
+    rows, spelled = [("claim", "status", "measured", "expected", "s")], []
     for r in results:
         measured = format_value(r.verdict.measured)
         if r.verdict.uncertainty is not None:
             measured += f" ± {r.verdict.uncertainty:.2g}"
-        rows.append((r.claim.id, r.verdict.status.upper(), measured, format_value(r.verdict.expected), f"{r.seconds:.1f}"))
-    widths = [min(max(len(row[i]) for row in rows), 48) for i in range(5)]
-    lines = ["  ".join(cell[:48].ljust(w) for cell, w in zip(row, widths)) for row in rows]
+        expected = format_value(r.verdict.expected)
+        rows.append((r.claim.id, r.verdict.status.upper(), _cell(measured), _cell(expected), f"{r.seconds:.1f}"))
+        if len(results) <= spell_out or r.verdict.status == "failed":
+            spelled += [f"{r.claim.id}:", f"  measured: {measured}", f"  expected: {expected}"]
+        if r.verdict.reason and (len(results) <= spell_out or r.verdict.status != "passed"):
+            spelled.append(f"  {r.claim.id} {r.verdict.status}: {r.verdict.reason}" if len(results) > spell_out
+                           else f"  reason: {r.verdict.reason}")
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     counts = {s: sum(r.verdict.status == s for r in results) for s in ("passed", "failed", "skipped")}
     lines.append(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
-    return "\n".join(lines)
+    return "\n".join(lines + spelled)
 
 
 def _detail_lines(key: str, value) -> list[str]:

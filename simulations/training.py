@@ -248,7 +248,8 @@ class ImageTask:
 
     @staticmethod
     def _unit(images: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(images)).float() / 255.0
+        """uint8 images (possibly a read-only memory map) as float32 in [0, 1]; the float copy is torch's."""
+        return torch.as_tensor(np.asarray(images, dtype=np.float32) / 255.0)
 
     @staticmethod
     def _generator(rng: np.random.Generator) -> torch.Generator:

@@ -353,14 +353,14 @@ def violations(ctx: CheckContext) -> Verdict:
     )
 
 
-def _image_skip(ctx: CheckContext, dataset: str) -> str | None:
+def _image_skip(ctx: CheckContext, dataset: str, preset: str) -> str | None:
     """Why an image claim cannot run here (no data, or paper scale without a GPU), or None."""
     import torch
 
     from simulations.datasets import DatasetMissing, load_images
 
     if ctx.profile.name != "gpu":
-        return f"runs in the gpu profile (paper-scale {dataset} training); CPU-sized: infonce-gauss train --preset …"
+        return f"runs in the gpu profile (paper-scale {dataset} training); CPU-sized: infonce-gauss train --preset {preset} --data-dir DIR"
     if not torch.cuda.is_available():
         return "the gpu profile needs a CUDA device for paper-scale training; none is available"
     try:
@@ -378,7 +378,7 @@ def _image_skip(ctx: CheckContext, dataset: str) -> str | None:
               "drops below 0.752 around epoch 30 (≈0.57 at 100).",
 )
 def cifar_mlp(ctx: CheckContext) -> Verdict:
-    if reason := _image_skip(ctx, "cifar10"):
+    if reason := _image_skip(ctx, "cifar10", "fig4-cifar-mlp"):
         return Verdict.skipped(reason)
     rows = _train("fig4-cifar-mlp", ctx)
     first, last = min(rows, key=lambda r: r["epoch"]), _final(rows)
@@ -397,7 +397,7 @@ def cifar_mlp(ctx: CheckContext) -> Verdict:
               "trained with cross-entropy gives CV ≈ 0.5, AD 3.3 (6.2%), DP 0.041 (3.9%).",
 )
 def cifar_resnet(ctx: CheckContext) -> Verdict:
-    if reason := _image_skip(ctx, "cifar10"):
+    if reason := _image_skip(ctx, "cifar10", "table1-cifar-resnet18"):
         return Verdict.skipped(reason)
     return _contrastive_vs_supervised(_train("table1-cifar-resnet18", ctx))
 
@@ -425,7 +425,8 @@ def fmnist(ctx: CheckContext) -> Verdict:
     from simulations.datasets import DatasetMissing, load_images
 
     if ctx.profile.name == "quick":
-        return Verdict.skipped("runs in the full profile (minutes of CNN training on a CPU)")
+        return Verdict.skipped("runs in the full profile (minutes of CNN training on a CPU; "
+                               "or: infonce-gauss train --preset fmnist-contrastive-vs-supervised)")
     try:
         load_images("fashion-mnist")
     except DatasetMissing as exc:
