@@ -5,3 +5,4 @@ from paper_checks.claims import battery  # noqa: F401  CHK-: the paper's per-coo
 from paper_checks.claims import hgr  # noqa: F401  HGR-: maximal correlation, η₂, Prop 1, Assumption 3, E1
 from paper_checks.claims import polar  # noqa: F401  POL-: polar KL/entropy, Eq. 13, Lemma 1, vMF
 from paper_checks.claims import infonce  # noqa: F401  NCE-: InfoNCE objective, Φ, finite-batch rate, plateau particles
+from paper_checks.claims import regularized  # noqa: F401  REG-: Theorem 1, β₀, Corollary 2, Appendix D, stability (derived)
