@@ -70,6 +70,7 @@ __all__ = [
     "reduced_objective",
     "full_objective",
     "derive_theorem1_chain",
+    "is_nonnegative_combination",
     "stability_kl_bound",
     "pinsker_tv_bound",
     "jensen_objective_lower_bound",
@@ -202,6 +203,15 @@ def derive_theorem1_chain() -> dict:
         "jensen_drops": drops(jensen),
         "symbols": {"alpha": alpha, "eta2": eta2, "d": d, "C": C, "m": m, "delta": delta, "beta": beta, "w": w, "e": e, "D": big_d},
     }
+
+
+def is_nonnegative_combination(expr) -> bool:
+    """Whether a rational expression in non-negative symbols has numerator and denominator polynomials
+    with positive coefficients only (a sufficient condition for ``expr >= 0``; how each drop of
+    :func:`derive_theorem1_chain` is certified)."""
+    numerator, denominator = sp.fraction(sp.together(expr))
+    parts = [sp.expand(p) for p in (numerator, denominator) if p != 0]
+    return all(all(c > 0 for c in sp.Poly(p, *p.free_symbols).coeffs()) if p.free_symbols else p > 0 for p in parts)
 
 
 # --------------------------------------------------------------------------------------------

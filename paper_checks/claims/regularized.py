@@ -22,6 +22,7 @@ from theory.regularized import (
     beta_threshold,
     derive_theorem1_chain,
     full_objective,
+    is_nonnegative_combination,
     jensen_value_gap_bound,
     pinsker_tv_bound,
     stability_kl_bound,
@@ -31,13 +32,6 @@ from theory.vmf import vmf_kl_to_uniform, vmf_mean_length
 
 ALPHA = 10.0  # τ = 0.1, the paper's experiments
 KAPPAS = np.geomspace(1e-2, 3e4, 40)  # the vMF tilts scanned by the value claims
-
-
-def _nonnegative_terms(expr) -> bool:
-    """Every term of an expanded expression in non-negative symbols has a positive coefficient."""
-    numerator, denominator = sp.fraction(sp.together(expr))
-    return all(all(c > 0 for c in sp.Poly(part, *part.free_symbols).coeffs()) if part.free_symbols else part > 0
-               for part in (sp.expand(numerator), sp.expand(denominator)) if part != 0)
 
 
 @claim(
@@ -81,7 +75,7 @@ def beta0_claim(ctx: CheckContext) -> Verdict:
 )
 def chain_claim(ctx: CheckContext) -> Verdict:
     chain = derive_theorem1_chain()
-    checks = {f"{name} step {i + 1} drops by non-negative terms": _nonnegative_terms(drop)
+    checks = {f"{name} step {i + 1} drops by non-negative terms": is_nonnegative_combination(drop)
               for name in ("drops", "stability_drops", "jensen_drops") for i, drop in enumerate(chain[name])}
     s = chain["symbols"]
     checks["Eq. 19 ends at −αδ"] = sp.simplify(chain["steps"][-1] + s["alpha"] * s["delta"]) == 0
