@@ -49,6 +49,7 @@ def plot_regularized(critical: Sequence[Mapping], particles: Sequence[Mapping]):
     right: the sweep's radial KS distance to the chi law and projection KS distance to N(0, 1/(2λ)) vs c = β/β₀."""
     fig, axes = plt.subplots(1, 3, figsize=(17, 5), layout="constrained")
     ax = axes[0]
+    floor = 0.3 * min([r["beta_critical"] for r in critical if r["beta_critical"] > 0] + [r["beta0"] for r in critical])
     for eta2 in sorted({r["eta2"] for r in critical}):
         sel = sorted((r for r in critical if r["eta2"] == eta2), key=lambda r: r["d"])
         d = np.array([r["d"] for r in sel], float)
@@ -56,8 +57,7 @@ def plot_regularized(critical: Sequence[Mapping], particles: Sequence[Mapping]):
         crit = np.array([r["beta_critical"] for r in sel])
         ax.plot(d[crit > 0], crit[crit > 0], "o--", label=f"critical β (vMF), η₂={eta2}")
         if np.any(crit == 0):
-            ax.plot(d[crit == 0], np.full(np.sum(crit == 0), ax.get_ylim()[0] if crit.any() else 1e-5), "x",
-                    label=f"critical β = 0, η₂={eta2}")
+            ax.plot(d[crit == 0], np.full(np.sum(crit == 0), floor), "x", label=f"critical β = 0 (drawn at the floor), η₂={eta2}")
     ax.set(xscale="log", yscale="log", xlabel="dimension d", ylabel="β (regularizer weight)", title=f"Theorem 1 threshold vs vMF critical β (α={ALPHA:g})")
     ax.legend(fontsize=8)
     for ax, key, label in ((axes[1], "ks_radius_chi", "KS(radii, χ_d/√(2λ))"),

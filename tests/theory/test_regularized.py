@@ -106,7 +106,7 @@ def test_critical_beta_is_the_threshold(d, eta2):
     assert ratio == pytest.approx(crit.small_kappa_limit, abs=1e-4 * abs(crit.small_kappa_limit) + 1e-9)
     # Φ(μ) >= Φ(σ) and KL >= dA²/2 put it below 2α(1−η₂)/d < β₀
     assert crit.value <= 2 * 10 * (1 - eta2) / d < crit.beta0
-    kappas = np.geomspace(1e-2, 30 * (d + 10), 200)
+    kappas = np.geomspace(1e-2, 30 * (d + 10), 80)
     assert np.min(model.gap(kappas, crit.value * (1 + 1e-6) + 1e-12)) >= -1e-12
     if crit.value > 0:
         below = model.gap(np.r_[kappas, 1e-3], 0.98 * crit.value)
