@@ -151,6 +151,27 @@ def _infonce_compute(args) -> RateOutput:
     return compute_rates(args, _seeds(args))
 
 
+def _regularized_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dims", type=int, nargs="+", default=[4, 8, 16, 32, 64, 128, 256, 512, 1024], metavar="D",
+                   help="dimensions of the exact beta0 / critical-beta curves (default: 4 ... 1024)")
+    p.add_argument("--eta2", type=float, nargs="+", default=[0.0, 0.2, 0.5], help="eta2 values (default: 0 0.2 0.5)")
+    p.add_argument("--particle-dims", type=int, nargs="+", default=[16, 64, 256, 512], metavar="D",
+                   help="dimensions of the particle sweep (default: 16 64 256 512)")
+    p.add_argument("--factors", type=float, nargs="+", default=[0.0, 0.5, 1.0, 2.0, 4.0], metavar="C",
+                   help="beta / beta0 (default: 0 0.5 1 2 4)")
+    p.add_argument("--particles", type=int, default=512, help="particles n (default: %(default)s)")
+    p.add_argument("--steps", type=int, default=400, help="training steps per run (default: %(default)s)")
+    p.add_argument("--seeds", type=int, default=1, help="particle seeds (default: %(default)s)")
+    p.add_argument("--alignment", type=float, default=0.5, help="plateau alignment = eta2 of beta0 (default: %(default)s)")
+    p.add_argument("--device", default="auto", help="torch device: auto, cpu, cuda (default: %(default)s)")
+
+
+def _regularized_compute(args) -> RateOutput:
+    from paper_checks.regularized import compute_rates
+
+    return compute_rates(args, _seeds(args))
+
+
 EXPERIMENTS: dict[str, RateExperiment] = {
     "sphere": RateExperiment(
         name="sphere",
@@ -181,5 +202,12 @@ EXPERIMENTS: dict[str, RateExperiment] = {
         "N^-1/2 spread) and free particles trained at a fixed alignment level vs d (uniformity, fixed projections)",
         add_arguments=_infonce_arguments,
         compute=_infonce_compute,
+    ),
+    "regularized": RateExperiment(
+        name="regularized",
+        help="Theorem 1: beta0 = 2 alpha (1 - eta2)/(d - 1) and the critical beta on the vMF family vs d (exact), "
+        "and free particles trained with the regularizer at beta = c beta0: radii vs the chi law, projections vs N(0, 1/(2 lambda))",
+        add_arguments=_regularized_arguments,
+        compute=_regularized_compute,
     ),
 }

@@ -6,3 +6,4 @@ from paper_checks.claims import hgr  # noqa: F401  HGR-: maximal correlation, η
 from paper_checks.claims import polar  # noqa: F401  POL-: polar KL/entropy, Eq. 13, Lemma 1, vMF
 from paper_checks.claims import infonce  # noqa: F401  NCE-: InfoNCE objective, Φ, finite-batch rate, plateau particles
 from paper_checks.claims import empirical  # noqa: F401  EMP-: trained encoders, Table 1 and Figs. 2–4 reproductions
+from paper_checks.claims import regularized  # noqa: F401  REG-: Theorem 1, β₀, Corollary 2, Appendix D, stability (derived)

@@ -1,0 +1,42 @@
+"""simulations.regularized and the particle regularizer: the trained radii follow γ_λ's chi law only when β > 0."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from simulations.infonce import ParticleConfig, train_particles
+from simulations.regularized import regularized_particle_diagnostics, regularizer_sweep
+
+
+def test_regularizer_moves_radii_to_the_chi_law():
+    rows = regularizer_sweep([16], [0.0, 2.0], n=128, steps=150, seed=0)
+    off, on = rows
+    # c = 0: the InfoNCE loss is radius-blind, the radii stay at 1 (CV 0); c > 0: χ_16/√16 (Prop 3)
+    assert off["radius_cv"] < 1e-6 and off["ks_radius_chi"] > 0.4
+    assert on["ks_radius_chi"] < 1.36 / math.sqrt(128)  # within the 5% KS critical value
+    assert on["radius_cv"] == pytest.approx(on["radius_cv_chi"], rel=0.25)
+
+
+def test_diagnostics_on_exact_gaussian_points():
+    d, lam = 32, 3.0
+    z = np.random.default_rng(1).standard_normal((2000, d)) / math.sqrt(2 * lam)
+    row = regularized_particle_diagnostics(z, lam=lam, alpha=10.0)
+    assert row["ks_radius_chi_p"] > 1e-3 and row["ks_first_coordinate_gamma_p"] > 1e-3
+    chi = stats.chi(d)
+    assert row["radius_cv_chi"] == pytest.approx(chi.std() / chi.mean(), rel=1e-12)
+
+
+def test_bad_regularizer_settings():
+    with pytest.raises(ValueError, match="beta"):
+        ParticleConfig(beta=-1.0)
+    with pytest.raises(ValueError, match="lam"):
+        ParticleConfig(lam=0.0)
+
+
+def test_default_lambda_and_unregularized_points_are_unit():
+    config = ParticleConfig(n=16, d=8, steps=5)
+    assert config.reference_lam == 4.0
+    run = train_particles(config)
+    assert np.allclose(np.linalg.norm(run.final_points, axis=1), 1.0)

@@ -1,0 +1,409 @@
+r"""The regularized route (paper §4.2, Eqs. 11–19): Theorem 1, its threshold β₀, Corollary 2, Appendix D.
+
+Objectives (notation of paper.md §1–§3; α = 1/τ, η₂ the augmentation mildness):
+
+* the full objective (Eq. 11) :math:`J(f)=\Phi(\mu)-\alpha E_\pi[u\cdot v]+\beta(-H(\rho)+\lambda E\|Z\|^2)`,
+  :func:`full_objective`, equal to :math:`\ldots+\beta\,\mathrm{KL}(\rho\|\gamma_\lambda)` up to the constant
+  :math:`\beta\log c^{-1}` (Eq. 14);
+* the reduced objective (Eq. 16) :math:`\tilde J(\mu)=\Phi(\mu)-\alpha\,\mathrm{Align}(\mu)+\beta\,\mathrm{KL}(\mu\|\sigma)`,
+  :func:`reduced_objective`, with Align either exact (solvable models) or replaced by Prop 1's upper bound
+  :math:`\eta_2+(1-\eta_2)\|m\|^2` (the worst case, :class:`VMFRegularizedModel`).
+
+**Theorem 1's threshold.** :math:`\beta_0=\alpha(1-\eta_2)/(C(d-1))` with Lemma 1's constant, here
+:math:`C=1/2` (:data:`theory.polar.LEMMA1_CONSTANT`), so :math:`\beta_0=2\alpha(1-\eta_2)/(d-1)`
+(:func:`beta_threshold`). How C enters: the proof needs :math:`\mathrm{KL}(\mu\|\sigma)\ge C(d-1)\|m\|^2`
+for every μ and every d ≥ 2; paper.md's Lemma 1 states it in this (d−1) form with C "universal, not
+given". The suite proves the stronger :math:`\mathrm{KL}\ge\tfrac d2\|m\|^2` (:mod:`theory.polar`), so
+C = 1/2 is valid in the paper's (d−1) form, and it is the best universal constant of that form:
+:math:`\inf_\mu\mathrm{KL}/((d-1)\|m\|^2)=d/(2(d-1))` (the vMF as :math:`\|m\|\to0`) tends to 1/2 as
+d → ∞. The sharp form gives the smaller threshold :math:`2\alpha(1-\eta_2)/d` (``sharp=True``); we keep
+the paper's (d−1) form as the default. Nothing in paper.md's statement is wrong; it leaves C implicit.
+
+**The proof's chain (Eqs. 17–19)**, derived symbolically in :func:`derive_theorem1_chain`:
+:math:`\Phi(\mu)-\Phi(\sigma)\ge0`, :math:`\mathrm{Align}(\mu)-\mathrm{Align}(\sigma)\le(1-\eta_2)\|m\|^2+\delta(d)`,
+:math:`\mathrm{KL}\ge C(d-1)\|m\|^2`, hence
+:math:`\tilde J(\mu)-\tilde J(\sigma)\ge(\beta C(d-1)-\alpha(1-\eta_2))\|m\|^2-\alpha\delta(d)\ge-\alpha\delta(d)` for β ≥ β₀,
+with :math:`\delta(d)=\eta_2-\mathrm{Align}(\sigma)\ge0` (Assumption 3).
+
+**Derived here, not stated in the paper** (paper.md §3):
+
+* stability: keeping the whole :math:`\beta\,\mathrm{KL}` term, :math:`\tilde J(\mu)-\tilde J(\sigma)\ge(\beta-\beta_0)
+  \mathrm{KL}(\mu\|\sigma)-\alpha\delta`, so every ε-minimizer has
+  :math:`(\beta-\beta_0)\mathrm{KL}(\mu\|\sigma)\le\alpha\delta+\varepsilon` (:func:`stability_kl_bound`) and, by
+  Pinsker, :math:`\mathrm{TV}(\mu,\sigma)\le\sqrt{(\alpha\delta+\varepsilon)/(2(\beta-\beta_0))}`;
+* the β = 0 value statement by Jensen: :math:`\Phi(\mu)\ge\alpha\|m\|^2` gives
+  :math:`\tilde J_0(\mu)\ge-\alpha\eta_2(1-\|m\|^2)` and :math:`\tilde J_0(\sigma)-\inf\tilde J_0\le\Phi(\sigma)+\alpha\delta
+  \le\alpha^2/(2d)+\alpha\delta` (:func:`jensen_value_gap_bound`).
+
+**The numerically critical β on the vMF family** (:meth:`VMFRegularizedModel.critical_beta`): with
+:math:`\mathrm{Align}(\mu_\kappa)` at its upper bound and :math:`\mathrm{Align}(\sigma)=\eta_2` (δ = 0, bullet 2;
+for δ > 0 no finite β makes σ beat every small tilt, since the gap tends to −αδ as κ → 0), the least
+β with :math:`\tilde J(\mu_\kappa)\ge\tilde J(\sigma)` for all κ > 0 is
+:math:`\beta_c=\max(0,\sup_{\kappa>0}[\alpha(1-\eta_2)A_d(\kappa)^2-(\Phi(\mu_\kappa)-\Phi(\sigma))]/\mathrm{KL}(\mu_\kappa\|\sigma))`.
+As κ → 0 the ratio tends to :math:`2(\alpha(1-\eta_2)-q^*(d,\alpha))/d` (Appendix D's curvature). Since
+:math:`\Phi(\mu)\ge\Phi(\sigma)` and :math:`\mathrm{KL}\ge\tfrac d2A^2`, :math:`\beta_c\le2\alpha(1-\eta_2)/d<\beta_0`.
+
+**Appendix D.** :math:`J_q(\mu)=\Phi(\mu)-q\|m(\mu)\|^2`, :math:`q=\alpha(1-\eta_2)`; along the vMF tilt
+:math:`J_q(\mu_\kappa)-J_q(\sigma)=(q^*(d,\alpha)-q)A_d(\kappa)^2+O(A^4)` with
+:math:`q^*=dA_d(\alpha)(1-A_d(\alpha)/2)` (:func:`theory.infonce.local_curvature`);
+:func:`tilt_stationary_points` scans κ for the stationary points.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+from scipy import optimize
+
+from theory._validation import finite_array, integer, positive
+from theory.hgr import alignment_bound
+from theory.infonce import local_curvature, phi_uniform, phi_vmf
+from theory.polar import LEMMA1_CONSTANT, regularizer
+from theory.vmf import vmf_kl_to_uniform, vmf_mean_length
+
+__all__ = [
+    "beta_threshold",
+    "reduced_objective",
+    "full_objective",
+    "derive_theorem1_chain",
+    "is_nonnegative_combination",
+    "stability_kl_bound",
+    "pinsker_tv_bound",
+    "jensen_objective_lower_bound",
+    "jensen_value_gap_bound",
+    "VMFRegularizedModel",
+    "CriticalBeta",
+    "tilt_objective_gap",
+    "TiltStationaryPoint",
+    "tilt_stationary_points",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Input checks
+# --------------------------------------------------------------------------------------------
+def _alpha(alpha) -> float:
+    return positive(alpha, "alpha (the inverse temperature 1/tau)")
+
+
+def _unit_interval(value, name: str) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}.") from None
+    if not 0 <= out <= 1:
+        raise ValueError(f"{name} must lie in [0, 1], got {value!r}.")
+    return out
+
+
+def _eta2(eta2) -> float:
+    return _unit_interval(eta2, "eta2 (the augmentation mildness, a squared maximal correlation)")
+
+
+def _nonnegative(value, name: str) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a non-negative number, got {value!r}.") from None
+    if not math.isfinite(out) or out < 0:
+        raise ValueError(f"{name} must be finite and >= 0, got {value!r}.")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Threshold and objectives
+# --------------------------------------------------------------------------------------------
+def beta_threshold(d, alpha, eta2, *, constant=LEMMA1_CONSTANT, sharp: bool = False) -> float:
+    r"""Theorem 1's :math:`\beta_0=\alpha(1-\eta_2)/(C(d-1))`, by default with Lemma 1's :math:`C=1/2`.
+
+    ``sharp=True`` uses the sharper form of Lemma 1, :math:`\mathrm{KL}\ge Cd\|m\|^2`, giving
+    :math:`\alpha(1-\eta_2)/(Cd)`. Both vanish like 1/d (bullet 3).
+    """
+    d = integer(d, "d (the ambient dimension)", minimum=2)
+    constant = positive(constant, "constant (Lemma 1's C)")
+    return _alpha(alpha) * (1 - _eta2(eta2)) / (constant * (d if sharp else d - 1))
+
+
+def reduced_objective(phi, align, kl, *, alpha, beta):
+    r"""Eq. 16: :math:`\tilde J(\mu)=\Phi(\mu)-\alpha\,\mathrm{Align}(\mu)+\beta\,\mathrm{KL}(\mu\|\sigma)` (broadcasts)."""
+    kl = finite_array(kl, "kl (KL(mu||sigma))")
+    if np.any(kl < 0):
+        raise ValueError("kl is KL(mu||sigma) and must be >= 0.")
+    out = np.asarray(phi, dtype=float) - _alpha(alpha) * np.asarray(align, dtype=float) + _nonnegative(beta, "beta") * kl
+    return out if out.ndim else float(out)
+
+
+def full_objective(phi, align, entropy, second_moment, *, alpha, beta, lam) -> float:
+    r"""Eq. 11: :math:`J=\Phi(\mu)-\alpha E_\pi[u\cdot v]+\beta(-H(\rho)+\lambda E_\rho\|Z\|^2)` from its terms."""
+    return float(phi) - _alpha(alpha) * float(align) + _nonnegative(beta, "beta") * regularizer(entropy, second_moment, lam)
+
+
+# --------------------------------------------------------------------------------------------
+# The proof's chain, symbolically
+# --------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def derive_theorem1_chain() -> dict:
+    r"""Re-derive Eqs. 17–19 (and the stability and Jensen chains derived here) with sympy.
+
+    The hypotheses are encoded by non-negative slack symbols:
+    :math:`\Phi(\mu)-\Phi(\sigma)=s_\Phi`, :math:`\mathrm{Align}(\mu)-\mathrm{Align}(\sigma)=(1-\eta_2)m^2+\delta-s_A`
+    (Prop 1 with :math:`\mathrm{Align}(\sigma)=\eta_2-\delta`), :math:`\mathrm{KL}=C(d-1)m^2+s_K` (Lemma 1), and
+    :math:`\beta=\beta_0+e` with :math:`e\ge0`. Returns a dict with
+
+    * ``steps``: the successive lower bounds of :math:`\tilde J(\mu)-\tilde J(\sigma)`: the definition, after
+      Φ ≥ Φ(σ) and Prop 1 (Eq. 17), after Lemma 1 (Eq. 18), and the final :math:`-\alpha\delta` (Eq. 19);
+    * ``drops``: each step minus the next, written in the slacks and :math:`D=d-1\ge1`,
+      :math:`w=1-\eta_2\ge0` (each a sum of terms with positive coefficients in non-negative symbols, which is
+      what makes each step an inequality);
+    * ``beta0``: the root in β of Eq. 18's coefficient of :math:`m^2`;
+    * ``beta0_limit``: :math:`\lim_{d\to\infty}d\,\beta_0` at C = 1/2, i.e. :math:`2\alpha(1-\eta_2)` (bullet 3);
+    * ``stability_steps`` / ``stability_drops``: the same with the whole :math:`\beta\,\mathrm{KL}` kept, ending at
+      :math:`(\beta-\beta_0)\mathrm{KL}-\alpha\delta`;
+    * ``jensen_steps`` / ``jensen_drops``: β = 0 with :math:`\Phi(\mu)=\alpha m^2+s_J` (Jensen) and
+      :math:`\Phi(\sigma)=\phi_\sigma\ge0`, ending at :math:`-\alpha\eta_2(1-m^2)-\phi_\sigma+\alpha(\eta_2-\delta)`, i.e.
+      :math:`\tilde J_0(\mu)-\tilde J_0(\sigma)\ge-\Phi(\sigma)-\alpha\delta+\alpha\eta_2m^2`.
+    """
+    alpha, eta2, d, C, m, delta, beta = sp.symbols("alpha eta2 d C m delta beta", positive=True)
+    s_phi, s_align, s_kl, e, s_jensen, phi_sigma = sp.symbols("s_Phi s_A s_K e s_J phi_sigma", nonnegative=True)
+    one_minus = 1 - eta2  # 0 <= eta2 <= 1; written as the symbol w := 1 - eta2 >= 0 in the drops
+    w = sp.symbols("w", nonnegative=True)
+    beta0 = sp.solve(sp.Eq(beta * C * (d - 1) - alpha * one_minus, 0), beta)[0]
+    kl = C * (d - 1) * m**2 + s_kl
+    align_gap = one_minus * m**2 + delta - s_align
+    chain = [
+        s_phi - alpha * align_gap + beta * kl,                              # definition
+        -alpha * (one_minus * m**2 + delta) + beta * kl,                   # Eq. 17: Φ gap >= 0, Prop 1
+        (beta * C * (d - 1) - alpha * one_minus) * m**2 - alpha * delta,   # Eq. 18: Lemma 1 (β >= 0)
+        -alpha * delta,                                                    # Eq. 19: β >= β0
+    ]
+    stability = [chain[0], chain[1], (beta - beta0) * kl - alpha * delta]
+    jensen = [
+        alpha * m**2 + s_jensen - alpha * (eta2 + one_minus * m**2 - s_align) - phi_sigma + alpha * (eta2 - delta),
+        -alpha * eta2 * (1 - m**2) - phi_sigma + alpha * (eta2 - delta),
+    ]
+
+    big_d = sp.symbols("D", positive=True)  # d - 1 >= 1
+
+    def drops(steps):
+        at = {beta: beta0 + e, eta2: 1 - w}
+        return [sp.expand(sp.cancel((a - b).subs(at).subs(d, big_d + 1))) for a, b in zip(steps, steps[1:])]
+
+    return {
+        "steps": chain,
+        "drops": drops(chain),
+        "beta0": beta0,
+        "beta0_limit": sp.limit(d * beta0.subs(C, sp.Rational(1, 2)), d, sp.oo),
+        "stability_steps": stability,
+        "stability_drops": drops(stability),
+        "jensen_steps": jensen,
+        "jensen_drops": drops(jensen),
+        "symbols": {"alpha": alpha, "eta2": eta2, "d": d, "C": C, "m": m, "delta": delta, "beta": beta, "w": w, "e": e, "D": big_d},
+    }
+
+
+def is_nonnegative_combination(expr) -> bool:
+    """Whether a rational expression in non-negative symbols has numerator and denominator polynomials
+    with positive coefficients only (a sufficient condition for ``expr >= 0``; how each drop of
+    :func:`derive_theorem1_chain` is certified)."""
+    numerator, denominator = sp.fraction(sp.together(expr))
+    parts = [sp.expand(p) for p in (numerator, denominator) if p != 0]
+    return all(all(c > 0 for c in sp.Poly(p, *p.free_symbols).coeffs()) if p.free_symbols else p > 0 for p in parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Stability and the Jensen observation (derived here, not stated in the paper)
+# --------------------------------------------------------------------------------------------
+def stability_kl_bound(beta, beta0, alpha, delta, eps=0.0) -> float:
+    r"""[Derived here] :math:`\mathrm{KL}(\mu\|\sigma)\le(\alpha\delta+\varepsilon)/(\beta-\beta_0)` for every
+    ε-minimizer μ of :math:`\tilde J` (paper.md §3); needs β > β₀."""
+    beta, beta0 = _nonnegative(beta, "beta"), _nonnegative(beta0, "beta0")
+    if beta <= beta0:
+        raise ValueError(f"the stability bound needs beta > beta0, got beta={beta:g} <= beta0={beta0:g}; "
+                         "take beta a fixed multiple c > 1 of beta0.")
+    return (_alpha(alpha) * _nonnegative(delta, "delta") + _nonnegative(eps, "eps")) / (beta - beta0)
+
+
+def pinsker_tv_bound(kl):
+    r"""Pinsker: :math:`\mathrm{TV}\le\sqrt{\mathrm{KL}/2}` (capped at 1)."""
+    kl = finite_array(kl, "kl")
+    if np.any(kl < 0):
+        raise ValueError("kl must be >= 0.")
+    out = np.minimum(np.sqrt(kl / 2), 1.0)
+    return out if out.ndim else float(out)
+
+
+def jensen_objective_lower_bound(alpha, eta2, mean_length):
+    r"""[Derived here] :math:`\tilde J_0(\mu)=\Phi(\mu)-\alpha\,\mathrm{Align}(\mu)\ge-\alpha\eta_2(1-\|m\|^2)` (β = 0):
+    Jensen's :math:`\Phi(\mu)\ge\alpha\|m\|^2` and Prop 1."""
+    m = finite_array(mean_length, "mean_length (||m(mu)||)")
+    if np.any((m < 0) | (m > 1)):
+        raise ValueError("mean_length is ||m(mu)|| and must lie in [0, 1].")
+    out = -_alpha(alpha) * _eta2(eta2) * (1 - m * m)
+    return out if out.ndim else float(out)
+
+
+def jensen_value_gap_bound(d, alpha, delta) -> float:
+    r"""[Derived here] :math:`\tilde J_0(\sigma)-\inf_\mu\tilde J_0(\mu)\le\Phi(\sigma)+\alpha\delta\le\alpha^2/(2d)+\alpha\delta`
+    with no regularizer (β = 0); returns the middle (exact) bound."""
+    return float(phi_uniform(d, alpha)) + _alpha(alpha) * _nonnegative(delta, "delta")
+
+
+# --------------------------------------------------------------------------------------------
+# The vMF family with the worst-case alignment
+# --------------------------------------------------------------------------------------------
+_KAPPA_SPAN = 30.0  # default scans end at κ = 30 (d + α), where 1 - A_d(κ) < 1/60
+@dataclass(frozen=True)
+class CriticalBeta:
+    r"""The least β with :math:`\tilde J(\mu_\kappa)\ge\tilde J(\sigma)` for every κ > 0 on the vMF family.
+
+    ``value`` = max(0, ``sup_ratio``); ``kappa`` the maximizing κ (0 when the supremum is the κ → 0
+    limit ``small_kappa_limit`` :math:`=2(\alpha(1-\eta_2)-q^*)/d`); ``beta0`` Theorem 1's threshold.
+    """
+
+    value: float
+    sup_ratio: float
+    kappa: float
+    small_kappa_limit: float
+    beta0: float
+
+
+@dataclass(frozen=True)
+class VMFRegularizedModel:
+    r""":math:`\tilde J` on the vMF tilts :math:`\mu_\kappa=\mathrm{vMF}(\kappa,w)` with the worst-case alignment.
+
+    :math:`\mathrm{Align}(\mu_\kappa):=\eta_2+(1-\eta_2)A_d(\kappa)^2` (Prop 1's bound, attained only in the
+    worst case) and :math:`\mathrm{Align}(\sigma):=\eta_2-\delta` (Assumption 3's gap δ ≥ 0), so
+
+    .. math:: \tilde J(\mu_\kappa)-\tilde J(\sigma)=\Phi(\mu_\kappa)-\Phi(\sigma)-\alpha(1-\eta_2)A_d(\kappa)^2
+              -\alpha\delta+\beta\,\mathrm{KL}(\mu_\kappa\|\sigma),
+
+    every term exact (:func:`theory.infonce.phi_vmf` quadrature, :mod:`theory.vmf` closed forms).
+    """
+
+    d: int
+    alpha: float
+    eta2: float
+    delta: float = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "d", integer(self.d, "d (the ambient dimension)", minimum=2))
+        object.__setattr__(self, "alpha", _alpha(self.alpha))
+        object.__setattr__(self, "eta2", _eta2(self.eta2))
+        delta = _nonnegative(self.delta, "delta (Assumption 3's gap eta2 - Align(sigma))")
+        if delta > self.eta2:
+            raise ValueError(f"delta = eta2 - Align(sigma) cannot exceed eta2 (Align(sigma) >= 0 here), got {delta} > {self.eta2}.")
+        object.__setattr__(self, "delta", delta)
+
+    @property
+    def beta0(self) -> float:
+        return beta_threshold(self.d, self.alpha, self.eta2)
+
+    def _kappas(self, kappa) -> np.ndarray:
+        kappa = finite_array(kappa, "kappa (the vMF concentration)")
+        if np.any(kappa < 0):
+            raise ValueError("kappa (the vMF concentration) must be >= 0.")
+        return kappa
+
+    def phi_gap(self, kappa):
+        r""":math:`\Phi(\mu_\kappa)-\Phi(\sigma)\ge0`."""
+        kappa = self._kappas(kappa)
+        base = float(phi_uniform(self.d, self.alpha))
+        out = np.array([phi_vmf(self.d, float(k), self.alpha) - base for k in kappa.ravel()]).reshape(kappa.shape)
+        return out if out.ndim else float(out)
+
+    def align_gap(self, kappa):
+        r""":math:`\mathrm{Align}(\mu_\kappa)-\mathrm{Align}(\sigma)=(1-\eta_2)A_d(\kappa)^2+\delta` (worst case)."""
+        a = np.asarray(vmf_mean_length(self.d, self._kappas(kappa)))
+        return alignment_bound(self.eta2, a * a) - self.eta2 + self.delta
+
+    def kl(self, kappa):
+        return vmf_kl_to_uniform(self.d, self._kappas(kappa))
+
+    def gap(self, kappa, beta):
+        r""":math:`\tilde J(\mu_\kappa)-\tilde J(\sigma)`; at β ≥ β₀ it is at least :math:`(\beta-\beta_0)\mathrm{KL}-\alpha\delta`."""
+        return self.phi_gap(kappa) - self.alpha * self.align_gap(kappa) + _nonnegative(beta, "beta") * self.kl(kappa)
+
+    def jensen_gap(self, kappa):
+        r"""The β = 0 gap :math:`\tilde J_0(\mu_\kappa)-\tilde J_0(\sigma)\ge-\Phi(\sigma)-\alpha\delta` (derived here)."""
+        return self.gap(kappa, 0.0)
+
+    def _ratio(self, kappa):
+        return (self.alpha * (self.align_gap(kappa) - self.delta) - self.phi_gap(kappa)) / self.kl(kappa)
+
+    def critical_beta(self, *, points: int = 48, kappa_min: float = 1e-2, kappa_max: float | None = None) -> CriticalBeta:
+        r"""The least β with :math:`\tilde J(\mu_\kappa)\ge\tilde J(\sigma)` for all κ > 0, at δ = 0 (class docstring).
+
+        Scans the ratio :math:`[\alpha(1-\eta_2)A^2-\Delta\Phi]/\mathrm{KL}` on ``points`` log-spaced κ in
+        [``kappa_min``, ``kappa_max``] (default :math:`30(d+\alpha)`, where :math:`1-A_d(\kappa)<1/60` and
+        the ratio decays to 0 like :math:`1/\log\kappa`: its numerator tends to :math:`\Phi(\sigma)-\alpha\eta_2` while
+        the KL grows like :math:`\tfrac{d-1}2\log\kappa`), refines the best grid point by bounded maximization in
+        log κ between its neighbours, and compares with the exact κ → 0 limit.
+        """
+        points = integer(points, "points", minimum=8)
+        kappa_min = positive(kappa_min, "kappa_min")
+        kappa_max = positive(kappa_max if kappa_max is not None else _KAPPA_SPAN * (self.d + self.alpha), "kappa_max")
+        if kappa_max <= kappa_min:
+            raise ValueError(f"kappa_max must exceed kappa_min, got {kappa_max} <= {kappa_min}.")
+        grid = np.geomspace(kappa_min, kappa_max, points)
+        ratios = self._ratio(grid)
+        i = int(np.argmax(ratios))
+        best, kappa = float(ratios[i]), float(grid[i])
+        if 0 < i < points - 1:
+            res = optimize.minimize_scalar(lambda x: -float(self._ratio(math.exp(x))), bounds=(math.log(grid[i - 1]), math.log(grid[i + 1])),
+                                           method="bounded", options={"xatol": 1e-6})
+            if -res.fun > best:
+                best, kappa = float(-res.fun), math.exp(float(res.x))
+        limit = float(2 * (self.alpha * (1 - self.eta2) - local_curvature(self.d, self.alpha)) / self.d)
+        if limit >= best:
+            best, kappa = limit, 0.0
+        return CriticalBeta(value=max(0.0, best), sup_ratio=best, kappa=kappa, small_kappa_limit=limit, beta0=self.beta0)
+
+
+# --------------------------------------------------------------------------------------------
+# Appendix D: J_q along the vMF tilt
+# --------------------------------------------------------------------------------------------
+def tilt_objective_gap(d, alpha, q, kappa):
+    r""":math:`J_q(\mu_\kappa)-J_q(\sigma)=\Phi(\mu_\kappa)-\Phi(\sigma)-q\,A_d(\kappa)^2` (Appendix D, Eq. 52)."""
+    q = _nonnegative(q, "q (the weight of ||m||^2, alpha (1 - eta2) in the paper)")
+    model = VMFRegularizedModel(d, alpha, 0.0)
+    a = np.asarray(vmf_mean_length(model.d, model._kappas(kappa)))
+    return model.phi_gap(kappa) - q * a * a
+
+
+@dataclass(frozen=True)
+class TiltStationaryPoint:
+    """A stationary point of κ ↦ J_q(μ_κ): its κ, ``kind`` ('min' or 'max') and gap J_q(μ_κ) − J_q(σ)."""
+
+    kappa: float
+    kind: str
+    gap: float
+
+
+def tilt_stationary_points(d, alpha, q, *, points: int = 64, kappa_min: float = 1e-2,
+                           kappa_max: float | None = None) -> tuple[TiltStationaryPoint, ...]:
+    r"""Stationary points of :math:`\kappa\mapsto J_q(\mu_\kappa)` on (0, ∞), κ = 0 (σ) included.
+
+    σ (κ = 0) is always stationary (J_q is even in the tilt); its kind is decided by Appendix D's local
+    condition read off the scan, i.e. the sign of the gap at the first grid point. Interior extrema are the
+    strict local extrema of the gap on ``points`` log-spaced κ, refined by bounded minimization between
+    their neighbours. The default range ends at :math:`30(d+\alpha)`.
+    """
+    points = integer(points, "points", minimum=8)
+    kappa_min = positive(kappa_min, "kappa_min")
+    kappa_max = positive(kappa_max if kappa_max is not None
+                         else _KAPPA_SPAN * (integer(d, "d", minimum=2) + positive(alpha, "alpha")), "kappa_max")
+    grid = np.geomspace(kappa_min, kappa_max, points)
+    gaps = tilt_objective_gap(d, alpha, q, grid)
+    out = [TiltStationaryPoint(0.0, "min" if gaps[0] > 0 else "max", 0.0)]
+    for i in range(1, points - 1):
+        for kind, sign in (("min", 1.0), ("max", -1.0)):
+            if sign * gaps[i] < sign * gaps[i - 1] and sign * gaps[i] <= sign * gaps[i + 1]:
+                res = optimize.minimize_scalar(lambda x: sign * float(tilt_objective_gap(d, alpha, q, math.exp(x))),
+                                               bounds=(math.log(grid[i - 1]), math.log(grid[i + 1])), method="bounded",
+                                               options={"xatol": 1e-8})
+                out.append(TiltStationaryPoint(math.exp(res.x), kind, sign * float(res.fun)))
+    return tuple(out)
