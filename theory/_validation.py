@@ -70,3 +70,8 @@ def finite_array(values, name: str) -> np.ndarray:
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them first.")
     return arr
+
+
+def inverse_temperature(alpha) -> float:
+    """α = 1/τ of InfoNCE: a finite positive number."""
+    return positive(alpha, "alpha (the inverse temperature 1/tau)")

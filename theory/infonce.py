@@ -41,7 +41,7 @@ import sympy as sp
 from numpy.polynomial import chebyshev
 from scipy import optimize, special
 
-from theory._validation import finite_array, integer, positive
+from theory._validation import finite_array, integer, inverse_temperature, positive
 from theory.special import bessel_ratio, log_hyp0f1
 from theory.vmf import vmf_log_normalizer
 
@@ -75,10 +75,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # Input checks
 # --------------------------------------------------------------------------------------------
-def _alpha(alpha) -> float:
-    return positive(alpha, "alpha (the inverse temperature 1/tau)")
-
-
 def _directions(u, name: str) -> np.ndarray:
     """An (..., N, d) array of unit rows, d >= 2."""
     arr = finite_array(u, name)
@@ -122,7 +118,7 @@ def infonce_loss(u, v, alpha):
         One loss per batch; log-sum-exp throughout (no overflow at :math:`\tau=0.01`, d = 4096).
     """
     u, v = _pair_batch(u, v)
-    out = _one_sided(u, v, _alpha(alpha))
+    out = _one_sided(u, v, inverse_temperature(alpha))
     return out if np.ndim(out) else float(out)
 
 
@@ -133,7 +129,7 @@ def symmetric_infonce_loss(u, v, alpha):
     :math:`(u,v)` and :math:`(v,u)` have the same law (both views from one channel).
     """
     u, v = _pair_batch(u, v)
-    alpha = _alpha(alpha)
+    alpha = inverse_temperature(alpha)
     out = 0.5 * (_one_sided(u, v, alpha) + _one_sided(v, u, alpha))
     return out if np.ndim(out) else float(out)
 
@@ -150,7 +146,7 @@ def empirical_phi(u, alpha, *, include_self=False):
     n = u.shape[-2]
     if n < 2:
         raise ValueError("empirical_phi needs at least 2 points.")
-    logits = _alpha(alpha) * np.einsum("...id,...jd->...ij", u, u)
+    logits = inverse_temperature(alpha) * np.einsum("...id,...jd->...ij", u, u)
     if not include_self:
         logits = logits + np.where(np.eye(n, dtype=bool), -np.inf, 0.0)
     out = np.mean(special.logsumexp(logits, axis=-1), axis=-1) - math.log(n if include_self else n - 1)
@@ -179,7 +175,7 @@ def l_uniform(u, *, t=2.0):
 def alignment_term_from_l_align(l_align_value, alpha):
     r"""Paper's alignment term from W&I's metric (p = 2): :math:`-\alpha E[u\cdot v]=-\alpha+\tfrac\alpha2L_{align}`,
     since :math:`\|u-v\|^2=2-2u\cdot v` (paper.md §6.2)."""
-    return -_alpha(alpha) + 0.5 * _alpha(alpha) * float(l_align_value)
+    return -inverse_temperature(alpha) + 0.5 * inverse_temperature(alpha) * float(l_align_value)
 
 
 def log_pair_mgf_from_l_uniform(l_uniform_value, t):
@@ -193,7 +189,7 @@ def population_loss(alignment, phi, alpha):
     alignment = float(alignment)
     if not -1 <= alignment <= 1:
         raise ValueError(f"alignment is a mean cosine E[u·v] and must lie in [-1, 1], got {alignment}.")
-    return -_alpha(alpha) * alignment + float(phi)
+    return -inverse_temperature(alpha) * alignment + float(phi)
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,7 +220,7 @@ def phi_uniform_bounds(d, alpha) -> tuple[float, float]:
     :math:`\ge\alpha^2/(2d)-\alpha^4/(4d^2(d+2))`, so :math:`\Phi(\sigma)=\alpha^2/(2d)-O(\alpha^4/d^3)`
     (:func:`derive_phi_uniform_bounds` derives all of this with sympy).
     """
-    d, alpha = _dimension(d), _alpha(alpha)
+    d, alpha = _dimension(d), inverse_temperature(alpha)
     return 0.5 * (d + 2) * math.log1p(alpha**2 / (d * (d + 2))), alpha**2 / (2 * d)
 
 
@@ -260,7 +256,7 @@ def jensen_lower_bound(mean_length, alpha):
     r = float(mean_length)
     if not 0 <= r <= 1:
         raise ValueError(f"mean_length is ||m(mu)|| and must lie in [0, 1], got {r}.")
-    return _alpha(alpha) * r * r
+    return inverse_temperature(alpha) * r * r
 
 
 def optimal_uniformity(d, t):
@@ -408,7 +404,7 @@ def phi_vmf_mixture(d, weights, kappas, angles, alpha) -> float:
     symmetric mixtures with :math:`m=0`.
     """
     d, weights, kappas, angles = _mixture_args(d, weights, kappas, angles)
-    alpha = _alpha(alpha)
+    alpha = inverse_temperature(alpha)
     keep = weights > 0
     weights, kappas, angles = weights[keep], kappas[keep], angles[keep]
     inner = [_log_tilted_mgf(d, float(k), alpha) for k in kappas]
@@ -445,7 +441,7 @@ def phi_axial_acg(d, scale, alpha) -> float:
     and Φ is a two-dimensional quadrature (both t laws symmetric: the inner one folds into
     :math:`\cosh(\alpha tt_u)`, the outer one into :math:`t_u\ge0`). ``scale`` s = 1 is σ.
     """
-    d, alpha = _dimension(d), _alpha(alpha)
+    d, alpha = _dimension(d), inverse_temperature(alpha)
     s = positive(scale, "scale (the variance along e1 relative to the other axes)")
 
     def ell(theta):
@@ -472,7 +468,7 @@ def log_funk_hecke_eigenvalue(d, alpha, n):
     =\frac{(\alpha/2)^n}{(d/2)_n}\,{}_0F_1(;\tfrac d2+n;\tfrac{\alpha^2}4)` (paper.md App. D), so
     :math:`\lambda_0={}_0F_1(;\tfrac d2;\tfrac{\alpha^2}4)` and :math:`\lambda_1/\lambda_0=A_d(\alpha)`.
     """
-    d, alpha = _dimension(d), _alpha(alpha)
+    d, alpha = _dimension(d), inverse_temperature(alpha)
     n = np.asarray(n)
     if not np.issubdtype(n.dtype, np.integer) or np.any(n < 0):
         raise ValueError("n (the harmonic degree) must be a non-negative integer or an array of them.")
@@ -496,7 +492,7 @@ def local_curvature(d, alpha):
     :math:`h=c\,w\cdot u` has :math:`\varepsilon^2\|h_1\|^2=d\|m\|^2`. Tends to α as d → ∞; σ is a local
     minimizer of :math:`J_q=\Phi-q\|m\|^2` along m iff :math:`q^*>q`.
     """
-    a = bessel_ratio(_dimension(d), _alpha(alpha))
+    a = bessel_ratio(_dimension(d), inverse_temperature(alpha))
     return d * a * (1 - a / 2)
 
 
@@ -533,7 +529,7 @@ class VMFAugmentation:
         if not math.isfinite(kappa) or kappa < 0:
             raise ValueError(f"kappa (the vMF concentration of the positive view) must be finite and >= 0, got {self.kappa!r}.")
         object.__setattr__(self, "kappa", kappa)
-        object.__setattr__(self, "alpha", _alpha(self.alpha))
+        object.__setattr__(self, "alpha", inverse_temperature(self.alpha))
 
     def alignment(self) -> float:
         return float(bessel_ratio(self.d, self.kappa))
@@ -589,7 +585,7 @@ class CopyOrFresh:
             raise ValueError(f"p (the probability that the positive is a copy) must lie in [0, 1], got {self.p!r}.")
         object.__setattr__(self, "kappa", kappa)
         object.__setattr__(self, "p", p)
-        object.__setattr__(self, "alpha", _alpha(self.alpha))
+        object.__setattr__(self, "alpha", inverse_temperature(self.alpha))
 
     def alignment(self) -> float:
         return self.p + (1 - self.p) * float(bessel_ratio(self.d, self.kappa)) ** 2

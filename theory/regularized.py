@@ -59,7 +59,7 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
-from theory._validation import finite_array, integer, positive
+from theory._validation import finite_array, integer, inverse_temperature, positive
 from theory.hgr import alignment_bound
 from theory.infonce import local_curvature, phi_uniform, phi_vmf
 from theory.polar import LEMMA1_CONSTANT, regularizer
@@ -86,10 +86,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # Input checks
 # --------------------------------------------------------------------------------------------
-def _alpha(alpha) -> float:
-    return positive(alpha, "alpha (the inverse temperature 1/tau)")
-
-
 def _unit_interval(value, name: str) -> float:
     try:
         out = float(value)
@@ -125,7 +121,7 @@ def beta_threshold(d, alpha, eta2, *, constant=LEMMA1_CONSTANT, sharp: bool = Fa
     """
     d = integer(d, "d (the ambient dimension)", minimum=2)
     constant = positive(constant, "constant (Lemma 1's C)")
-    return _alpha(alpha) * (1 - _eta2(eta2)) / (constant * (d if sharp else d - 1))
+    return inverse_temperature(alpha) * (1 - _eta2(eta2)) / (constant * (d if sharp else d - 1))
 
 
 def reduced_objective(phi, align, kl, *, alpha, beta):
@@ -133,13 +129,13 @@ def reduced_objective(phi, align, kl, *, alpha, beta):
     kl = finite_array(kl, "kl (KL(mu||sigma))")
     if np.any(kl < 0):
         raise ValueError("kl is KL(mu||sigma) and must be >= 0.")
-    out = np.asarray(phi, dtype=float) - _alpha(alpha) * np.asarray(align, dtype=float) + _nonnegative(beta, "beta") * kl
+    out = np.asarray(phi, dtype=float) - inverse_temperature(alpha) * np.asarray(align, dtype=float) + _nonnegative(beta, "beta") * kl
     return out if out.ndim else float(out)
 
 
 def full_objective(phi, align, entropy, second_moment, *, alpha, beta, lam) -> float:
     r"""Eq. 11: :math:`J=\Phi(\mu)-\alpha E_\pi[u\cdot v]+\beta(-H(\rho)+\lambda E_\rho\|Z\|^2)` from its terms."""
-    return float(phi) - _alpha(alpha) * float(align) + _nonnegative(beta, "beta") * regularizer(entropy, second_moment, lam)
+    return float(phi) - inverse_temperature(alpha) * float(align) + _nonnegative(beta, "beta") * regularizer(entropy, second_moment, lam)
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,7 +220,7 @@ def stability_kl_bound(beta, beta0, alpha, delta, eps=0.0) -> float:
     if beta <= beta0:
         raise ValueError(f"the stability bound needs beta > beta0, got beta={beta:g} <= beta0={beta0:g}; "
                          "take beta a fixed multiple c > 1 of beta0.")
-    return (_alpha(alpha) * _nonnegative(delta, "delta") + _nonnegative(eps, "eps")) / (beta - beta0)
+    return (inverse_temperature(alpha) * _nonnegative(delta, "delta") + _nonnegative(eps, "eps")) / (beta - beta0)
 
 
 def pinsker_tv_bound(kl):
@@ -242,14 +238,14 @@ def jensen_objective_lower_bound(alpha, eta2, mean_length):
     m = finite_array(mean_length, "mean_length (||m(mu)||)")
     if np.any((m < 0) | (m > 1)):
         raise ValueError("mean_length is ||m(mu)|| and must lie in [0, 1].")
-    out = -_alpha(alpha) * _eta2(eta2) * (1 - m * m)
+    out = -inverse_temperature(alpha) * _eta2(eta2) * (1 - m * m)
     return out if out.ndim else float(out)
 
 
 def jensen_value_gap_bound(d, alpha, delta) -> float:
     r"""[Derived here] :math:`\tilde J_0(\sigma)-\inf_\mu\tilde J_0(\mu)\le\Phi(\sigma)+\alpha\delta\le\alpha^2/(2d)+\alpha\delta`
     with no regularizer (β = 0); returns the middle (exact) bound."""
-    return float(phi_uniform(d, alpha)) + _alpha(alpha) * _nonnegative(delta, "delta")
+    return float(phi_uniform(d, alpha)) + inverse_temperature(alpha) * _nonnegative(delta, "delta")
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,7 +287,7 @@ class VMFRegularizedModel:
 
     def __post_init__(self):
         object.__setattr__(self, "d", integer(self.d, "d (the ambient dimension)", minimum=2))
-        object.__setattr__(self, "alpha", _alpha(self.alpha))
+        object.__setattr__(self, "alpha", inverse_temperature(self.alpha))
         object.__setattr__(self, "eta2", _eta2(self.eta2))
         delta = _nonnegative(self.delta, "delta (Assumption 3's gap eta2 - Align(sigma))")
         if delta > self.eta2:
