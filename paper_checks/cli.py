@@ -6,6 +6,7 @@ Run ``infonce-gauss --help`` or ``infonce-gauss <command> --help`` for the optio
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -41,6 +42,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
+def _default_jobs() -> int:
+    """Usable CPU cores, at most 4 (each worker holds its own numpy/torch, ~1 GB at peak)."""
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
 def _cmd_claims(args) -> int:
     from paper_checks.registry import PROFILES, select
     from paper_checks.report import run_claims, summary_table, write_report
@@ -54,8 +60,9 @@ def _cmd_claims(args) -> int:
     out_dir = new_run_dir("claims", args.out)
     start = time.perf_counter()
     profile = PROFILES[args.profile]
-    results = run_claims(claims, profile=profile, out_dir=out_dir, seed=args.seed, progress=not args.no_progress)
-    config = {"profile": args.profile, "only": args.only, "claims": [c.id for c in claims]}
+    results = run_claims(claims, profile=profile, out_dir=out_dir, seed=args.seed, progress=not args.no_progress,
+                         jobs=args.jobs)
+    config = {"profile": args.profile, "only": args.only, "jobs": args.jobs, "claims": [c.id for c in claims]}
     report = write_report(results, out_dir, profile=profile, seed=args.seed, config=config,
                           wall_seconds=time.perf_counter() - start)
     print(summary_table(results))
@@ -176,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="quick: CI-sized, seconds per claim; full: minutes per claim; gpu: paper-scale training (default: %(default)s)")
     claims.add_argument("--only", nargs="+", metavar="ID", help="claim ids or prefixes, e.g. MP-DF-BOUND or MP-")
     claims.add_argument("--list", action="store_true", help="list the selected claims and exit")
+    claims.add_argument("--jobs", type=_positive_int, default=_default_jobs(),
+                        help="claims run at once in worker processes, one BLAS thread each; seeds do not depend on it "
+                        "(default: the usable CPU cores, at most 4: %(default)s)")
     _common(claims)
     claims.set_defaults(func=_cmd_claims)
 

@@ -10,13 +10,13 @@ mean DP p-value > 0.05). Paper references are to arXiv 2602.24012 as reconstruct
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 
 import numpy as np
 
 from paper_checks.registry import CheckContext, Verdict, claim
+from simulations.device import one_torch_thread
 
 Z_MAX = 3.0  # alignment vs bound: allowed excess in standard errors (one-sided)
 BAND_LEVEL = 0.99
@@ -31,25 +31,12 @@ FIG2_ALIGNMENT = 0.95  # positive-pair cosine read off Fig. 2 / the project-page
 COLUMNS = ("ad_avg", "ad_pass_pct", "dp_avg", "dp_pass_pct")
 
 
-@contextlib.contextmanager
-def _one_thread():
-    """Train on one torch thread: two threads on two busy cores spin-wait (measured 10x slower)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _trained(name: str, ctx: CheckContext) -> tuple[list, list[dict]]:
     """Train preset ``name`` at the claim's profile and seed; save its diagnostics table and curves."""
     from paper_checks.plots import plot_training_curves
     from paper_checks.presets import preset_rows, train_preset
 
-    with _one_thread():
+    with one_torch_thread():
         trained = train_preset(name, ctx.profile, seed=ctx.seed, progress=False)
     rows = preset_rows(name, trained)
     ctx.save_table(f"train_{name}", rows)

@@ -34,7 +34,8 @@ def test_a_failing_claim_gives_exit_status_1(tmp_path, monkeypatch):
     monkeypatch.setitem(registry.REGISTRY, "MP-ZZ-BROKEN", registry.Claim("MP-ZZ-BROKEN", "t", "r", "s", broken))
     monkeypatch.setitem(registry.REGISTRY, "MP-ZZ-FALSE", registry.Claim(
         "MP-ZZ-FALSE", "t", "r", "s", lambda ctx: Verdict.from_checks({"holds": False})))
-    assert main(["claims", "--only", "MP-ZZ", "--out", str(tmp_path), "--no-progress"]) == 1
+    # --jobs 2: the local checks cannot go to a worker process and run in this one
+    assert main(["claims", "--only", "MP-ZZ", "--jobs", "2", "--out", str(tmp_path), "--no-progress"]) == 1
     records = {r["id"]: r for r in json.loads((tmp_path / "claims.json").read_text())}
     assert records["MP-ZZ-BROKEN"]["status"] == "failed" and "RuntimeError: boom" in records["MP-ZZ-BROKEN"]["reason"]
     assert (tmp_path / "logs" / "MP-ZZ-BROKEN.traceback.txt").exists()
