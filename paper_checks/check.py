@@ -32,6 +32,9 @@ Decision rules (each stated in the report beside its verdict):
 * **No dimensional collapse**: participation ratio of the covariance of z at least d/2.
 * **Alignment** (Prop 1): with η₂ given, holds if :math:`E[u\cdot v]` is not significantly above
   :math:`\eta_2+(1-\eta_2)\|m\|^2`.
+* **Alignment plateau** (Assumption 1), from a training trace: :func:`simulations.hgr.detect_plateau`'s
+  rule (the trace stays in a band around its tail mean for at least the tail, with drift inside the
+  band); with η₂ given, the plateau must also not lie significantly above η₂ (4 standard errors).
 """
 
 from __future__ import annotations
@@ -407,6 +410,26 @@ def _alignment_section(m: _Moments, cfg: CheckConfig) -> tuple[dict, Finding]:
                         "fails if the 95% interval of E[u·v] lies above the bound", "Prop 1, Eq. 6; Assumption 1")
 
 
+def _plateau_section(trace, cfg: CheckConfig) -> tuple[dict, Finding]:
+    from simulations.hgr import detect_plateau
+
+    epochs, alignment = trace
+    p = detect_plateau(alignment, epochs=epochs, eta2=cfg.eta2)
+    sec = {"epochs": len(alignment), **asdict(p)}
+    figure = (f"{len(alignment)} evaluations: plateau from epoch {p.start_epoch:g} at {p.value:.4f} ± {p.se:.4f} "
+              f"(band ± {p.tolerance:.4f}, drift {p.drift:+.4f})")
+    if not p.reached:
+        verdict = "fails"
+    elif p.feasible_at_uniform is False:
+        verdict, figure = "fails", figure + f", above η₂ = {cfg.eta2:g}"
+    else:
+        verdict = "holds"
+        figure += "" if cfg.eta2 is None else f", r_plat = {p.r_plat:+.4f} vs η₂ = {cfg.eta2:g}"
+    return sec, Finding("Alignment plateau (Assumption 1)", verdict, figure,
+                        "reached if the trace stays within the band around its tail mean for at least the last quarter "
+                        "and drifts less than the band; with η₂, the plateau is not 4 SE above η₂", "Assumption 1, Eq. 7")
+
+
 def _labels_section(m: _Moments, names: np.ndarray) -> dict:
     n = m.n
     mean_u = m.sum_u / n
@@ -492,12 +515,13 @@ def _coordinate_variants(x, keep, cols, norms, m: _Moments, cfg: CheckConfig, rn
     return variants, qq
 
 
-def run_check(embeddings, *, positives=None, labels=None, config: CheckConfig | None = None,
+def run_check(embeddings, *, positives=None, labels=None, trace=None, config: CheckConfig | None = None,
               progress: bool = False) -> CheckResult:
     """Run the battery on ``embeddings`` (n × d array or EmbeddingMatrix); see the module docstring.
 
     ``positives``: the positive-pair embedding of each row (same shape); ``labels``: one class label per
-    row. Raises ``ValueError`` (before anything is written) on unusable input.
+    row; ``trace``: (epochs, alignment) of the training run, for the plateau of Assumption 1. Raises
+    ``ValueError`` (before anything is written) on unusable input.
     """
     cfg = config or CheckConfig()
     start = time.perf_counter()
@@ -569,6 +593,9 @@ def run_check(embeddings, *, positives=None, labels=None, config: CheckConfig | 
     findings.append(finding)
     if pos is not None:
         sections["alignment"], finding = _alignment_section(m, cfg)
+        findings.append(finding)
+    if trace is not None:
+        sections["plateau"], finding = _plateau_section(trace, cfg)
         findings.append(finding)
     if labels is not None:
         sections["labels"] = _labels_section(m, names)

@@ -88,7 +88,7 @@ def _unit_interval(text: str) -> float:
 
 def _cmd_check(args) -> int:
     from paper_checks.check import CheckConfig, run_check, summary_text, write_check_report
-    from paper_checks.embeddings import load_vector, open_embeddings
+    from paper_checks.embeddings import load_trace, load_vector, open_embeddings
     from paper_checks.results import new_run_dir
 
     start = time.perf_counter()
@@ -98,9 +98,11 @@ def _cmd_check(args) -> int:
     emb = open_embeddings(args.embeddings, key=args.key)
     pos = open_embeddings(args.positives, key=args.key) if args.positives else None
     labels = load_vector(args.labels, length=emb.shape[0]) if args.labels else None
-    result = run_check(emb, positives=pos, labels=labels, config=config, progress=not args.no_progress)
+    trace = load_trace(args.trace, run=args.trace_run) if args.trace else None
+    result = run_check(emb, positives=pos, labels=labels, trace=trace, config=config, progress=not args.no_progress)
     out_dir = new_run_dir("check", args.out)  # created only once every number is computed
     command = {"embeddings": str(args.embeddings), "positives": args.positives, "labels": args.labels, "key": args.key,
+               "trace": args.trace, "trace_run": args.trace_run,
                **{k: v for k, v in vars(config).items()}}
     report = write_check_report(result, out_dir, config=command, wall_seconds=time.perf_counter() - start)
     print(summary_text(result))
@@ -210,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--positives", metavar="POS", help="positive-pair embeddings, row i pairs with row i of EMB")
     check.add_argument("--labels", metavar="LAB", help="one class label per row (.npy, .csv, .txt)")
     check.add_argument("--key", help="array name inside .npz/.safetensors/.pt files holding several")
+    check.add_argument("--trace", metavar="CSV", help="training trace with columns epoch, alignment (e.g. train's "
+                       "diagnostics.csv) for the alignment plateau of Assumption 1")
+    check.add_argument("--trace-run", metavar="RUN", help="the run to take from a trace that holds several (its 'run' column)")
     check.add_argument("--eta2", type=_unit_interval, help="augmentation mildness η₂ in [0, 1] for Prop 1's bound")
     check.add_argument("--whiten", action="store_true", help="also test ZCA-whitened coordinates")
     check.add_argument("--drop-nonfinite", action="store_true",

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "load_vector", "SUFFIXES", "CHUNK_BYTES"]
+__all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "load_vector", "load_trace", "SUFFIXES", "CHUNK_BYTES"]
 
 SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".csv", ".safetensors")
 CHUNK_BYTES = 64 * 2**20
@@ -314,3 +314,36 @@ def load_vector(path, *, length: int, key: str | None = None) -> np.ndarray:
     if values.ndim != 1 or values.size != length:
         raise ValueError(f"{path}: expected {length} entries, one per embedding row, got shape {values.shape}.")
     return values
+
+
+def load_trace(path, *, run: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """An alignment-vs-epoch training trace from a CSV with columns ``epoch`` and ``alignment``.
+
+    ``train``'s ``diagnostics.csv`` qualifies; where a ``run`` column names several runs, ``run`` picks
+    one. Returns (epochs, alignment) sorted by epoch.
+    """
+    import csv
+
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"{path}: could not read the trace ({type(exc).__name__}: {exc}).") from None
+    missing = {"epoch", "alignment"} - set(rows[0] if rows else ())
+    if missing:
+        raise ValueError(f"{path}: a trace needs the CSV columns 'epoch' and 'alignment' (one row per evaluation); "
+                         f"missing {sorted(missing)}.")
+    runs = sorted({r.get("run", "") for r in rows})
+    if run is not None:
+        rows = [r for r in rows if r.get("run") == run]
+        if not rows:
+            raise ValueError(f"{path}: no rows of run {run!r}; its runs are {runs}.")
+    elif len(runs) > 1:
+        raise ValueError(f"{path}: the trace holds {len(runs)} runs {runs}; pick one with --trace-run.")
+    try:
+        pairs = sorted((float(r["epoch"]), float(r["alignment"])) for r in rows)
+    except ValueError as exc:
+        raise ValueError(f"{path}: epoch and alignment must be numbers ({exc}).") from None
+    epochs, alignment = (np.array(v) for v in zip(*pairs))
+    return epochs, alignment

@@ -171,3 +171,46 @@ def test_small_n_skips_what_it_cannot_run_and_says_why():
     multi = v["8-dim projections jointly Gaussian"]
     assert multi.verdict == "cannot tell" and "needs more than 32 rows" in multi.figure
     assert v["No dimensional collapse (isotropic covariance)"].verdict == "cannot tell"  # n < 2d
+
+
+def _write_trace(path, alignment, runs=None):
+    lines = ["run,epoch,alignment"] + [f"{runs[i] if runs else 'a'},{i},{a}" for i, a in enumerate(alignment)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_plateau_from_a_trace(tmp_path, gaussian):
+    # a saturating trace 0.5(1 - e^{-t/3}) plateaus at ~0.5; a linear ramp never does
+    t = np.arange(40)
+    flat = emb.load_trace(_write_trace(tmp_path / "flat.csv", 0.5 * (1 - np.exp(-t / 3))))
+    ramp = emb.load_trace(_write_trace(tmp_path / "ramp.csv", 0.01 * t))
+    x = gaussian[:500]
+    verdict = {name: _verdicts(run_check(x, trace=trace, config=CheckConfig(null_replicates=200, subsample=200, eta2=eta2)))
+               for name, trace, eta2 in (("flat", flat, 0.6), ("flat_above_eta2", flat, 0.3), ("ramp", ramp, None))}
+    assert verdict["flat"]["Alignment plateau"] == "holds"
+    assert verdict["flat_above_eta2"]["Alignment plateau"] == "fails"  # Assumption 1 needs the plateau <= η₂
+    assert verdict["ramp"]["Alignment plateau"] == "fails"
+
+
+def test_trace_input_errors(tmp_path):
+    with pytest.raises(ValueError, match="'epoch' and 'alignment'"):
+        (tmp_path / "t.csv").write_text("epoch,loss\n0,1\n")
+        emb.load_trace(tmp_path / "t.csv")
+    two = _write_trace(tmp_path / "two.csv", [0.1, 0.2, 0.3, 0.4], runs=["a", "a", "b", "b"])
+    with pytest.raises(ValueError, match="--trace-run"):
+        emb.load_trace(two)
+    epochs, alignment = emb.load_trace(two, run="b")
+    assert epochs.tolist() == [2.0, 3.0] and alignment.tolist() == [0.3, 0.4]
+    with pytest.raises(ValueError, match="no rows of run 'c'"):
+        emb.load_trace(two, run="c")
+
+
+def test_cli_check_with_a_trace(tmp_path, gaussian, capsys):
+    np.save(tmp_path / "x.npy", gaussian[:300])
+    trace = _write_trace(tmp_path / "diagnostics.csv", 0.4 * (1 - np.exp(-np.arange(30) / 2)))
+    out = tmp_path / "out"
+    assert main(["check", str(tmp_path / "x.npy"), "--trace", str(trace), "--eta2", "0.5", "--out", str(out),
+                 "--no-progress", "--directions", "8"]) == 0
+    assert "HOLDS        Alignment plateau (Assumption 1)" in capsys.readouterr().out
+    saved = json.loads((out / "check.json").read_text())
+    assert saved["plateau"]["reached"] and saved["plateau"]["value"] == pytest.approx(0.4, abs=0.01)
