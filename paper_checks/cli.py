@@ -156,7 +156,8 @@ def _cmd_train(args) -> int:
         print(f"{r['run']}: epoch {r['epoch']}  CV {r['cv']:.4f}  AD {r['ad_avg']:.3f} ({r['ad_pass_pct']:.1f}%)  "
               f"DP {r['dp_avg']:.3f} ({r['dp_pass_pct']:.1f}%)  alignment {r['alignment']:.4f}")
     print(f"wrote {out_dir}/ (diagnostics.csv, training_curves.png, one folder per run with embeddings.npy)")
-    print(f"next: infonce-gauss check {out_dir}/<run>/positives_a.npy --positives {out_dir}/<run>/positives_b.npy")
+    print(f"next: infonce-gauss check {out_dir}/<run>/positives_a.npy --positives {out_dir}/<run>/positives_b.npy "
+          f"--trace {out_dir}/<run>/diagnostics.csv")
     return EXIT_OK
 
 
