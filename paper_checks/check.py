@@ -532,6 +532,7 @@ def run_check(embeddings, *, positives=None, labels=None, trace=None, config: Ch
                          "the positive view of row i of the embeddings.")
     if labels is not None and len(labels) != x.shape[0]:
         raise ValueError(f"{len(labels)} labels for {x.shape[0]} embeddings; give one label per row.")
+    plateau = None if trace is None else _plateau_section(trace, cfg)  # a bad trace fails before the heavy work
     keep, cols, described = _input_rows(x, pos, cfg)
     n, d = described["n"], described["d"]
     say = (lambda msg: print(f"[{time.perf_counter() - start:6.1f}s] {msg}", flush=True)) if progress else (lambda msg: None)
@@ -594,8 +595,8 @@ def run_check(embeddings, *, positives=None, labels=None, trace=None, config: Ch
     if pos is not None:
         sections["alignment"], finding = _alignment_section(m, cfg)
         findings.append(finding)
-    if trace is not None:
-        sections["plateau"], finding = _plateau_section(trace, cfg)
+    if plateau is not None:
+        sections["plateau"], finding = plateau
         findings.append(finding)
     if labels is not None:
         sections["labels"] = _labels_section(m, names)

@@ -203,6 +203,9 @@ def test_trace_input_errors(tmp_path):
     assert epochs.tolist() == [2.0, 3.0] and alignment.tolist() == [0.3, 0.4]
     with pytest.raises(ValueError, match="no rows of run 'c'"):
         emb.load_trace(two, run="c")
+    short = emb.load_trace(_write_trace(tmp_path / "short.csv", [0.1, 0.2, 0.3]))
+    with pytest.raises(ValueError, match="at least 4 epochs"):
+        run_check(np.random.default_rng(0).standard_normal((100, 4)), trace=short, config=FAST)
 
 
 def test_cli_check_with_a_trace(tmp_path, gaussian, capsys):

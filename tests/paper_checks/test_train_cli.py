@@ -55,12 +55,13 @@ def test_train_resumes_and_extends(tmp_path, tiny_preset):
 
 def test_trained_embeddings_feed_the_check_command(tmp_path, tiny_preset):
     out = tmp_path / "run"
-    assert main(["train", "--preset", tiny_preset, "--out", str(out), "--no-progress"]) == 0
+    assert main(["train", "--preset", tiny_preset, "--out", str(out), "--no-progress", "--epochs", "3"]) == 0
     folder = out / "d8_N32"
     assert main(["check", str(folder / "positives_a.npy"), "--positives", str(folder / "positives_b.npy"),
-                 "--out", str(tmp_path / "check"), "--no-progress", "--subsample", "100", "--directions", "4",
-                 "--k", "2"]) == 0
-    assert (tmp_path / "check" / "check.json").is_file()
+                 "--trace", str(folder / "diagnostics.csv"), "--out", str(tmp_path / "check"), "--no-progress",
+                 "--subsample", "100", "--directions", "4", "--k", "2"]) == 0
+    saved = json.loads((tmp_path / "check" / "check.json").read_text())
+    assert saved["plateau"]["epochs"] == len((folder / "diagnostics.csv").read_text().splitlines()) - 1
 
 
 def test_cifar_presets_fail_cleanly_without_data(tmp_path, capsys, monkeypatch):
