@@ -22,14 +22,7 @@ import warnings
 
 import numpy as np
 
-
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from _timing import best_of, write_json
 
 
 def bench_anderson(repeats: int) -> list[dict]:
@@ -121,9 +114,7 @@ def main() -> None:
     if args.memory:
         results["memory"] = bench_memory()
     print(json.dumps(results, indent=2))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(results, fh, indent=2)
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":

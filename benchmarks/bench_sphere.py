@@ -11,21 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import numpy as np  # noqa: E402
-
-
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from _timing import best_of, write_json  # noqa: E402
 
 
 def bench_exact_distances(repeats: int) -> dict:
@@ -66,9 +57,7 @@ def main() -> None:
     results = [bench_exact_distances(args.repeats), bench_sampling(args.repeats)]
     for r in results:
         print(json.dumps(r))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(results, fh, indent=2)
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":

@@ -12,16 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
-
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from _timing import best_of, write_json
 
 
 def bench_steps(encoder: str, in_dim: int, out_dim: int, *, batch: int, steps: int, repeats: int, device: str) -> dict:
@@ -89,9 +81,7 @@ def main() -> None:
                     bench_epoch(repeats=args.repeats, device=args.device)]
         for r in results[-4:]:
             print(json.dumps(r))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(results, fh, indent=2)
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":

@@ -16,24 +16,23 @@ __all__ = ["main", "build_parser"]
 EXIT_OK, EXIT_FAILED_CLAIMS, EXIT_USAGE = 0, 1, 2
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+def _number_type(convert, accept, what: str):
+    """An argparse type: ``convert(text)``, rejected with "expected <what>" unless ``accept(value)``."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {value}")
+        return value
+
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer seed, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer seed, got {value}")
-    return value
+_positive_int = _number_type(int, lambda v: v >= 1, "a positive integer")
+_seed = _number_type(int, lambda v: v >= 0, "a non-negative integer seed")
+_unit_interval = _number_type(float, lambda v: 0 <= v <= 1, "a number in [0, 1]")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -74,16 +73,6 @@ def _cmd_rates(args) -> int:
     from paper_checks.rates import EXPERIMENTS
 
     return EXPERIMENTS[args.experiment].run(args)
-
-
-def _unit_interval(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {value}")
-    return value
 
 
 def _cmd_check(args) -> int:
