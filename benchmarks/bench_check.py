@@ -28,7 +28,7 @@ from _timing import best_of, write_json
 def bench_anderson(repeats: int) -> list[dict]:
     from scipy import stats
 
-    from simulations.gaussianity import coordinate_tests
+    from infonce_gauss.simulations.gaussianity import coordinate_tests
 
     rows = []
     for n in (1000, 10_000, 100_000):
@@ -58,7 +58,7 @@ def bench_anderson(repeats: int) -> list[dict]:
 
 
 def bench_battery(repeats: int) -> dict:
-    from paper_checks.check import CheckConfig, run_check
+    from infonce_gauss.check import CheckConfig, run_check
 
     x = np.random.default_rng(0).standard_normal((100_000, 512)).astype(np.float32)
     t = best_of(lambda: run_check(x, config=CheckConfig()), repeats)
@@ -77,7 +77,7 @@ out.flush()
 
 _CHECK = """
 import sys
-from paper_checks.cli import main
+from infonce_gauss.cli import main
 code = main(["check", sys.argv[1], "--out", sys.argv[2], "--no-progress"])
 hwm = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM"))
 print("VmHWM_kB", hwm, file=sys.stderr)

@@ -20,7 +20,7 @@ from _timing import best_of, write_json  # noqa: E402
 
 
 def bench_exact_distances(repeats: int) -> dict:
-    from theory import sphere
+    from infonce_gauss.theory import sphere
 
     dims = np.unique(np.geomspace(5, 10**6, 230).astype(int))[:200]
 
@@ -37,7 +37,7 @@ def bench_exact_distances(repeats: int) -> dict:
 
 
 def bench_sampling(repeats: int, n: int = 200_000, d: int = 128) -> dict:
-    from simulations.sampling import uniform_sphere
+    from infonce_gauss.simulations.sampling import uniform_sphere
 
     def baseline():
         x = np.random.default_rng(0).standard_normal((n, d))

@@ -19,8 +19,8 @@ from _timing import best_of, write_json
 def bench_steps(encoder: str, in_dim: int, out_dim: int, *, batch: int, steps: int, repeats: int, device: str) -> dict:
     import torch
 
-    from simulations.device import resolve_device
-    from simulations.training import TrainConfig, _build_model, _step_loss
+    from infonce_gauss.simulations.device import resolve_device
+    from infonce_gauss.simulations.training import TrainConfig, _build_model, _step_loss
 
     dev = resolve_device(device)
     config = TrainConfig(encoder=encoder, out_dim=out_dim, hidden=256, batch_size=batch, device=device)
@@ -51,8 +51,8 @@ def bench_steps(encoder: str, in_dim: int, out_dim: int, *, batch: int, steps: i
 def bench_epoch(*, repeats: int, device: str) -> dict:
     import torch
 
-    from simulations.datasets import make_synthetic
-    from simulations.training import PairTask, TrainConfig, train
+    from infonce_gauss.simulations.datasets import make_synthetic
+    from infonce_gauss.simulations.training import PairTask, TrainConfig, train
 
     task = PairTask(make_synthetic("laplace", n_train=4096, n_test=200, dim=1024, seed=0))
     task.eta2()  # the η₂ quadrature is cached; time the training alone

@@ -47,10 +47,10 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from paper_checks.embeddings import EmbeddingMatrix, as_matrix
-from simulations import gaussianity as g
-from simulations.estimates import mean_estimate
-from simulations.uniformity import bingham_from_scatter, rayleigh_from_mean
+from infonce_gauss.embeddings import EmbeddingMatrix, as_matrix
+from infonce_gauss.simulations import gaussianity as g
+from infonce_gauss.simulations.estimates import mean_estimate
+from infonce_gauss.simulations.uniformity import bingham_from_scatter, rayleigh_from_mean
 
 __all__ = ["CheckConfig", "Finding", "CheckResult", "run_check", "summary_text", "write_check_report",
            "THIN_SHELL_MAX_RATIO", "ISOTROPY_MIN_FRACTION", "VERDICTS"]
@@ -411,7 +411,7 @@ def _alignment_section(m: _Moments, cfg: CheckConfig) -> tuple[dict, Finding]:
 
 
 def _plateau_section(trace, cfg: CheckConfig) -> tuple[dict, Finding]:
-    from simulations.hgr import detect_plateau
+    from infonce_gauss.simulations.hgr import detect_plateau
 
     epochs, alignment = trace
     p = detect_plateau(alignment, epochs=epochs, eta2=cfg.eta2)
@@ -698,8 +698,8 @@ def _markdown(result: CheckResult, figures: dict[str, str]) -> str:
 
 def write_check_report(result: CheckResult, out_dir, *, config: dict, wall_seconds: float) -> Path:
     """Write figures, data tables, check.json, report.md and finally run.json; return the report path."""
-    from paper_checks import plots
-    from paper_checks.results import atomic_write_text, run_metadata, save_figure, write_csv, write_json
+    from infonce_gauss import plots
+    from infonce_gauss.results import atomic_write_text, run_metadata, save_figure, write_csv, write_json
 
     out_dir = Path(out_dir)
     drawers = {"norms": plots.plot_norm_histogram, "pass_rates": plots.plot_pass_rates, "qq": plots.plot_qq,

@@ -47,9 +47,9 @@ def _default_jobs() -> int:
 
 
 def _cmd_claims(args) -> int:
-    from paper_checks.registry import PROFILES, select
-    from paper_checks.report import run_claims, summary_table, write_report
-    from paper_checks.results import new_run_dir
+    from infonce_gauss.registry import PROFILES, select
+    from infonce_gauss.report import run_claims, summary_table, write_report
+    from infonce_gauss.results import new_run_dir
 
     claims = select(args.only)
     if args.list:
@@ -70,15 +70,15 @@ def _cmd_claims(args) -> int:
 
 
 def _cmd_rates(args) -> int:
-    from paper_checks.rates import EXPERIMENTS
+    from infonce_gauss.rates import EXPERIMENTS
 
     return EXPERIMENTS[args.experiment].run(args)
 
 
 def _cmd_check(args) -> int:
-    from paper_checks.check import CheckConfig, run_check, summary_text, write_check_report
-    from paper_checks.embeddings import load_trace, load_vector, open_embeddings
-    from paper_checks.results import new_run_dir
+    from infonce_gauss.check import CheckConfig, run_check, summary_text, write_check_report
+    from infonce_gauss.embeddings import load_trace, load_vector, open_embeddings
+    from infonce_gauss.results import new_run_dir
 
     start = time.perf_counter()
     config = CheckConfig(directions=args.directions, k=args.k, subsample=args.subsample, alpha=args.alpha,
@@ -100,8 +100,8 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_embed_text(args) -> int:
-    from paper_checks.results import new_run_dir
-    from simulations.text import embed_corpus, encoder_unavailable
+    from infonce_gauss.results import new_run_dir
+    from infonce_gauss.simulations.text import embed_corpus, encoder_unavailable
 
     if reason := encoder_unavailable():
         raise ValueError(reason)
@@ -113,9 +113,9 @@ def _cmd_embed_text(args) -> int:
 
 
 def _cmd_train(args) -> int:
-    from paper_checks.plots import plot_training_curves, plot_training_sweep
-    from paper_checks.presets import PRESETS, preset_rows, train_preset
-    from paper_checks.results import new_run_dir, run_metadata, save_figure, write_csv, write_json
+    from infonce_gauss.plots import plot_training_curves, plot_training_sweep
+    from infonce_gauss.presets import PRESETS, preset_rows, train_preset
+    from infonce_gauss.results import new_run_dir, run_metadata, save_figure, write_csv, write_json
 
     if args.list:
         for name, preset in PRESETS.items():
@@ -151,7 +151,7 @@ def _cmd_train(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from paper_checks.rates import EXPERIMENTS
+    from infonce_gauss.rates import EXPERIMENTS
 
     parser = argparse.ArgumentParser(
         prog="infonce-gauss",

@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from paper_checks.plots import plt
-from theory.infonce import CopyOrFresh, VMFAugmentation
+from infonce_gauss.plots import plt
+from infonce_gauss.theory.infonce import CopyOrFresh, VMFAugmentation
 
 __all__ = [
     "ALPHA",
@@ -133,8 +133,8 @@ def plot_particles(table: Sequence[Mapping], *, title: str | None = None, figure
 # --------------------------------------------------------------------------------------------
 def compute_rates(args, seeds: list[int]):
     """The ``rates infonce`` experiment (its options are declared in :mod:`paper_checks.rates`)."""
-    from paper_checks.rates import RateOutput
-    from simulations.infonce import bias_rate_fits, bias_sweep, particle_sweep
+    from infonce_gauss.rates import RateOutput
+    from infonce_gauss.simulations.infonce import bias_rate_fits, bias_sweep, particle_sweep
 
     bias = bias_sweep(BIAS_LAW, args.sizes, pairs=args.pairs, seeds=seeds, progress=not args.no_progress)
     fits = bias_rate_fits([r for r in bias if r["n_batch"] >= args.fit_min], BIAS_LAW)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from paper_checks.registry import PROFILES, Profile
+from infonce_gauss.registry import PROFILES, Profile
 
 __all__ = ["Run", "Preset", "PRESETS", "runs_for", "build_task", "train_preset", "preset_rows"]
 
@@ -45,7 +45,7 @@ class Preset:
 
 
 def _config(**kw):
-    from simulations.training import TrainConfig
+    from infonce_gauss.simulations.training import TrainConfig
 
     return TrainConfig(**kw)
 
@@ -214,22 +214,22 @@ def runs_for(name: str, profile: str | Profile = "quick", *, epochs: int | None 
 
 @functools.lru_cache(maxsize=8)
 def _synthetic_data(name: str, options: tuple, seed: int):
-    from simulations.datasets import make_synthetic
+    from infonce_gauss.simulations.datasets import make_synthetic
 
     return make_synthetic(name, seed=seed, **dict(options))
 
 
 @functools.lru_cache(maxsize=2)
 def _image_data(name: str, data_dir: str | None):
-    from simulations.datasets import load_images
+    from infonce_gauss.simulations.datasets import load_images
 
     return load_images(name, data_dir)
 
 
 def build_task(run: Run, *, seed: int, data_dir=None):
     """The training task of ``run``: synthetic data seeded with ``seed``, or images read from ``data_dir``."""
-    from simulations.datasets import IMAGE_DATASETS
-    from simulations.training import ImageTask, PairTask
+    from infonce_gauss.simulations.datasets import IMAGE_DATASETS
+    from infonce_gauss.simulations.training import ImageTask, PairTask
 
     if run.data in IMAGE_DATASETS:
         return ImageTask(_image_data(run.data, None if data_dir is None else str(data_dir)))
@@ -244,7 +244,7 @@ def train_preset(name: str, profile: str | Profile = "quick", *, seed: int = 0, 
                  device=None, data_dir=None, progress: bool = True, resume: bool = False) -> list[tuple]:
     """Train every run of preset ``name``; returns ``(run, task, result)`` per run. With ``out_dir``, each run
     writes into ``out_dir/<run label>/`` (see :func:`simulations.training.train`)."""
-    from simulations.training import train
+    from infonce_gauss.simulations.training import train
 
     done = []
     for run in runs_for(name, profile, epochs=epochs, device=device, seed=seed):

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from paper_checks.report import format_value
-from paper_checks.results import new_run_dir, run_metadata, save_figure, write_csv, write_json
+from infonce_gauss.report import format_value
+from infonce_gauss.results import new_run_dir, run_metadata, save_figure, write_csv, write_json
 
 __all__ = ["RateExperiment", "RateOutput", "EXPERIMENTS"]
 
@@ -73,8 +73,8 @@ def _sphere_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _sphere_compute(args) -> RateOutput:
-    from paper_checks.plots import plot_sphere_rates
-    from simulations.sphere import sphere_rate_fits, sphere_rate_table
+    from infonce_gauss.plots import plot_sphere_rates
+    from infonce_gauss.simulations.sphere import sphere_rate_fits, sphere_rate_table
 
     seeds = _seeds(args)
     table = sphere_rate_table(args.k, args.dims, n=args.n, seeds=seeds, progress=not args.no_progress)
@@ -96,8 +96,8 @@ def _hgr_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _hgr_compute(args) -> RateOutput:
-    from paper_checks.plots import plot_alignment_rates
-    from simulations.hgr import solvable_rate_fits, solvable_rate_table
+    from infonce_gauss.plots import plot_alignment_rates
+    from infonce_gauss.simulations.hgr import solvable_rate_fits, solvable_rate_table
 
     seeds = _seeds(args)
     table = solvable_rate_table(args.A, args.dims, n=args.n, seeds=seeds, progress=not args.no_progress)
@@ -119,8 +119,8 @@ def _polar_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _polar_compute(args) -> RateOutput:
-    from paper_checks.plots import plot_polar_terms
-    from simulations.polar import polar_rate_fits, polar_rate_table
+    from infonce_gauss.plots import plot_polar_terms
+    from infonce_gauss.simulations.polar import polar_rate_fits, polar_rate_table
 
     seeds = _seeds(args)
     table = polar_rate_table(args.dims, spike=args.spike, n=args.n, seeds=seeds, mc_dims=args.mc_dims,
@@ -146,7 +146,7 @@ def _infonce_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _infonce_compute(args) -> RateOutput:
-    from paper_checks.infonce import compute_rates
+    from infonce_gauss.infonce import compute_rates
 
     return compute_rates(args, _seeds(args))
 
@@ -167,7 +167,7 @@ def _regularized_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _regularized_compute(args) -> RateOutput:
-    from paper_checks.regularized import compute_rates
+    from infonce_gauss.regularized import compute_rates
 
     return compute_rates(args, _seeds(args))
 

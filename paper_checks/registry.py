@@ -122,14 +122,14 @@ class CheckContext:
     artifacts: list[str] = field(default_factory=list)
 
     def save_table(self, name: str, rows: Sequence[Mapping]) -> Path:
-        from paper_checks.results import write_csv
+        from infonce_gauss.results import write_csv
 
         path = write_csv(self.out_dir / "data" / f"{name}.csv", rows)
         self.artifacts.append(str(path.relative_to(self.out_dir)))
         return path
 
     def save_figure(self, name: str, figure) -> list[Path]:
-        from paper_checks.results import save_figure
+        from infonce_gauss.results import save_figure
 
         paths = save_figure(figure, self.out_dir / "figures" / name)
         self.artifacts.extend(str(p.relative_to(self.out_dir)) for p in paths)
@@ -168,7 +168,7 @@ def claim(id: str, *, title: str, paper_ref: str, statement: str):
 
 def select(patterns: Iterable[str] | None = None) -> list[Claim]:
     """Claims whose id equals, or starts with, one of ``patterns`` (all claims for None), in registry order."""
-    import paper_checks.claims  # noqa: F401  (registers every claim)
+    import infonce_gauss.claims  # noqa: F401  (registers every claim)
 
     patterns = [p.strip() for p in (patterns or []) if p.strip()]
     if not patterns:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from paper_checks.plots import plt
+from infonce_gauss.plots import plt
 
 __all__ = ["ALPHA", "critical_beta_table", "critical_beta_fits", "plot_regularized", "compute_rates"]
 
@@ -18,8 +18,8 @@ ALPHA = 10.0  # tau = 0.1
 
 def critical_beta_table(dims, eta2s, *, points=48) -> list[dict]:
     """β₀ and the vMF critical β (theory.regularized) for each (η₂, d)."""
-    from theory.infonce import local_curvature
-    from theory.regularized import VMFRegularizedModel
+    from infonce_gauss.theory.infonce import local_curvature
+    from infonce_gauss.theory.regularized import VMFRegularizedModel
 
     rows = []
     for eta2 in eta2s:
@@ -32,7 +32,7 @@ def critical_beta_table(dims, eta2s, *, points=48) -> list[dict]:
 
 def critical_beta_fits(rows, *, d_min=32) -> list[dict]:
     """Exact-curve slopes (one correction term) of β₀(d) (predicted −1) and of every positive critical-β curve."""
-    from simulations.rates import fit_rate
+    from infonce_gauss.simulations.rates import fit_rate
 
     fits = []
     for eta2 in sorted({r["eta2"] for r in rows}):
@@ -75,8 +75,8 @@ def plot_regularized(critical: Sequence[Mapping], particles: Sequence[Mapping]):
 
 def compute_rates(args, seeds: list[int]):
     """The ``rates regularized`` experiment (options declared in :mod:`paper_checks.rates`)."""
-    from paper_checks.rates import RateOutput
-    from simulations.regularized import regularizer_sweep
+    from infonce_gauss.rates import RateOutput
+    from infonce_gauss.simulations.regularized import regularizer_sweep
 
     critical = critical_beta_table(args.dims, args.eta2)
     fits = critical_beta_fits(critical)

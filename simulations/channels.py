@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulations.sampling import as_generator
-from theory._validation import finite_array, integer, positive
-from theory.hgr import Eta2, binary_channel_maximal_correlation, mixing_channel_eta2
+from infonce_gauss.simulations.sampling import as_generator
+from infonce_gauss.theory._validation import finite_array, integer, positive
+from infonce_gauss.theory.hgr import Eta2, binary_channel_maximal_correlation, mixing_channel_eta2
 
 __all__ = [
     "laplace_base",

@@ -210,14 +210,14 @@ class SyntheticData:
 
 
 def _laplace(streams, n, *, dim, A=0.6, jitter=True, scale_per="sample"):
-    from simulations.channels import Jitter, MixingChannel
+    from infonce_gauss.simulations.channels import Jitter, MixingChannel
 
     channel = MixingChannel(A=A, base="laplace", dim=dim, jitter=Jitter(scale_per=scale_per) if jitter else None)
     return channel, channel.sample_base(n, streams[1]), None
 
 
 def _gmm(streams, n, *, dim, n_components=25, mean_std=1.0, std=1.0):
-    from simulations.channels import GMMChannel
+    from infonce_gauss.simulations.channels import GMMChannel
 
     channel = GMMChannel.random(n_components, dim, mean_std=mean_std, std=std, rng=streams[0])
     base = channel.sample_base(n, streams[1])
@@ -225,7 +225,7 @@ def _gmm(streams, n, *, dim, n_components=25, mean_std=1.0, std=1.0):
 
 
 def _binary(streams, n, *, dim, density=0.05, flip=0.001):
-    from simulations.channels import SparseBinaryChannel
+    from infonce_gauss.simulations.channels import SparseBinaryChannel
 
     channel = SparseBinaryChannel(density=density, flip=flip, dim=dim)
     return channel, channel.sample_base(n, streams[1]), None
@@ -258,7 +258,7 @@ def make_synthetic(name: str, *, n_train: int = 10_000, n_test: int = 5000, dim:
     """
     if name not in SYNTHETIC:
         raise ValueError(f"unknown synthetic set {name!r}; choose one of {', '.join(SYNTHETIC)}.")
-    from theory._validation import integer
+    from infonce_gauss.theory._validation import integer
 
     n_train = integer(n_train, "n_train", minimum=2)
     n_test = integer(n_test, "n_test", minimum=20)

@@ -26,9 +26,9 @@ import math
 import numpy as np
 from scipy import spatial, special
 
-from simulations.estimates import Estimate
-from simulations.sampling import as_generator
-from theory._validation import finite_array, integer
+from infonce_gauss.simulations.estimates import Estimate
+from infonce_gauss.simulations.sampling import as_generator
+from infonce_gauss.theory._validation import finite_array, integer
 
 __all__ = ["knn_entropy", "log_unit_ball_volume"]
 

@@ -37,11 +37,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-from simulations.estimates import Estimate, cv_estimate
-from simulations.sampling import as_generator
-from theory._validation import integer
-from theory.special import log_hyp0f1
-from theory.sphere import chi_norm_moments
+from infonce_gauss.simulations.estimates import Estimate, cv_estimate
+from infonce_gauss.simulations.sampling import as_generator
+from infonce_gauss.theory._validation import integer
+from infonce_gauss.theory.special import log_hyp0f1
+from infonce_gauss.theory.sphere import chi_norm_moments
 
 __all__ = [
     "AD_THRESHOLD",

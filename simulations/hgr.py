@@ -34,12 +34,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulations.channels import MixingChannel
-from simulations.estimates import Estimate, mean_estimate
-from simulations.rates import column, fit_rate, sweep
-from simulations.sampling import as_generator
-from theory._validation import finite_array, integer, positive
-from theory.hgr import Eta2, pmf_svd, solvable_delta, solvable_delta_constant
+from infonce_gauss.simulations.channels import MixingChannel
+from infonce_gauss.simulations.estimates import Estimate, mean_estimate
+from infonce_gauss.simulations.rates import column, fit_rate, sweep
+from infonce_gauss.simulations.sampling import as_generator
+from infonce_gauss.theory._validation import finite_array, integer, positive
+from infonce_gauss.theory.hgr import Eta2, pmf_svd, solvable_delta, solvable_delta_constant
 
 __all__ = [
     "hgr_histogram",

@@ -20,21 +20,21 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from simulations.estimates import Estimate, mean_estimate
-from simulations.rates import column, fit_rate, sweep
-from simulations.sampling import as_generator, uniform_sphere
-from simulations.sphere import kurtosis_estimate
-from simulations.uniformity import bingham_test, rayleigh_test
-from theory._validation import integer, positive
-from theory.infonce import CopyOrFresh, VMFAugmentation, empirical_phi, phi_uniform
-from theory.sphere import (
+from infonce_gauss.simulations.estimates import Estimate, mean_estimate
+from infonce_gauss.simulations.rates import column, fit_rate, sweep
+from infonce_gauss.simulations.sampling import as_generator, uniform_sphere
+from infonce_gauss.simulations.sphere import kurtosis_estimate
+from infonce_gauss.simulations.uniformity import bingham_test, rayleigh_test
+from infonce_gauss.theory._validation import integer, positive
+from infonce_gauss.theory.infonce import CopyOrFresh, VMFAugmentation, empirical_phi, phi_uniform
+from infonce_gauss.theory.sphere import (
     kolmogorov_to_gaussian,
     projected_cdf,
     projected_excess_kurtosis,
     squared_norm_law,
     tv_to_gaussian,
 )
-from theory.vmf import vmf_kappa_for_mean_length
+from infonce_gauss.theory.vmf import vmf_kappa_for_mean_length
 
 __all__ = [
     "sample_vmf",
@@ -333,7 +333,7 @@ def train_particles(config: ParticleConfig) -> ParticleRun:
     """
     import torch
 
-    from simulations.device import resolve_device
+    from infonce_gauss.simulations.device import resolve_device
 
     device = resolve_device(config.device)
     threads = torch.get_num_threads()

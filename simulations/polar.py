@@ -21,15 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-from simulations.entropy import knn_entropy
-from simulations.estimates import Estimate, cv_estimate, mean_estimate
-from simulations.rates import column, fit_rate, sweep
-from simulations.sampling import as_generator, uniform_sphere
-from simulations.uniformity import UniformityTest, bingham_test, rayleigh_test
-from theory._validation import finite_array, integer, positive
-from theory.polar import GaussianLaw, GaussianReference, ProductLaw, log_sphere_area, polar_terms
-from theory.vmf import VMFMixture
-from theory.sphere import chi_norm_moments
+from infonce_gauss.simulations.entropy import knn_entropy
+from infonce_gauss.simulations.estimates import Estimate, cv_estimate, mean_estimate
+from infonce_gauss.simulations.rates import column, fit_rate, sweep
+from infonce_gauss.simulations.sampling import as_generator, uniform_sphere
+from infonce_gauss.simulations.uniformity import UniformityTest, bingham_test, rayleigh_test
+from infonce_gauss.theory._validation import finite_array, integer, positive
+from infonce_gauss.theory.polar import GaussianLaw, GaussianReference, ProductLaw, log_sphere_area, polar_terms
+from infonce_gauss.theory.vmf import VMFMixture
+from infonce_gauss.theory.sphere import chi_norm_moments
 
 __all__ = [
     "sample_polar",

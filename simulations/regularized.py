@@ -14,9 +14,9 @@ import math
 import numpy as np
 from scipy import stats
 
-from simulations.infonce import ParticleConfig, particle_diagnostics, train_particles
-from theory._validation import integer
-from theory.regularized import beta_threshold
+from infonce_gauss.simulations.infonce import ParticleConfig, particle_diagnostics, train_particles
+from infonce_gauss.theory._validation import integer
+from infonce_gauss.theory.regularized import beta_threshold
 
 __all__ = ["regularized_particle_diagnostics", "regularizer_sweep"]
 

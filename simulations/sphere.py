@@ -17,11 +17,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from simulations.estimates import Estimate, mean_estimate
-from simulations.rates import column, fit_rate, sweep
-from simulations.sampling import projected_sphere, sample_scaled_radius
-from theory._validation import dimension_and_k, integer
-from theory.sphere import (
+from infonce_gauss.simulations.estimates import Estimate, mean_estimate
+from infonce_gauss.simulations.rates import column, fit_rate, sweep
+from infonce_gauss.simulations.sampling import projected_sphere, sample_scaled_radius
+from infonce_gauss.theory._validation import dimension_and_k, integer
+from infonce_gauss.theory.sphere import (
     asymptotic_constants,
     density_crossings,
     diaconis_freedman_bound,

@@ -35,13 +35,13 @@ import torch.nn.functional as F
 from scipy import special
 from torch import nn
 
-from simulations.augment import SimCLRAugment
-from simulations.datasets import ImageData, SyntheticData
-from simulations.device import resolve_device
-from simulations.encoders import build_encoder
-from simulations.estimates import cv_estimate, mean_estimate
-from theory._validation import integer, positive
-from theory.special import log_hyp0f1
+from infonce_gauss.simulations.augment import SimCLRAugment
+from infonce_gauss.simulations.datasets import ImageData, SyntheticData
+from infonce_gauss.simulations.device import resolve_device
+from infonce_gauss.simulations.encoders import build_encoder
+from infonce_gauss.simulations.estimates import cv_estimate, mean_estimate
+from infonce_gauss.theory._validation import integer, positive
+from infonce_gauss.theory.special import log_hyp0f1
 
 __all__ = [
     "TrainConfig",
@@ -281,7 +281,7 @@ def gaussianity_columns(z: np.ndarray) -> dict:
     """The paper's four Table-1 columns of an (n, d) embedding matrix: mean Anderson–Darling A²,
     % of coordinates with A² < 0.752, mean D'Agostino–Pearson p-value, % with p > 0.05
     (:mod:`simulations.gaussianity`)."""
-    from simulations import gaussianity
+    from infonce_gauss.simulations import gaussianity
 
     cols = gaussianity.paper_columns(gaussianity.coordinate_tests(z, workers=1))
     return {"ad_avg": cols.ad_avg, "ad_pass_pct": cols.ad_pass_pct, "dp_avg": cols.dp_avg, "dp_pass_pct": cols.dp_pass_pct}

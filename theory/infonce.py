@@ -41,9 +41,9 @@ import sympy as sp
 from numpy.polynomial import chebyshev
 from scipy import optimize, special
 
-from theory._validation import finite_array, integer, inverse_temperature, positive
-from theory.special import bessel_ratio, log_hyp0f1
-from theory.vmf import vmf_log_normalizer
+from infonce_gauss.theory._validation import finite_array, integer, inverse_temperature, positive
+from infonce_gauss.theory.special import bessel_ratio, log_hyp0f1
+from infonce_gauss.theory.vmf import vmf_log_normalizer
 
 __all__ = [
     "infonce_loss",

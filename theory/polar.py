@@ -39,8 +39,8 @@ import numpy as np
 import sympy as sp
 from scipy import integrate, special, stats
 
-from theory._validation import finite_array, integer, positive
-from theory.vmf import vmf_kl_to_uniform, vmf_log_density, vmf_log_normalizer
+from infonce_gauss.theory._validation import finite_array, integer, positive
+from infonce_gauss.theory.vmf import vmf_kl_to_uniform, vmf_log_density, vmf_log_normalizer
 
 __all__ = [
     "log_sphere_area",

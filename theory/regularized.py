@@ -59,11 +59,11 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
-from theory._validation import finite_array, integer, inverse_temperature, positive
-from theory.hgr import alignment_bound
-from theory.infonce import local_curvature, phi_uniform, phi_vmf
-from theory.polar import LEMMA1_CONSTANT, regularizer
-from theory.vmf import vmf_kl_to_uniform, vmf_mean_length
+from infonce_gauss.theory._validation import finite_array, integer, inverse_temperature, positive
+from infonce_gauss.theory.hgr import alignment_bound
+from infonce_gauss.theory.infonce import local_curvature, phi_uniform, phi_vmf
+from infonce_gauss.theory.polar import LEMMA1_CONSTANT, regularizer
+from infonce_gauss.theory.vmf import vmf_kl_to_uniform, vmf_mean_length
 
 __all__ = [
     "beta_threshold",

@@ -37,7 +37,7 @@ import numpy as np
 import sympy as sp
 from scipy import integrate, optimize, special, stats
 
-from theory._validation import dimension_and_k, finite_array, integer, positive
+from infonce_gauss.theory._validation import dimension_and_k, finite_array, integer, positive
 
 __all__ = [
     "projected_logpdf",

@@ -11,10 +11,10 @@ import math
 import numpy as np
 from scipy import stats
 
-from paper_checks.registry import CheckContext, Verdict, claim
-from simulations import gaussianity as g
-from simulations.estimates import Estimate
-from simulations.sampling import uniform_sphere
+from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.simulations import gaussianity as g
+from infonce_gauss.simulations.estimates import Estimate
+from infonce_gauss.simulations.sampling import uniform_sphere
 
 Z_MAX = 4.0  # Monte Carlo agreement: within 4 standard errors
 TABLE2_CLIP_TEXT = {"unnormalized": {"ad_avg": 0.53, "ad_pass_pct": 94.0, "dp_avg": 0.38, "dp_pass_pct": 99.4},
@@ -114,7 +114,7 @@ def compliance(ctx: CheckContext) -> Verdict:
 
 
 def _battery_verdicts(x, cfg, **kw) -> dict:
-    from paper_checks.check import run_check
+    from infonce_gauss.check import run_check
 
     return {f.assumption: f.verdict for f in run_check(x, config=cfg, **kw).findings}
 
@@ -127,7 +127,7 @@ def _battery_verdicts(x, cfg, **kw) -> dict:
               "hold against the sphere band; Laplace coordinates, class clusters and a wide radial law fail.",
 )
 def battery(ctx: CheckContext) -> Verdict:
-    from paper_checks.check import CheckConfig
+    from infonce_gauss.check import CheckConfig
 
     rng = np.random.default_rng(ctx.seed)
     n = ctx.profile.pick(quick=3000, full=20000)
@@ -162,11 +162,11 @@ def battery(ctx: CheckContext) -> Verdict:
               "shell and paraphrase alignment exceeds ||m||² (Prop 1's decomposition, conditionally i.i.d. views).",
 )
 def text_encoder(ctx: CheckContext) -> Verdict:
-    from simulations.text import embed_sentences, encoder_unavailable, generate_corpus
+    from infonce_gauss.simulations.text import embed_sentences, encoder_unavailable, generate_corpus
 
     if reason := encoder_unavailable():
         return Verdict.skipped(reason)
-    from paper_checks.check import CheckConfig, run_check
+    from infonce_gauss.check import CheckConfig, run_check
 
     n = ctx.profile.pick(quick=1000, full=5000)
     sentences, positives, labels = generate_corpus(n, seed=ctx.seed % 2**31)

@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
-from paper_checks.registry import CheckContext, Verdict, claim
-from simulations.device import one_torch_thread
+from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.simulations.device import one_torch_thread
 
 Z_MAX = 3.0  # alignment vs bound: allowed excess in standard errors (one-sided)
 BAND_LEVEL = 0.99
@@ -33,8 +33,8 @@ COLUMNS = ("ad_avg", "ad_pass_pct", "dp_avg", "dp_pass_pct")
 
 def _trained(name: str, ctx: CheckContext) -> tuple[list, list[dict]]:
     """Train preset ``name`` at the claim's profile and seed; save its diagnostics table and curves."""
-    from paper_checks.plots import plot_training_curves
-    from paper_checks.presets import preset_rows, train_preset
+    from infonce_gauss.plots import plot_training_curves
+    from infonce_gauss.presets import preset_rows, train_preset
 
     with one_torch_thread():
         trained = train_preset(name, ctx.profile, seed=ctx.seed, progress=False)
@@ -62,7 +62,7 @@ def null_bands(n: int, d: int, *, seed: int, replicates: int = 1000) -> dict:
     """
     from scipy import stats
 
-    from simulations import gaussianity as g
+    from infonce_gauss.simulations import gaussianity as g
 
     rates = g.null_pass_rates(n, d, law="gaussian", replicates=replicates, seed=seed)
     z = stats.norm.ppf(0.5 + BAND_LEVEL / 2)
@@ -103,7 +103,7 @@ def _side_by_side(row: dict, paper: dict, bands: dict | None = None) -> list[dic
               "have CV ≈ 0.08, mean A² ≈ 0.38 and mean DP p ≈ 0.49 with ~100% of coordinates passing (Gaussian ✓).",
 )
 def laplace_table1(ctx: CheckContext) -> Verdict:
-    from simulations.hgr import detect_plateau
+    from infonce_gauss.simulations.hgr import detect_plateau
 
     rows = sorted(_train("table1-laplace", ctx), key=lambda r: r["epoch"])
     first, last = rows[0], rows[-1]
@@ -137,7 +137,7 @@ def laplace_table1(ctx: CheckContext) -> Verdict:
 
 
 def _chi_cv(d: int) -> float:
-    from theory.sphere import chi_norm_moments
+    from infonce_gauss.theory.sphere import chi_norm_moments
 
     return chi_norm_moments(d).cv
 
@@ -168,7 +168,7 @@ def fig2_fig3(ctx: CheckContext) -> Verdict:
     align = np.array([r["alignment"] for r in final])
     se = max(r["alignment_se"] for r in final)
     ctx.save_table("fig3_final", final)
-    from paper_checks.plots import plot_training_sweep
+    from infonce_gauss.plots import plot_training_sweep
 
     ctx.save_figure("fig3_sweep", plot_training_sweep(final))
     checks = {
@@ -274,7 +274,7 @@ def gmm_regimes(ctx: CheckContext) -> Verdict:
               "of that channel; at A = 0.6 with the E.1 jitter this bound is far below Fig. 2's ≈ 0.95.",
 )
 def align_eta2(ctx: CheckContext) -> Verdict:
-    from simulations.hgr import alignment_check
+    from infonce_gauss.simulations.hgr import alignment_check
 
     trained, _ = _trained("align-eta2", ctx)
     n = ctx.profile.pick(quick=20_000, full=100_000)
@@ -344,7 +344,7 @@ def _image_skip(ctx: CheckContext, dataset: str, preset: str) -> str | None:
     """Why an image claim cannot run here (no data, or paper scale without a GPU), or None."""
     import torch
 
-    from simulations.datasets import DatasetMissing, load_images
+    from infonce_gauss.simulations.datasets import DatasetMissing, load_images
 
     if ctx.profile.name != "gpu":
         return f"runs in the gpu profile (paper-scale {dataset} training); CPU-sized: infonce-gauss train --preset {preset} --data-dir DIR"
@@ -409,7 +409,7 @@ def _contrastive_vs_supervised(rows) -> Verdict:
               "the same CNN trained with cross-entropy.",
 )
 def fmnist(ctx: CheckContext) -> Verdict:
-    from simulations.datasets import DatasetMissing, load_images
+    from infonce_gauss.simulations.datasets import DatasetMissing, load_images
 
     if ctx.profile.name == "quick":
         return Verdict.skipped("runs in the full profile (minutes of CNN training on a CPU; "

@@ -11,11 +11,11 @@ import math
 import numpy as np
 import sympy as sp
 
-from paper_checks.plots import plot_alignment_rates
-from paper_checks.registry import CheckContext, Verdict, claim
-from simulations.channels import PAPER_JITTER, GMMChannel, Jitter, MixingChannel, SparseBinaryChannel
-from simulations.estimates import Estimate
-from simulations.hgr import (
+from infonce_gauss.plots import plot_alignment_rates
+from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.simulations.channels import PAPER_JITTER, GMMChannel, Jitter, MixingChannel, SparseBinaryChannel
+from infonce_gauss.simulations.estimates import Estimate
+from infonce_gauss.simulations.hgr import (
     alignment_check,
     conditional_alignment,
     eta2_from_pairs,
@@ -26,7 +26,7 @@ from simulations.hgr import (
     random_mlp_encoder,
     solvable_rate_fits,
 )
-from theory.hgr import (
+from infonce_gauss.theory.hgr import (
     binary_channel_maximal_correlation,
     channel_pmf,
     derive_solvable_expansion,

@@ -13,13 +13,13 @@ import numpy as np
 import sympy as sp
 from scipy import integrate, special
 
-from paper_checks.infonce import ALPHA, BIAS_LAW, LIMIT_LAWS, plot_bias, plot_particles
-from paper_checks.registry import CheckContext, Verdict, claim
-from simulations.estimates import mean_estimate
-from simulations.infonce import batch_loss_estimates, bias_rate_fits, bias_sweep, particle_sweep, sample_vmf
-from simulations.rates import fit_rate
-from simulations.sampling import projected_sphere, uniform_sphere
-from theory.infonce import (
+from infonce_gauss.infonce import ALPHA, BIAS_LAW, LIMIT_LAWS, plot_bias, plot_particles
+from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.simulations.estimates import mean_estimate
+from infonce_gauss.simulations.infonce import batch_loss_estimates, bias_rate_fits, bias_sweep, particle_sweep, sample_vmf
+from infonce_gauss.simulations.rates import fit_rate
+from infonce_gauss.simulations.sampling import projected_sphere, uniform_sphere
+from infonce_gauss.theory.infonce import (
     alignment_term_from_l_align,
     derive_local_curvature_limit,
     derive_phi_uniform_bounds,
@@ -39,9 +39,9 @@ from theory.infonce import (
     phi_vmf_mixture,
     vmf_mixture_mean,
 )
-from theory.special import bessel_ratio
-from theory.sphere import diaconis_freedman_bound, tv_to_gaussian
-from theory.vmf import vmf_log_normalizer
+from infonce_gauss.theory.special import bessel_ratio
+from infonce_gauss.theory.sphere import diaconis_freedman_bound, tv_to_gaussian
+from infonce_gauss.theory.vmf import vmf_log_normalizer
 
 Z_MAX = 4.0  # Monte Carlo agreement: |estimate - exact| <= 4 standard errors
 

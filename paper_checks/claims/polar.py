@@ -14,10 +14,10 @@ import numpy as np
 import sympy as sp
 from scipy import integrate, optimize, special, stats
 
-from paper_checks.plots import plot_polar_terms
-from paper_checks.registry import CheckContext, Verdict, claim
-from simulations.estimates import mean_estimate
-from simulations.polar import (
+from infonce_gauss.plots import plot_polar_terms
+from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.simulations.estimates import mean_estimate
+from infonce_gauss.simulations.polar import (
     TERMS,
     knn_polar_entropies,
     mc_kl_to_uniform,
@@ -27,8 +27,8 @@ from simulations.polar import (
     random_vmf_mixture,
     sample_polar,
 )
-from simulations.sampling import projected_sphere
-from theory.polar import (
+from infonce_gauss.simulations.sampling import projected_sphere
+from infonce_gauss.theory.polar import (
     GaussianLaw,
     GaussianReference,
     ProductLaw,
@@ -47,8 +47,8 @@ from theory.polar import (
     subgaussian_mgf_bound,
     uniform_ball_radius,
 )
-from theory.special import bessel_ratio, log_hyp0f1
-from theory.vmf import vmf_entropy, vmf_kl_to_uniform, vmf_mean_length, vmf_min_kl_at_mean_length
+from infonce_gauss.theory.special import bessel_ratio, log_hyp0f1
+from infonce_gauss.theory.vmf import vmf_entropy, vmf_kl_to_uniform, vmf_mean_length, vmf_min_kl_at_mean_length
 
 Z_MAX = 4.0  # Monte Carlo agreement: |estimate - exact| <= 4 standard errors
 KNN_BIAS = 0.05  # nats: Kozachenko–Leonenko bias allowance at d <= 3, n >= 1e4 (measured in simulations/entropy.py)

@@ -12,12 +12,12 @@ import math
 import numpy as np
 import sympy as sp
 
-from paper_checks.registry import CheckContext, Verdict, claim
-from simulations.rates import fit_rate
-from theory.hgr import solvable_delta
-from theory.infonce import local_curvature, phi_axial_acg, phi_uniform, phi_vmf
-from theory.polar import GaussianLaw, GaussianReference, ProductLaw, chi_radius, max_entropy_minimum
-from theory.regularized import (
+from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.simulations.rates import fit_rate
+from infonce_gauss.theory.hgr import solvable_delta
+from infonce_gauss.theory.infonce import local_curvature, phi_axial_acg, phi_uniform, phi_vmf
+from infonce_gauss.theory.polar import GaussianLaw, GaussianReference, ProductLaw, chi_radius, max_entropy_minimum
+from infonce_gauss.theory.regularized import (
     VMFRegularizedModel,
     beta_threshold,
     derive_theorem1_chain,
@@ -28,7 +28,7 @@ from theory.regularized import (
     stability_kl_bound,
     tilt_stationary_points,
 )
-from theory.vmf import vmf_kl_to_uniform, vmf_mean_length
+from infonce_gauss.theory.vmf import vmf_kl_to_uniform, vmf_mean_length
 
 ALPHA = 10.0  # τ = 0.1, the paper's experiments
 KAPPAS = np.geomspace(1e-2, 3e4, 40)  # the vMF tilts scanned by the value claims
@@ -280,7 +280,7 @@ def appendix_d(ctx: CheckContext) -> Verdict:
               "transverse coordinate against N(0, (2λ)⁻¹) are reported for every c.",
 )
 def regularizer_sweep_claim(ctx: CheckContext) -> Verdict:
-    from simulations.regularized import regularizer_sweep
+    from infonce_gauss.simulations.regularized import regularizer_sweep
 
     factors = ctx.profile.pick(quick=(0.0, 1.0), full=(0.0, 0.5, 1.0, 2.0, 4.0))
     rows = regularizer_sweep(ctx.profile.pick(quick=(16,), full=(16, 64, 256, 512)), factors,

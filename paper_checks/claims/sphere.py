@@ -11,18 +11,18 @@ import math
 import numpy as np
 import sympy as sp
 
-from paper_checks.plots import plot_loglog_series, plot_sphere_rates
-from paper_checks.registry import CheckContext, Verdict, claim
-from simulations.estimates import cv_estimate
-from simulations.rates import column, fit_rate
-from simulations.sphere import (
+from infonce_gauss.plots import plot_loglog_series, plot_sphere_rates
+from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.simulations.estimates import cv_estimate
+from infonce_gauss.simulations.rates import column, fit_rate
+from infonce_gauss.simulations.sphere import (
     mc_distances,
     mc_projected_moments,
     mc_radial_projection_kurtosis,
     sphere_rate_fits,
     sphere_rate_table,
 )
-from theory.sphere import (
+from infonce_gauss.theory.sphere import (
     ChiRadius,
     FixedRadius,
     PerturbedRadius,

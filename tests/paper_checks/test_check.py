@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from paper_checks import embeddings as emb
-from paper_checks.check import CheckConfig, run_check, summary_text, write_check_report
-from paper_checks.cli import main
-from simulations.sampling import uniform_sphere
+from infonce_gauss import embeddings as emb
+from infonce_gauss.check import CheckConfig, run_check, summary_text, write_check_report
+from infonce_gauss.cli import main
+from infonce_gauss.simulations.sampling import uniform_sphere
 
 FAST = CheckConfig(null_replicates=300, subsample=300)
 

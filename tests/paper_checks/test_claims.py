@@ -2,7 +2,7 @@
 
 import pytest
 
-from paper_checks.registry import PROFILES, CheckContext, select
+from infonce_gauss.registry import PROFILES, CheckContext, select
 
 
 @pytest.mark.parametrize("claim", select(), ids=lambda c: c.id)

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from paper_checks import registry
-from paper_checks.cli import main
-from paper_checks.registry import Verdict
+from infonce_gauss import registry
+from infonce_gauss.cli import main
+from infonce_gauss.registry import Verdict
 
 
 def test_claims_writes_the_report(tmp_path, capsys):
@@ -29,7 +29,7 @@ def test_a_failing_claim_gives_exit_status_1(tmp_path, monkeypatch):
     def broken(ctx):
         raise RuntimeError("boom")
 
-    import paper_checks.claims  # noqa: F401  (registers the real claims first)
+    import infonce_gauss.claims  # noqa: F401  (registers the real claims first)
 
     monkeypatch.setitem(registry.REGISTRY, "MP-ZZ-BROKEN", registry.Claim("MP-ZZ-BROKEN", "t", "r", "s", broken))
     monkeypatch.setitem(registry.REGISTRY, "MP-ZZ-FALSE", registry.Claim(

@@ -4,9 +4,9 @@ import csv
 import json
 
 
-from paper_checks.cli import main
-from paper_checks.infonce import BIAS_LAW, LIMIT_LAWS, plot_bias, plot_particles
-from paper_checks.registry import select
+from infonce_gauss.cli import main
+from infonce_gauss.infonce import BIAS_LAW, LIMIT_LAWS, plot_bias, plot_particles
+from infonce_gauss.registry import select
 
 
 def test_nce_claims_are_registered():

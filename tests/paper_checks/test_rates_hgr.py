@@ -3,7 +3,7 @@
 import csv
 import json
 
-from paper_checks.cli import main
+from infonce_gauss.cli import main
 
 
 def test_rates_hgr_writes_table_fits_and_figures(tmp_path, capsys):

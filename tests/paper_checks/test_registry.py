@@ -2,7 +2,7 @@
 
 import pytest
 
-from paper_checks.registry import PROFILES, REGISTRY, Claim, Verdict, select
+from infonce_gauss.registry import PROFILES, REGISTRY, Claim, Verdict, select
 
 
 def test_every_claim_id_carries_a_module_tag_and_a_paper_reference():

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from paper_checks.cli import main
-from paper_checks.registry import select
-from theory.regularized import beta_threshold
+from infonce_gauss.cli import main
+from infonce_gauss.registry import select
+from infonce_gauss.theory.regularized import beta_threshold
 
 
 def test_reg_claims_are_registered():

@@ -1,7 +1,7 @@
 """The terminal summary of a claims run."""
 
-from paper_checks.registry import Claim, Verdict
-from paper_checks.report import ClaimResult, summary_table
+from infonce_gauss.registry import Claim, Verdict
+from infonce_gauss.report import ClaimResult, summary_table
 
 LONG = {f"value_{i}": 0.123456 for i in range(8)}
 
@@ -29,9 +29,9 @@ def test_many_passing_claims_are_not_spelled_out_but_failures_and_skips_are():
 
 
 def test_parallel_run_matches_the_serial_one(tmp_path):
-    import paper_checks.claims  # noqa: F401  registers the claims
-    from paper_checks.registry import PROFILES, select
-    from paper_checks.report import run_claims
+    import infonce_gauss.claims  # noqa: F401  registers the claims
+    from infonce_gauss.registry import PROFILES, select
+    from infonce_gauss.report import run_claims
 
     claims = select(["MP-DF-BOUND", "MP-KURT-IDENTITY", "POL-EQ13"])  # fast; the second is Monte Carlo
     serial = run_claims(claims, profile=PROFILES["quick"], out_dir=tmp_path / "serial", seed=3, progress=False)

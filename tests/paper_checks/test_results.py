@@ -6,7 +6,7 @@ import os
 import matplotlib.pyplot as plt
 import pytest
 
-from paper_checks import results
+from infonce_gauss import results
 
 
 def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):

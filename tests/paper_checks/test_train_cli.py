@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from paper_checks import presets
-from paper_checks.cli import main
-from paper_checks.presets import PRESETS, Preset, Run, runs_for
-from paper_checks.registry import PROFILES
-from simulations.training import TrainConfig
+from infonce_gauss import presets
+from infonce_gauss.cli import main
+from infonce_gauss.presets import PRESETS, Preset, Run, runs_for
+from infonce_gauss.registry import PROFILES
+from infonce_gauss.simulations.training import TrainConfig
 
 
 def _tiny(profile):

@@ -5,7 +5,7 @@ import colorsys
 import pytest
 import torch
 
-from simulations.augment import (
+from infonce_gauss.simulations.augment import (
     SimCLRAugment,
     adjust_brightness,
     adjust_contrast,

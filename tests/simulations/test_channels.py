@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulations.channels import (
+from infonce_gauss.simulations.channels import (
     PAPER_JITTER,
     GMMChannel,
     Jitter,
@@ -21,7 +21,7 @@ from simulations.channels import (
     gaussian_base,
     laplace_base,
 )
-from theory.hgr import binary_channel_maximal_correlation, channel_pmf, pmf_maximal_correlation
+from infonce_gauss.theory.hgr import binary_channel_maximal_correlation, channel_pmf, pmf_maximal_correlation
 
 CHANNELS = [
     MixingChannel(A=0.6, dim=8),

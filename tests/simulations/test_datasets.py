@@ -8,7 +8,7 @@ import struct
 import numpy as np
 import pytest
 
-from simulations.datasets import (
+from infonce_gauss.simulations.datasets import (
     CIFAR10_ENV,
     FASHION_MNIST_SYSTEM_DIR,
     DatasetMissing,

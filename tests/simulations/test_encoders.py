@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from simulations.encoders import LinearEncoder, MLPEncoder, ResNet18, SmallCNN, build_encoder, parameter_count
+from infonce_gauss.simulations.encoders import LinearEncoder, MLPEncoder, ResNet18, SmallCNN, build_encoder, parameter_count
 
 
 @pytest.mark.parametrize("name, shape", [("linear", (16,)), ("mlp", (16,)), ("linear", (1, 8, 8)), ("mlp", (3, 8, 8)),

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from simulations.entropy import knn_entropy, log_unit_ball_volume
+from infonce_gauss.simulations.entropy import knn_entropy, log_unit_ball_volume
 
 
 @pytest.mark.parametrize("d", [1, 2, 3])

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
-from simulations import gaussianity as g
-from simulations.sampling import uniform_sphere
+from infonce_gauss.simulations import gaussianity as g
+from infonce_gauss.simulations.sampling import uniform_sphere
 
 
 def _scipy_ad(col):

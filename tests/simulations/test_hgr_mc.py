@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulations.channels import GMMChannel, MixingChannel, SparseBinaryChannel
-from simulations.hgr import (
+from infonce_gauss.simulations.channels import GMMChannel, MixingChannel, SparseBinaryChannel
+from infonce_gauss.simulations.hgr import (
     LinearEncoder,
     alignment_check,
     as_numpy_encoder,
@@ -29,7 +29,7 @@ from simulations.hgr import (
     solvable_rate_fits,
     solvable_rate_table,
 )
-from theory.hgr import Eta2, pmf_maximal_correlation, solvable_alignment
+from infonce_gauss.theory.hgr import Eta2, pmf_maximal_correlation, solvable_alignment
 
 
 def _gaussian_pair(n, rho, seed):

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulations import infonce as sim
-from theory.infonce import CopyOrFresh, VMFAugmentation, infonce_loss, symmetric_infonce_loss
-from theory.special import bessel_ratio
+from infonce_gauss.simulations import infonce as sim
+from infonce_gauss.theory.infonce import CopyOrFresh, VMFAugmentation, infonce_loss, symmetric_infonce_loss
+from infonce_gauss.theory.special import bessel_ratio
 
 Z = 4.0
 

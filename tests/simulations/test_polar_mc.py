@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulations.polar import (
+from infonce_gauss.simulations.polar import (
     TERMS,
     knn_polar_entropies,
     mc_kl_to_uniform,
@@ -23,9 +23,9 @@ from simulations.polar import (
     sample_vmf_mixture,
     spiked_asymptotes,
 )
-from simulations.sampling import uniform_sphere
-from theory.polar import GaussianLaw, GaussianReference, ProductLaw, chi_radius, polar_terms, uniform_ball_radius
-from theory.vmf import vmf_mean_length, vmf_min_kl_at_mean_length
+from infonce_gauss.simulations.sampling import uniform_sphere
+from infonce_gauss.theory.polar import GaussianLaw, GaussianReference, ProductLaw, chi_radius, polar_terms, uniform_ball_radius
+from infonce_gauss.theory.vmf import vmf_mean_length, vmf_min_kl_at_mean_length
 
 LAWS = {
     "anisotropic Gaussian": GaussianLaw.from_eigenvalues([0.4, 1.0, 3.0]),

@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 import pytest
 
-from simulations.rates import InlineExecutor, column, fit_rate, sweep
+from infonce_gauss.simulations.rates import InlineExecutor, column, fit_rate, sweep
 
 
 def test_confidence_interval_has_nominal_coverage():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulations.infonce import ParticleConfig, train_particles
-from simulations.regularized import regularized_particle_diagnostics, regularizer_sweep
+from infonce_gauss.simulations.infonce import ParticleConfig, train_particles
+from infonce_gauss.simulations.regularized import regularized_particle_diagnostics, regularizer_sweep
 
 
 def test_regularizer_moves_radii_to_the_chi_law():

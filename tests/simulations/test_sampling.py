@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulations.sampling import as_generator, iter_uniform_sphere, projected_sphere, sample_scaled_radius, uniform_sphere
-from theory.sphere import ChiRadius, FixedRadius, PerturbedRadius, projected_cdf
+from infonce_gauss.simulations.sampling import as_generator, iter_uniform_sphere, projected_sphere, sample_scaled_radius, uniform_sphere
+from infonce_gauss.theory.sphere import ChiRadius, FixedRadius, PerturbedRadius, projected_cdf
 
 
 def test_uniform_sphere_rows_are_unit_and_isotropic():

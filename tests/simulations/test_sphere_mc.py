@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from simulations.estimates import cv_estimate, mean_estimate
-from simulations.sphere import kurtosis_estimate, mc_distances, mc_radial_projection_kurtosis, sphere_rate_fits, sphere_rate_table
-from theory.sphere import (
+from infonce_gauss.simulations.estimates import cv_estimate, mean_estimate
+from infonce_gauss.simulations.sphere import kurtosis_estimate, mc_distances, mc_radial_projection_kurtosis, sphere_rate_fits, sphere_rate_table
+from infonce_gauss.theory.sphere import (
     PerturbedRadius,
     chi_norm_moments,
     kl_to_gaussian,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simulations.text import TOPICS, embed_sentences, encoder_unavailable, generate_corpus
+from infonce_gauss.simulations.text import TOPICS, embed_sentences, encoder_unavailable, generate_corpus
 
 
 def test_corpus_is_reproducible_varied_and_paired():

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from simulations.datasets import ImageData, make_synthetic
-from simulations.training import (
+from infonce_gauss.simulations.datasets import ImageData, make_synthetic
+from infonce_gauss.simulations.training import (
     ImageTask,
     PairTask,
     TrainConfig,
@@ -16,7 +16,7 @@ from simulations.training import (
     info_nce_loss,
     train,
 )
-from theory.sphere import chi_norm_moments
+from infonce_gauss.theory.sphere import chi_norm_moments
 
 
 def _explicit_eq2(za, zb, tau):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulations.sampling import uniform_sphere
-from simulations.uniformity import bingham_test, rayleigh_test
+from infonce_gauss.simulations.sampling import uniform_sphere
+from infonce_gauss.simulations.uniformity import bingham_test, rayleigh_test
 
 
 def test_false_alarm_rate_matches_level():

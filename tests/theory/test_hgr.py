@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate
 
-from theory import hgr as H
+from infonce_gauss.theory import hgr as H
 
 
 # ------------------------------------------------------------------ strategies

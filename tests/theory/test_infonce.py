@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, special
 
-from theory import infonce as nce
-from theory.special import bessel_ratio
+from infonce_gauss.theory import infonce as nce
+from infonce_gauss.theory.special import bessel_ratio
 
 
 def _unit(x):

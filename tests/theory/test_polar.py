@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import integrate, special, stats
 
-from theory.polar import (
+from infonce_gauss.theory.polar import (
     LEMMA1_CONSTANT,
     GaussianLaw,
     GaussianReference,
@@ -32,7 +32,7 @@ from theory.polar import (
     subgaussian_mgf_bound,
     uniform_ball_radius,
 )
-from theory.vmf import vmf_kl_to_uniform, vmf_min_kl_at_mean_length
+from infonce_gauss.theory.vmf import vmf_kl_to_uniform, vmf_min_kl_at_mean_length
 
 spectra = st.lists(st.floats(0.2, 5.0), min_size=2, max_size=10)
 

@@ -9,9 +9,9 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory.infonce import local_curvature, phi_uniform, phi_vmf
-from theory.polar import max_entropy_minimum
-from theory.regularized import (
+from infonce_gauss.theory.infonce import local_curvature, phi_uniform, phi_vmf
+from infonce_gauss.theory.polar import max_entropy_minimum
+from infonce_gauss.theory.regularized import (
     VMFRegularizedModel,
     beta_threshold,
     derive_theorem1_chain,
@@ -25,7 +25,7 @@ from theory.regularized import (
     tilt_objective_gap,
     tilt_stationary_points,
 )
-from theory.vmf import vmf_kl_to_uniform, vmf_mean_length
+from infonce_gauss.theory.vmf import vmf_kl_to_uniform, vmf_mean_length
 
 
 # --- β₀ ---------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import special
 
-from theory.special import bessel_ratio, log_hyp0f1
+from infonce_gauss.theory.special import bessel_ratio, log_hyp0f1
 
 DIMS = [2, 3, 4, 7, 10, 33, 100, 257, 1000, 3001, 10_000]
 KAPPAS = [1e-6, 1e-3, 0.1, 1.0, 3.0, 10.0, 50.0, 100.0, 500.0, 1000.0, 3000.0, 10_000.0]

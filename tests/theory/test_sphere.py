@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import integrate, special, stats
 
-from theory import sphere as S
+from infonce_gauss.theory import sphere as S
 
 
 # ------------------------------------------------------------------ independent references

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import optimize, stats
 
-from theory.polar import log_sphere_area
-from theory.vmf import (
+from infonce_gauss.theory.polar import log_sphere_area
+from infonce_gauss.theory.vmf import (
     VMFMixture,
     vmf_entropy,
     vmf_kappa_for_mean_length,
