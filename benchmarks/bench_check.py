@@ -58,7 +58,7 @@ def bench_anderson(repeats: int) -> list[dict]:
 
 
 def bench_battery(repeats: int) -> dict:
-    from infonce_gauss.check import CheckConfig, run_check
+    from infonce_gauss.battery.check import CheckConfig, run_check
 
     x = np.random.default_rng(0).standard_normal((100_000, 512)).astype(np.float32)
     t = best_of(lambda: run_check(x, config=CheckConfig()), repeats)

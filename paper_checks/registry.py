@@ -1,20 +1,25 @@
-"""The claim registry: each claim of the paper as data, with a check that returns a Verdict.
+"""Claims as data: each claim of the paper with a check that returns a Verdict.
 
-A claim is an id carrying its module's tag (``MP-``, ``HGR-``, ``POL-``, ``NCE-``, ``REG-``, ``EMP-``),
-where it stands in the paper, one sentence, and ``check(ctx) -> Verdict``. The context carries the
-profile (``quick``, ``full``, ``gpu``), the output folder, and a seed derived from the run seed and the
-claim id, so a claim gives the same numbers whether it runs alone (``--only``) or with all others.
+A claim is an id carrying its result's tag (``MP-``, ``HGR-``, ``POL-``, ``NCE-``, ``REG-``, ``EMP-``,
+``CHK-``), where it stands in the paper, one sentence, and ``check(ctx) -> Verdict``. Each result's
+``claims`` module collects its claims in its own :class:`ClaimSet`; :mod:`infonce_gauss.catalog` lists
+the results. The context carries the profile (``quick``, ``full``, ``gpu``), the output folder, and a
+seed derived from the run seed and the claim id, so a claim gives the same numbers whether it runs alone
+(``--only``) or with all others.
 """
 
 from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from infonce_gauss.results import save_figure
+from infonce_gauss.simulations.files import to_jsonable, write_csv
 
 __all__ = [
     "PROFILES",
@@ -22,9 +27,7 @@ __all__ = [
     "Verdict",
     "Claim",
     "CheckContext",
-    "REGISTRY",
-    "claim",
-    "select",
+    "ClaimSet",
     "STATUSES",
 ]
 
@@ -43,19 +46,6 @@ class Profile:
 
 
 PROFILES = {name: Profile(name) for name in ("quick", "full", "gpu")}
-
-
-def _plain(value):
-    """numpy scalars and arrays to Python numbers and lists (for JSON)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)
@@ -91,9 +81,9 @@ class Verdict:
     def __post_init__(self):
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}.")
-        object.__setattr__(self, "measured", _plain(self.measured))
-        object.__setattr__(self, "expected", _plain(self.expected))
-        object.__setattr__(self, "details", _plain(dict(self.details)))
+        object.__setattr__(self, "measured", to_jsonable(self.measured))
+        object.__setattr__(self, "expected", to_jsonable(self.expected))
+        object.__setattr__(self, "details", to_jsonable(dict(self.details)))
         if self.uncertainty is not None and not math.isfinite(float(self.uncertainty)):
             raise ValueError(f"uncertainty must be finite, got {self.uncertainty!r}.")
 
@@ -122,15 +112,11 @@ class CheckContext:
     artifacts: list[str] = field(default_factory=list)
 
     def save_table(self, name: str, rows: Sequence[Mapping]) -> Path:
-        from infonce_gauss.results import write_csv
-
         path = write_csv(self.out_dir / "data" / f"{name}.csv", rows)
         self.artifacts.append(str(path.relative_to(self.out_dir)))
         return path
 
     def save_figure(self, name: str, figure) -> list[Path]:
-        from infonce_gauss.results import save_figure
-
         paths = save_figure(figure, self.out_dir / "figures" / name)
         self.artifacts.extend(str(p.relative_to(self.out_dir)) for p in paths)
         return paths
@@ -151,32 +137,41 @@ class Claim:
         return int(np.random.SeedSequence([run_seed, zlib.crc32(self.id.encode())]).generate_state(1)[0])
 
 
-REGISTRY: dict[str, Claim] = {}
+class ClaimSet(Mapping[str, Claim]):
+    """The claims of one result, in the order they are declared; ids must carry the result's ``tag``.
 
+    Examples
+    --------
+    >>> CLAIMS = ClaimSet("MP-")
+    >>> @CLAIMS.claim("MP-EXAMPLE", title="...", paper_ref="Lemma 3", statement="...")
+    ... def example(ctx):
+    ...     return Verdict("passed")
+    >>> list(CLAIMS)
+    ['MP-EXAMPLE']
+    """
 
-def claim(id: str, *, title: str, paper_ref: str, statement: str):
-    """Decorator that registers ``check`` as the claim ``id``."""
+    def __init__(self, tag: str):
+        self.tag = tag
+        self._claims: dict[str, Claim] = {}
 
-    def register(check: Callable[[CheckContext], Verdict]):
-        if id in REGISTRY:
-            raise ValueError(f"claim id {id!r} is registered twice.")
-        REGISTRY[id] = Claim(id=id, title=title, paper_ref=paper_ref, statement=statement, check=check)
-        return check
+    def claim(self, id: str, *, title: str, paper_ref: str, statement: str):
+        """Decorator: ``check`` becomes the claim ``id`` of this set."""
+        if not id.startswith(self.tag):
+            raise ValueError(f"claim id {id!r} must start with its result's tag {self.tag!r}.")
+        if id in self._claims:
+            raise ValueError(f"claim id {id!r} is declared twice.")
 
-    return register
+        def declare(check: Callable[[CheckContext], Verdict]):
+            self._claims[id] = Claim(id=id, title=title, paper_ref=paper_ref, statement=statement, check=check)
+            return check
 
+        return declare
 
-def select(patterns: Iterable[str] | None = None) -> list[Claim]:
-    """Claims whose id equals, or starts with, one of ``patterns`` (all claims for None), in registry order."""
-    import infonce_gauss.claims  # noqa: F401  (registers every claim)
+    def __getitem__(self, id: str) -> Claim:
+        return self._claims[id]
 
-    patterns = [p.strip() for p in (patterns or []) if p.strip()]
-    if not patterns:
-        return list(REGISTRY.values())
-    unknown = [p for p in patterns if not any(cid.upper().startswith(p.upper()) for cid in REGISTRY)]
-    if unknown:
-        raise ValueError(
-            f"no claim matches {', '.join(map(repr, unknown))}; known ids: {', '.join(REGISTRY)}. "
-            "Give an id or a prefix such as MP-."
-        )
-    return [c for cid, c in REGISTRY.items() if any(cid.upper().startswith(p.upper()) for p in patterns)]
+    def __iter__(self):
+        return iter(self._claims)
+
+    def __len__(self) -> int:
+        return len(self._claims)

@@ -16,7 +16,8 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from infonce_gauss.registry import CheckContext, Claim, Profile, Verdict
-from infonce_gauss.results import atomic_write_text, run_metadata, write_csv, write_json
+from infonce_gauss.results import run_metadata
+from infonce_gauss.simulations.files import atomic_write_text, write_csv, write_json
 
 __all__ = ["ClaimResult", "run_claims", "write_report", "format_value", "summary_table"]
 

@@ -1,36 +1,24 @@
 """Results on disk: one folder per run, atomic writes, deterministic figures, and run.json.
 
-Every file is written under a temporary name in its folder and renamed into place, so an interrupted
-run never leaves a half-written file that looks complete. ``run.json`` is written last.
+Every file goes through :mod:`infonce_gauss.simulations.files` (temporary name, atomic rename), so an
+interrupted run never leaves a half-written file that looks complete. ``run.json`` is written last.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import io
-import json
 import os
 import platform
 import subprocess
 import sys
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
+from infonce_gauss.simulations.files import atomic_write_bytes
 
-__all__ = [
-    "new_run_dir",
-    "atomic_write_bytes",
-    "atomic_write_text",
-    "write_json",
-    "write_csv",
-    "save_figure",
-    "run_metadata",
-    "to_jsonable",
-]
+__all__ = ["new_run_dir", "save_figure", "run_metadata"]
 
 _PACKAGES = ("infonce-gauss", "numpy", "scipy", "sympy", "mpmath", "matplotlib", "tqdm", "torch")
 
@@ -50,59 +38,6 @@ def new_run_dir(command: str, out: str | os.PathLike | None = None, *, root: str
         path, i = Path(f"{base}-{i}"), i + 1
     path.mkdir(parents=True)
     return path
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def to_jsonable(value):
-    """numpy scalars/arrays, Paths and non-finite floats to plain JSON values (NaN/inf become strings)."""
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return to_jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return to_jsonable(value.item())
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, float) and not np.isfinite(value):
-        return str(value)
-    return value
-
-
-def write_json(path: str | os.PathLike, obj) -> Path:
-    return atomic_write_text(path, json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
-
-
-def write_csv(path: str | os.PathLike, rows: Sequence[Mapping]) -> Path:
-    """A tidy table (list of dicts) as CSV; the header is the union of keys in first-seen order."""
-    if not rows:
-        raise ValueError(f"refusing to write an empty table to {path}.")
-    fields = list(dict.fromkeys(key for row in rows for key in row))
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: to_jsonable(v) for k, v in row.items()})
-    return atomic_write_text(path, buf.getvalue())
 
 
 def save_figure(figure, stem: str | os.PathLike) -> list[Path]:

@@ -540,7 +540,7 @@ def _random_linear_mc(d, A, n, seed):
     return {"value": check.slack.value, "se": check.slack.se}
 
 
-def solvable_rate_table(A_values: Sequence[float], dims: Sequence[int], *, n, seeds, progress=True) -> list[dict]:
+def solvable_rate_table(A_values: Sequence[float], dims: Sequence[int], *, n, seeds, executor=None, progress=True) -> list[dict]:
     r"""Tidy table of :math:`\delta(d)=A^2-E[u\cdot v]` in the solvable model (paper.md §6.5) and of
     Prop 1's slack for a random linear encoder, against d.
 
@@ -558,7 +558,8 @@ def solvable_rate_table(A_values: Sequence[float], dims: Sequence[int], *, n, se
             rows.append({"A": A, "d": d, "quantity": "delta", "source": "asymptotic", "value": c / d})
         grid = [{"d": d, "A": A, "n": n} for d in dims]
         for measure, quantity in ((_solvable_mc, "delta"), (_random_linear_mc, "slack_random_linear")):
-            for row in sweep(measure, grid, seeds=list(seeds), progress=progress, desc=f"{quantity} A={A}"):
+            for row in sweep(measure, grid, seeds=list(seeds), executor=executor, progress=progress,
+                             desc=f"{quantity} A={A}"):
                 rows.append({"A": A, "d": row["d"], "quantity": quantity, "source": "mc", "value": row["value"],
                              "se": row["se"], "seed": row["seed"], "n": n})
     return rows

@@ -15,6 +15,8 @@ from infonce_gauss.theory._validation import dimension_and_k, integer
 from infonce_gauss.theory.sphere import ChiRadius, FixedRadius, PerturbedRadius, chi_norm_moments
 
 __all__ = [
+    "derive_seed",
+    "spawn_seeds",
     "as_generator",
     "uniform_sphere",
     "iter_uniform_sphere",
@@ -24,6 +26,30 @@ __all__ = [
 ]
 
 DEFAULT_CHUNK_BYTES = 64 * 2**20
+
+
+def derive_seed(seed: int, *keys: int) -> int:
+    """A seed for the sub-experiment ``keys`` of the run seeded ``seed`` (``numpy.random.SeedSequence``).
+
+    ``SeedSequence([seed, *keys])`` hashes its entropy, so streams of different keys are independent
+    for every practical purpose, unlike offsets such as ``seed + d``, which collide across
+    sub-experiments (``seed + 1`` of one is ``seed`` of the next).
+
+    Examples
+    --------
+    >>> derive_seed(0, 64, 2) == derive_seed(0, 64, 2) != derive_seed(0, 2, 64)
+    True
+    """
+    entropy = [int(seed), *(int(k) for k in keys)]
+    if any(v < 0 for v in entropy):
+        raise ValueError(f"seeds and keys must be non-negative integers, got {entropy}.")
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+
+
+def spawn_seeds(seed: int, count: int) -> list[int]:
+    """``count`` independent seeds derived from ``seed`` (one per Monte Carlo replicate of a sweep)."""
+    count = integer(count, "seeds", minimum=1)
+    return [derive_seed(seed, i) for i in range(count)]
 
 
 def as_generator(rng) -> np.random.Generator:

@@ -40,6 +40,7 @@ from infonce_gauss.simulations.datasets import ImageData, SyntheticData
 from infonce_gauss.simulations.device import resolve_device
 from infonce_gauss.simulations.encoders import build_encoder
 from infonce_gauss.simulations.estimates import cv_estimate, mean_estimate
+from infonce_gauss.simulations.files import atomic_write, atomic_write_text, csv_text
 from infonce_gauss.theory._validation import integer, positive
 from infonce_gauss.theory.special import log_hyp0f1
 
@@ -464,13 +465,13 @@ def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, prog
                      "seconds": round(elapsed + time.perf_counter() - start, 3),
                      **embedding_diagnostics(z, za, zb, eta2=eta2)})
         if out is not None:
-            _atomic(out / _DIAGNOSTICS, lambda fh: fh.write(_csv_text(rows).encode()))
+            atomic_write_text(out / _DIAGNOSTICS, csv_text(rows))
 
     def checkpoint(epoch: int) -> None:
         state = {"config": config.as_dict(), "epoch": epoch, "model": model.state_dict(),
                  "optimizer": optimizer.state_dict(), "rows": rows,
                  "seconds": elapsed + time.perf_counter() - start}
-        _atomic(out / _CHECKPOINT, lambda fh: torch.save(state, fh))
+        atomic_write(out / _CHECKPOINT, lambda fh: torch.save(state, fh))
 
     start = time.perf_counter()
     if first_epoch == 1:
@@ -500,36 +501,7 @@ def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, prog
         if evaluation.labels is not None:
             arrays["labels"] = evaluation.labels
         for name, array in arrays.items():
-            files[name] = _atomic(out / f"{name}.npy", lambda fh, a=array: np.save(fh, a))
+            files[name] = atomic_write(out / f"{name}.npy", lambda fh, a=array: np.save(fh, a))
         files["diagnostics"], files["checkpoint"] = out / _DIAGNOSTICS, out / _CHECKPOINT
     return TrainResult(model=model, rows=rows, embeddings=z, positives_a=za, positives_b=zb, labels=evaluation.labels,
                        files=files, config=config, seconds=elapsed + time.perf_counter() - start)
-
-
-def _csv_text(rows) -> str:
-    import csv
-    import io
-
-    fields = list(dict.fromkeys(key for row in rows for key in row))
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
-    return buf.getvalue()
-
-
-def _atomic(path: Path, write) -> Path:
-    """Write through a temporary file in the same folder and an atomic rename (never a half-written file)."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

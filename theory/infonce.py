@@ -45,7 +45,10 @@ from infonce_gauss.theory._validation import finite_array, integer, inverse_temp
 from infonce_gauss.theory.special import bessel_ratio, log_hyp0f1
 from infonce_gauss.theory.vmf import vmf_log_normalizer
 
+PAPER_ALPHA = 10.0  # the inverse temperature 1/τ of the paper's experiments (τ = 0.1)
+
 __all__ = [
+    "PAPER_ALPHA",
     "infonce_loss",
     "symmetric_infonce_loss",
     "empirical_phi",

@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from infonce_gauss import embeddings as emb
-from infonce_gauss.check import CheckConfig, run_check, summary_text, write_check_report
+from infonce_gauss.battery import embeddings as emb
+from infonce_gauss.battery.check import CheckConfig, run_check, summary_text, write_check_report
 from infonce_gauss.cli import main
 from infonce_gauss.simulations.sampling import uniform_sphere
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from infonce_gauss.registry import PROFILES, CheckContext, select
+from infonce_gauss.catalog import select
+from infonce_gauss.registry import PROFILES, CheckContext
 
 
 @pytest.mark.parametrize("claim", select(), ids=lambda c: c.id)

@@ -5,8 +5,9 @@ import json
 
 
 from infonce_gauss.cli import main
-from infonce_gauss.infonce import BIAS_LAW, LIMIT_LAWS, plot_bias, plot_particles
-from infonce_gauss.registry import select
+from infonce_gauss.infonce.plots import plot_bias, plot_particles
+from infonce_gauss.infonce.settings import BIAS_LAW, LIMIT_LAWS
+from infonce_gauss.catalog import select
 
 
 def test_nce_claims_are_registered():

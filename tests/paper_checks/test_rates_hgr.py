@@ -22,6 +22,6 @@ def test_rates_hgr_writes_table_fits_and_figures(tmp_path, capsys):
 
 def test_rates_hgr_bad_input(tmp_path, capsys):
     assert main(["rates", "hgr", "--seeds", "0", "--out", str(tmp_path), "--no-progress"]) == 2
-    assert "--seeds must be >= 1" in capsys.readouterr().err
+    assert "argument --seeds: expected a positive integer" in capsys.readouterr().err
     assert main(["rates", "hgr", "--A", "1.5", "--dims", "4", "8", "--n", "10", "--out", str(tmp_path), "--no-progress"]) == 2
     assert "[-1, 1]" in capsys.readouterr().err

@@ -1,8 +1,9 @@
-"""Claim registry and verdicts."""
+"""Claims as data: claim sets, the catalog of results, verdicts."""
 
 import pytest
 
-from infonce_gauss.registry import PROFILES, REGISTRY, Claim, Verdict, select
+from infonce_gauss.catalog import RESULTS, all_claims, select
+from infonce_gauss.registry import PROFILES, Claim, ClaimSet, Verdict
 
 
 def test_every_claim_id_carries_a_module_tag_and_a_paper_reference():
@@ -16,7 +17,7 @@ def test_every_claim_id_carries_a_module_tag_and_a_paper_reference():
 
 def test_select_by_id_and_prefix():
     assert [c.id for c in select(["MP-DF-BOUND"])] == ["MP-DF-BOUND"]
-    assert {c.id for c in select(["mp-"])} == {c for c in REGISTRY if c.startswith("MP-")}
+    assert {c.id for c in select(["mp-"])} == {c.id for c in all_claims() if c.id.startswith("MP-")}
     with pytest.raises(ValueError, match="no claim matches 'NOPE'"):
         select(["NOPE"])
 
@@ -42,3 +43,21 @@ def test_profiles_pick():
     assert PROFILES["quick"].pick(quick=1, full=2) == 1
     assert PROFILES["gpu"].pick(quick=1, full=2) == 2
     assert PROFILES["gpu"].pick(quick=1, full=2, gpu=3) == 3
+
+
+def test_every_result_keeps_its_own_tag_and_ids_are_unique():
+    ids = [c.id for c in all_claims()]
+    assert len(ids) == len(set(ids))
+    for result in RESULTS:
+        assert result.claims, result.name
+        assert all(cid.startswith(result.claims.tag) for cid in result.claims), result.name
+
+
+def test_claim_set_rejects_a_foreign_tag_and_a_repeated_id():
+    claims = ClaimSet("MP-")
+    with pytest.raises(ValueError, match="must start with its result's tag 'MP-'"):
+        claims.claim("POL-X", title="t", paper_ref="r", statement="s")
+    claims.claim("MP-X", title="t", paper_ref="r", statement="s")(lambda ctx: None)
+    with pytest.raises(ValueError, match="declared twice"):
+        claims.claim("MP-X", title="t", paper_ref="r", statement="s")
+    assert list(claims) == ["MP-X"] and claims["MP-X"].title == "t"

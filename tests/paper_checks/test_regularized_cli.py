@@ -6,7 +6,7 @@ import json
 import pytest
 
 from infonce_gauss.cli import main
-from infonce_gauss.registry import select
+from infonce_gauss.catalog import select
 from infonce_gauss.theory.regularized import beta_threshold
 
 

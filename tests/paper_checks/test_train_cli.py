@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from infonce_gauss import presets
+from infonce_gauss.empirical import presets
 from infonce_gauss.cli import main
-from infonce_gauss.presets import PRESETS, Preset, Run, runs_for
+from infonce_gauss.empirical.presets import PRESETS, Preset, Run, runs_for
 from infonce_gauss.registry import PROFILES
 from infonce_gauss.simulations.training import TrainConfig
 

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import sympy as sp
 
-from infonce_gauss.plots import plot_alignment_rates
-from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.hgr.plots import plot_alignment_rates
+from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
 from infonce_gauss.simulations.channels import PAPER_JITTER, GMMChannel, Jitter, MixingChannel, SparseBinaryChannel
 from infonce_gauss.simulations.estimates import Estimate
 from infonce_gauss.simulations.hgr import (
@@ -46,6 +46,8 @@ from infonce_gauss.theory.hgr import (
     views_pmf,
 )
 
+CLAIMS = ClaimSet("HGR-")
+
 Z_MAX = 4.0  # Monte Carlo agreement: within 4 standard errors (two-sided p ~ 6e-5 per check)
 PAPER_A = 0.6  # App. E.1 default mixing coefficient
 FIG2_ALIGNMENT = 0.95  # positive-pair cosine read off Fig. 2 / the project-page violins (paper.md §4.2) [FIG]
@@ -56,7 +58,7 @@ def _z(estimate: Estimate, exact: float) -> float:
     return abs(estimate.z_score(exact))
 
 
-@claim(
+@CLAIMS.claim(
     "HGR-GAUSSIAN",
     title="Gaussian channel: ρ_m(X, X0) = |A| and η₂ = A²",
     paper_ref="App. A.2 worked example [§2 Prop 1, §6.3, B2, A8]",
@@ -107,7 +109,7 @@ def _random_kernel(rng, n_in, n_out) -> np.ndarray:
     return K / K.sum(axis=1, keepdims=True)
 
 
-@claim(
+@CLAIMS.claim(
     "HGR-DISCRETE",
     title="Maximal correlation of finite laws: σ₂(B), tensorization, data processing, views",
     paper_ref="§6.3, App. A.3 steps 2–3 [A8]",
@@ -158,7 +160,7 @@ def discrete_laws(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "HGR-ETA2-DEFAULT",
     title="η₂ of the paper's default channel (A = 0.6, Laplace input, with and without jitter)",
     paper_ref="App. E.1, Eq. 53; paper Eq. 5 [§1, §6.3]",
@@ -221,7 +223,7 @@ def _prop1_channels(seed: int) -> dict:
     }
 
 
-@claim(
+@CLAIMS.claim(
     "HGR-PROP1",
     title="Prop 1: E[u·v] <= η₂ + (1-η₂)‖m‖² for any encoder",
     paper_ref="Prop 1, Sec. 3.1, Eq. 6; App. A.3 [§2, B1]",
@@ -268,7 +270,7 @@ def prop1(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "HGR-ASSUMPTION3",
     title="Assumption 3 in the solvable model: δ(d) = η₂ - E[u·v] ~ A²(1-A⁴)/(2d)",
     paper_ref="Assumption 3, Theorem 1 [§6.5, B9, §8 item 7]",
@@ -331,7 +333,7 @@ def assumption3(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "HGR-E1-FIG2",
     title="Consistency check E1: Fig. 2's alignment ≈ 0.95 against the η₂ of the stated channel",
     paper_ref="Fig. 2; App. E.1 Eq. 53; Prop 1 [E1, §8 item 1]",

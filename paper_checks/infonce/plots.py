@@ -1,7 +1,6 @@
-"""The InfoNCE experiments shared by the NCE- claims and ``infonce-gauss rates infonce``: their default
-settings, the two computations (finite-batch bias vs N, free particles vs d) and their figures.
+"""Figures of the InfoNCE result: the finite-batch bias vs N and free particles vs d.
 
-Plot functions take the tidy tables and return a Figure; they never recompute.
+Each function takes a tidy table and returns a Figure (or draws into a given SubFigure); none recomputes.
 """
 
 from __future__ import annotations
@@ -10,57 +9,19 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from infonce_gauss.plots import plt
-from infonce_gauss.theory.infonce import CopyOrFresh, VMFAugmentation
+from infonce_gauss.plotting import canvas, integer_ticks, mean_over_seeds, plt
 
-__all__ = [
-    "ALPHA",
-    "BIAS_LAW",
-    "LIMIT_LAWS",
-    "plot_bias",
-    "plot_particles",
-    "compute_rates",
-]
-
-ALPHA = 10.0  # tau = 0.1, the paper's temperature
-# sigma-marginal pairs whose 1/N expansion is reached by N ~ 32 (c1 = 3.295, alignment 0.153): at
-# larger alpha·alignment or smaller d, e^{αu·v} is heavier tailed and the O(N^-2) term needs larger N
-BIAS_LAW = VMFAugmentation(d=256, kappa=40.0, alpha=ALPHA)
-LIMIT_LAWS = {
-    "uniform marginal, vMF views (d=256, kappa=40, alpha=10)": BIAS_LAW,
-    "vMF marginal, copy-or-fresh views (d=16, kappa=5, p=0.5, alpha=3)": CopyOrFresh(d=16, kappa=5.0, p=0.5, alpha=3.0),
-}
-
-
-def _mean_by(rows, x, y, se):
-    """Per-x mean of y over seeds with the standard error of that mean."""
-    xs = sorted({r[x] for r in rows})
-    mean = np.array([np.mean([r[y] for r in rows if r[x] == v]) for v in xs])
-    err = np.array([np.sqrt(np.sum([r[se] ** 2 for r in rows if r[x] == v])) / sum(r[x] == v for r in rows) for v in xs])
-    return np.array(xs, float), mean, err
-
-
-def _integer_ticks(ax, values):
-    """Label the log x axis at the settings themselves (no overlapping minor labels)."""
-    from matplotlib.ticker import NullLocator
-
-    ax.set_xticks(values, [str(int(v)) for v in values])
-    ax.xaxis.set_minor_locator(NullLocator())
-
-
-def _canvas(figure, size):
-    """The given Figure/SubFigure, or a new constrained-layout Figure."""
-    return figure if figure is not None else plt.figure(figsize=size, layout="constrained")
+__all__ = ["plot_bias", "plot_particles"]
 
 
 def plot_bias(table: Sequence[Mapping], *, bias_constant: float, title: str | None = None, figure=None):
     r"""Left: the bias :math:`E L_N-\log N-\mathcal L` (Monte Carlo ± 2 SE) with :math:`c_1/N`, and the
     batch loss's standard deviation with an :math:`N^{-1/2}` guide. Right: :math:`N\cdot` bias → :math:`c_1`.
     Draws into ``figure`` (a Figure or SubFigure) when given."""
-    n, bias, bias_err = _mean_by(table, "n_batch", "bias", "bias_se")
-    _, sd, sd_err = _mean_by(table, "n_batch", "loss_sd", "loss_sd_se")
+    n, bias, bias_err = mean_over_seeds(table, x="n_batch", y="bias", se="bias_se")
+    _, sd, sd_err = mean_over_seeds(table, x="n_batch", y="loss_sd", se="loss_sd_se")
     sign = np.sign(bias_constant)
-    fig = _canvas(figure, (11, 4.3))
+    fig = canvas(figure, (11, 4.3))
     left, right = fig.subplots(1, 2)
     left.errorbar(n, sign * bias, yerr=2 * bias_err, fmt="o", ms=4, capsize=2, color="C0",
                   label="bias $E L_N-\\log N-\\mathcal{L}$ (MC ± 2 SE)")
@@ -78,7 +39,7 @@ def plot_bias(table: Sequence[Mapping], *, bias_constant: float, title: str | No
     right.set_ylabel("$N\\cdot(E L_N-\\log N-\\mathcal{L})$ (nats)")
     right.legend(fontsize=8)
     for ax in (left, right):
-        _integer_ticks(ax, n)
+        integer_ticks(ax, n)
         ax.grid(True, which="major", alpha=0.25)
     fig.suptitle(title or "InfoNCE finite-batch bias is $\\Theta(1/N)$; its sampling spread is $\\Theta(N^{-1/2})$")
     return fig
@@ -92,7 +53,7 @@ def plot_particles(table: Sequence[Mapping], *, title: str | None = None, figure
     r"""Free particles against d: Rayleigh and Bingham effects over their i.i.d. values, the Φ gap, and
     the KS distance of fixed projections to the exact sphere law (with the sphere law's exact
     Kolmogorov distance to N(0, 1), which falls like c/d). Draws into ``figure`` when given."""
-    fig = _canvas(figure, (19, 4.2))
+    fig = canvas(figure, (19, 4.2))
     axes = fig.subplots(1, 4)
     panels = [("rayleigh_effect", "rayleigh_iid", "Rayleigh $\\|\\bar a\\|^2$ / i.i.d. value $1/n$"),
               ("bingham_effect", "bingham_iid", "Bingham $d\\,\\mathrm{tr}S^2-1$ / i.i.d. value $(d-1)/n$")]
@@ -121,30 +82,8 @@ def plot_particles(table: Sequence[Mapping], *, title: str | None = None, figure
     axes[3].legend(fontsize=7)
     dims = sorted({r["d"] for r in table})
     for ax in axes:
-        _integer_ticks(ax, dims)
+        integer_ticks(ax, dims)
         ax.set_xlabel("ambient dimension $d$")
         ax.grid(True, which="major", alpha=0.25)
     fig.suptitle(title or "Free particles trained with InfoNCE at a fixed alignment level (Lemma 2 → Corollary 1)")
     return fig
-
-
-# --------------------------------------------------------------------------------------------
-# `infonce-gauss rates infonce`
-# --------------------------------------------------------------------------------------------
-def compute_rates(args, seeds: list[int]):
-    """The ``rates infonce`` experiment (its options are declared in :mod:`paper_checks.rates`)."""
-    from infonce_gauss.rates import RateOutput
-    from infonce_gauss.simulations.infonce import bias_rate_fits, bias_sweep, particle_sweep
-
-    bias = bias_sweep(BIAS_LAW, args.sizes, pairs=args.pairs, seeds=seeds, progress=not args.no_progress)
-    fits = bias_rate_fits([r for r in bias if r["n_batch"] >= args.fit_min], BIAS_LAW)
-    particles = particle_sweep(args.dims, n=args.particles, steps=args.steps, seed=args.seed, alpha=ALPHA,
-                               alignment=args.alignment, device=args.device)
-    figure = plt.figure(figsize=(19, 9), layout="constrained")
-    top, bottom = figure.subfigures(2, 1)
-    plot_bias(bias, bias_constant=BIAS_LAW.bias_constant(), figure=top)
-    plot_particles(particles, figure=bottom)
-    table = [{"experiment": "bias", **r} for r in bias] + [{"experiment": "particles", **r} for r in particles]
-    config = {"law": repr(BIAS_LAW), "sizes": args.sizes, "pairs": args.pairs, "seeds": seeds, "fit_min": args.fit_min,
-              "dims": args.dims, "particles": args.particles, "steps": args.steps, "alignment": args.alignment}
-    return RateOutput(table=table, fits=list(fits.values()), figure=figure, config=config)

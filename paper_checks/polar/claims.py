@@ -14,8 +14,8 @@ import numpy as np
 import sympy as sp
 from scipy import integrate, optimize, special, stats
 
-from infonce_gauss.plots import plot_polar_terms
-from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.polar.plots import plot_polar_terms
+from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
 from infonce_gauss.simulations.estimates import mean_estimate
 from infonce_gauss.simulations.polar import (
     TERMS,
@@ -50,6 +50,8 @@ from infonce_gauss.theory.polar import (
 from infonce_gauss.theory.special import bessel_ratio, log_hyp0f1
 from infonce_gauss.theory.vmf import vmf_entropy, vmf_kl_to_uniform, vmf_mean_length, vmf_min_kl_at_mean_length
 
+CLAIMS = ClaimSet("POL-")
+
 Z_MAX = 4.0  # Monte Carlo agreement: |estimate - exact| <= 4 standard errors
 KNN_BIAS = 0.05  # nats: Kozachenko–Leonenko bias allowance at d <= 3, n >= 1e4 (measured in simulations/entropy.py)
 IDENTITY_TOL = 1e-9  # exact identities: quadratures are accurate to ~1e-13
@@ -78,7 +80,7 @@ def _spectra(rng, dims):
     return {d: np.exp(rng.uniform(math.log(1 / 8), math.log(8), size=d)) for d in dims}
 
 
-@claim(
+@CLAIMS.claim(
     "POL-SPHERE-AREA",
     title="Polar coordinates: dz = r^{d-1} dr dS(u) and |S^{d-1}| = 2π^{d/2}/Γ(d/2)",
     paper_ref="§6.4 polar coordinates [A9]",
@@ -121,7 +123,7 @@ def sphere_area_claim(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "POL-ENTROPY",
     title="Polar decomposition of differential entropy",
     paper_ref="§6.4 entropy identities [A9]",
@@ -178,7 +180,7 @@ def entropy_identity(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "POL-PROP3",
     title="Prop 3: the KL chain rule in polar form; the reference radial law zeroes the radial term",
     paper_ref="Prop 3, App. B.1 [§2, §6.4, A9, B6]",
@@ -258,7 +260,7 @@ def prop3(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "POL-EQ13",
     title="Eq. 13: KL to the truncated-Gaussian reference, its normalizer and radial law",
     paper_ref="Eqs. 12-13, Sec. 4.2 [§2, A10, B5]",
@@ -331,7 +333,7 @@ def eq13(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "POL-MAXENT",
     title="Corollary 2's optimum: N(0, (2λ)^{-1}I) uniquely minimizes -H + λE‖Z‖²",
     paper_ref="Corollary 2, Sec. 4.2 [§2, §6.6, A10, B8]",
@@ -385,7 +387,7 @@ def max_entropy(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "POL-MGF",
     title="Sphere MGF and the sub-Gaussian bound log 0F1(; d/2; t²/4) <= t²/(2d)",
     paper_ref="Lemma 1 proof step 2, App. B.2 [§2, A3]",
@@ -433,7 +435,7 @@ def mgf(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "POL-LEMMA1",
     title="Lemma 1 with C = 1/2: KL(μ‖σ) >= (d/2)‖m(μ)‖², sharp at the vMF I-projection",
     paper_ref="Lemma 1, App. B.2 [§2, §6.4, A4]",
@@ -490,7 +492,7 @@ def lemma1(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "POL-VMF",
     title="von Mises–Fisher closed forms: mean length, KL to σ, entropy",
     paper_ref="§6.4 vMF [A4, A5]",

@@ -12,10 +12,11 @@ import math
 import numpy as np
 import sympy as sp
 
-from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
+from infonce_gauss.regularized.rates import critical_beta_table
 from infonce_gauss.simulations.rates import fit_rate
 from infonce_gauss.theory.hgr import solvable_delta
-from infonce_gauss.theory.infonce import local_curvature, phi_axial_acg, phi_uniform, phi_vmf
+from infonce_gauss.theory.infonce import PAPER_ALPHA, local_curvature, phi_axial_acg, phi_uniform, phi_vmf
 from infonce_gauss.theory.polar import GaussianLaw, GaussianReference, ProductLaw, chi_radius, max_entropy_minimum
 from infonce_gauss.theory.regularized import (
     VMFRegularizedModel,
@@ -30,11 +31,12 @@ from infonce_gauss.theory.regularized import (
 )
 from infonce_gauss.theory.vmf import vmf_kl_to_uniform, vmf_mean_length
 
-ALPHA = 10.0  # τ = 0.1, the paper's experiments
+CLAIMS = ClaimSet("REG-")
+
 KAPPAS = np.geomspace(1e-2, 3e4, 40)  # the vMF tilts scanned by the value claims
 
 
-@claim(
+@CLAIMS.claim(
     "REG-BETA0",
     title="Theorem 1's threshold β₀ = α(1−η₂)/(C(d−1)) with C = 1/2, vanishing like 1/d",
     paper_ref="Theorem 1, Sec. 4.2 (bullet 3); Lemma 1 [§2, B7]",
@@ -44,11 +46,11 @@ def beta0_claim(ctx: CheckContext) -> Verdict:
     chain = derive_theorem1_chain()
     s = chain["symbols"]
     dims = np.array([8, 16, 32, 64, 128, 256, 512, 1024, 2048])
-    beta0 = np.array([beta_threshold(d, ALPHA, 0.5) for d in dims])
+    beta0 = np.array([beta_threshold(d, PAPER_ALPHA, 0.5) for d in dims])
     fit = fit_rate(dims, beta0, exact=True, corrections=1, predicted_slope=-1.0)
     # C = 1/2 is the best universal constant of the form C(d-1): inf KL / ((d-1)‖m‖²) -> d/(2(d-1)) -> 1/2
     worst = {d: float(np.min(vmf_kl_to_uniform(d, KAPPAS) / ((d - 1) * vmf_mean_length(d, KAPPAS) ** 2))) for d in (2, 8, 64, 1024)}
-    rows = [{"d": int(d), "beta0": b, "beta0_sharp": beta_threshold(d, ALPHA, 0.5, sharp=True)} for d, b in zip(dims, beta0)]
+    rows = [{"d": int(d), "beta0": b, "beta0_sharp": beta_threshold(d, PAPER_ALPHA, 0.5, sharp=True)} for d, b in zip(dims, beta0)]
     ctx.save_table("beta0", rows)
     return Verdict.from_checks(
         {
@@ -67,7 +69,7 @@ def beta0_claim(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "REG-CHAIN",
     title="The proof's chain (Eqs. 17–19) and the derived stability and Jensen chains, step by step in sympy",
     paper_ref="Theorem 1 proof, Eqs. 17–19 [§2; §3 derived]",
@@ -84,18 +86,7 @@ def chain_claim(ctx: CheckContext) -> Verdict:
                                rule="sympy: numerator and denominator polynomials with positive coefficients")
 
 
-def _critical_rows(dims, eta2s, points):
-    rows = []
-    for eta2 in eta2s:
-        for d in dims:
-            c = VMFRegularizedModel(d, ALPHA, eta2).critical_beta(points=points)
-            rows.append({"d": d, "alpha": ALPHA, "eta2": eta2, "beta0": c.beta0, "beta_critical": c.value,
-                         "sup_ratio": c.sup_ratio, "kappa_argmax": c.kappa, "small_kappa_limit": c.small_kappa_limit,
-                         "q_star": local_curvature(d, ALPHA)})
-    return rows
-
-
-@claim(
+@CLAIMS.claim(
     "REG-THM1-VMF",
     title="Theorem 1, bullet 2, on the vMF family: σ minimizes J̃ for β >= β₀; the critical β is far below β₀",
     paper_ref="Theorem 1, Sec. 4.2 (bullet 2) [§2 Check, B7]",
@@ -103,11 +94,12 @@ def _critical_rows(dims, eta2s, points):
 )
 def thm1_vmf(ctx: CheckContext) -> Verdict:
     dims = ctx.profile.pick(quick=[8, 32, 64, 128], full=[4, 8, 16, 32, 64, 128, 256, 512, 1024])
-    rows = _critical_rows(dims, ctx.profile.pick(quick=(0.0, 0.5), full=(0.0, 0.2, 0.5, 0.8)), ctx.profile.pick(quick=24, full=64))
+    rows = critical_beta_table(dims, ctx.profile.pick(quick=(0.0, 0.5), full=(0.0, 0.2, 0.5, 0.8)),
+                               points=ctx.profile.pick(quick=24, full=64))
     ctx.save_table("critical_beta", rows)
     gaps = []
     for d in ctx.profile.pick(quick=(8, 64), full=(4, 16, 64, 256, 1024)):
-        model = VMFRegularizedModel(d, ALPHA, 0.5)
+        model = VMFRegularizedModel(d, PAPER_ALPHA, 0.5)
         gap, kl = model.gap(KAPPAS[::2], model.beta0), model.kl(KAPPAS[::2])
         gaps.append(float(np.min(gap)))
         gaps.append(float(np.min(model.gap(KAPPAS[::2], 2 * model.beta0) - model.beta0 * kl)))
@@ -115,9 +107,9 @@ def thm1_vmf(ctx: CheckContext) -> Verdict:
     fit = fit_rate([r["d"] for r in zero_rows], [r["beta_critical"] for r in zero_rows], predicted_slope=-2.0) if len(zero_rows) >= 3 else None
     checks = {
         "J̃(μ_κ) − J̃(σ) >= (β−β₀)KL(μ_κ‖σ) >= 0 at β = β₀ and 2β₀ (40 tilts κ ∈ [1e-2, 3e4])": min(gaps) >= -1e-12,
-        "critical β <= 2α(1−η₂)/d < β₀ at every (d, η₂)": all(r["beta_critical"] <= 2 * ALPHA * (1 - r["eta2"]) / r["d"] + 1e-12 < r["beta0"] for r in rows),
+        "critical β <= 2α(1−η₂)/d < β₀ at every (d, η₂)": all(r["beta_critical"] <= 2 * PAPER_ALPHA * (1 - r["eta2"]) / r["d"] + 1e-12 < r["beta0"] for r in rows),
         "critical β = 0 wherever q*(d, α) > α(1−η₂) and the tilt scan finds no other winner":
-            all(r["beta_critical"] == 0.0 for r in rows if r["q_star"] > ALPHA * (1 - r["eta2"]) and r["sup_ratio"] <= 0)
+            all(r["beta_critical"] == 0.0 for r in rows if r["q_star"] > PAPER_ALPHA * (1 - r["eta2"]) and r["sup_ratio"] <= 0)
             and any(r["beta_critical"] == 0.0 for r in rows),
     }
     if fit is not None:
@@ -131,7 +123,7 @@ def thm1_vmf(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "REG-THM1-ASYMPTOTIC",
     title="Theorem 1, bullet 1, in the solvable Gaussian channel: J̃(σ) − inf J̃ <= αδ(d) → 0; also at β = 0 (derived)",
     paper_ref="Theorem 1 (bullet 1), Assumption 3 [§2, §3 derived, §6.5, B7]",
@@ -143,15 +135,15 @@ def thm1_asymptotic(ctx: CheckContext) -> Verdict:
     rows = []
     for d in dims:
         delta = float(solvable_delta(d, A))
-        model = VMFRegularizedModel(d, ALPHA, A * A, delta)
+        model = VMFRegularizedModel(d, PAPER_ALPHA, A * A, delta)
         gap_beta0 = float(np.min(model.gap(KAPPAS, model.beta0)))
         gap_jensen = float(np.min(model.jensen_gap(KAPPAS)))
-        rows.append({"d": d, "A": A, "delta": delta, "alpha_delta": ALPHA * delta, "value_gap_beta0": max(0.0, -gap_beta0),
-                     "value_gap_beta_zero": max(0.0, -gap_jensen), "jensen_bound": jensen_value_gap_bound(d, ALPHA, delta),
-                     "alpha2_over_2d_plus_alpha_delta": ALPHA**2 / (2 * d) + ALPHA * delta})
+        rows.append({"d": d, "A": A, "delta": delta, "alpha_delta": PAPER_ALPHA * delta, "value_gap_beta0": max(0.0, -gap_beta0),
+                     "value_gap_beta_zero": max(0.0, -gap_jensen), "jensen_bound": jensen_value_gap_bound(d, PAPER_ALPHA, delta),
+                     "alpha2_over_2d_plus_alpha_delta": PAPER_ALPHA**2 / (2 * d) + PAPER_ALPHA * delta})
     ctx.save_table("value_gaps", rows)
     rate_dims = np.array([16, 32, 64, 128, 256, 512, 1024, 2048])
-    fit = fit_rate(rate_dims, ALPHA * solvable_delta(rate_dims, A), exact=True, corrections=1, predicted_slope=-1.0)
+    fit = fit_rate(rate_dims, PAPER_ALPHA * solvable_delta(rate_dims, A), exact=True, corrections=1, predicted_slope=-1.0)
     return Verdict.from_checks(
         {
             "β = β₀: J̃(σ) − min_κ J̃(μ_κ) <= αδ(d)": all(r["value_gap_beta0"] <= r["alpha_delta"] * (1 + 1e-9) for r in rows),
@@ -166,7 +158,7 @@ def thm1_asymptotic(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "REG-STABILITY",
     title="Stability (derived here, not in the paper): (β − β₀)·KL(μ‖σ) <= αδ(d) + ε for ε-minimizers",
     paper_ref="§3 'What is not proved' [derived; E4]",
@@ -177,12 +169,12 @@ def stability(ctx: CheckContext) -> Verdict:
     rows = []
     for d in ctx.profile.pick(quick=(16, 256), full=(8, 32, 128, 512, 2048)):
         delta = float(solvable_delta(d, A))
-        model = VMFRegularizedModel(d, ALPHA, A * A, delta)
+        model = VMFRegularizedModel(d, PAPER_ALPHA, A * A, delta)
         kl = model.kl(KAPPAS[::2])
         for c in (1.5, 2.0, 4.0):
             beta = c * model.beta0
-            eps = np.maximum(model.gap(KAPPAS[::2], beta) + ALPHA * delta, 0.0)  # J̃(μ) − J̃(σ) + αδ >= J̃(μ) − inf J̃
-            bound = np.array([stability_kl_bound(beta, model.beta0, ALPHA, delta, e) for e in eps])
+            eps = np.maximum(model.gap(KAPPAS[::2], beta) + PAPER_ALPHA * delta, 0.0)  # J̃(μ) − J̃(σ) + αδ >= J̃(μ) − inf J̃
+            bound = np.array([stability_kl_bound(beta, model.beta0, PAPER_ALPHA, delta, e) for e in eps])
             rows += [{"d": d, "c": c, "kappa": k, "kl": v, "kl_bound": b, "tv_bound": pinsker_tv_bound(b)}
                      for k, v, b in zip(KAPPAS[::2], kl, bound)]
     ctx.save_table("stability", rows)
@@ -193,7 +185,7 @@ def stability(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "REG-COR2",
     title="Corollary 2: N(0, (2λ)⁻¹I_d) is an optimal ρ of J when Align(σ) = η₂ and β >= β₀",
     paper_ref="Corollary 2, Sec. 4.2; Eqs. 11–14 [§2, §6.6, B8]",
@@ -203,10 +195,10 @@ def corollary2(ctx: CheckContext) -> Verdict:
     lam, eta2 = 0.5, 0.5
     rows = []
     for d in ctx.profile.pick(quick=(8, 64), full=(4, 16, 64, 256)):
-        beta = beta_threshold(d, ALPHA, eta2)
+        beta = beta_threshold(d, PAPER_ALPHA, eta2)
         ref = GaussianReference(d, lam)
         gauss = GaussianLaw.isotropic(d, 1 / (2 * lam))
-        j_opt = full_objective(phi_uniform(d, ALPHA), eta2, gauss.entropy, gauss.second_moment, alpha=ALPHA, beta=beta, lam=lam)
+        j_opt = full_objective(phi_uniform(d, PAPER_ALPHA), eta2, gauss.entropy, gauss.second_moment, alpha=PAPER_ALPHA, beta=beta, lam=lam)
         rows.append({"d": d, "family": "gaussian optimum", "kappa": 0.0, "scale": 1.0, "gap": 0.0,
                      "kl_to_reference": gauss.kl_to_reference(ref),
                      "regularizer_minus_minimum": gauss.second_moment * lam - gauss.entropy - max_entropy_minimum(d, lam)})
@@ -216,14 +208,14 @@ def corollary2(ctx: CheckContext) -> Verdict:
                     continue
                 law = ProductLaw(chi_radius(d, scale / math.sqrt(2 * lam)), d, kappa)
                 a2 = float(vmf_mean_length(d, kappa)) ** 2
-                j = full_objective(phi_vmf(d, kappa, ALPHA), eta2 + (1 - eta2) * a2, law.entropy, law.second_moment,
-                                   alpha=ALPHA, beta=beta, lam=lam)
+                j = full_objective(phi_vmf(d, kappa, PAPER_ALPHA), eta2 + (1 - eta2) * a2, law.entropy, law.second_moment,
+                                   alpha=PAPER_ALPHA, beta=beta, lam=lam)
                 rows.append({"d": d, "family": "vMF x scaled chi", "kappa": kappa, "scale": scale, "gap": j - j_opt,
                              "kl_to_reference": law.kl_to_reference(ref)})
         for s in (0.25, 4.0):
             for c in (0.5, 1.0):
                 law = GaussianLaw.from_eigenvalues(c / (2 * lam) * np.r_[s, np.ones(d - 1)])
-                j = full_objective(phi_axial_acg(d, s, ALPHA), eta2, law.entropy, law.second_moment, alpha=ALPHA, beta=beta, lam=lam)
+                j = full_objective(phi_axial_acg(d, s, PAPER_ALPHA), eta2, law.entropy, law.second_moment, alpha=PAPER_ALPHA, beta=beta, lam=lam)
                 rows.append({"d": d, "family": "anisotropic gaussian", "kappa": 0.0, "scale": s, "gap": j - j_opt,
                              "kl_to_reference": law.kl_to_reference(ref)})
     ctx.save_table("corollary2", rows)
@@ -241,7 +233,7 @@ def corollary2(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "REG-APPD",
     title="Appendix D: σ is a local minimizer of J_q = Φ − q‖m‖² along the vMF tilt iff q*(d, α) > q",
     paper_ref="Appendix D, Eq. 52 [§2, B10]",
@@ -251,10 +243,10 @@ def appendix_d(ctx: CheckContext) -> Verdict:
     rows = []
     points = ctx.profile.pick(quick=24, full=64)
     for d in ctx.profile.pick(quick=(4, 64), full=(3, 8, 32, 128, 512)):
-        q_star = local_curvature(d, ALPHA)
-        cases = [("0.97 q*", 0.97 * q_star), ("1.03 q*", 1.03 * q_star)] + [(f"α(1−η₂), η₂={e}", ALPHA * (1 - e)) for e in (0.0, 0.5)]
+        q_star = local_curvature(d, PAPER_ALPHA)
+        cases = [("0.97 q*", 0.97 * q_star), ("1.03 q*", 1.03 * q_star)] + [(f"α(1−η₂), η₂={e}", PAPER_ALPHA * (1 - e)) for e in (0.0, 0.5)]
         for label, q in cases:
-            found = tilt_stationary_points(d, ALPHA, q, points=points)
+            found = tilt_stationary_points(d, PAPER_ALPHA, q, points=points)
             interior = [p for p in found if p.kappa > 0]
             rows.append({"d": d, "q_label": label, "q": q, "q_star": q_star, "local_condition": q_star > q,
                          "scan_sigma": found[0].kind, "interior": "; ".join(f"{p.kind} at κ={p.kappa:.3g} (gap {p.gap:.3g})" for p in interior)})
@@ -262,7 +254,7 @@ def appendix_d(ctx: CheckContext) -> Verdict:
     agree = [r["local_condition"] == (r["scan_sigma"] == "min") for r in rows]
     return Verdict.from_checks(
         {f"scan agrees with q* > q in {sum(agree)}/{len(rows)} cases": all(agree),
-         "q*(d, α) < α at every d (so η₂ = 0 makes σ a saddle along the tilt)": all(r["q_star"] < ALPHA for r in rows)},
+         "q*(d, α) < α at every d (so η₂ = 0 makes σ a saddle along the tilt)": all(r["q_star"] < PAPER_ALPHA for r in rows)},
         measured={f"d={r['d']}, {r['q_label']}": r["scan_sigma"] for r in rows},
         expected="min iff q* > q",
         rule="sign of J_q(μ_κ) − J_q(σ) at the first scan point κ = 1e-2; interior extrema refined by bounded minimization",
@@ -270,7 +262,7 @@ def appendix_d(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "REG-SWEEP",
     title="Regularizer sweep on free particles: β = c·β₀ gives the radial law of γ_λ for every c > 0, none at c = 0",
     paper_ref="Theorem 1, Corollary 2; reviewers' sensitivity question [§2, §3, E4]",
@@ -285,7 +277,7 @@ def regularizer_sweep_claim(ctx: CheckContext) -> Verdict:
     factors = ctx.profile.pick(quick=(0.0, 1.0), full=(0.0, 0.5, 1.0, 2.0, 4.0))
     rows = regularizer_sweep(ctx.profile.pick(quick=(16,), full=(16, 64, 256, 512)), factors,
                              n=ctx.profile.pick(quick=128, full=512), steps=ctx.profile.pick(quick=150, full=400),
-                             seed=ctx.seed % 2**31, alpha=ALPHA)
+                             seed=ctx.seed % 2**31, alpha=PAPER_ALPHA)
     ctx.save_table("regularizer_sweep", rows)
     on = [r for r in rows if r["c"] > 0]
     off = [r for r in rows if r["c"] == 0]
@@ -294,7 +286,7 @@ def regularizer_sweep_claim(ctx: CheckContext) -> Verdict:
          "c = 0: radii rejected as χ_d/√(2λ) (KS p < 1e-3): the regularizer is what sets them": all(r["ks_radius_chi_p"] < 1e-3 for r in off)},
         measured={f"d={r['d']}, c={r['c']:g}": round(r["ks_radius_chi"], 3) for r in rows},
         expected="KS of the radii small for c > 0",
-        rule=f"{rows[0]['steps']} Adam steps, n = {ctx.profile.pick(quick=128, full=512)} particles, α = {ALPHA:g}, η₂ = "
+        rule=f"{rows[0]['steps']} Adam steps, n = {ctx.profile.pick(quick=128, full=512)} particles, α = {PAPER_ALPHA:g}, η₂ = "
              "0.5 (β₀'s plateau alignment), seed in run.json; KS of the n radii against the chi law of N(0, (2λ)⁻¹I)",
         details={"rows": rows,
                  "projection_ks_p": {f"d={r['d']}, c={r['c']:g}": {"cap_axis": r["ks_first_coordinate_gamma_p"],

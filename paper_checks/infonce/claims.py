@@ -13,13 +13,15 @@ import numpy as np
 import sympy as sp
 from scipy import integrate, special
 
-from infonce_gauss.infonce import ALPHA, BIAS_LAW, LIMIT_LAWS, plot_bias, plot_particles
-from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.infonce.plots import plot_bias, plot_particles
+from infonce_gauss.infonce.settings import BIAS_LAW, LIMIT_LAWS
+from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
 from infonce_gauss.simulations.estimates import mean_estimate
 from infonce_gauss.simulations.infonce import batch_loss_estimates, bias_rate_fits, bias_sweep, particle_sweep, sample_vmf
 from infonce_gauss.simulations.rates import fit_rate
 from infonce_gauss.simulations.sampling import projected_sphere, uniform_sphere
 from infonce_gauss.theory.infonce import (
+    PAPER_ALPHA,
     alignment_term_from_l_align,
     derive_local_curvature_limit,
     derive_phi_uniform_bounds,
@@ -43,6 +45,8 @@ from infonce_gauss.theory.special import bessel_ratio
 from infonce_gauss.theory.sphere import diaconis_freedman_bound, tv_to_gaussian
 from infonce_gauss.theory.vmf import vmf_log_normalizer
 
+CLAIMS = ClaimSet("NCE-")
+
 Z_MAX = 4.0  # Monte Carlo agreement: |estimate - exact| <= 4 standard errors
 
 
@@ -61,7 +65,7 @@ def _sphere_mgf_by_quadrature(d: int, alpha: float) -> float:
     return log_c + top + math.log(value)
 
 
-@claim(
+@CLAIMS.claim(
     "NCE-PHI-UNIFORM",
     title="Φ at the uniform law: exact value and bounds α²/(2d) − O(α⁴/d³) ≤ Φ(σ) ≤ α²/(2d)",
     paper_ref="Eq. 4; W&I Thm 1 [§6.2, A5]",
@@ -80,13 +84,13 @@ def phi_uniform_claim(ctx: CheckContext) -> Verdict:
             for n in (3, 8, 64, 512) for al in (1.0, 10.0, 100.0)}
     n_mc = ctx.profile.pick(quick=400_000, full=4_000_000)
     s = projected_sphere(n_mc, 32, 1, rng=ctx.seed) / math.sqrt(32)
-    weights = np.exp(ALPHA * s - ALPHA)
+    weights = np.exp(PAPER_ALPHA * s - PAPER_ALPHA)
     mc = mean_estimate(weights, seed=ctx.seed)
-    log_mc, log_se = math.log(mc.value) + ALPHA, mc.se / mc.value
+    log_mc, log_se = math.log(mc.value) + PAPER_ALPHA, mc.se / mc.value
     rng = np.random.default_rng(ctx.seed)
     u = uniform_sphere(64, 4096, rng=rng)
     extreme_loss = infonce_loss(u, sample_vmf(u, 2000.0, rng=rng), 100.0)
-    exact = phi_uniform(32, ALPHA)
+    exact = phi_uniform(32, PAPER_ALPHA)
     return Verdict.from_checks(
         {
             "sympy: cumulant series = α²/(2d) − α⁴/(4d²(d+2)) + O(α⁶)":
@@ -102,11 +106,11 @@ def phi_uniform_claim(ctx: CheckContext) -> Verdict:
             "no overflow at τ = 0.01, d = 4096: Φ(σ) and the batch loss are finite": math.isfinite(phi_uniform(4096, 100.0)) and math.isfinite(extreme_loss),
         },
         measured=exact,
-        expected={"lower": phi_uniform_bounds(32, ALPHA)[0], "upper": phi_uniform_bounds(32, ALPHA)[1]},
+        expected={"lower": phi_uniform_bounds(32, PAPER_ALPHA)[0], "upper": phi_uniform_bounds(32, PAPER_ALPHA)[1]},
         rule="sympy identities exact; bounds with 1e-10 relative slack; quadrature 1e-9; MC |z| <= 4 (delta-method SE of a log mean)",
-        details={"d": 32, "alpha": ALPHA, "series": str(derived["series"]), "lower": str(derived["lower"]),
+        details={"d": 32, "alpha": PAPER_ALPHA, "series": str(derived["series"]), "lower": str(derived["lower"]),
                  "max_rel_err_vs_quadrature": max(quad.values()), "mc": {"value": log_mc, "se": log_se, "n": n_mc, "seed": ctx.seed},
-                 "phi_uniform_tau0.1": {n: phi_uniform(n, ALPHA) for n in (32, 64, 128, 256, 512, 768, 1024)}},
+                 "phi_uniform_tau0.1": {n: phi_uniform(n, PAPER_ALPHA) for n in (32, 64, 128, 256, 512, 768, 1024)}},
     )
 
 
@@ -121,7 +125,7 @@ def _mixture_log_inner(u, weights, kappas, axes, alpha):
     return special.logsumexp(terms, b=weights[None, :], axis=1)
 
 
-@claim(
+@CLAIMS.claim(
     "NCE-PHI-UNIQUE",
     title="σ is the unique minimizer of Φ on every family tried (vMF tilts, vMF mixtures, angular central Gaussians)",
     paper_ref="Lemma 2, App. C.1, Eq. 47; W&I App. A [§2 Cor. 1 check (a), A5]",
@@ -132,22 +136,22 @@ def phi_unique(ctx: CheckContext) -> Verdict:
     dims = ctx.profile.pick(quick=(3, 16, 128), full=(2, 3, 8, 16, 64, 128, 512, 1024))
     rows = []
     for d in dims:
-        base = phi_uniform(d, ALPHA)
+        base = phi_uniform(d, PAPER_ALPHA)
         for kappa in (0.01, 0.3, 3.0, 30.0, 300.0):
-            rows.append({"family": "vMF", "d": d, "param": kappa, "gap": phi_vmf(d, kappa, ALPHA) - base,
-                         "jensen": jensen_lower_bound(bessel_ratio(d, kappa), ALPHA) - base})
+            rows.append({"family": "vMF", "d": d, "param": kappa, "gap": phi_vmf(d, kappa, PAPER_ALPHA) - base,
+                         "jensen": jensen_lower_bound(bessel_ratio(d, kappa), PAPER_ALPHA) - base})
         for kappa in (10.0, 100.0):
             rows.append({"family": "antipodal mixture (m = 0)", "d": d, "param": kappa,
-                         "gap": phi_vmf_mixture(d, [0.5, 0.5], [kappa, kappa], [0.0, math.pi], ALPHA) - base, "jensen": -base})
+                         "gap": phi_vmf_mixture(d, [0.5, 0.5], [kappa, kappa], [0.0, math.pi], PAPER_ALPHA) - base, "jensen": -base})
         for i in range(ctx.profile.pick(quick=3, full=10)):
             weights = rng.dirichlet(np.ones(3))
             kappas, angles = rng.uniform(0, 3 * d ** 0.5 + 5, 3), rng.uniform(0, 2 * math.pi, 3)
             m = np.linalg.norm(vmf_mixture_mean(d, weights, kappas, angles))
             rows.append({"family": "planar 3-component mixture", "d": d, "param": i,
-                         "gap": phi_vmf_mixture(d, weights, kappas, angles, ALPHA) - base,
-                         "jensen": jensen_lower_bound(m, ALPHA) - base})
+                         "gap": phi_vmf_mixture(d, weights, kappas, angles, PAPER_ALPHA) - base,
+                         "jensen": jensen_lower_bound(m, PAPER_ALPHA) - base})
         for scale in (0.2, 0.5, 2.0, 5.0):
-            rows.append({"family": "axial ACG", "d": d, "param": scale, "gap": phi_axial_acg(d, scale, ALPHA) - base, "jensen": -base})
+            rows.append({"family": "axial ACG", "d": d, "param": scale, "gap": phi_axial_acg(d, scale, PAPER_ALPHA) - base, "jensen": -base})
     ctx.save_table("phi_families", rows)
     # Monte Carlo of one mixture at d = 8: u from the mixture, the inner expectation exact (no interpolant)
     d, weights, kappas, angles = 8, np.array([0.2, 0.3, 0.5]), np.array([4.0, 12.0, 1.0]), np.array([0.0, 2.0, 4.0])
@@ -156,9 +160,9 @@ def phi_unique(ctx: CheckContext) -> Verdict:
     n = ctx.profile.pick(quick=20_000, full=200_000)
     component = rng.choice(3, size=n, p=weights)
     u = np.concatenate([sample_vmf(np.tile(axes[j], (int(np.sum(component == j)), 1)), kappas[j], rng=rng) for j in range(3)])
-    mc = mean_estimate(_mixture_log_inner(u, weights, kappas, axes, ALPHA), seed=ctx.seed)
-    exact = phi_vmf_mixture(d, weights, kappas, angles, ALPHA)
-    at_sigma = max(abs(phi_vmf(n_, 0.0, ALPHA) - phi_uniform(n_, ALPHA)) + abs(phi_axial_acg(n_, 1.0, ALPHA) - phi_uniform(n_, ALPHA))
+    mc = mean_estimate(_mixture_log_inner(u, weights, kappas, axes, PAPER_ALPHA), seed=ctx.seed)
+    exact = phi_vmf_mixture(d, weights, kappas, angles, PAPER_ALPHA)
+    at_sigma = max(abs(phi_vmf(n_, 0.0, PAPER_ALPHA) - phi_uniform(n_, PAPER_ALPHA)) + abs(phi_axial_acg(n_, 1.0, PAPER_ALPHA) - phi_uniform(n_, PAPER_ALPHA))
                    for n_ in dims)
     min_gap = min(r["gap"] for r in rows)
     return Verdict.from_checks(
@@ -171,13 +175,13 @@ def phi_unique(ctx: CheckContext) -> Verdict:
         measured=min_gap,
         expected="> 0",
         uncertainty=None,
-        rule=f"min over {len(rows)} laws of Φ(μ) − Φ(σ) by quadrature (α = {ALPHA:g}); MC |z| <= {Z_MAX:g}",
+        rule=f"min over {len(rows)} laws of Φ(μ) − Φ(σ) by quadrature (α = {PAPER_ALPHA:g}); MC |z| <= {Z_MAX:g}",
         details={"smallest_gap_law": min(rows, key=lambda r: r["gap"]), "mc": {**mc.as_dict(), "exact": exact},
                  "note": "the antipodal mixtures and ACGs have m = 0, so Jensen gives only Φ ≥ 0: their gap is W&I's uniqueness, not the mean"},
     )
 
 
-@claim(
+@CLAIMS.claim(
     "NCE-WI-UNIFORMITY",
     title="W&I optimal uniformity −2t + log 0F1(; d/2; t²) → −2t, and the notation conversions",
     paper_ref="W&I 2020 Thm 1, App. A [§6.2, A6]",
@@ -197,10 +201,10 @@ def wi_uniformity(ctx: CheckContext) -> Verdict:
     log_mc, log_se = math.log(mc.value) - 4 * t, mc.se / mc.value
     pts = uniform_sphere(300, d, rng=rng)
     pos = sample_vmf(pts, 20.0, rng=rng)
-    align_identity = abs(alignment_term_from_l_align(l_align(pts, pos), ALPHA) + ALPHA * np.mean(np.sum(pts * pos, 1)))
+    align_identity = abs(alignment_term_from_l_align(l_align(pts, pos), PAPER_ALPHA) + PAPER_ALPHA * np.mean(np.sum(pts * pos, 1)))
     i, j = np.triu_indices(300, 1)
-    direct = special.logsumexp(ALPHA * np.sum(pts[i] * pts[j], 1)) - math.log(i.size)
-    uniform_identity = abs(log_pair_mgf_from_l_uniform(l_uniform(pts, t=ALPHA / 2), ALPHA / 2) - direct)
+    direct = special.logsumexp(PAPER_ALPHA * np.sum(pts[i] * pts[j], 1)) - math.log(i.size)
+    uniform_identity = abs(log_pair_mgf_from_l_uniform(l_uniform(pts, t=PAPER_ALPHA / 2), PAPER_ALPHA / 2) - direct)
     return Verdict.from_checks(
         {
             "0 <= L_uniform(σ; t) + 2t <= 2t²/d for d = 4 ... 16384": bool(np.all(gaps >= 0) and np.all(gaps <= 2 * t * t / np.array(dims))),
@@ -218,7 +222,7 @@ def wi_uniformity(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "NCE-FUNK-HECKE",
     title="Funk–Hecke eigenvalues of e^{αu·v} and the local curvature q*(d, α) = d A_d(α)(1 − A_d(α)/2) → α",
     paper_ref="Appendix D, Eq. 52 [§2 App. D, A7]",
@@ -231,43 +235,43 @@ def funk_hecke(ctx: CheckContext) -> Verdict:
         log_c = special.gammaln(d / 2) - special.gammaln((d - 1) / 2) - 0.5 * math.log(math.pi)
         for n in range(5):
             norm = special.eval_gegenbauer(n, lam, 1.0) if d > 2 else 1.0
-            value, _ = integrate.quad(lambda t: math.exp(ALPHA * (t - 1)) * special.eval_gegenbauer(n, lam, t) / norm
+            value, _ = integrate.quad(lambda t: math.exp(PAPER_ALPHA * (t - 1)) * special.eval_gegenbauer(n, lam, t) / norm
                                       * (1 - t * t) ** ((d - 3) / 2), -1, 1, epsabs=0, epsrel=1e-13, limit=400)
-            errors.append(abs(math.log(value) + ALPHA + log_c - log_funk_hecke_eigenvalue(d, ALPHA, n)))
+            errors.append(abs(math.log(value) + PAPER_ALPHA + log_c - log_funk_hecke_eigenvalue(d, PAPER_ALPHA, n)))
     dims = [8, 32, 128, 1024, 10**4, 10**5]
-    ratio_a = max(abs(funk_hecke_ratio(d, ALPHA, 1) / bessel_ratio(d, ALPHA) - 1) for d in dims)
-    decreasing = all(np.all(np.diff(funk_hecke_ratio(d, ALPHA, np.arange(8))) < 0) for d in dims)
-    scaled = [d * (1 - local_curvature(d, ALPHA) / ALPHA) for d in dims]
+    ratio_a = max(abs(funk_hecke_ratio(d, PAPER_ALPHA, 1) / bessel_ratio(d, PAPER_ALPHA) - 1) for d in dims)
+    decreasing = all(np.all(np.diff(funk_hecke_ratio(d, PAPER_ALPHA, np.arange(8))) < 0) for d in dims)
+    scaled = [d * (1 - local_curvature(d, PAPER_ALPHA) / PAPER_ALPHA) for d in dims]
     kappas = [1.0, 0.3, 0.1, 0.03, 0.01]
-    curvature = {d: [abs((phi_vmf(d, k, ALPHA) - phi_uniform(d, ALPHA)) / bessel_ratio(d, k) ** 2 / local_curvature(d, ALPHA) - 1)
+    curvature = {d: [abs((phi_vmf(d, k, PAPER_ALPHA) - phi_uniform(d, PAPER_ALPHA)) / bessel_ratio(d, k) ** 2 / local_curvature(d, PAPER_ALPHA) - 1)
                      for k in kappas] for d in (3, 16, 128)}
     n_mc = ctx.profile.pick(quick=400_000, full=4_000_000)
     d = 8
     s = projected_sphere(n_mc, d, 1, rng=ctx.seed) / math.sqrt(d)
     # K applied to the first harmonic h(v) = v_1 at u = e_1: E_σ[e^{α v_1} v_1] = λ_1 (both scaled by e^{-α})
-    mc = mean_estimate(np.exp(ALPHA * (s - 1)) * s, seed=ctx.seed)
-    target = math.exp(log_funk_hecke_eigenvalue(d, ALPHA, 1) - ALPHA)
+    mc = mean_estimate(np.exp(PAPER_ALPHA * (s - 1)) * s, seed=ctx.seed)
+    target = math.exp(log_funk_hecke_eigenvalue(d, PAPER_ALPHA, 1) - PAPER_ALPHA)
     return Verdict.from_checks(
         {
             "λ_n (n = 0..4, d = 3, 8, 32) equals the Funk–Hecke quadrature with Gegenbauer polynomials to 1e-9": max(errors) < 1e-9,
             "λ_1/λ_0 = A_d(α) to 1e-10 and λ_n/λ_0 decreases in n": ratio_a < 1e-10 and decreasing,
             "sympy: lim_{d→∞} q*(d, α) = α (squeezed between continued-fraction convergents)": derive_local_curvature_limit() == sp.Symbol("alpha", positive=True),
-            "d·(1 − q*/α) → α/2 (within 1% at d = 1e5)": abs(scaled[-1] / (ALPHA / 2) - 1) < 0.01,
+            "d·(1 − q*/α) → α/2 (within 1% at d = 1e5)": abs(scaled[-1] / (PAPER_ALPHA / 2) - 1) < 0.01,
             "(Φ(vMF_κ) − Φ(σ))/(q*‖m‖²) → 1 as κ → 0, error decreasing, < 1e-3 at κ = 0.01": all(
                 np.all(np.diff(v) < 0) and v[-1] < 1e-3 for v in curvature.values()),
             f"Monte Carlo E_σ[e^{{α v·e1}} (v·e1)] = λ_1 within {Z_MAX:g} SE (d = 8)": abs(mc.z_score(target)) <= Z_MAX,
         },
-        measured={"q*(d=256, α=10)": local_curvature(256, ALPHA), "q*(d=1024)": local_curvature(1024, ALPHA)},
-        expected=f"→ α = {ALPHA:g}",
+        measured={"q*(d=256, α=10)": local_curvature(256, PAPER_ALPHA), "q*(d=1024)": local_curvature(1024, PAPER_ALPHA)},
+        expected=f"→ α = {PAPER_ALPHA:g}",
         rule="quadrature 1e-9 (log λ_n); identities 1e-10; sympy limit exact; vMF second variation relative error monotone in κ",
-        details={"q_star": {d_: local_curvature(d_, ALPHA) for d_ in (16, 64, 256, 1024, 4096)},
+        details={"q_star": {d_: local_curvature(d_, PAPER_ALPHA) for d_ in (16, 64, 256, 1024, 4096)},
                  "second_variation_rel_err": {str(d_): v for d_, v in curvature.items()}, "kappas": kappas,
                  "max_log_lambda_err": max(errors), "mc": {**mc.as_dict(), "target": target},
                  "appendix_d_threshold": "σ is a local minimizer of Φ − α(1−η₂)‖m‖² along m iff q* > α(1−η₂)"},
     )
 
 
-@claim(
+@CLAIMS.claim(
     "NCE-WI-LIMIT",
     title="Infinite-batch limit: E[L_N] − log N → −αE_π[u·v] + Φ(μ)",
     paper_ref="Eq. 2 → Eq. 4; W&I 2020 Thm 1 [§1, §6.2, C1]",
@@ -308,7 +312,7 @@ def wi_limit(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "NCE-BIAS-RATE",
     title="The finite-batch bias is Θ(1/N) with the derived constant, not O(N^{-1/2})",
     paper_ref="Discussion rates (O(N^{-1/2}), 'W&I Thm 1') [§2, §6.2, §8 item 5, C1]",
@@ -343,7 +347,7 @@ def bias_rate(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "NCE-PLATEAU-PARTICLES",
     title="Plateau route end to end: particles trained with InfoNCE at fixed alignment become uniform, with Gaussian fixed projections",
     paper_ref="Assumption 1, Lemma 2, Corollary 1, Eqs. 7–8 [§2, B3]",
@@ -353,7 +357,7 @@ def plateau_particles(ctx: CheckContext) -> Verdict:
     dims = ctx.profile.pick(quick=[16, 32], full=[8, 16, 32, 64, 128, 256, 512, 1024])
     n = ctx.profile.pick(quick=128, full=512)
     steps = ctx.profile.pick(quick=120, full=300)
-    table = particle_sweep(dims, n=n, steps=steps, seed=ctx.seed, alpha=ALPHA, alignment=0.5)
+    table = particle_sweep(dims, n=n, steps=steps, seed=ctx.seed, alpha=PAPER_ALPHA, alignment=0.5)
     ctx.save_table("infonce_particles", table)
     ctx.save_figure("infonce_particles", plot_particles(table))
 
@@ -391,7 +395,7 @@ def plateau_particles(ctx: CheckContext) -> Verdict:
         },
         measured={"bingham_over_iid_max": max(r["bingham_effect"] / r["bingham_iid"] for r in trained), "min_ks_p_uniform_start": min_p},
         expected={"bingham_over_iid_max": "< 1", "min_ks_p_uniform_start": "> 1e-3"},
-        rule=f"n = {n} particles, {steps} Adam steps, α = {ALPHA:g}, alignment 0.5 (vMF views), d in {dims}; KS against d·Beta(k/2, (d−k)/2) and the exact coordinate CDF on the runs with n >= 4d",
+        rule=f"n = {n} particles, {steps} Adam steps, α = {PAPER_ALPHA:g}, alignment 0.5 (vMF views), d in {dims}; KS against d·Beta(k/2, (d−k)/2) and the exact coordinate CDF on the runs with n >= 4d",
         details={
             "tv_slopes": {k: (f.slope, f.slope_ci) for k, f in tv_fits.items()},
             "cap_start_projection_ks_p": {d: {k: cap[d][k] for k in ks_keys} for d in cap},

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import sympy as sp
 
-from infonce_gauss.plots import plot_loglog_series, plot_sphere_rates
-from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.sphere.plots import plot_loglog_series, plot_sphere_rates
+from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
 from infonce_gauss.simulations.estimates import cv_estimate
 from infonce_gauss.simulations.rates import column, fit_rate
 from infonce_gauss.simulations.sphere import (
@@ -41,6 +41,8 @@ from infonce_gauss.theory.sphere import (
     tv_to_gaussian,
 )
 
+CLAIMS = ClaimSet("MP-")
+
 Z_MAX = 4.0  # Monte Carlo agreement: |estimate - exact| <= 4 standard errors (two-sided p ~ 6e-5 per check)
 KS = (1, 2, 3)
 
@@ -53,7 +55,7 @@ def _max_abs_z(pairs) -> float:
     return max(abs(est.z_score(exact)) for est, exact in pairs)
 
 
-@claim(
+@CLAIMS.claim(
     "MP-LEMMA3",
     title="Maxwell–Poincaré: fixed projections of the uniform sphere become Gaussian",
     paper_ref="Lemma 3, App. C.1, Eq. 48 [§2, §6.1, A1]",
@@ -95,7 +97,7 @@ def lemma3(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "MP-DF-BOUND",
     title="Diaconis–Freedman bound on the (k, d) grid",
     paper_ref="Theorem 2, App. C.1, Eq. 49 [§2, A2]",
@@ -121,7 +123,7 @@ def df_bound(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "MP-TV-RATE",
     title="O(1/d) rate of the spherical CLT, with the derived constants",
     paper_ref="Discussion rates; Theorem 2 [§2, §6.1, A2]",
@@ -159,7 +161,7 @@ def tv_rate(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "MP-KOLMOGOROV",
     title="Kolmogorov distance of one coordinate below Pinelis' bound",
     paper_ref="§6.1 (Pinelis, MathOverflow 315221) [A2]",
@@ -177,7 +179,7 @@ def kolmogorov_bound(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "MP-MOMENTS",
     title="Exact variance and kurtosis of one coordinate",
     paper_ref="§6.1 moments [A1]",
@@ -211,7 +213,7 @@ def moments(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "MP-THIN-SHELL",
     title="Gaussian thin-shell reference: CV of chi norms ~ 1/sqrt(2d)",
     paper_ref="Assumption 2, Eq. 9 [§2, §6.6, A11]",
@@ -260,7 +262,7 @@ def thin_shell(ctx: CheckContext) -> Verdict:
 _FAMILIES = {"fixed radius": FixedRadius(), "chi radius": ChiRadius(), "r0(1 + V/(2 sqrt d))": PerturbedRadius(0.5, 0.5)}
 
 
-@claim(
+@CLAIMS.claim(
     "MP-KURT-IDENTITY",
     title="Coordinate kurtosis of rotation-invariant laws",
     paper_ref="§6.7 [A12, B4 counter-check]",
@@ -293,7 +295,7 @@ def kurtosis_identity(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "MP-PROP2",
     title="Gaussian projections of unnormalized thin-shell representations (with r0(d))",
     paper_ref="Prop 2, Eq. 10, App. C.2 [§2, B4, §8 item 8]",

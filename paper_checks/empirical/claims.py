@@ -15,8 +15,10 @@ import math
 
 import numpy as np
 
-from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
 from infonce_gauss.simulations.device import one_torch_thread
+
+CLAIMS = ClaimSet("EMP-")
 
 Z_MAX = 3.0  # alignment vs bound: allowed excess in standard errors (one-sided)
 BAND_LEVEL = 0.99
@@ -33,8 +35,8 @@ COLUMNS = ("ad_avg", "ad_pass_pct", "dp_avg", "dp_pass_pct")
 
 def _trained(name: str, ctx: CheckContext) -> tuple[list, list[dict]]:
     """Train preset ``name`` at the claim's profile and seed; save its diagnostics table and curves."""
-    from infonce_gauss.plots import plot_training_curves
-    from infonce_gauss.presets import preset_rows, train_preset
+    from infonce_gauss.empirical.plots import plot_training_curves
+    from infonce_gauss.empirical.presets import preset_rows, train_preset
 
     with one_torch_thread():
         trained = train_preset(name, ctx.profile, seed=ctx.seed, progress=False)
@@ -95,7 +97,7 @@ def _side_by_side(row: dict, paper: dict, bands: dict | None = None) -> list[dic
     return out
 
 
-@claim(
+@CLAIMS.claim(
     "EMP-LAPLACE",
     title="Table 1, Laplace column: a linear InfoNCE encoder gives Gaussian coordinates",
     paper_ref="Table 1; Sec. 5; App. E.1 [§4.2, D3]",
@@ -148,7 +150,7 @@ def _monotone(values, *, decreasing: bool, tolerance: float = 0.0) -> bool:
     return bool(np.all(steps <= tolerance) if decreasing else np.all(steps >= -tolerance))
 
 
-@claim(
+@CLAIMS.claim(
     "EMP-FIG2-FIG3",
     title="Figs. 2–3: thin shell sharpens with d; alignment constant across configurations, uniformity improves with N",
     paper_ref="Figs. 2, 3, 7, 8; Sec. 5 [§4.2, D3]",
@@ -168,7 +170,7 @@ def fig2_fig3(ctx: CheckContext) -> Verdict:
     align = np.array([r["alignment"] for r in final])
     se = max(r["alignment_se"] for r in final)
     ctx.save_table("fig3_final", final)
-    from infonce_gauss.plots import plot_training_sweep
+    from infonce_gauss.empirical.plots import plot_training_sweep
 
     ctx.save_figure("fig3_sweep", plot_training_sweep(final))
     checks = {
@@ -192,7 +194,7 @@ def fig2_fig3(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "EMP-BINARY",
     title="Table 1, binary columns: Gaussian coordinates from a discrete input law",
     paper_ref="Table 1; Sec. 5 [§4.2, D4]",
@@ -232,7 +234,7 @@ def binary_table1(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "EMP-GMM-REGIMES",
     title="GMM: Gaussian with overlapping components, clustered with separated ones (Table 1 GMM column; E3)",
     paper_ref="Table 1 (GMM); Sec. 5; reviewer 4 [§4.2, D4, E3]",
@@ -266,7 +268,7 @@ def gmm_regimes(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "EMP-ALIGN-ETA2",
     title="Prop 1 on trained encoders: alignment below η₂ + (1 − η₂)‖m‖² for the stated channels; Fig. 2's 0.95 is not",
     paper_ref="Prop 1, Eq. 6; Fig. 2; App. E.1 [§2, E1]",
@@ -303,7 +305,7 @@ def align_eta2(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "EMP-VIOLATIONS",
     title="Violations (reviewer 2): what breaks the Gaussian coordinates of a linear InfoNCE encoder",
     paper_ref="Reviews (R2: weak augmentation, moderate d); Corollary 1 [§5, §6.8]",
@@ -357,7 +359,7 @@ def _image_skip(ctx: CheckContext, dataset: str, preset: str) -> str | None:
     return None
 
 
-@claim(
+@CLAIMS.claim(
     "EMP-CIFAR-MLP",
     title="Fig. 4: CIFAR-10 two-layer MLP, CV falls and mean AD enters the accepted range during training",
     paper_ref="Fig. 4; Sec. 5 [§4.3, D5]",
@@ -376,7 +378,7 @@ def cifar_mlp(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "EMP-CIFAR-RESNET",
     title="Table 1, CIFAR rows: ResNet-18 contrastive is Gaussian, supervised is not",
     paper_ref="Table 1; Sec. 5 [§4.3, D5]",
@@ -401,7 +403,7 @@ def _contrastive_vs_supervised(rows) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "EMP-FMNIST",
     title="Fashion-MNIST stand-in for the CIFAR rows: contrastive Gaussian-like, supervised not",
     paper_ref="Table 1 (CIFAR rows), stand-in on offline data [§4.3, D5]",

@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from infonce_gauss.embeddings import EmbeddingMatrix, as_matrix
+from infonce_gauss.battery.embeddings import EmbeddingMatrix, as_matrix
 from infonce_gauss.simulations import gaussianity as g
 from infonce_gauss.simulations.estimates import mean_estimate
 from infonce_gauss.simulations.uniformity import bingham_from_scatter, rayleigh_from_mean
@@ -698,8 +698,9 @@ def _markdown(result: CheckResult, figures: dict[str, str]) -> str:
 
 def write_check_report(result: CheckResult, out_dir, *, config: dict, wall_seconds: float) -> Path:
     """Write figures, data tables, check.json, report.md and finally run.json; return the report path."""
-    from infonce_gauss import plots
-    from infonce_gauss.results import atomic_write_text, run_metadata, save_figure, write_csv, write_json
+    from infonce_gauss.battery import plots
+    from infonce_gauss.results import run_metadata, save_figure
+    from infonce_gauss.simulations.files import atomic_write_text, write_csv, write_json
 
     out_dir = Path(out_dir)
     drawers = {"norms": plots.plot_norm_histogram, "pass_rates": plots.plot_pass_rates, "qq": plots.plot_qq,

@@ -11,17 +11,19 @@ import math
 import numpy as np
 from scipy import stats
 
-from infonce_gauss.registry import CheckContext, Verdict, claim
+from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
 from infonce_gauss.simulations import gaussianity as g
 from infonce_gauss.simulations.estimates import Estimate
 from infonce_gauss.simulations.sampling import uniform_sphere
+
+CLAIMS = ClaimSet("CHK-")
 
 Z_MAX = 4.0  # Monte Carlo agreement: within 4 standard errors
 TABLE2_CLIP_TEXT = {"unnormalized": {"ad_avg": 0.53, "ad_pass_pct": 94.0, "dp_avg": 0.38, "dp_pass_pct": 99.4},
                     "normalized": {"ad_avg": 0.54, "ad_pass_pct": 93.6, "dp_avg": 0.38, "dp_pass_pct": 99.7}}
 
 
-@claim(
+@CLAIMS.claim(
     "CHK-NULL-CALIBRATION",
     title="Exact Gaussian coordinates pass the paper's tests about 95% of the time, not 100%",
     paper_ref="Sec. 5 metrics; Table 1 [§4.1, D1, D2]",
@@ -46,7 +48,7 @@ def null_calibration(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "CHK-SPHERE-DETECT",
     title="The paper's tests detect the finite-d sphere law once n ≳ (d+2)²",
     paper_ref="Sec. 5 metrics vs Lemma 3 [§6.8, §8 item 10, D2]",
@@ -87,7 +89,7 @@ def sphere_detect(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "CHK-COMPLIANCE",
     title="'100% compliance' over 256 coordinates is improbable under independent-coordinate nulls",
     paper_ref="Table 1 (Laplace, GMM: 100% pass) [§4.2, E2]",
@@ -114,12 +116,12 @@ def compliance(ctx: CheckContext) -> Verdict:
 
 
 def _battery_verdicts(x, cfg, **kw) -> dict:
-    from infonce_gauss.check import run_check
+    from infonce_gauss.battery.check import run_check
 
     return {f.assumption: f.verdict for f in run_check(x, config=cfg, **kw).findings}
 
 
-@claim(
+@CLAIMS.claim(
     "CHK-BATTERY",
     title="The check battery's verdicts on laws whose answer is known",
     paper_ref="Cor 1, Prop 2, Assumption 2 [§5 reviewers: nulls, alternatives, power]",
@@ -127,7 +129,7 @@ def _battery_verdicts(x, cfg, **kw) -> dict:
               "hold against the sphere band; Laplace coordinates, class clusters and a wide radial law fail.",
 )
 def battery(ctx: CheckContext) -> Verdict:
-    from infonce_gauss.check import CheckConfig
+    from infonce_gauss.battery.check import CheckConfig
 
     rng = np.random.default_rng(ctx.seed)
     n = ctx.profile.pick(quick=3000, full=20000)
@@ -153,7 +155,7 @@ def battery(ctx: CheckContext) -> Verdict:
     )
 
 
-@claim(
+@CLAIMS.claim(
     "CHK-TEXT-ENCODER",
     title="A real InfoNCE text encoder (all-MiniLM-L6-v2) measured with the paper's protocol, beside Table 2's CLIP text",
     paper_ref="Table 2 (CLIP text, COCO); Fig. 6; Prop 1 [§4.4, D6]",
@@ -166,7 +168,7 @@ def text_encoder(ctx: CheckContext) -> Verdict:
 
     if reason := encoder_unavailable():
         return Verdict.skipped(reason)
-    from infonce_gauss.check import CheckConfig, run_check
+    from infonce_gauss.battery.check import CheckConfig, run_check
 
     n = ctx.profile.pick(quick=1000, full=5000)
     sentences, positives, labels = generate_corpus(n, seed=ctx.seed % 2**31)

@@ -1,0 +1,65 @@
+"""The results of the suite, listed once: each with its claims and its rate experiment.
+
+This table is the only place that knows every result. The claims runner, ``infonce-gauss claims`` and
+``infonce-gauss rates`` read it; a new result is a new folder (copy ``sphere/``) and one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from infonce_gauss import battery, empirical, hgr, infonce, polar, regularized, sphere
+from infonce_gauss.rates import RateExperiment
+from infonce_gauss.registry import Claim, ClaimSet
+
+__all__ = ["Result", "RESULTS", "RATES", "all_claims", "select"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One result of the paper (or of the application): its name, its claims and its rate experiment."""
+
+    name: str
+    title: str
+    claims: ClaimSet
+    rate: RateExperiment | None = None
+
+
+RESULTS: tuple[Result, ...] = (
+    Result("sphere", "Maxwell–Poincaré spherical CLT, Diaconis–Freedman, thin shell", sphere.CLAIMS, sphere.RATE),
+    Result("battery", "the paper's per-coordinate protocol calibrated; the check battery", battery.CLAIMS),
+    Result("hgr", "maximal correlation, η₂, Prop 1, Assumption 3", hgr.CLAIMS, hgr.RATE),
+    Result("polar", "polar KL and entropy, Eq. 13, Lemma 1, vMF", polar.CLAIMS, polar.RATE),
+    Result("infonce", "InfoNCE objective, Φ, finite-batch rate, plateau particles", infonce.CLAIMS, infonce.RATE),
+    Result("empirical", "trained encoders: Table 1 and Figs. 2–4", empirical.CLAIMS),
+    Result("regularized", "Theorem 1, β₀, Corollary 2, Appendix D", regularized.CLAIMS, regularized.RATE),
+)
+
+RATES: dict[str, RateExperiment] = {r.rate.name: r.rate for r in RESULTS if r.rate is not None}
+
+
+def all_claims() -> list[Claim]:
+    """Every claim, result by result in the order of :data:`RESULTS`."""
+    return [claim for result in RESULTS for claim in result.claims.values()]
+
+
+def select(patterns: Iterable[str] | None = None) -> list[Claim]:
+    """Claims whose id equals, or starts with, one of ``patterns`` (case-insensitive); all for None.
+
+    Raises
+    ------
+    ValueError
+        If a pattern matches no claim (the message lists the known ids).
+    """
+    claims = all_claims()
+    patterns = [p.strip() for p in (patterns or []) if p.strip()]
+    if not patterns:
+        return claims
+    unknown = [p for p in patterns if not any(c.id.upper().startswith(p.upper()) for c in claims)]
+    if unknown:
+        raise ValueError(
+            f"no claim matches {', '.join(map(repr, unknown))}; known ids: {', '.join(c.id for c in claims)}. "
+            "Give an id or a prefix such as MP-."
+        )
+    return [c for c in claims if any(c.id.upper().startswith(p.upper()) for p in patterns)]

@@ -1,0 +1,94 @@
+"""Where a sweep runs: in-process, a local process pool, a dask.distributed cluster, or Ray.
+
+Every rate sweep submits its work to a :class:`concurrent.futures.Executor`
+(:func:`~infonce_gauss.simulations.rates.sweep`). Each task carries its own seed, so the numbers do not
+depend on where or in which order the tasks run: a dask or Ray cluster gives the same table, bit for bit,
+as the default in-process run.
+
+* ``dask``: ``distributed.Client.get_executor(pure=False)``. ``pure=False`` matters: with dask's default
+  ``pure=True`` identical submissions are merged into one task, which would silently drop replicates.
+* ``ray``: Ray has no ``Executor``; :class:`RayExecutor` wraps ``ray.remote`` and returns the
+  ``concurrent.futures.Future`` of each object ref.
+* ``process``: :class:`concurrent.futures.ProcessPoolExecutor`.
+
+Install the engines with the ``cluster`` extra (``pip install -e ".[cluster]"``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+
+__all__ = ["ENGINES", "RayExecutor", "executor"]
+
+ENGINES = ("inline", "process", "dask", "ray")
+
+
+class RayExecutor(Executor):
+    """A :class:`concurrent.futures.Executor` over Ray tasks (``ray.init`` must have been called)."""
+
+    def __init__(self):
+        import ray
+
+        self._ray = ray
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        return self._ray.remote(fn).remote(*args, **kwargs).future()
+
+
+def _missing(engine: str, package: str) -> ValueError:
+    return ValueError(f"--executor {engine} needs the {package} package; install it with "
+                      f"pip install -c constraints/cpu.txt -e '.[cluster]'.")
+
+
+@contextlib.contextmanager
+def executor(engine: str = "inline", *, workers: int | None = None, address: str | None = None) -> Iterator[Executor | None]:
+    """An executor for :func:`~infonce_gauss.simulations.rates.sweep`, closed on exit.
+
+    Parameters
+    ----------
+    engine : {'inline', 'process', 'dask', 'ray'}
+        ``inline`` yields None (the sweeps then run in the calling process).
+    workers : int, optional
+        Worker processes of a local pool or cluster (default: the engine's choice).
+    address : str, optional
+        A running cluster to join instead of starting a local one: a dask scheduler
+        (``tcp://host:8786``) or a Ray head (``ray://host:10001`` or ``auto``).
+
+    Examples
+    --------
+    >>> from infonce_gauss import executor, sphere_rates
+    >>> with executor("dask", workers=2) as pool:  # doctest: +SKIP
+    ...     result = sphere_rates(dims=(8, 64, 512), executor=pool)
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown executor {engine!r}; choose one of {', '.join(ENGINES)}.")
+    if engine == "inline":
+        yield None
+    elif engine == "process":
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield pool
+    elif engine == "dask":
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise _missing("dask", "distributed") from None
+        if address:
+            with Client(address) as client:
+                yield client.get_executor(pure=False)
+        else:
+            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                    Client(cluster) as client:
+                yield client.get_executor(pure=False)
+    else:
+        try:
+            import ray
+        except ImportError:
+            raise _missing("ray", "ray") from None
+        ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False,
+                 ignore_reinit_error=True, log_to_driver=False)
+        try:
+            yield RayExecutor()
+        finally:
+            ray.shutdown()

@@ -1,0 +1,121 @@
+"""The layout: one namespace over the three folders, every package installed, no import cycle.
+
+The cycle test reads every module of ``theory/``, ``simulations/`` and ``paper_checks/`` under its
+installed name (``infonce_gauss.theory.*``, ``infonce_gauss.simulations.*``, ``infonce_gauss.*``) and
+follows every import, deferred (function-level) ones included.
+"""
+
+import ast
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDERS = {"paper_checks": "infonce_gauss", "theory": "infonce_gauss.theory", "simulations": "infonce_gauss.simulations"}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for folder, package in FOLDERS.items():
+        for path in (ROOT / folder).rglob("*.py"):
+            parts = path.relative_to(ROOT / folder).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            found[".".join((package, *parts))] = path
+    return found
+
+
+def _imports(name: str, path: Path, known) -> set[str]:
+    out = set()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in known:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                out.add(target)
+    return out
+
+
+def _cycles(graph) -> list[set[str]]:
+    """Strongly connected components of two or more modules (Tarjan)."""
+    index, low, stack, on, comps = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = set()
+            while (w := stack.pop()) != v:
+                on.discard(w)
+                comp.add(w)
+            on.discard(v)
+            comps.append(comp | {v})
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return [c for c in comps if len(c) > 1]
+
+
+def test_no_module_imports_a_module_that_imports_it_back():
+    known = _modules()
+    graph = {m: _imports(m, p, known) for m, p in known.items()}
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
+
+
+def test_layers_point_one_way():
+    known = _modules()
+    for name, path in known.items():
+        deps = _imports(name, path, known)
+        if name.startswith("infonce_gauss.theory"):
+            assert all(d.startswith("infonce_gauss.theory") for d in deps), (name, deps)
+        elif name.startswith("infonce_gauss.simulations"):
+            assert all(d.startswith(("infonce_gauss.theory", "infonce_gauss.simulations")) for d in deps), (name, deps)
+
+
+def test_pyproject_lists_every_package_folder():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages = {name for name, path in _modules().items() if path.name == "__init__.py"}
+    assert set(config["packages"]) == packages
+    assert config["package-dir"] == {package: folder for folder, package in FOLDERS.items()}
+
+
+def test_one_namespace_outside_the_checkout(tmp_path):
+    code = ("import importlib.util, infonce_gauss as ig;"
+            "assert all(importlib.util.find_spec(n) is None for n in ('theory', 'simulations', 'paper_checks'));"
+            "assert ig.theory.sphere.tv_to_gaussian(64, 1) > 0 and callable(ig.sphere_rates);"
+            "print(sorted(ig.__all__))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "run_claims" in out.stdout and "run_check" in out.stdout
+
+
+@pytest.mark.parametrize("name", __import__("infonce_gauss").__all__)
+def test_every_public_name_resolves(name):
+    import infonce_gauss
+
+    assert getattr(infonce_gauss, name) is not None
