@@ -35,9 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from infonce_gauss.simulations.channels import MixingChannel
-from infonce_gauss.simulations.estimates import Estimate, mean_estimate
+from infonce_gauss.simulations.estimates import Estimate, mean_estimate, mean_norm_sq_from_sums
 from infonce_gauss.simulations.rates import column, fit_rate, sweep
-from infonce_gauss.simulations.sampling import as_generator
+from infonce_gauss.simulations.sampling import as_generator, normalize_rows
 from infonce_gauss.theory._validation import finite_array, integer, positive
 from infonce_gauss.theory.hgr import Eta2, pmf_svd, solvable_delta, solvable_delta_constant
 
@@ -46,7 +46,6 @@ __all__ = [
     "hgr_ace",
     "eta2_from_pairs",
     "as_numpy_encoder",
-    "normalize_rows",
     "LinearEncoder",
     "MLPEncoder",
     "random_linear_encoder",
@@ -54,8 +53,6 @@ __all__ = [
     "AlignmentCheck",
     "alignment_check",
     "conditional_alignment",
-    "Plateau",
-    "detect_plateau",
     "mc_solvable_alignment",
     "solvable_rate_table",
     "solvable_rate_fits",
@@ -280,21 +277,6 @@ def as_numpy_encoder(encoder) -> Callable[[np.ndarray], np.ndarray]:
     return run_callable
 
 
-def normalize_rows(z) -> np.ndarray:
-    r""":math:`\hat f=f/\|f\|` row-wise, with a zero row mapped to the fixed point :math:`c_0=e_1` (paper §1)."""
-    z = np.asarray(z, dtype=np.float64)
-    if z.ndim != 2 or z.shape[1] < 2:
-        raise ValueError(f"encoder outputs must have shape (n, d) with d >= 2, got {z.shape}.")
-    if not np.all(np.isfinite(z)):
-        raise ValueError("the encoder returned NaN or infinite values.")
-    norms = np.linalg.norm(z, axis=1)
-    out = np.zeros_like(z)
-    out[:, 0] = 1.0
-    nz = norms > 0
-    out[nz] = z[nz] / norms[nz, None]
-    return out
-
-
 @dataclass(frozen=True, eq=False)
 class LinearEncoder:
     """:math:`f(x)=xW^\\top` (no bias, as in the paper's synthetic experiments)."""
@@ -418,20 +400,14 @@ def alignment_check(encoder, channel, *, n, seed, eta2: Eta2 | None = None) -> A
     a = s_uv / n
     var_uv = max(s_uv2 / n - a * a, 0.0) * n / (n - 1)
     m = s_u / n
-    m2 = (float(s_u @ s_u) - n) / (n * (n - 1))
-    second = s_uu / n
-    cov_u = second - np.outer(m, m)
-    # m̂ᵀΣm̂ overestimates mᵀΣm by tr(Σ²)/n (it matters when m ≈ 0, where the U-statistic degenerates).
-    zeta1 = max(float(m @ cov_u @ m) - float(np.sum(cov_u * cov_u)) / n, 0.0)
-    zeta2 = max(float(np.sum(second * second)) - m2 * m2, 0.0)
-    var_m2 = (4 * (n - 2) * zeta1 + 2 * zeta2) / (n * (n - 1))
+    m_sq = mean_norm_sq_from_sums(s_u, s_uu, n, seed=seed)
     cov = 2.0 / n * float(m @ (s_uvu / n - a * m))
     w = 1 - eta.value
-    var_slack = w * w * var_m2 + var_uv / n - 2 * w * cov
-    slack = eta.value + w * m2 - a
+    var_slack = w * w * m_sq.se**2 + var_uv / n - 2 * w * cov
+    slack = eta.value + w * m_sq.value - a
     return AlignmentCheck(
         alignment=Estimate(float(a), math.sqrt(var_uv / n), n, seed),
-        mean_sq_norm=Estimate(float(m2), math.sqrt(var_m2), n, seed),
+        mean_sq_norm=m_sq,
         eta2=eta,
         slack=Estimate(float(slack), math.sqrt(max(var_slack, 0.0)), n, seed),
     )
@@ -456,66 +432,6 @@ def conditional_alignment(encoder, channel, *, n_base, n_views, seed) -> Estimat
         sums = u if sums is None else sums + u
     per_item = (np.einsum("ij,ij->i", sums, sums) - k) / (k * (k - 1))
     return mean_estimate(per_item, seed=seed)
-
-
-# --------------------------------------------------------------------------------------------
-# Assumption 1: the alignment plateau
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Plateau:
-    r"""An alignment plateau found by :func:`detect_plateau`.
-
-    ``value`` ± ``se`` is the mean alignment over the plateau (the SE treats epochs as independent,
-    so it is optimistic for autocorrelated traces); ``r_plat`` = value − η₂ (Assumption 1 says ≤ 0);
-    ``feasible_at_uniform`` is whether value ≤ ceiling + z·se, the ceiling being Align(σ) when given,
-    else η₂ (Align(σ) ≤ η₂ by Prop 1 at m = 0, so this is then only a necessary condition).
-    """
-
-    reached: bool
-    start_epoch: float
-    value: float
-    se: float
-    tolerance: float
-    drift: float
-    r_plat: float | None
-    ceiling: float | None
-    feasible_at_uniform: bool | None
-
-
-def detect_plateau(alignment, *, epochs=None, eta2=None, align_uniform=None, tail_fraction=0.25,
-                   min_tolerance=0.005, z=4.0) -> Plateau:
-    r"""Detect the alignment plateau of a training trace (Assumption 1, Eq. 7) by a stated rule.
-
-    Rule: the tail is the last ``tail_fraction`` of the trace (at least 3 points); its mean c and
-    standard deviation s set a band :math:`c\pm\tau`, :math:`\tau=\max(\text{min\_tolerance},3s)`. The
-    plateau starts at the first epoch after which the trace never leaves the band; its value is the
-    mean over the plateau and its drift the change of a straight-line fit across it. The plateau is
-    *reached* when it is at least as long as the tail and its drift is within τ.
-    """
-    a = finite_array(alignment, "alignment").ravel()
-    if a.size < 4:
-        raise ValueError(f"a plateau needs a trace of at least 4 epochs, got {a.size}.")
-    t = np.arange(a.size, dtype=float) if epochs is None else finite_array(epochs, "epochs").ravel()
-    if t.shape != a.shape or np.any(np.diff(t) <= 0):
-        raise ValueError("epochs must be increasing and have one entry per alignment value.")
-    if not 0 < tail_fraction < 1:
-        raise ValueError(f"tail_fraction must lie in (0, 1), got {tail_fraction}.")
-    tail = a[-max(3, int(math.ceil(tail_fraction * a.size))):]
-    centre, tol = float(tail.mean()), max(float(min_tolerance), 3.0 * float(tail.std(ddof=1)))
-    outside = np.flatnonzero(np.abs(a - centre) > tol)
-    start = int(outside[-1] + 1) if outside.size else 0
-    plateau, pt = a[start:], t[start:]
-    value = float(plateau.mean())
-    se = float(plateau.std(ddof=1) / math.sqrt(plateau.size)) if plateau.size > 1 else 0.0
-    drift = float(np.polyfit(pt, plateau, 1)[0] * (pt[-1] - pt[0])) if plateau.size > 1 else 0.0
-    reached = plateau.size >= tail.size and abs(drift) <= tol
-    ceiling = align_uniform if align_uniform is not None else eta2
-    return Plateau(
-        reached=bool(reached), start_epoch=float(t[start]), value=value, se=se, tolerance=tol, drift=drift,
-        r_plat=None if eta2 is None else value - float(eta2),
-        ceiling=None if ceiling is None else float(ceiling),
-        feasible_at_uniform=None if ceiling is None else bool(value - z * se <= float(ceiling)),
-    )
 
 
 # --------------------------------------------------------------------------------------------

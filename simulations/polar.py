@@ -24,7 +24,7 @@ from scipy import special, stats
 from infonce_gauss.simulations.entropy import knn_entropy
 from infonce_gauss.simulations.estimates import Estimate, cv_estimate, mean_estimate
 from infonce_gauss.simulations.rates import column, fit_rate, sweep
-from infonce_gauss.simulations.sampling import as_generator, uniform_sphere
+from infonce_gauss.simulations.sampling import as_generator, derive_seed, uniform_sphere
 from infonce_gauss.simulations.uniformity import UniformityTest, bingham_test, rayleigh_test
 from infonce_gauss.theory._validation import finite_array, integer, positive
 from infonce_gauss.theory.polar import GaussianLaw, GaussianReference, ProductLaw, log_sphere_area, polar_terms
@@ -130,7 +130,7 @@ def knn_polar_entropies(law, *, n, seed, k=3) -> dict[str, Estimate]:
     """
     z = sample_polar(law, integer(n, "n (number of samples)", minimum=10), rng=seed)
     return {"entropy": knn_entropy(z, k=k, seed=seed),
-            "radial_entropy": knn_entropy(np.linalg.norm(z, axis=1), k=k, seed=seed + 1)}
+            "radial_entropy": knn_entropy(np.linalg.norm(z, axis=1), k=k, seed=derive_seed(seed, 1))}
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from infonce_gauss.theory.sphere import ChiRadius, FixedRadius, PerturbedRadius,
 
 __all__ = [
     "derive_seed",
+    "normalize_rows",
     "spawn_seeds",
     "as_generator",
     "uniform_sphere",
@@ -68,11 +69,35 @@ def _dtype(dtype) -> np.dtype:
     return dt
 
 
-def _normalize_rows(x: np.ndarray) -> np.ndarray:
-    """Scale each row to unit norm in place (no temporary of the size of ``x``)."""
-    norms = np.sqrt(np.einsum("ij,ij->i", x, x))
-    x /= norms[:, None]
-    return x
+def normalize_rows(z, *, zero: str = "c0", copy: bool = True) -> np.ndarray:
+    r"""Directions :math:`\hat f=f/\|f\|` of the rows of ``z`` (n × d, d >= 2).
+
+    Parameters
+    ----------
+    z : array_like
+        Finite vectors, one per row.
+    zero : {'c0', 'raise'}
+        A zero row has no direction: ``'c0'`` maps it to the fixed point :math:`c_0=e_1` (the paper's
+        convention for :math:`\hat f`), ``'raise'`` refuses it (a trained encoder that outputs exactly 0
+        is a bug worth seeing).
+    copy : bool
+        ``False`` scales a float array in place (no temporary of the size of ``z``).
+    """
+    z = np.asarray(z, dtype=z.dtype if isinstance(z, np.ndarray) and z.dtype.kind == "f" else np.float64)
+    if z.ndim != 2 or z.shape[1] < 2:
+        raise ValueError(f"vectors must have shape (n, d) with d >= 2, got {z.shape}.")
+    if not np.all(np.isfinite(z)):
+        raise ValueError("the vectors contain NaN or infinite values.")
+    norms = np.sqrt(np.einsum("ij,ij->i", z, z))
+    zeros = norms == 0
+    if zeros.any() and zero == "raise":
+        raise ValueError(f"{int(zeros.sum())} vector(s) are exactly zero; a direction is undefined there "
+                         "(the paper maps a zero output to a fixed c0).")
+    out = z.copy() if copy else z
+    out[~zeros] /= norms[~zeros, None]
+    out[zeros] = 0.0
+    out[zeros, 0] = 1.0
+    return out
 
 
 def uniform_sphere(n, d, *, rng, dtype=np.float64) -> np.ndarray:
@@ -82,7 +107,7 @@ def uniform_sphere(n, d, *, rng, dtype=np.float64) -> np.ndarray:
     """
     n = integer(n, "n (number of samples)", minimum=1)
     d = integer(d, "d (the ambient dimension)", minimum=2)
-    return _normalize_rows(as_generator(rng).standard_normal((n, d), dtype=_dtype(dtype)))
+    return normalize_rows(as_generator(rng).standard_normal((n, d), dtype=_dtype(dtype)), copy=False)
 
 
 def iter_uniform_sphere(n, d, *, rng, chunk_bytes=DEFAULT_CHUNK_BYTES, dtype=np.float64) -> Iterator[np.ndarray]:
@@ -97,7 +122,7 @@ def iter_uniform_sphere(n, d, *, rng, chunk_bytes=DEFAULT_CHUNK_BYTES, dtype=np.
     gen = as_generator(rng)
     rows = max(1, int(chunk_bytes) // (d * dt.itemsize))
     for start in range(0, n, rows):
-        yield _normalize_rows(gen.standard_normal((min(rows, n - start), d), dtype=dt))
+        yield normalize_rows(gen.standard_normal((min(rows, n - start), d), dtype=dt), copy=False)
 
 
 def projected_sphere(n, d, k=1, *, rng) -> np.ndarray:

@@ -41,6 +41,7 @@ from infonce_gauss.simulations.device import resolve_device
 from infonce_gauss.simulations.encoders import build_encoder
 from infonce_gauss.simulations.estimates import cv_estimate, mean_estimate
 from infonce_gauss.simulations.files import atomic_write, atomic_write_text, csv_text
+from infonce_gauss.simulations.sampling import normalize_rows
 from infonce_gauss.theory._validation import integer, positive
 from infonce_gauss.theory.special import log_hyp0f1
 
@@ -288,13 +289,6 @@ def gaussianity_columns(z: np.ndarray) -> dict:
     return {"ad_avg": cols.ad_avg, "ad_pass_pct": cols.ad_pass_pct, "dp_avg": cols.dp_avg, "dp_pass_pct": cols.dp_pass_pct}
 
 
-def _unit_rows(z: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(z, axis=1, keepdims=True)
-    if np.any(norms == 0):
-        raise ValueError("an embedding is exactly zero; its direction is undefined (paper §1 maps it to a fixed c0).")
-    return z / norms
-
-
 def embedding_diagnostics(anchors, view_a, view_b, *, eta2: float | None = None, pairs: int = 2000,
                           t: float = 2.0) -> dict:
     r"""The paper's diagnostics of one embedding law and its positive pairs (rows of float arrays).
@@ -316,8 +310,8 @@ def embedding_diagnostics(anchors, view_a, view_b, *, eta2: float | None = None,
     """
     z = np.asarray(anchors, dtype=np.float64)
     n, d = z.shape
-    u = _unit_rows(z)
-    ua, ub = _unit_rows(np.asarray(view_a, dtype=np.float64)), _unit_rows(np.asarray(view_b, dtype=np.float64))
+    u = normalize_rows(z, zero="raise")
+    ua, ub = normalize_rows(view_a, zero="raise"), normalize_rows(view_b, zero="raise")
     norms = np.linalg.norm(z, axis=1)
     cv = cv_estimate(norms)
     align = mean_estimate(np.einsum("ij,ij->i", ua, ub))

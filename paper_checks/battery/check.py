@@ -32,7 +32,7 @@ Decision rules (each stated in the report beside its verdict):
 * **No dimensional collapse**: participation ratio of the covariance of z at least d/2.
 * **Alignment** (Prop 1): with η₂ given, holds if :math:`E[u\cdot v]` is not significantly above
   :math:`\eta_2+(1-\eta_2)\|m\|^2`.
-* **Alignment plateau** (Assumption 1), from a training trace: :func:`simulations.hgr.detect_plateau`'s
+* **Alignment plateau** (Assumption 1), from a training trace: :func:`simulations.traces.detect_plateau`'s
   rule (the trace stays in a band around its tail mean for at least the tail, with drift inside the
   band); with η₂ given, the plateau must also not lie significantly above η₂ (4 standard errors).
 """
@@ -48,8 +48,10 @@ import numpy as np
 from scipy import stats
 
 from infonce_gauss.battery.embeddings import EmbeddingMatrix, as_matrix
+from infonce_gauss.report import format_value
 from infonce_gauss.simulations import gaussianity as g
-from infonce_gauss.simulations.estimates import mean_estimate
+from infonce_gauss.simulations.estimates import mean_estimate, mean_norm_sq_from_sums
+from infonce_gauss.simulations.sampling import derive_seed
 from infonce_gauss.simulations.uniformity import bingham_from_scatter, rayleigh_from_mean
 
 __all__ = ["CheckConfig", "Finding", "CheckResult", "run_check", "summary_text", "write_check_report",
@@ -230,7 +232,7 @@ def _column_blocks(x: EmbeddingMatrix, keep: np.ndarray, cols: np.ndarray, width
 
 def _calibration(n: int, d: int, cfg: CheckConfig) -> dict:
     reps = cfg.null_replicates or int(np.clip(2 * 10**7 // n, 200, 2000))
-    return {law: g.null_pass_rates(n, d, law=law, replicates=reps, seed=cfg.seed + i, workers=cfg.workers)
+    return {law: g.null_pass_rates(n, d, law=law, replicates=reps, seed=derive_seed(cfg.seed, 1, i), workers=cfg.workers)
             for i, law in enumerate(("gaussian", "sphere"))}
 
 
@@ -314,8 +316,8 @@ def _uniformity_section(m: _Moments, sample_u: np.ndarray, d: int, cfg: CheckCon
     scatter = m.gram_u / n
     ray, bing = rayleigh_from_mean(mean_u, n), bingham_from_scatter(scatter, n)
     cov_u = scatter - np.outer(mean_u, mean_u)
-    m2 = (n * float(mean_u @ mean_u) - 1) / (n - 1)           # unbiased ||m||²
-    m2_se = math.sqrt(max(4 * mean_u @ cov_u @ mean_u / n + 2 * float(np.sum(cov_u * cov_u)) / n**2, 0.0))
+    m_sq = mean_norm_sq_from_sums(m.sum_u, m.gram_u, n)
+    m2, m2_se = m_sq.value, m_sq.se
     tr2 = (n * float(np.sum(scatter * scatter)) - 1) / (n - 1)  # unbiased tr M² = E (u·v')²
     q = np.einsum("ij,jk,ik->i", sample_u, scatter, sample_u)
     tr2_se = 2 * float(q.std(ddof=1)) / math.sqrt(n)
@@ -323,7 +325,7 @@ def _uniformity_section(m: _Moments, sample_u: np.ndarray, d: int, cfg: CheckCon
     mean_tol, iso_tol = 1 / math.sqrt(d), 1 / ISOTROPY_MIN_FRACTION - 1
     verdicts = [_interval_verdict(m2, m2_se, mean_tol), _interval_verdict(iso, iso_se, iso_tol)]
     verdict = "fails" if "fails" in verdicts else "holds" if verdicts == ["holds", "holds"] else "cannot tell"
-    phi = g.phi_gap(sample_u, alpha=1 / cfg.tau, replicates=10, seed=cfg.seed + 7)
+    phi = g.phi_gap(sample_u, alpha=1 / cfg.tau, replicates=10, seed=derive_seed(cfg.seed, 2))
     std_u = np.sqrt(np.clip(np.diag(cov_u), 0, None)) * math.sqrt(d)
     sec = {"rayleigh": ray.__dict__, "bingham": bing.__dict__, "mean_norm_sq": m2, "mean_norm_sq_se": m2_se,
            "mean_norm_sq_tolerance": mean_tol, "neg_cos_second_moment_times_d": d * tr2, "isotropy_effect": iso,
@@ -378,7 +380,7 @@ def _projection_sections(proj: np.ndarray, sample_rows: np.ndarray, cfg: CheckCo
     tests = list(g.mardia_tests(low))
     tests.append(g.henze_zirkler(low[sample_rows]))
     energy_rows = sample_rows[: min(sample_rows.size, 500)]
-    tests.append(g.energy_test(low[energy_rows], replicates=99, seed=cfg.seed + 11))
+    tests.append(g.energy_test(low[energy_rows], replicates=99, seed=derive_seed(cfg.seed, 3)))
     family = min(1.0, len(tests) * min(t.pvalue for t in tests))
     sec["multivariate"] = {"k": k, "tests": [t.as_dict() for t in tests], "family_pvalue": family,
                            "rule": "Bonferroni over the four tests"}
@@ -411,7 +413,7 @@ def _alignment_section(m: _Moments, cfg: CheckConfig) -> tuple[dict, Finding]:
 
 
 def _plateau_section(trace, cfg: CheckConfig) -> tuple[dict, Finding]:
-    from infonce_gauss.simulations.hgr import detect_plateau
+    from infonce_gauss.simulations.traces import detect_plateau
 
     epochs, alignment = trace
     p = detect_plateau(alignment, epochs=epochs, eta2=cfg.eta2)
@@ -574,7 +576,7 @@ def run_check(embeddings, *, positives=None, labels=None, trace=None, config: Ch
         reference = "sphere" if name == "normalized" else "gaussian"
         sections["coordinates"][name] = sec = _coordinate_section(tests, nulls, reference)
         findings.append(_coordinate_finding(title, sec, reference,
-                                            "Sec. 5, Tables 1–2 (AD < 0.752, DP p > 0.05); paper.md §4.1, §6.8, D1–D2"))
+                                            f"Sec. 5, Tables 1–2 (AD < {g.AD_THRESHOLD:g}, DP p > {g.DP_LEVEL:g}); paper.md §4.1, §6.8, D1–D2"))
     tables["pass_rates"] = [
         {"variant": name, "test": test.upper(), "observed": sec["paper_columns"][f"{test}_pass_pct"] / 100,
          **{f"{law}_{edge}": sec["bands"][law][test][i] for law in ("gaussian", "sphere") for i, edge in enumerate(("low", "high"))}}
@@ -646,10 +648,6 @@ def summary_text(result: CheckResult) -> str:
     return "\n".join(lines)
 
 
-def _fmt(v) -> str:
-    return "—" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
-
-
 def _markdown(result: CheckResult, figures: dict[str, str]) -> str:
     s = result.sections
     inp = s["input"]
@@ -660,7 +658,7 @@ def _markdown(result: CheckResult, figures: dict[str, str]) -> str:
            "## Summary", "", "| assumption | verdict | figure | rule | paper |", "|---|---|---|---|---|"]
     out += [f"| {f.assumption} | **{f.verdict}** | {f.figure} | {f.rule} | {f.paper_ref} |" for f in result.findings]
     out += ["", "## The paper's table columns (per-coordinate tests)", "",
-            "| embeddings | AD avg | AD pass % | DP avg p | DP pass % | paper's rule (AD avg < 0.752 and DP avg > 0.05) | "
+            f"| embeddings | AD avg | AD pass % | DP avg p | DP pass % | paper's rule (AD avg < {g.AD_THRESHOLD:g} and DP avg > {g.DP_LEVEL:g}) | "
             "Gaussian-null band AD / DP % | sphere-null band AD / DP % |", "|---|---|---|---|---|---|---|---|"]
     for name, sec in s["coordinates"].items():
         if "paper_columns" not in sec:
@@ -692,7 +690,7 @@ def _markdown(result: CheckResult, figures: dict[str, str]) -> str:
     for key in ("thin_shell", "uniformity", "alignment", "labels"):
         if key in s:
             flat = {k: v for k, v in s[key].items() if not isinstance(v, (dict, list, np.ndarray))}
-            out += ["", f"**{key}**: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in flat.items())]
+            out += ["", f"**{key}**: " + ", ".join(f"{k} = {format_value(v)}" for k, v in flat.items())]
     return "\n".join(out) + "\n"
 
 

@@ -13,12 +13,11 @@ from scipy import stats
 
 from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
 from infonce_gauss.simulations import gaussianity as g
-from infonce_gauss.simulations.estimates import Estimate
-from infonce_gauss.simulations.sampling import uniform_sphere
+from infonce_gauss.simulations.estimates import Z_MAX, Estimate
+from infonce_gauss.simulations.sampling import derive_seed, uniform_sphere
 
 CLAIMS = ClaimSet("CHK-")
 
-Z_MAX = 4.0  # Monte Carlo agreement: within 4 standard errors
 TABLE2_CLIP_TEXT = {"unnormalized": {"ad_avg": 0.53, "ad_pass_pct": 94.0, "dp_avg": 0.38, "dp_pass_pct": 99.4},
                     "normalized": {"ad_avg": 0.54, "ad_pass_pct": 93.6, "dp_avg": 0.38, "dp_pass_pct": 99.7}}
 
@@ -34,7 +33,7 @@ def null_calibration(ctx: CheckContext) -> Verdict:
     reps = ctx.profile.pick(quick=2000, full=20000)
     rows, z = [], []
     for i, n in enumerate((1000, 5000, 10000)):
-        r = g.null_pass_rates(n, 2, law="gaussian", replicates=reps, seed=ctx.seed + i)
+        r = g.null_pass_rates(n, 2, law="gaussian", replicates=reps, seed=derive_seed(ctx.seed, i))
         rows.append(r.as_dict())
         z += [abs(r.ad_pass.z_score(0.95)), abs(r.dp_pass.z_score(0.95))]
     ctx.save_table("null_calibration", rows)
@@ -62,7 +61,7 @@ def sphere_detect(ctx: CheckContext) -> Verdict:
     for i, d in enumerate((16, 64, 256)):
         for j, n in enumerate((1000, 5000, 20000)):
             reps = int(np.clip(budget // n, 150, 2000))
-            sphere = g.null_pass_rates(n, d, law="sphere", replicates=reps, seed=ctx.seed + 10 * i + j)
+            sphere = g.null_pass_rates(n, d, law="sphere", replicates=reps, seed=derive_seed(ctx.seed, i, j))
             gauss_band = g.pass_rate_band(Estimate(0.95, 0.0, reps), d)
             lam = 1.5 * n / (d + 2) ** 2
             rows.append({"d": d, "n": n, "replicates": reps, "sphere_dp_pass": sphere.dp_pass.value,
@@ -100,7 +99,7 @@ def compliance(ctx: CheckContext) -> Verdict:
     reps = ctx.profile.pick(quick=1500, full=20000)
     out = {}
     for i, law in enumerate(("gaussian", "sphere")):
-        r = g.null_pass_rates(5000, 256, law=law, replicates=reps, seed=ctx.seed + i)
+        r = g.null_pass_rates(5000, 256, law=law, replicates=reps, seed=derive_seed(ctx.seed, i))
         for test in ("ad", "dp"):
             est = getattr(r, f"{test}_pass")
             out[f"{law}_{test}"] = {"p": est.value, "se": est.se, "all_256": est.value**256,
@@ -168,7 +167,7 @@ def text_encoder(ctx: CheckContext) -> Verdict:
 
     if reason := encoder_unavailable():
         return Verdict.skipped(reason)
-    from infonce_gauss.battery.check import CheckConfig, run_check
+    from infonce_gauss.battery.check import THIN_SHELL_MAX_RATIO, CheckConfig, run_check
 
     n = ctx.profile.pick(quick=1000, full=5000)
     sentences, positives, labels = generate_corpus(n, seed=ctx.seed % 2**31)
@@ -182,7 +181,7 @@ def text_encoder(ctx: CheckContext) -> Verdict:
     reproduced = cols["unnormalized"]["ad_avg"] < g.AD_THRESHOLD and cols["unnormalized"]["dp_avg"] > g.DP_LEVEL
     return Verdict.from_checks(
         {"the four columns are computed for unnormalized and normalized embeddings": {"unnormalized", "normalized"} <= set(cols),
-         f"thin shell: CV within {3:g}× the Gaussian CV_chi(d)": shell["ratio"] < 3,
+         f"thin shell: CV within {THIN_SHELL_MAX_RATIO:g}× the Gaussian CV_chi(d)": shell["ratio"] < THIN_SHELL_MAX_RATIO,
          "E[u·v] - ||m||² > 0 (Prop 1: equals Σ_k Var E[u_k|X₀] for conditionally i.i.d. views)":
              align["alignment_minus_mean_norm_sq"] - 2 * align["alignment_se"] > 0},
         measured={k: {kk: round(vv, 3) for kk, vv in v.items() if kk in ("ad_avg", "ad_pass_pct", "dp_avg", "dp_pass_pct")}

@@ -17,6 +17,7 @@ import numpy as np
 
 from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
 from infonce_gauss.simulations.device import one_torch_thread
+from infonce_gauss.simulations.sampling import derive_seed
 
 CLAIMS = ClaimSet("EMP-")
 
@@ -105,7 +106,7 @@ def _side_by_side(row: dict, paper: dict, bands: dict | None = None) -> list[dic
               "have CV ≈ 0.08, mean A² ≈ 0.38 and mean DP p ≈ 0.49 with ~100% of coordinates passing (Gaussian ✓).",
 )
 def laplace_table1(ctx: CheckContext) -> Verdict:
-    from infonce_gauss.simulations.hgr import detect_plateau
+    from infonce_gauss.simulations.traces import detect_plateau
 
     rows = sorted(_train("table1-laplace", ctx), key=lambda r: r["epoch"])
     first, last = rows[0], rows[-1]
@@ -121,7 +122,7 @@ def laplace_table1(ctx: CheckContext) -> Verdict:
             f"all four columns inside the {BAND_LEVEL:.0%} band of d independent N(0,1) coordinates at this n": all(in_band.values()),
             "the paper's 100% pass rates lie above that band (paper.md E2: 100% is implausible under the null)":
                 bands["ad_pass_pct"][1] < 100 or bands["dp_pass_pct"][1] < 100,
-            "alignment reaches its plateau (simulations.hgr.detect_plateau) below η₂ (Assumption 1: r_plat <= 0)":
+            "alignment reaches its plateau (simulations.traces.detect_plateau) below η₂ (Assumption 1: r_plat <= 0)":
                 plateau.reached and plateau.r_plat <= 0,
         },
         measured={c: round(last[c], 4) for c in ("cv", *COLUMNS)},
@@ -282,7 +283,7 @@ def align_eta2(ctx: CheckContext) -> Verdict:
     n = ctx.profile.pick(quick=20_000, full=100_000)
     table, checks = [], []
     for i, (run, task, result) in enumerate(trained):
-        check = alignment_check(result.model.cpu().eval(), task.data.channel, n=n, seed=ctx.seed + i)
+        check = alignment_check(result.model.cpu().eval(), task.data.channel, n=n, seed=derive_seed(ctx.seed, i))
         checks.append((run.label, check))
         table.append({"channel": run.label, **check.as_dict(), "holds": check.holds(Z_MAX)})
     ctx.save_table("align_eta2", table)

@@ -14,7 +14,7 @@ import sympy as sp
 from infonce_gauss.hgr.plots import plot_alignment_rates
 from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
 from infonce_gauss.simulations.channels import PAPER_JITTER, GMMChannel, Jitter, MixingChannel, SparseBinaryChannel
-from infonce_gauss.simulations.estimates import Estimate
+from infonce_gauss.simulations.estimates import Z_MAX
 from infonce_gauss.simulations.hgr import (
     alignment_check,
     conditional_alignment,
@@ -26,6 +26,7 @@ from infonce_gauss.simulations.hgr import (
     random_mlp_encoder,
     solvable_rate_fits,
 )
+from infonce_gauss.simulations.sampling import derive_seed
 from infonce_gauss.theory.hgr import (
     binary_channel_maximal_correlation,
     channel_pmf,
@@ -48,14 +49,10 @@ from infonce_gauss.theory.hgr import (
 
 CLAIMS = ClaimSet("HGR-")
 
-Z_MAX = 4.0  # Monte Carlo agreement: within 4 standard errors (two-sided p ~ 6e-5 per check)
 PAPER_A = 0.6  # App. E.1 default mixing coefficient
 FIG2_ALIGNMENT = 0.95  # positive-pair cosine read off Fig. 2 / the project-page violins (paper.md §4.2) [FIG]
 FIG2_MEAN_SQ_NORM = 0.05  # generous reading of ||m||² = mean negative-pair cosine, centred at 0 in Fig. 2
 
-
-def _z(estimate: Estimate, exact: float) -> float:
-    return abs(estimate.z_score(exact))
 
 
 @CLAIMS.claim(
@@ -81,7 +78,7 @@ def gaussian_example(ctx: CheckContext) -> Verdict:
         "histogram rho_m(X, X0)": (hgr_histogram(x0[:, 0], x[:, 0], seed=ctx.seed), PAPER_A),
         "ACE rho_m(X, Y) from positive pairs": (eta2_from_pairs(x, y, seed=ctx.seed), PAPER_A**2),
     }
-    z = {name: _z(est, exact) for name, (est, exact) in estimates.items()}
+    z = {name: abs(est.z_score(exact)) for name, (est, exact) in estimates.items()}
     return Verdict.from_checks(
         {
             "discretized SVD: singular values |A|^k (Mehler), k = 0..4, A in {0.2, 0.6, 0.9}, to 1e-9": mehler < 1e-9,
@@ -138,8 +135,8 @@ def discrete_laws(ctx: CheckContext) -> Verdict:
         binary = channel_pmf([1 - q, q], [[1 - f01, f01], [f10, 1 - f10]])
         worst["binary"] = max(worst["binary"], abs(pmf_maximal_correlation(binary) - binary_channel_maximal_correlation(q, f01, f10)))
     n = ctx.profile.pick(quick=40_000, full=400_000)
-    P = _random_pmf(np.random.default_rng(ctx.seed + 1), (4, 5))
-    cells = np.random.default_rng(ctx.seed + 2).choice(P.size, size=n, p=P.ravel())
+    P = _random_pmf(np.random.default_rng(derive_seed(ctx.seed, 1)), (4, 5))
+    cells = np.random.default_rng(derive_seed(ctx.seed, 2)).choice(P.size, size=n, p=P.ravel())
     est = hgr_histogram(*np.divmod(cells, 5), seed=ctx.seed)
     exact = pmf_maximal_correlation(P)
     return Verdict.from_checks(
@@ -150,13 +147,13 @@ def discrete_laws(ctx: CheckContext) -> Verdict:
             "DPI: ρ_m(X,Z) <= ρ_m(X,Y)·ρ_m(Y,Z) on random chains": worst["dpi"] <= 1e-12,
             "views: ρ_m(X,Y) = ρ_m(X,X0)² (to 1e-10)": worst["views"] <= 1e-10,
             "binary channels: σ₂(B) = |1-f01-f10|·sqrt(q(1-q)/(r(1-r))) (|1-2p| symmetric) to 1e-12": worst["binary"] <= 1e-12,
-            f"histogram estimator on {n} categorical samples within {Z_MAX:g} SE of σ₂(B)": _z(est, exact) <= Z_MAX,
+            f"histogram estimator on {n} categorical samples within {Z_MAX:g} SE of σ₂(B)": abs(est.z_score(exact)) <= Z_MAX,
         },
         measured={"worst": worst, "estimate_4x5": est.value},
         expected={"estimate_4x5": exact},
         uncertainty=est.se,
         rule="exact identities to 1e-10..1e-12 over random pmfs and kernels (Gamma(1/2) entries); MC |z| <= 4",
-        details={"trials": trials, "mc_n": n, "z": _z(est, exact)},
+        details={"trials": trials, "mc_n": n, "z": abs(est.z_score(exact))},
     )
 
 
@@ -236,13 +233,13 @@ def prop1(ctx: CheckContext) -> Verdict:
     rows, identity_z = [], []
     for i, (name, channel) in enumerate(_prop1_channels(ctx.seed).items()):
         eta = channel.eta2()
-        encoders = {"random linear": random_linear_encoder(channel.dim, 16, rng=ctx.seed + i),
-                    "random tanh MLP": random_mlp_encoder(channel.dim, 16, hidden=64, rng=ctx.seed + 100 + i),
-                    "random ReLU MLP": random_mlp_encoder(channel.dim, 16, hidden=64, activation="relu", rng=ctx.seed + 200 + i)}
+        encoders = {"random linear": random_linear_encoder(channel.dim, 16, rng=derive_seed(ctx.seed, 0, i)),
+                    "random tanh MLP": random_mlp_encoder(channel.dim, 16, hidden=64, rng=derive_seed(ctx.seed, 1, i)),
+                    "random ReLU MLP": random_mlp_encoder(channel.dim, 16, hidden=64, activation="relu", rng=derive_seed(ctx.seed, 2, i))}
         for enc_name, encoder in encoders.items():
-            seed = ctx.seed + 1000 * i + len(rows)
+            seed = derive_seed(ctx.seed, 3, i, len(rows))
             check = alignment_check(encoder, channel, n=n, seed=seed, eta2=eta)
-            cond = conditional_alignment(encoder, channel, n_base=n_base, n_views=n_views, seed=seed + 1)
+            cond = conditional_alignment(encoder, channel, n_base=n_base, n_views=n_views, seed=derive_seed(seed, 1))
             z_id = (cond.value - check.alignment.value) / math.hypot(cond.se, check.alignment.se)
             identity_z.append(abs(z_id))
             rows.append({"channel": name, "encoder": enc_name, **check.as_dict(), "holds": check.holds(Z_MAX),
@@ -250,13 +247,13 @@ def prop1(ctx: CheckContext) -> Verdict:
                          "conditional_alignment": cond.value, "conditional_alignment_se": cond.se, "identity_z": z_id})
     ctx.save_table("prop1_encoders", rows)
     d = 256
-    tight = alignment_check(lambda x: x, MixingChannel(A=PAPER_A, base="gaussian", dim=d), n=n, seed=ctx.seed + 7)
+    tight = alignment_check(lambda x: x, MixingChannel(A=PAPER_A, base="gaussian", dim=d), n=n, seed=derive_seed(ctx.seed, 4))
     exact_delta = solvable_delta(d, PAPER_A)
     return Verdict.from_checks(
         {
             f"bound holds (slack + {Z_MAX:g} SE + η₂ error >= 0) for {len(rows)} encoder/channel pairs": all(r["holds"] for r in rows),
             f"identity E[u·v] = E‖E[u|X0]‖² within {Z_MAX:g} SE for every pair": max(identity_z) <= Z_MAX,
-            f"identity encoder, Gaussian channel, d = {d}: slack matches the exact δ(d) within {Z_MAX:g} SE": _z(tight.slack, exact_delta) <= Z_MAX,
+            f"identity encoder, Gaussian channel, d = {d}: slack matches the exact δ(d) within {Z_MAX:g} SE": abs(tight.slack.z_score(exact_delta)) <= Z_MAX,
             f"… and is nearly tight: slack < 1% of η₂ (+{Z_MAX:g} SE)": tight.slack.value - Z_MAX * tight.slack.se < 0.01 * PAPER_A**2,
         },
         measured={"min_slack_z": min(r["slack_z"] for r in rows), "max_explained_minus_eta2": max(r["explained"] - r["eta2"] for r in rows),
@@ -285,7 +282,7 @@ def assumption3(ctx: CheckContext) -> Verdict:
     mc_rows = []
     for A in (0.3, PAPER_A, 0.8):
         for d in (2, 8, 64):
-            est = mc_solvable_alignment(d, A, n=n, seed=ctx.seed + d).alignment
+            est = mc_solvable_alignment(d, A, n=n, seed=derive_seed(ctx.seed, d)).alignment
             mc_rows.append({"A": A, "d": d, "quantity": "delta", "source": "mc", "value": A * A - est.value, "se": est.se,
                             "seed": est.seed, "n": n, "z": est.z_score(solvable_alignment(d, A))})
     z_mc = max(abs(r["z"]) for r in mc_rows)

@@ -16,10 +16,10 @@ from scipy import integrate, special
 from infonce_gauss.infonce.plots import plot_bias, plot_particles
 from infonce_gauss.infonce.settings import BIAS_LAW, LIMIT_LAWS
 from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
-from infonce_gauss.simulations.estimates import mean_estimate
+from infonce_gauss.simulations.estimates import Z_MAX, mean_estimate
 from infonce_gauss.simulations.infonce import batch_loss_estimates, bias_rate_fits, bias_sweep, particle_sweep, sample_vmf
 from infonce_gauss.simulations.rates import fit_rate
-from infonce_gauss.simulations.sampling import projected_sphere, uniform_sphere
+from infonce_gauss.simulations.sampling import derive_seed, projected_sphere, spawn_seeds, uniform_sphere
 from infonce_gauss.theory.infonce import (
     PAPER_ALPHA,
     alignment_term_from_l_align,
@@ -47,7 +47,6 @@ from infonce_gauss.theory.vmf import vmf_log_normalizer
 
 CLAIMS = ClaimSet("NCE-")
 
-Z_MAX = 4.0  # Monte Carlo agreement: |estimate - exact| <= 4 standard errors
 
 
 def _sphere_mgf_by_quadrature(d: int, alpha: float) -> float:
@@ -283,12 +282,12 @@ def wi_limit(ctx: CheckContext) -> Verdict:
     rows, checks, summary = [], {}, {}
     for i, (name, law) in enumerate(LIMIT_LAWS.items()):
         c1, target = law.bias_constant(), law.population_loss()
-        ests = {n: batch_loss_estimates(law, n, batches=max(8, pairs // n), seed=ctx.seed + i) for n in sizes}
+        ests = {n: batch_loss_estimates(law, n, batches=max(8, pairs // n), seed=derive_seed(ctx.seed, i)) for n in sizes}
         for n, e in ests.items():
             rows.append({"law": name, "n_batch": n, "loss_minus_log_n": e["loss"].value, "loss_se": e["loss"].se,
                          "population_loss": target, "bias": e["bias"].value, "bias_se": e["bias"].se,
                          "predicted_bias": c1 / n, "symmetric_minus_loss": e["symmetric_minus_loss"].value,
-                         "symmetric_minus_loss_se": e["symmetric_minus_loss"].se, "seed": ctx.seed + i})
+                         "symmetric_minus_loss_se": e["symmetric_minus_loss"].se, "seed": derive_seed(ctx.seed, i)})
         first, last = ests[sizes[0]]["bias"], ests[sizes[-1]]["bias"]
         n_last = sizes[-1]
         biases = [ests[n]["bias"].value for n in sizes]
@@ -321,7 +320,7 @@ def wi_limit(ctx: CheckContext) -> Verdict:
 def bias_rate(ctx: CheckContext) -> Verdict:
     sizes = ctx.profile.pick(quick=[16, 32, 64, 128, 256], full=[16, 32, 64, 128, 256, 512, 1024, 2048])
     pairs = ctx.profile.pick(quick=16_384, full=65_536)
-    seeds = [ctx.seed + i for i in range(ctx.profile.pick(quick=1, full=3))]
+    seeds = spawn_seeds(ctx.seed, ctx.profile.pick(quick=1, full=3))
     table = bias_sweep(BIAS_LAW, sizes, pairs=pairs, seeds=seeds)
     fits = bias_rate_fits(table, BIAS_LAW, level=0.99)
     ctx.save_table("infonce_bias", table)

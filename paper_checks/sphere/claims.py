@@ -13,8 +13,9 @@ import sympy as sp
 
 from infonce_gauss.sphere.plots import plot_loglog_series, plot_sphere_rates
 from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
-from infonce_gauss.simulations.estimates import cv_estimate
+from infonce_gauss.simulations.estimates import Z_MAX, cv_estimate, max_abs_z
 from infonce_gauss.simulations.rates import column, fit_rate
+from infonce_gauss.simulations.sampling import derive_seed, spawn_seeds
 from infonce_gauss.simulations.sphere import (
     mc_distances,
     mc_projected_moments,
@@ -43,16 +44,12 @@ from infonce_gauss.theory.sphere import (
 
 CLAIMS = ClaimSet("MP-")
 
-Z_MAX = 4.0  # Monte Carlo agreement: |estimate - exact| <= 4 standard errors (two-sided p ~ 6e-5 per check)
 KS = (1, 2, 3)
 
 
 def _dims(lo: int, hi: int, per_decade: int) -> list[int]:
     return sorted({int(round(v)) for v in np.geomspace(lo, hi, int(per_decade * math.log10(hi / lo)) + 1)})
 
-
-def _max_abs_z(pairs) -> float:
-    return max(abs(est.z_score(exact)) for est, exact in pairs)
 
 
 @CLAIMS.claim(
@@ -77,11 +74,11 @@ def lemma3(ctx: CheckContext) -> Verdict:
     pairs = []
     for k in KS:
         for d in mc_dims:
-            est = mc_distances(d, k, n=n, seed=ctx.seed + d + 1000 * k)
+            est = mc_distances(d, k, n=n, seed=derive_seed(ctx.seed, d, k))
             pairs += [(est["tv"], tv_to_gaussian(d, k)), (est["kl"], kl_to_gaussian(d, k))]
             if k == 1:
                 pairs.append((est["kolmogorov"], kolmogorov_to_gaussian(d)))
-    z = _max_abs_z(pairs)
+    z = max_abs_z(pairs)
     tv_last = float(exact[(1, "tv")][-1])
     return Verdict.from_checks(
         {
@@ -131,7 +128,7 @@ def df_bound(ctx: CheckContext) -> Verdict:
 )
 def tv_rate(ctx: CheckContext) -> Verdict:
     n = ctx.profile.pick(quick=20_000, full=200_000)
-    seeds = [ctx.seed + i for i in range(ctx.profile.pick(quick=2, full=5))]
+    seeds = spawn_seeds(ctx.seed, ctx.profile.pick(quick=2, full=5))
     dims = _dims(8, ctx.profile.pick(quick=4096, full=16384), 4)
     table = sphere_rate_table(KS, dims, n=n, seeds=seeds, progress=False)
     fits = sphere_rate_fits(table, d_min=32, d_max=1024)
@@ -194,9 +191,9 @@ def moments(ctx: CheckContext) -> Verdict:
     n = ctx.profile.pick(quick=200_000, full=2_000_000)
     pairs = []
     for dim in (8, 64):
-        est = mc_projected_moments(dim, n=n, seed=ctx.seed + dim)
+        est = mc_projected_moments(dim, n=n, seed=derive_seed(ctx.seed, dim))
         pairs += [(est["variance"], 1.0), (est["kurtosis"], 3 * dim / (dim + 2))]
-    z = _max_abs_z(pairs)
+    z = max_abs_z(pairs)
     return Verdict.from_checks(
         {
             "sympy: E U_1^2 = 1/d": sp.simplify(derived["second"] - 1 / d) == 0,
@@ -241,7 +238,7 @@ def thin_shell(ctx: CheckContext) -> Verdict:
         [r for r in rows if r["source"] == "exact"], x="d", y="cv", series="source", xlabel="ambient dimension $d$",
         ylabel="CV of $\\|Z\\|$, $Z\\sim N(0, I_d)$", title="Thin-shell reference (Assumption 2)",
         reference={"$1/\\sqrt{2d}$": (dims, 1 / np.sqrt(2 * np.array(dims, float)))}))
-    z = _max_abs_z(pairs)
+    z = max_abs_z(pairs)
     return Verdict.from_checks(
         {
             "fitted slope interval covers -1/2": fit.slope_covers_prediction,
@@ -275,13 +272,13 @@ def kurtosis_identity(ctx: CheckContext) -> Verdict:
     for i, (name, family) in enumerate(families.items()):
         for d in (8, 128):
             exact = rotation_invariant_kurtosis(d, *family.scaled_radius_moments(d))
-            est = mc_radial_projection_kurtosis(family, d, n=n, seed=ctx.seed + 100 * i + d)
+            est = mc_radial_projection_kurtosis(family, d, n=n, seed=derive_seed(ctx.seed, i, d))
             pairs.append((est, exact))
             rows.append({"family": name, "d": d, "exact": exact, "mc": est.value, "se": est.se, "z": est.z_score(exact)})
     ctx.save_table("kurtosis_identity", rows)
     spread = families["r0(1 + 0.3 V) (no thin shell)"]
     limit_excess = 3 * spread.scaled_radius_moments(10**9)[1] / spread.scaled_radius_moments(10**9)[0] ** 2 - 3
-    z = _max_abs_z(pairs)
+    z = max_abs_z(pairs)
     return Verdict.from_checks(
         {
             f"Monte Carlo kurtosis within {Z_MAX:g} SE of the identity for every family": z <= Z_MAX,

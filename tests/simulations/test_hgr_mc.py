@@ -18,12 +18,10 @@ from infonce_gauss.simulations.hgr import (
     alignment_check,
     as_numpy_encoder,
     conditional_alignment,
-    detect_plateau,
     eta2_from_pairs,
     hgr_ace,
     hgr_histogram,
     mc_solvable_alignment,
-    normalize_rows,
     random_linear_encoder,
     random_mlp_encoder,
     solvable_rate_fits,
@@ -105,13 +103,7 @@ def test_estimator_bad_input(call, match):
 
 
 # ------------------------------------------------------------------ encoders
-def test_normalize_rows_maps_zero_to_the_fixed_point():
-    u = normalize_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
-    np.testing.assert_allclose(u, [[0.6, 0.8], [1.0, 0.0]])
-    with pytest.raises(ValueError, match="d >= 2"):
-        normalize_rows(np.ones((3, 1)))
-    with pytest.raises(ValueError, match="NaN"):
-        normalize_rows(np.array([[np.nan, 1.0]]))
+def test_as_numpy_encoder_rejects_a_non_callable():
     with pytest.raises(ValueError, match="callable"):
         as_numpy_encoder(3)
 
@@ -200,37 +192,6 @@ def test_alignment_equals_the_conditional_mean_norm():
 def test_linear_encoder_is_a_plain_matrix_product():
     W = np.array([[1.0, 2.0], [0.0, 1.0], [1.0, -1.0]])
     np.testing.assert_allclose(LinearEncoder(W)(np.array([[1.0, 1.0]])), [[3.0, 1.0, 0.0]])
-
-
-# ------------------------------------------------------------------ Assumption 1: plateau
-def _trace(plateau, epochs=60, noise=0.002, seed=0):
-    t = np.arange(epochs, dtype=float)
-    return plateau - 0.3 * np.exp(-t / 4) + noise * np.random.default_rng(seed).standard_normal(epochs)
-
-
-def test_plateau_is_detected_with_its_value_and_start():
-    p = detect_plateau(_trace(0.5), eta2=0.6, align_uniform=0.55)
-    assert p.reached
-    assert 8 <= p.start_epoch <= 25  # the transient 0.3 e^{-t/4} drops below the band after ~20 epochs
-    assert abs(p.value - 0.5) < 4 * p.se + 1e-3
-    assert p.r_plat == pytest.approx(p.value - 0.6)
-    assert p.feasible_at_uniform
-
-
-def test_plateau_above_the_ceiling_is_infeasible_and_a_rising_trace_has_none():
-    assert not detect_plateau(_trace(0.7), eta2=0.6).feasible_at_uniform
-    rising = detect_plateau(np.linspace(0.1, 0.6, 50))
-    assert not rising.reached
-    assert rising.r_plat is None and rising.feasible_at_uniform is None
-
-
-def test_plateau_bad_input():
-    with pytest.raises(ValueError, match="at least 4"):
-        detect_plateau([0.1, 0.2])
-    with pytest.raises(ValueError, match="increasing"):
-        detect_plateau([0.1, 0.2, 0.3, 0.3], epochs=[0, 1, 1, 2])
-    with pytest.raises(ValueError, match="tail_fraction"):
-        detect_plateau(np.ones(10), tail_fraction=1.5)
 
 
 # ------------------------------------------------------------------ the δ(d) sweep

@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from infonce_gauss.simulations.sampling import as_generator, iter_uniform_sphere, projected_sphere, sample_scaled_radius, uniform_sphere
+from infonce_gauss.simulations.sampling import (
+    as_generator,
+    derive_seed,
+    iter_uniform_sphere,
+    normalize_rows,
+    projected_sphere,
+    sample_scaled_radius,
+    spawn_seeds,
+    uniform_sphere,
+)
 from infonce_gauss.theory.sphere import ChiRadius, FixedRadius, PerturbedRadius, projected_cdf
 
 
@@ -71,3 +80,30 @@ def test_bad_input():
         uniform_sphere(3, 3, rng=0, dtype=np.int64)
     with pytest.raises(ValueError, match=">= 2"):
         uniform_sphere(3, 1, rng=0)
+
+
+def test_normalize_rows_maps_zero_to_the_fixed_point():
+    u = normalize_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    np.testing.assert_allclose(u, [[0.6, 0.8], [1.0, 0.0]])
+    with pytest.raises(ValueError, match="d >= 2"):
+        normalize_rows(np.ones((3, 1)))
+    with pytest.raises(ValueError, match="NaN"):
+        normalize_rows(np.array([[np.nan, 1.0]]))
+
+
+def test_normalize_rows_can_refuse_zero_rows_and_work_in_place():
+    with pytest.raises(ValueError, match="exactly zero"):
+        normalize_rows(np.array([[1.0, 0.0], [0.0, 0.0]]), zero="raise")
+    x = np.array([[3.0, 4.0]])
+    assert normalize_rows(x, copy=False) is x and x.tolist() == [[0.6, 0.8]]
+
+
+def test_derived_seeds_are_stable_distinct_and_order_sensitive():
+    assert derive_seed(3, 64, 2) == derive_seed(3, 64, 2)
+    assert len({derive_seed(3, 64, 2), derive_seed(3, 2, 64), derive_seed(3, 64), derive_seed(4, 64, 2)}) == 4
+    seeds = spawn_seeds(0, 5)
+    assert len(set(seeds)) == 5 and seeds == spawn_seeds(0, 5) and not set(range(5)) & set(seeds)
+    with pytest.raises(ValueError, match="seeds must be >= 1"):
+        spawn_seeds(0, 0)
+    with pytest.raises(ValueError, match="non-negative"):
+        derive_seed(-1)
