@@ -6,7 +6,7 @@ A channel is a Markov kernel :math:`\mathcal A(\cdot\mid X_0)` together with the
 * ``sample_base(n, rng)`` — n base items :math:`X_0` (rows);
 * ``sample(x0, rng)`` — one view :math:`X\sim\mathcal A(\cdot\mid x_0)` per row of ``x0``;
 * ``sample_pair(x0, rng)`` — two conditionally i.i.d. views (X, Y) of each row: a positive pair;
-* ``eta2()`` — :math:`\eta_2` as a :class:`theory.hgr.Eta2` (value ± error, method, details).
+* ``eta2()`` — :math:`\eta_2` as a :class:`infonce_gauss.theory.hgr.Eta2` (value ± error, method, details).
 
 ``rng`` is a ``numpy.random.Generator`` or a non-negative integer seed; nothing uses global state.
 Views are float64 arrays of shape ``(n, dim)``.
@@ -154,7 +154,7 @@ class MixingChannel(_PairMixin):
 
         Coordinates are i.i.d. and, without a per-sample scale, the channel acts on each independently,
         so η₂ is the per-coordinate value (tensorization) from
-        :func:`theory.hgr.mixing_channel_eta2`. A scale shared by the coordinates of a view couples
+        :func:`infonce_gauss.theory.hgr.mixing_channel_eta2`. A scale shared by the coordinates of a view couples
         them; then η₂ is bracketed: at least the per-coordinate value with the scale (a function of
         one coordinate), at most the value without it (X is a function of the scale-free view and the
         independent scale, and adding an independent variable leaves ρ_m unchanged). The result is the
@@ -259,7 +259,7 @@ class SparseBinaryChannel(_PairMixin):
     r"""Sparse binary data (App. E.1): i.i.d. Bernoulli(``density``) coordinates; a view turns each zero
     into a one with probability ``flip`` (0.001 in the paper; ones stay ones).
 
-    Per coordinate this is a Z-channel, so (:func:`theory.hgr.binary_channel_maximal_correlation`)
+    Per coordinate this is a Z-channel, so (:func:`infonce_gauss.theory.hgr.binary_channel_maximal_correlation`)
     :math:`\eta_2=q(1-p)/(q+(1-q)p)`, and the vector η₂ is the same (tensorization). The paper does not
     state the density; 0.05 is our default.
     """

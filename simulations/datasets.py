@@ -1,7 +1,7 @@
 r"""The paper's data, generated or read from local files: never downloaded.
 
 Synthetic sets (Sec. 5, App. E.1; paper.md §4.2), built on the augmentation channels of
-:mod:`simulations.channels`: base items :math:`X_0` drawn once with a seed, split into train and
+:mod:`infonce_gauss.simulations.channels`: base items :math:`X_0` drawn once with a seed, split into train and
 test, and the channel that makes positive pairs :math:`X,Y\sim\mathcal A(\cdot|X_0)`.
 
 Image sets, read from local files (numpy arrays of shape (n, C, H, W), uint8):

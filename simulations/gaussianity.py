@@ -10,7 +10,7 @@ The paper's protocol (Sec. 5, paper.md §4.1) and what it needs to be read hones
   :func:`paper_columns` gives the paper's four table columns.
 * **Calibration.** :func:`null_pass_rates` simulates the pass rates of both tests under a Gaussian
   null and under the exact law of one coordinate of the uniform sphere of the same (n, d)
-  (:func:`simulations.sampling.projected_sphere`), and :func:`pass_rate_band` turns a null rate into
+  (:func:`infonce_gauss.simulations.sampling.projected_sphere`), and :func:`pass_rate_band` turns a null rate into
   the band a pass fraction over d coordinates falls in.
 * **Random projections** (Cramér–Wold): :func:`projection_tests` on K orthonormal random directions,
   with the D'Agostino–Stephens p-value of :math:`A^2` (:func:`anderson_pvalue`) and the
@@ -247,7 +247,7 @@ def null_columns(n, d, count, *, law: str, rng) -> np.ndarray:
 
     ``law='gaussian'``: N(0, 1). ``law='sphere'``: the exact law of :math:`\sqrt d\,U_1` for U uniform
     on :math:`S^{d-1}` (:math:`g/\sqrt{(g^2+\chi^2_{d-1})/d}`, the sampler of
-    :func:`simulations.sampling.projected_sphere`, vectorized over columns): a coordinate of exactly
+    :func:`infonce_gauss.simulations.sampling.projected_sphere`, vectorized over columns): a coordinate of exactly
     uniform embeddings, or of thin-shell embeddings with a fixed radius.
     """
     gen = as_generator(rng)

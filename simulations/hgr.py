@@ -1,4 +1,4 @@
-r"""Monte Carlo counterparts of :mod:`theory.hgr`: estimating :math:`\rho_m` and :math:`\eta_2` from samples,
+r"""Monte Carlo counterparts of :mod:`infonce_gauss.theory.hgr`: estimating :math:`\rho_m` and :math:`\eta_2` from samples,
 Prop 1 on any encoder, the Assumption 1 plateau, and the solvable model's rate of :math:`\delta(d)`.
 
 **Estimating the maximal correlation.** Two estimators of :math:`\rho_m(X,Y)` from paired scalar samples:
@@ -439,7 +439,7 @@ def conditional_alignment(encoder, channel, *, n_base, n_views, seed) -> Estimat
 # --------------------------------------------------------------------------------------------
 def mc_solvable_alignment(d, A, *, n, seed) -> AlignmentCheck:
     r"""Prop 1 for the identity encoder on the Gaussian vector channel in :math:`\mathbb R^d` (the solvable
-    model, paper.md §6.5): the alignment estimates :func:`theory.hgr.solvable_alignment`, the slack
+    model, paper.md §6.5): the alignment estimates :func:`infonce_gauss.theory.hgr.solvable_alignment`, the slack
     :math:`\delta(d)` (as :math:`\|m\|^2=0`)."""
     return alignment_check(lambda x: x, MixingChannel(A=A, base="gaussian", dim=d), n=n, seed=seed)
 

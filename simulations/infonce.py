@@ -1,7 +1,7 @@
 r"""Monte Carlo of the InfoNCE batch loss, its finite-N bias, and the free-particle experiment.
 
 * :func:`batch_loss_estimates`: batches of N positive pairs from a solvable pair law of
-  :mod:`theory.infonce`; the loss of Eq. 2 (and its symmetric variant) minus log N, the bias
+  :mod:`infonce_gauss.theory.infonce`; the loss of Eq. 2 (and its symmetric variant) minus log N, the bias
   :math:`E L_N-\log N-\mathcal L` and the batch-to-batch standard deviation of :math:`L_N`, each with
   its standard error, n and seed.
 * :func:`bias_sweep` / :func:`bias_rate_fits`: the N-sweep and the fitted slopes: the bias falls like
@@ -99,7 +99,7 @@ def _vmf_around_e1(n: int, d: int, kappa: float, gen) -> np.ndarray:
 
 @functools.singledispatch
 def sample_pairs(law, n, *, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ``n`` positive pairs (u, v) from a pair law of :mod:`theory.infonce`."""
+    """Draw ``n`` positive pairs (u, v) from a pair law of :mod:`infonce_gauss.theory.infonce`."""
     raise ValueError(f"unknown pair law {type(law).__name__}; use VMFAugmentation or CopyOrFresh.")
 
 
@@ -421,14 +421,14 @@ def particle_diagnostics(points, *, alpha, ks=(1, 2, 3)) -> dict:
     finite-d law and to the Gaussian.
 
     * Rayleigh and Bingham effect sizes (:math:`\|\bar a\|^2`, :math:`d\operatorname{tr}S^2-1`) and
-      p-values (:mod:`simulations.uniformity`); i.i.d. uniform points give on average :math:`1/n`
+      p-values (:mod:`infonce_gauss.simulations.uniformity`); i.i.d. uniform points give on average :math:`1/n`
       and :math:`(d-1)/n`.
-    * The Φ gap :math:`\hat\Phi-\Phi(\sigma)` of :func:`theory.infonce.empirical_phi` (no self-pairs).
+    * The Φ gap :math:`\hat\Phi-\Phi(\sigma)` of :func:`infonce_gauss.theory.infonce.empirical_phi` (no self-pairs).
     * Two fixed k-subspaces: ``axis`` (coordinates 1..k, containing :math:`e_1`, the axis of the
       particles' initial cap) and ``orth`` (the last k coordinates, orthogonal to it). For each k the
       Kolmogorov–Smirnov distance and p-value of :math:`\|\sqrt d\,a_{S}\|^2` against its exact law
       :math:`d\,\mathrm{Beta}(k/2,(d-k)/2)` under σ, and for the first coordinate of each block the
-      signed KS against :func:`theory.sphere.projected_cdf` and against N(0, 1). Beside them the exact
+      signed KS against :func:`infonce_gauss.theory.sphere.projected_cdf` and against N(0, 1). Beside them the exact
       distances of the sphere law to the Gaussian (TV for each k, Kolmogorov for k = 1: :math:`c/d`).
     * The kurtosis of all coordinates pooled, next to the sphere law's :math:`3d/(d+2)` (SE as if the
       n·d values were independent).

@@ -1,4 +1,4 @@
-r"""Monte Carlo counterparts of :mod:`theory.polar`, radial and angular diagnostics of a sample, and the
+r"""Monte Carlo counterparts of :mod:`infonce_gauss.theory.polar`, radial and angular diagnostics of a sample, and the
 ``rates polar`` sweep.
 
 * :func:`mc_polar_terms`: every term of the polar identities as a sample mean of an exact log density
@@ -7,7 +7,7 @@ r"""Monte Carlo counterparts of :mod:`theory.polar`, radial and angular diagnost
   :math:`h(R)` without any density (Kozachenko–Leonenko, low d only).
 * :func:`radial_chi_fit` fits the chi law to the norms (the Gaussian thin-shell reference) with a
   calibrated parametric-bootstrap KS p-value; :func:`polar_diagnostics` adds the Rayleigh and Bingham
-  tests of :mod:`simulations.uniformity` on the directions.
+  tests of :mod:`infonce_gauss.simulations.uniformity` on the directions.
 * :func:`polar_rate_table` / :func:`polar_rate_fits`: the terms of the decomposition against d for the
   spiked Gaussian :math:`N(0,I+(a-1)e_1e_1^\top)` and the reference :math:`N(0,(2\lambda)^{-1}I)`.
 """
@@ -56,7 +56,7 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 @functools.singledispatch
 def sample_polar(law, n, *, rng) -> np.ndarray:
-    """Draw ``n`` points of a law of :mod:`theory.polar` as an (n, d) array."""
+    """Draw ``n`` points of a law of :mod:`infonce_gauss.theory.polar` as an (n, d) array."""
     raise ValueError(f"unknown law {type(law).__name__}; use theory.polar.GaussianLaw or ProductLaw.")
 
 
@@ -106,7 +106,7 @@ def _per_sample_terms(law, reference: GaussianReference, z: np.ndarray) -> dict[
 
 
 def mc_polar_terms(law, reference: GaussianReference, *, n, seed) -> dict[str, Estimate]:
-    r"""Monte Carlo estimate of every term of :class:`theory.polar.PolarTerms` from ``n`` draws of ``law``.
+    r"""Monte Carlo estimate of every term of :class:`infonce_gauss.theory.polar.PolarTerms` from ``n`` draws of ``law``.
 
     Each term is the sample mean of an exact log density (or of :math:`\log R`, :math:`R^2`) at the draws,
     with standard error ``std/sqrt(n)``. A term whose exact value is infinite (a law charging the outside
@@ -126,7 +126,7 @@ def knn_polar_entropies(law, *, n, seed, k=3) -> dict[str, Estimate]:
     r"""Density-free estimates of :math:`h(Z)` and :math:`h(R)` (Kozachenko–Leonenko; low d only).
 
     The independent check of the exact entropies and of the polar identity: :math:`h(Z)` of a product
-    law, for instance, is only *defined* through the identity in :mod:`theory.polar`.
+    law, for instance, is only *defined* through the identity in :mod:`infonce_gauss.theory.polar`.
     """
     z = sample_polar(law, integer(n, "n (number of samples)", minimum=10), rng=seed)
     return {"entropy": knn_entropy(z, k=k, seed=seed),
@@ -203,7 +203,7 @@ def polar_diagnostics(z, *, seed, n_boot: int = 199) -> PolarDiagnostics:
     r"""Split a sample z = r u and test each part: :math:`r\sim s\chi_d`? :math:`u\sim\sigma`?
 
     Under :math:`N(0,s^2I)` the three nulls hold together (R and U independent, U uniform); the
-    angular tests are those of :mod:`simulations.uniformity` (Mardia & Jupp 2000, §10.4.1, §10.7).
+    angular tests are those of :mod:`infonce_gauss.simulations.uniformity` (Mardia & Jupp 2000, §10.4.1, §10.7).
     """
     radial = radial_chi_fit(z, seed=seed, n_boot=n_boot)
     return PolarDiagnostics(radial=radial, rayleigh=rayleigh_test(z), bingham=bingham_test(z))
@@ -256,9 +256,9 @@ def _mc_terms(d, spike, n, seed):
 def polar_rate_table(dims, *, spike=4.0, n, seeds, mc_dims=None, executor=None, progress=True) -> list[dict]:
     r"""Long tidy table of the polar terms of :func:`spiked_gaussian` against :math:`N(0,I)` over d.
 
-    One row per (d, term, source[, seed]): ``exact`` (:func:`theory.polar.polar_terms`), ``asymptotic``
+    One row per (d, term, source[, seed]): ``exact`` (:func:`infonce_gauss.theory.polar.polar_terms`), ``asymptotic``
     (:func:`spiked_asymptotes`) and ``mc`` (:func:`mc_polar_terms`, ``n`` draws per seed, with ``se``) at
-    ``mc_dims`` (default: the dims up to 256; exact rows are added there too). ``term`` is the key of :class:`theory.polar.PolarTerms`,
+    ``mc_dims`` (default: the dims up to 256; exact rows are added there too). ``term`` is the key of :class:`infonce_gauss.theory.polar.PolarTerms`,
     ``label`` its formula.
     """
     dims = sorted({integer(d, "d", minimum=2) for d in dims})
@@ -290,7 +290,7 @@ def polar_rate_fits(table, *, d_min=16, level=0.95) -> list[dict]:
 
     Both are predicted to fall like :math:`C/d` (slope −1) with :math:`C=3(a-1)^2/4` and :math:`(a-1)^2/4`
     (:func:`spiked_asymptotes`); the model is :math:`\log y=\log C+s\log d+b/d` with the truncation error
-    of the expansion added to the interval (:func:`~simulations.rates.fit_rate`, ``exact=True``).
+    of the expansion added to the interval (:func:`~infonce_gauss.simulations.rates.fit_rate`, ``exact=True``).
     """
     fits = []
     for term in _DECAYING:
@@ -330,7 +330,7 @@ def _sample_vmf(direction: np.ndarray, kappa: float, n: int, gen: np.random.Gene
 
 
 def sample_vmf_mixture(mixture: VMFMixture, n, *, rng) -> np.ndarray:
-    """Draw ``n`` points of a :class:`theory.vmf.VMFMixture` (component counts multinomial, then each vMF)."""
+    """Draw ``n`` points of a :class:`infonce_gauss.theory.vmf.VMFMixture` (component counts multinomial, then each vMF)."""
     n = integer(n, "n (number of samples)", minimum=1)
     gen = as_generator(rng)
     counts = gen.multinomial(n, mixture.weights)

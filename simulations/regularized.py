@@ -23,7 +23,7 @@ __all__ = ["regularized_particle_diagnostics", "regularizer_sweep"]
 
 def regularized_particle_diagnostics(points, *, lam, alpha) -> dict:
     r"""Distances of n unnormalized points to :math:`N(0,(2\lambda)^{-1}I_d)`: the direction diagnostics of
-    :func:`simulations.infonce.particle_diagnostics`, :math:`\tfrac d2\|\bar a\|^2` (Lemma 1's lower bound on
+    :func:`infonce_gauss.simulations.infonce.particle_diagnostics`, :math:`\tfrac d2\|\bar a\|^2` (Lemma 1's lower bound on
     KL(μ‖σ) at the empirical mean), the radius CV against the chi CV and the KS distance of the radii
     to :math:`\chi_d/\sqrt{2\lambda}`, and KS of the first and last coordinates against :math:`N(0,1/(2\lambda))`."""
     points = np.asarray(points, dtype=np.float64)

@@ -143,7 +143,7 @@ def projected_sphere(n, d, k=1, *, rng) -> np.ndarray:
 
 @functools.singledispatch
 def sample_scaled_radius(family, d, n, *, rng) -> np.ndarray:
-    r"""Draw :math:`W=r/r_0(d)` for a radial family of :mod:`theory.sphere` (Prop 2)."""
+    r"""Draw :math:`W=r/r_0(d)` for a radial family of :mod:`infonce_gauss.theory.sphere` (Prop 2)."""
     raise ValueError(
         f"unknown radial family {type(family).__name__}; use FixedRadius, ChiRadius or PerturbedRadius."
     )

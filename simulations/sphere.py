@@ -1,4 +1,4 @@
-r"""Monte Carlo counterparts of :mod:`theory.sphere`: distances, moments and Prop 2 projections.
+r"""Monte Carlo counterparts of :mod:`infonce_gauss.theory.sphere`: distances, moments and Prop 2 projections.
 
 The distance estimators are importance-sampling identities on draws :math:`X=\|s\|^2` of the exact
 projected law with the exact log density ratio :math:`\ell=\log f_{d,k}/\varphi_k`:
@@ -150,7 +150,7 @@ def sphere_rate_fits(table, *, d_min=32, d_max=None, level=0.95) -> list[dict]:
 
     The model is :math:`\log y=\log C+s\log d+b/d` (the distances have a next-order 1/d term that a
     bare power law would fold into a biased slope). Exact series add the truncation error of that
-    expansion to the interval (:func:`~simulations.rates.fit_rate` with ``exact=True``); Monte Carlo
+    expansion to the interval (:func:`~infonce_gauss.simulations.rates.fit_rate` with ``exact=True``); Monte Carlo
     series are fitted by weighted least squares on their standard errors, dropping estimates within
     2 standard errors of 0. The predicted slopes are
     -1 (TV, Kolmogorov) and -2 (KL); the predicted constants :math:`c_{TV}`, :math:`c_{KL}`, :math:`c_K`.

@@ -85,7 +85,7 @@ class TrainConfig:
 
     Attributes
     ----------
-    encoder, out_dim, hidden, width : the architecture (:func:`simulations.encoders.build_encoder`);
+    encoder, out_dim, hidden, width : the architecture (:func:`infonce_gauss.simulations.encoders.build_encoder`);
         ``hidden`` is used by ``mlp``, ``width`` by ``cnn`` and ``resnet18``.
     objective : ``infonce`` (Eq. 2) or ``supervised`` (cross-entropy on the embedding).
     epochs, batch_size : passes over the training set; N positive pairs per step (last partial batch dropped).
@@ -157,9 +157,9 @@ def _as_float_tensor(x) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class PairTask:
-    r"""A synthetic set (:class:`simulations.datasets.SyntheticData`): base items :math:`X_0` and a channel
+    r"""A synthetic set (:class:`infonce_gauss.simulations.datasets.SyntheticData`): base items :math:`X_0` and a channel
     with ``sample_pair(x0, rng)`` (two conditionally i.i.d. views) and ``eta2()``
-    (:mod:`simulations.channels`).
+    (:mod:`infonce_gauss.simulations.channels`).
 
     As in the paper's protocol (metrics on the test set), the anchors of the evaluation are the test
     items themselves where a base item is an input (Laplace, binary), and one view of each where it is
@@ -282,7 +282,7 @@ class ImageTask:
 def gaussianity_columns(z: np.ndarray) -> dict:
     """The paper's four Table-1 columns of an (n, d) embedding matrix: mean Anderson–Darling A²,
     % of coordinates with A² < 0.752, mean D'Agostino–Pearson p-value, % with p > 0.05
-    (:mod:`simulations.gaussianity`)."""
+    (:mod:`infonce_gauss.simulations.gaussianity`)."""
     from infonce_gauss.simulations import gaussianity
 
     cols = gaussianity.paper_columns(gaussianity.coordinate_tests(z, workers=1))

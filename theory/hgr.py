@@ -605,7 +605,7 @@ def derive_solvable_expansion(order: int = 2):
     r"""1/d expansion of :math:`E[u\cdot v]` for correlated Gaussian vectors, derived with sympy.
 
     :math:`(2/d)(\Gamma(\frac{d+1}2)/\Gamma(\frac d2))^2=\mu_d^2/d` with :math:`\mu_d` the chi mean, whose
-    Stirling expansion comes from :func:`theory.sphere.derive_chi_expansions`; the hypergeometric series
+    Stirling expansion comes from :func:`infonce_gauss.theory.sphere.derive_chi_expansions`; the hypergeometric series
     :math:`\sum_n(\frac12)_n^2\rho^{2n}/((\frac d2+1)_n\,n!)` has its n-th term of order :math:`d^{-n}`, so
     n ≤ order terms suffice. Returns ``[c0, c1, ..., c_order]`` (sympy expressions in ``rho``) with
     :math:`E[u\cdot v]=\sum_jc_j\,d^{-j}+O(d^{-order-1})`: :math:`c_0=\rho`,

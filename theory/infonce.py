@@ -27,7 +27,7 @@ Quadratures reduce every Φ to integrals over angles :math:`\theta` with densiti
 :math:`\propto\sin^m\theta\,e^{\ell(\theta)}`, each done by Gauss–Legendre on the window where the
 integrand is within :math:`e^{-80}` of its peak (:func:`_windowed_rule`, geometric convergence,
 checked against the exact normalizers in the tests). The log ₀F₁ evaluations they need are
-Chebyshev interpolants of :func:`theory.special.log_hyp0f1` in :math:`\sqrt z`.
+Chebyshev interpolants of :func:`infonce_gauss.theory.special.log_hyp0f1` in :math:`\sqrt z`.
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ Objectives (notation of paper.md §1–§3; α = 1/τ, η₂ the augmentation mi
   :math:`\eta_2+(1-\eta_2)\|m\|^2` (the worst case, :class:`VMFRegularizedModel`).
 
 **Theorem 1's threshold.** :math:`\beta_0=\alpha(1-\eta_2)/(C(d-1))` with Lemma 1's constant, here
-:math:`C=1/2` (:data:`theory.polar.LEMMA1_CONSTANT`), so :math:`\beta_0=2\alpha(1-\eta_2)/(d-1)`
+:math:`C=1/2` (:data:`infonce_gauss.theory.polar.LEMMA1_CONSTANT`), so :math:`\beta_0=2\alpha(1-\eta_2)/(d-1)`
 (:func:`beta_threshold`). How C enters: the proof needs :math:`\mathrm{KL}(\mu\|\sigma)\ge C(d-1)\|m\|^2`
 for every μ and every d ≥ 2; paper.md's Lemma 1 states it in this (d−1) form with C "universal, not
-given". The suite proves the stronger :math:`\mathrm{KL}\ge\tfrac d2\|m\|^2` (:mod:`theory.polar`), so
+given". The suite proves the stronger :math:`\mathrm{KL}\ge\tfrac d2\|m\|^2` (:mod:`infonce_gauss.theory.polar`), so
 C = 1/2 is valid in the paper's (d−1) form, and it is the best universal constant of that form:
 :math:`\inf_\mu\mathrm{KL}/((d-1)\|m\|^2)=d/(2(d-1))` (the vMF as :math:`\|m\|\to0`) tends to 1/2 as
 d → ∞. The sharp form gives the smaller threshold :math:`2\alpha(1-\eta_2)/d` (``sharp=True``); we keep
@@ -45,7 +45,7 @@ As κ → 0 the ratio tends to :math:`2(\alpha(1-\eta_2)-q^*(d,\alpha))/d` (Appe
 
 **Appendix D.** :math:`J_q(\mu)=\Phi(\mu)-q\|m(\mu)\|^2`, :math:`q=\alpha(1-\eta_2)`; along the vMF tilt
 :math:`J_q(\mu_\kappa)-J_q(\sigma)=(q^*(d,\alpha)-q)A_d(\kappa)^2+O(A^4)` with
-:math:`q^*=dA_d(\alpha)(1-A_d(\alpha)/2)` (:func:`theory.infonce.local_curvature`);
+:math:`q^*=dA_d(\alpha)(1-A_d(\alpha)/2)` (:func:`infonce_gauss.theory.infonce.local_curvature`);
 :func:`tilt_stationary_points` scans κ for the stationary points.
 """
 
@@ -277,7 +277,7 @@ class VMFRegularizedModel:
     .. math:: \tilde J(\mu_\kappa)-\tilde J(\sigma)=\Phi(\mu_\kappa)-\Phi(\sigma)-\alpha(1-\eta_2)A_d(\kappa)^2
               -\alpha\delta+\beta\,\mathrm{KL}(\mu_\kappa\|\sigma),
 
-    every term exact (:func:`theory.infonce.phi_vmf` quadrature, :mod:`theory.vmf` closed forms).
+    every term exact (:func:`infonce_gauss.theory.infonce.phi_vmf` quadrature, :mod:`infonce_gauss.theory.vmf` closed forms).
     """
 
     d: int

@@ -1,6 +1,6 @@
 r"""``infonce-gauss check``: the paper's assumptions measured on embeddings a user brings.
 
-:func:`run_check` takes an (n, d) array or an :class:`~paper_checks.embeddings.EmbeddingMatrix`
+:func:`run_check` takes an (n, d) array or an :class:`~infonce_gauss.battery.embeddings.EmbeddingMatrix`
 (optionally positive-pair embeddings row by row, and class labels) and returns a
 :class:`CheckResult`: one :class:`Finding` per assumption (holds / fails / cannot tell, with the
 figure and the rule that decided it) and every number behind them. :func:`write_check_report` writes
@@ -32,7 +32,7 @@ Decision rules (each stated in the report beside its verdict):
 * **No dimensional collapse**: participation ratio of the covariance of z at least d/2.
 * **Alignment** (Prop 1): with η₂ given, holds if :math:`E[u\cdot v]` is not significantly above
   :math:`\eta_2+(1-\eta_2)\|m\|^2`.
-* **Alignment plateau** (Assumption 1), from a training trace: :func:`simulations.traces.detect_plateau`'s
+* **Alignment plateau** (Assumption 1), from a training trace: :func:`infonce_gauss.simulations.traces.detect_plateau`'s
   rule (the trace stays in a band around its tail mean for at least the tail, with drift inside the
   band); with η₂ given, the plateau must also not lie significantly above η₂ (4 standard errors).
 """

@@ -149,7 +149,7 @@ def battery(ctx: CheckContext) -> Verdict:
              and clusters["No dimensional collapse (isotropic covariance)"] == "fails",
          "exponential radius: thin shell fails": wide["Thin shell (Assumption 2)"] == "fails"},
         measured={"gaussian": gauss}, expected="see statement",
-        rule=f"n = {n}; verdict rules of paper_checks.check",
+        rule=f"n = {n}; verdict rules of infonce_gauss.battery.check",
         details={"sphere_d8": sphere, "laplace": laplace, "clusters": clusters, "wide_radius": wide},
     )
 

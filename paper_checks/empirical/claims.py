@@ -1,10 +1,10 @@
 """EMP- claims: trained encoders, the paper's experiments (Table 1, Figs. 2–4) and its consistency questions.
 
-Training runs come from the named presets (:mod:`paper_checks.presets`): CPU-sized in the ``quick``
+Training runs come from the named presets (:mod:`infonce_gauss.empirical.presets`): CPU-sized in the ``quick``
 and ``full`` profiles, paper-sized in ``gpu``. The tolerance rule for the Table-1 columns is the
 calibrated null: a column "reproduces Gaussian" when it lies in the band that d independent N(0, 1)
 coordinates at the same n fall in with probability 0.99 (simulated by
-:func:`simulations.gaussianity.null_pass_rates`), next to the paper's own rule (mean A² < 0.752 and
+:func:`infonce_gauss.simulations.gaussianity.null_pass_rates`), next to the paper's own rule (mean A² < 0.752 and
 mean DP p-value > 0.05). Paper references are to arXiv 2602.24012 as reconstructed in shared/paper.md.
 """
 
@@ -60,7 +60,7 @@ def null_bands(n: int, d: int, *, seed: int, replicates: int = 1000) -> dict:
     """The 99% band of each Table-1 column for d independent N(0, 1) coordinates of n samples.
 
     Pass percentages: binomial quantiles at the simulated pass rate
-    (:func:`simulations.gaussianity.pass_rate_band`); means of A² and of the p-value: the simulated
+    (:func:`infonce_gauss.simulations.gaussianity.pass_rate_band`); means of A² and of the p-value: the simulated
     null mean ± z·sd/sqrt(d), widened by 2 Monte Carlo standard errors.
     """
     from scipy import stats

@@ -1,6 +1,6 @@
 """Named training presets: one per experiment of the paper, at three sizes.
 
-Each preset lists its runs (a data set and a :class:`simulations.training.TrainConfig`) for a profile:
+Each preset lists its runs (a data set and a :class:`infonce_gauss.simulations.training.TrainConfig`) for a profile:
 ``quick`` and ``full`` are CPU-sized (seconds and minutes), ``gpu`` is the paper's scale (Sec. 5,
 App. E.1; paper.md §4.2–4.3). :func:`train_preset` trains every run, writes one folder per run
 (diagnostics.csv, checkpoint.pt, embeddings.npy, ...) when given an output folder, and returns
@@ -9,7 +9,7 @@ and the ``EMP-`` claims share these definitions.
 
 Where the paper leaves a setting unstated we choose it here and say so in the preset's help:
 Table 1's Laplace d (256) and batch (128), the CIFAR embedding dimension (128, the encoder's last
-linear layer), the synthetic sets' unstated parameters (see :mod:`simulations.datasets`).
+linear layer), the synthetic sets' unstated parameters (see :mod:`infonce_gauss.simulations.datasets`).
 """
 
 from __future__ import annotations
@@ -243,7 +243,7 @@ def _folder(label: str) -> str:
 def train_preset(name: str, profile: str | Profile = "quick", *, seed: int = 0, out_dir=None, epochs=None,
                  device=None, data_dir=None, progress: bool = True, resume: bool = False) -> list[tuple]:
     """Train every run of preset ``name``; returns ``(run, task, result)`` per run. With ``out_dir``, each run
-    writes into ``out_dir/<run label>/`` (see :func:`simulations.training.train`)."""
+    writes into ``out_dir/<run label>/`` (see :func:`infonce_gauss.simulations.training.train`)."""
     from infonce_gauss.simulations.training import train
 
     done = []

@@ -15,7 +15,7 @@ __all__ = ["plot_alignment_rates"]
 
 
 def plot_alignment_rates(table: Sequence[Mapping], *, title: str | None = None):
-    r"""The solvable model against d (table of :func:`simulations.hgr.solvable_rate_table`), three panels.
+    r"""The solvable model against d (table of :func:`infonce_gauss.simulations.hgr.solvable_rate_table`), three panels.
 
     Left: :math:`\delta(d)=A^2-E[u\cdot v]`, exact (lines), Monte Carlo (points, ±2 SE) and the asymptote
     :math:`A^2(1-A^4)/(2d)` (dotted). Middle: :math:`d\,\delta(d)` against its limit (dotted), which shows

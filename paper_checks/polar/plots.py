@@ -15,7 +15,7 @@ __all__ = ["plot_polar_terms"]
 
 
 def plot_polar_terms(table: Sequence[Mapping], *, title: str | None = None):
-    r"""Terms of the polar KL decomposition against d (table of :func:`simulations.polar.polar_rate_table`).
+    r"""Terms of the polar KL decomposition against d (table of :func:`infonce_gauss.simulations.polar.polar_rate_table`).
 
     Left: the total and angular terms (linear d axis), which approach the limit together; right: the
     radial terms on log–log axes, falling like C/d. Lines: exact; dotted: asymptotes; points with 2-SE

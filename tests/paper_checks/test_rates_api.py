@@ -61,7 +61,6 @@ def test_a_sweep_runs_bit_identically_on_a_dask_local_cluster():
     assert on_dask == inline
 
 
-@pytest.mark.slow
 def test_a_sweep_runs_bit_identically_on_local_ray():
     pytest.importorskip("ray", reason="the cluster extra (ray) is not installed")
     inline = ig.sphere_rates(**TINY).table
