@@ -70,32 +70,66 @@ def cv_estimate(values, *, seed: int | None = None) -> Estimate:
     return Estimate(float(math.sqrt(v) / m1), float(influence.std(ddof=1) / math.sqrt(r.size)), int(r.size), seed)
 
 
-def mean_norm_sq_from_sums(sum_u, sum_uu, n: int, *, seed: int | None = None) -> Estimate:
-    r"""The unbiased estimate of :math:`\|m\|^2=\|E u\|^2` for unit vectors :math:`u_1..u_n`, from their
-    sums :math:`S=\sum_iu_i` and :math:`T=\sum_iu_iu_i^\top` (so chunked data can be accumulated).
+def mean_norm_sq_from_sums(sum_w, sum_ww, n: int, *, sum_sq=None, sum_sq2=None, seed: int | None = None) -> Estimate:
+    r"""Unbiased :math:`\|m\|^2=\|E\,w\|^2` from i.i.d. rows :math:`w_1,\dots,w_n\in\mathbb R^d`, with its
+    standard error, from running sums (so chunked data can be accumulated in one pass).
 
-    The U-statistic :math:`\frac1{n(n-1)}\sum_{i\ne j}u_i\cdot u_j=\frac{\|S\|^2-n}{n(n-1)}` (each
-    :math:`u_i\cdot u_i=1`; the plug-in :math:`\|\bar u\|^2` is biased up by :math:`(1-\|m\|^2)/n`). Its
-    variance is Hoeffding's :math:`(4(n-2)\zeta_1+2\zeta_2)/(n(n-1))` with :math:`\zeta_1=m^\top\Sigma_um`,
-    estimated as :math:`\hat m^\top\hat\Sigma_u\hat m-\mathrm{tr}\hat\Sigma_u^2/n` (removing the plug-in bias,
-    which matters when :math:`m\approx0` and the U-statistic degenerates), and
-    :math:`\zeta_2=\mathrm{tr}(E[uu^\top]^2)-\|m\|^4`.
+    The estimator is the order-2 U-statistic with kernel :math:`h(w,w')=w\cdot w'`,
+
+    .. math:: U=\frac1{n(n-1)}\sum_{i\ne j}w_i\cdot w_j=\frac{\|\sum_iw_i\|^2-\sum_i\|w_i\|^2}{n(n-1)},
+
+    unbiased because :math:`E[w_i\cdot w_j]=m\cdot m` for independent rows (the plug-in
+    :math:`\|\bar w\|^2` is biased up by :math:`\mathrm{tr}\,\Sigma_w/n`). Hoeffding's decomposition gives
+
+    .. math:: \mathrm{Var}\,U=\frac{4(n-2)\zeta_1+2\zeta_2}{n(n-1)},\qquad
+              \zeta_1=m^\top\Sigma_wm,\quad \zeta_2=\mathrm{Var}(w\cdot w')=\mathrm{tr}(M_w^2)-\|m\|^4,
+
+    with :math:`M_w=E[ww^\top]`. Estimated: :math:`\hat\zeta_1=\hat m^\top\hat\Sigma\hat m-\mathrm{tr}\hat\Sigma^2/n`
+    (the plug-in overestimates :math:`\zeta_1` by :math:`\mathrm{tr}\Sigma^2/n`, which dominates when
+    :math:`m\approx0` and the U-statistic degenerates), :math:`\hat\zeta_2=\widehat{\mathrm{tr}M^2}-U^2` with the
+    unbiased :math:`\widehat{\mathrm{tr}M^2}=\sum_{i\ne j}(w_i\cdot w_j)^2/(n(n-1))`; each :math:`\hat\zeta` is
+    clipped at 0 (at :math:`m=0`, where :math:`\zeta_1=0`, letting :math:`\hat\zeta_1` go negative makes the
+    SE collapse to 0 in some samples: the tests pin the SE to the replicate spread there).
+
+    Parameters
+    ----------
+    sum_w, sum_ww
+        :math:`\sum_iw_i` (d,) and :math:`\sum_iw_iw_i^\top` (d, d).
+    n : int
+        Number of rows, at least 3.
+    sum_sq, sum_sq2
+        :math:`\sum_i\|w_i\|^2` and :math:`\sum_i\|w_i\|^4`; default ``n`` (unit rows).
     """
     n = int(n)
     if n < 3:
-        raise ValueError(f"the unbiased ||m||² with a standard error needs >= 3 vectors, got {n}.")
-    sum_u = np.asarray(sum_u, dtype=np.float64)
-    second = np.asarray(sum_uu, dtype=np.float64) / n
-    m = sum_u / n
-    m2 = (float(sum_u @ sum_u) - n) / (n * (n - 1))
-    cov_u = second - np.outer(m, m)
-    zeta1 = max(float(m @ cov_u @ m) - float(np.sum(cov_u * cov_u)) / n, 0.0)
-    zeta2 = max(float(np.sum(second * second)) - m2 * m2, 0.0)
-    return Estimate(m2, math.sqrt((4 * (n - 2) * zeta1 + 2 * zeta2) / (n * (n - 1))), n, seed)
+        raise ValueError(f"the standard error of ||m||^2 needs at least 3 rows, got {n}; increase n.")
+    total = np.asarray(sum_w, dtype=np.float64)
+    second = np.asarray(sum_ww, dtype=np.float64)
+    sum_sq = float(n if sum_sq is None else sum_sq)
+    sum_sq2 = float(n if sum_sq2 is None else sum_sq2)
+    u_stat = float((total @ total - sum_sq) / (n * (n - 1)))
+    mean = total / n
+    cov = (second - n * np.outer(mean, mean)) / (n - 1)
+    zeta1 = max(float(mean @ cov @ mean) - float(np.sum(cov * cov)) / n, 0.0)
+    tr_m2 = (float(np.sum(second * second)) - sum_sq2) / (n * (n - 1))
+    zeta2 = max(tr_m2 - u_stat * u_stat, 0.0)
+    var = (4 * (n - 2) * zeta1 + 2 * zeta2) / (n * (n - 1))
+    return Estimate(u_stat, math.sqrt(var), n, seed)
 
 
-def mean_norm_sq(u, *, seed: int | None = None) -> Estimate:
-    r"""The unbiased :math:`\|E u\|^2` of the unit rows of ``u`` (n × d), with its standard error
-    (:func:`mean_norm_sq_from_sums`)."""
-    u = np.asarray(u, dtype=np.float64)
-    return mean_norm_sq_from_sums(u.sum(axis=0), u.T @ u, u.shape[0], seed=seed)
+def mean_norm_sq(rows, *, seed: int | None = None) -> Estimate:
+    r"""Unbiased :math:`\|E\,w\|^2` of the rows of ``rows`` (n × d) with its standard error
+    (:func:`mean_norm_sq_from_sums`).
+
+    For positive pairs :math:`(u_i,v_i)` whose two views share the marginal law (Prop. 1: X, Y i.i.d.
+    given :math:`X_0`), pass the pair means :math:`w_i=(u_i+v_i)/2`: they are i.i.d. over i with
+    :math:`E\,w_i=m`, and :math:`U` then averages exactly the cross products :math:`u_i\cdot u_j`,
+    :math:`u_i\cdot v_j`, :math:`v_i\cdot v_j` of *different* pairs. (Pooling the 2n rows and averaging over
+    all distinct rows would also take in the within-pair :math:`u_i\cdot v_i`, whose mean is the
+    alignment :math:`E[u\cdot v]\ge\|m\|^2`, and be biased up.)
+    """
+    w = np.asarray(rows, dtype=np.float64)
+    if w.ndim != 2:
+        raise ValueError(f"rows must have shape (n, d), got {w.shape}.")
+    sq = np.einsum("ij,ij->i", w, w)
+    return mean_norm_sq_from_sums(w.sum(axis=0), w.T @ w, w.shape[0], sum_sq=sq.sum(), sum_sq2=sq @ sq, seed=seed)

@@ -39,7 +39,7 @@ from infonce_gauss.simulations.augment import SimCLRAugment
 from infonce_gauss.simulations.datasets import ImageData, SyntheticData
 from infonce_gauss.simulations.device import resolve_device
 from infonce_gauss.simulations.encoders import build_encoder
-from infonce_gauss.simulations.estimates import cv_estimate, mean_estimate
+from infonce_gauss.simulations.estimates import cv_estimate, mean_estimate, mean_norm_sq
 from infonce_gauss.simulations.files import atomic_write, atomic_write_text, csv_text
 from infonce_gauss.simulations.sampling import normalize_rows
 from infonce_gauss.theory._validation import integer, positive
@@ -298,9 +298,21 @@ def embedding_diagnostics(anchors, view_a, view_b, *, eta2: float | None = None,
     * The four Table-1 columns (:func:`gaussianity_columns`) on the unnormalized anchors and, with
       prefix ``norm_``, on the normalized ones :math:`u=z/\|z\|`.
     * ``alignment`` (± ``alignment_se``): :math:`E_\pi[u\cdot v]` over the positive pairs.
-    * ``m_sq``: :math:`\|m\|^2=\|E u\|^2`, unbiased: the mean of :math:`u_i\cdot u_j` over
-      :math:`i\ne j` (which is also the mean negative cosine). With ``eta2``: Prop 1's bound
-      ``align_bound`` :math:`=\eta_2+(1-\eta_2)\|m\|^2` (Eq. 6).
+    * ``m_sq`` (± ``m_sq_se``): :math:`\|m\|^2=\|E u\|^2` of the *view* law, the law the alignment is
+      measured on and the one Prop. 1 (Eq. 6) is about (the anchors, e.g. clean inputs, may have another
+      law). Unbiased: :func:`simulations.estimates.mean_norm_sq` on the pair means
+      :math:`w_i=(u_i+v_i)/2`, i.e. the mean of :math:`u_i\cdot u_j`, :math:`u_i\cdot v_j`,
+      :math:`v_i\cdot v_j` over pairs :math:`i\ne j` (within-pair products, whose mean is the
+      alignment, are left out).
+    * With ``eta2``: Prop. 1's bound ``align_bound`` :math:`=\eta_2+(1-\eta_2)\|m\|^2` (± ``align_bound_se``
+      :math:`=(1-\eta_2)\,\mathrm{se}(\|m\|^2)`), and the slack ``align_slack``
+      :math:`S=\eta_2+(1-\eta_2)\widehat{\|m\|^2}-\widehat{E[u\cdot v]}` (± ``align_slack_se``) with
+      :math:`\mathrm{Var}\,S=(1-\eta_2)^2\mathrm{Var}\widehat{\|m\|^2}+\mathrm{Var}\,\widehat{E[u\cdot v]}
+      -2(1-\eta_2)\,\mathrm{Cov}`, where :math:`\mathrm{Cov}=\tfrac2n\mathrm{Cov}(u_i\cdot v_i,\,m\cdot w_i)` exactly
+      (a mean against an order-2 U-statistic on the same pairs). Prop. 1 is rejected at level z
+      when :math:`S<-z\,\mathrm{se}(S)`, i.e. alignment − bound > z·se; ``align_excess_z``
+      :math:`=-S/\mathrm{se}(S)` is that statistic (η₂ is taken as exact here).
+    * ``anchor_m_sq``: the same unbiased :math:`\|E u\|^2` of the anchors, for comparison.
     * ``uniformity``: Wang & Isola's :math:`\log E\,e^{-t\|u-u'\|^2}` over distinct pairs of the first
       ``pairs`` anchors, beside its value at the uniform law ``uniformity_sigma``
       :math:`=-2t+\log{}_0F_1(;d/2;t^2)`.
@@ -314,17 +326,32 @@ def embedding_diagnostics(anchors, view_a, view_b, *, eta2: float | None = None,
     ua, ub = normalize_rows(view_a, zero="raise"), normalize_rows(view_b, zero="raise")
     norms = np.linalg.norm(z, axis=1)
     cv = cv_estimate(norms)
-    align = mean_estimate(np.einsum("ij,ij->i", ua, ub))
-    total = u.sum(axis=0)
-    m_sq = float((total @ total - n) / (n * (n - 1)))
+    if ua.shape != ub.shape:
+        raise ValueError(f"view_a and view_b must pair up row by row, got shapes {ua.shape} and {ub.shape}.")
+    cos_pos = np.einsum("ij,ij->i", ua, ub)
+    align = mean_estimate(cos_pos)
+    w = (ua + ub) / 2
+    m_sq = mean_norm_sq(w)
+    bound = {"align_bound": None, "align_bound_se": None, "align_slack": None, "align_slack_se": None,
+             "align_excess_z": None}
+    if eta2 is not None:
+        k = w.shape[0]
+        keep = 1 - eta2
+        cov = 2.0 / k * float(np.cov(cos_pos, w @ (w.sum(axis=0) / k))[0, 1])
+        slack = eta2 + keep * m_sq.value - align.value
+        slack_se = math.sqrt(max(keep * keep * m_sq.se**2 + align.se**2 - 2 * keep * cov, 0.0))
+        bound = {"align_bound": eta2 + keep * m_sq.value, "align_bound_se": keep * m_sq.se, "align_slack": slack,
+                 "align_slack_se": slack_se,
+                 "align_excess_z": (-slack / slack_se) if slack_se > 0 else (0.0 if slack >= 0 else math.inf)}
+    anchor_m_sq = mean_norm_sq(u).value
     sub = u[:pairs]
     k = sub.shape[0]
     cos = (sub @ sub.T)[~np.eye(k, dtype=bool)]
     uniformity = float(special.logsumexp(-2 * t * (1 - cos)) - math.log(cos.size))
     out = {"n": n, "d": d, "cv": cv.value, "cv_se": cv.se, "mean_norm": float(norms.mean()),
            **gaussianity_columns(z), **{f"norm_{k_}": v for k_, v in gaussianity_columns(u).items()},
-           "alignment": align.value, "alignment_se": align.se, "m_sq": m_sq,
-           "eta2": eta2, "align_bound": None if eta2 is None else eta2 + (1 - eta2) * m_sq,
+           "alignment": align.value, "alignment_se": align.se, "m_sq": m_sq.value, "m_sq_se": m_sq.se,
+           "eta2": eta2, **bound, "anchor_m_sq": anchor_m_sq,
            "uniformity": uniformity, "uniformity_sigma": -2 * t + float(log_hyp0f1(d / 2, t * t)),
            "neg_cos_mean": float(cos.mean()), "neg_cos_var": float(cos.var()), "inv_d": 1.0 / d,
            "d_neg_cos_sq": float(d * np.mean(cos * cos))}

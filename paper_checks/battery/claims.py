@@ -193,7 +193,7 @@ def text_encoder(ctx: CheckContext) -> Verdict:
                 f"{cols['unnormalized']['ad_avg']:.2f} > 0.752); a templated 8-topic corpus is clustered "
                 f"(between-topic share {res.sections['labels']['between_class_share']:.2f})"),
         details={"findings": {f.assumption: f.verdict for f in res.findings}, "cv": shell["cv"], "cv_ratio_to_chi": shell["ratio"],
-                 "paper_fig6_cv_clip_text": 0.055, "alignment": align["alignment"], "mean_norm_sq": align["mean_norm_sq_pooled"],
+                 "paper_fig6_cv_clip_text": 0.055, "alignment": align["alignment"], "mean_norm_sq": align["mean_norm_sq_views"],
                  "eta2_lower_bound": align["eta2_lower_bound_from_prop1"], "whitening_rank": res.sections["whitening_rank"],
                  "between_topic_share": res.sections["labels"]["between_class_share"]},
     )

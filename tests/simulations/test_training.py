@@ -8,10 +8,13 @@ import pytest
 import torch
 
 from infonce_gauss.simulations.datasets import ImageData, make_synthetic
+from infonce_gauss.simulations.encoders import LinearEncoder
+from infonce_gauss.simulations.estimates import mean_norm_sq
 from infonce_gauss.simulations.training import (
     ImageTask,
     PairTask,
     TrainConfig,
+    embed,
     embedding_diagnostics,
     info_nce_loss,
     train,
@@ -86,6 +89,89 @@ def test_diagnostics_of_degenerate_laws():
         embedding_diagnostics(np.zeros((30, 4)), np.ones((30, 4)), np.ones((30, 4)))
 
 
+def test_mean_norm_sq_is_the_off_diagonal_mean():
+    rng = np.random.default_rng(np.random.SeedSequence(11))
+    w = rng.standard_normal((9, 3)) + 0.5
+    off = [w[i] @ w[j] for i in range(9) for j in range(9) if i != j]
+    assert mean_norm_sq(w).value == pytest.approx(np.mean(off), rel=1e-12)
+
+
+@pytest.mark.parametrize("m_norm", [0.0, 0.5])
+def test_mean_norm_sq_is_unbiased_with_the_hoeffding_standard_error(m_norm):
+    # w ~ N(m, I_d): E U = ||m||^2 and Var U = (4(n-2) m'm + 2(d + 2 m'm)) / (n(n-1)) exactly (zeta_1 = m'Σm,
+    # zeta_2 = tr Σ^2 + 2 m'Σm for a Gaussian); the plug-in ||w̄||^2 is biased up by d/n = 0.04, 5x the test's 4 SE.
+    n, d, reps = 100, 4, 400
+    rng = np.random.default_rng(np.random.SeedSequence([12, int(10 * m_norm)]))
+    m = np.full(d, m_norm / math.sqrt(d))
+    est = [mean_norm_sq(m + rng.standard_normal((n, d))) for _ in range(reps)]
+    values, ses = np.array([e.value for e in est]), np.array([e.se for e in est])
+    exact_sd = math.sqrt((4 * (n - 2) * m_norm**2 + 2 * (d + 2 * m_norm**2)) / (n * (n - 1)))
+    assert abs(values.mean() - m_norm**2) < 4 * exact_sd / math.sqrt(reps)
+    rms = math.sqrt(np.mean(ses**2))
+    if m_norm > 0:  # the reported SE is calibrated: its root mean square within 12% of the exact SD (about 3 SE of the check)
+        assert rms == pytest.approx(exact_sd, rel=0.12)
+    else:  # at m = 0 the estimated ζ₁ is clipped at its true value's lower limit 0: conservative, never 0
+        assert ses.min() > 0 and 0.97 * exact_sd < rms < 1.3 * exact_sd
+
+
+def _bias_dominated(eval_rows, seed, *, bias=3.0, dim=32, out_dim=8):
+    """A Laplace A = 0.05 channel (views ≈ N(0, 1) noise, variance ≈ 1; anchors = the clean Laplace items,
+    variance 2) and a linear encoder Wx + b with ||b|| = 3 against ||Wx|| ≈ 2.8 on views, 4 on anchors: the
+    views collapse towards b more than the anchors do, so their laws (and their ||E u||^2) differ."""
+    from infonce_gauss.simulations.training import _rng
+
+    task = PairTask(make_synthetic("laplace", n_train=10, n_test=eval_rows, dim=dim, seed=seed, A=0.05, jitter=False))
+    encoder = LinearEncoder(dim, out_dim)
+    with torch.no_grad():
+        encoder.net.weight.copy_(torch.randn(out_dim, dim, generator=torch.Generator().manual_seed(1)) / math.sqrt(dim))
+        encoder.net.bias.zero_()
+        encoder.net.bias[0] = bias
+    evaluation = task.evaluation(_rng(seed, 0), eval_rows)
+    return task, encoder, [embed(encoder, x) for x in (evaluation.anchors, evaluation.view_a, evaluation.view_b)]
+
+
+def test_prop1_bound_uses_the_view_law_not_the_anchors():
+    task, encoder, (z, za, zb) = _bias_dominated(4000, seed=0)
+    eta2 = task.eta2()
+    out = embedding_diagnostics(z, za, zb, eta2=eta2)
+    # ||E u||^2 of the view law, independently: 400k fresh views, plug-in minus its bias tr(Σ_u)/N
+    gen = np.random.default_rng(np.random.SeedSequence(13))
+    channel = task.data.channel
+    u = embed(encoder, torch.from_numpy(channel.sample(channel.sample_base(400_000, gen), gen).astype(np.float32)))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    ref = mean_norm_sq(u)
+    pairs = [x / np.linalg.norm(x, axis=1, keepdims=True) for x in (za, zb)]
+    se = mean_norm_sq((pairs[0] + pairs[1]) / 2).se  # the SE of the estimate from these 4000 pairs
+    assert abs(out["m_sq"] - ref.value) < 4 * math.hypot(se, ref.se)
+    assert out["m_sq_se"] == pytest.approx(se)
+    # the anchors' law is another one: its ||E u||^2 is far below the views'
+    assert out["anchor_m_sq"] < out["m_sq"] - 0.1
+    # Prop 1 with the view law holds as an interval statement ...
+    assert out["align_bound"] == pytest.approx(eta2 + (1 - eta2) * out["m_sq"])
+    assert out["alignment"] - out["align_bound"] == pytest.approx(-out["align_slack"])
+    assert out["align_excess_z"] <= 3.0
+    assert out["alignment"] - out["align_bound"] <= 3.0 * out["align_slack_se"]
+    # ... while the bound computed from the anchors is exceeded by tens of standard errors
+    anchors_bound = eta2 + (1 - eta2) * out["anchor_m_sq"]
+    assert out["alignment"] - anchors_bound > 10 * out["alignment_se"]
+
+
+def test_prop1_slack_standard_error_counts_the_covariance():
+    # alignment and ||m||^2 come from the same pairs and move together here (alignment ≈ ||m||^2 + small), so
+    # the slack's SD is well below sqrt(se_a^2 + se_m^2); the reported SE matches the spread over replicates.
+    reps = 150
+    slack, se, naive = [], [], []
+    for r in range(reps):
+        task, _, (z, za, zb) = _bias_dominated(600, seed=100 + r)
+        out = embedding_diagnostics(z, za, zb, eta2=task.eta2(), pairs=50)
+        slack.append(out["align_slack"])
+        se.append(out["align_slack_se"])
+        naive.append(math.hypot(out["alignment_se"], out["align_bound_se"]))
+    sd = float(np.std(slack, ddof=1))
+    assert math.sqrt(np.mean(np.square(se))) == pytest.approx(sd, rel=0.18)  # 1/sqrt(2·150) = 6% per SD estimate
+    assert math.sqrt(np.mean(np.square(naive))) > 1.3 * sd
+
+
 # --- the loop ---------------------------------------------------------------------------------------
 
 def _task(n_train=256, dim=32, name="laplace", **params):
@@ -137,7 +223,9 @@ def test_training_lowers_the_loss_and_logs_prop1():
     assert losses[-1] < losses[0]
     last = result.final
     assert last["eta2"] == pytest.approx(task.eta2())
-    assert last["alignment"] <= last["align_bound"] + 4 * last["alignment_se"] + 0.01
+    # Prop 1 as an interval statement: alignment - bound <= 3 SE of the slack
+    assert last["alignment"] - last["align_bound"] <= 3 * last["align_slack_se"]
+    assert last["align_excess_z"] == pytest.approx((last["alignment"] - last["align_bound"]) / last["align_slack_se"])
 
 
 def _tiny_images(n=96, classes=2, seed=0):
