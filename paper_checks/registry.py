@@ -28,10 +28,25 @@ __all__ = [
     "Claim",
     "CheckContext",
     "ClaimSet",
+    "FINDINGS",
     "STATUSES",
 ]
 
 STATUSES = ("passed", "failed", "skipped")
+
+# What a claim's outcome means for the paper. The status says whether the suite's check succeeded; the
+# finding says what that check shows about the paper's statement.
+FINDINGS = {
+    "confirmed": "the paper's statement holds as stated",
+    "sharpened": "it holds, and the suite gives what the paper leaves open (an explicit constant, a rate, a "
+    "threshold, or a statement beyond the paper's)",
+    "loose": "it holds, but the paper's cited bound or rate is far from tight",
+    "not reproduced": "the paper's figure does not come out under the stated settings",
+    "inconsistent": "two of the paper's own statements (or a statement and its stated setting) cannot both hold",
+    "classical": "a textbook result the paper uses, checked",
+    "not comparable": "the suite cannot run the paper's setting; what it ran is a different model or data",
+    "calibration": "the suite's own instrument checked on laws with known answers (nothing about the paper)",
+}
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,9 @@ class Verdict:
         The tolerance rule that decided the status, in words.
     reason
         Why it was skipped or failed, or a one-line summary.
+    finding
+        One of :data:`FINDINGS`, where the outcome decides it (e.g. a sub-check that tells "confirmed"
+        from "loose"); None leaves the claim's declared finding.
     details
         Further numbers (JSON-serializable) for the report and claims.json.
     artifacts
@@ -75,12 +93,15 @@ class Verdict:
     uncertainty: float | None = None
     rule: str = ""
     reason: str = ""
+    finding: str | None = None
     details: Mapping = field(default_factory=dict)
     artifacts: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}.")
+        if self.finding is not None and self.finding not in FINDINGS:
+            raise ValueError(f"finding must be one of {tuple(FINDINGS)}, got {self.finding!r}.")
         object.__setattr__(self, "measured", to_jsonable(self.measured))
         object.__setattr__(self, "expected", to_jsonable(self.expected))
         object.__setattr__(self, "details", to_jsonable(dict(self.details)))
@@ -124,13 +145,21 @@ class CheckContext:
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim of the paper: id, location, statement and its check."""
+    """One claim of the paper: id, location, statement, its check, and the finding a passed check means."""
 
     id: str
     title: str
     paper_ref: str
     statement: str
     check: Callable[[CheckContext], Verdict]
+    finding: str = "confirmed"
+
+    def finding_of(self, verdict: Verdict) -> str | None:
+        """The finding of an outcome: the verdict's own, else the declared one if the check passed, else
+        None (a failed or skipped check shows nothing about the paper)."""
+        if verdict.finding is not None:
+            return verdict.finding
+        return self.finding if verdict.status == "passed" else None
 
     def seed_for(self, run_seed: int) -> int:
         """A seed for this claim, stable across runs and independent of which other claims run."""
@@ -143,7 +172,7 @@ class ClaimSet(Mapping[str, Claim]):
     Examples
     --------
     >>> CLAIMS = ClaimSet("MP-")
-    >>> @CLAIMS.claim("MP-EXAMPLE", title="...", paper_ref="Lemma 3", statement="...")
+    >>> @CLAIMS.claim("MP-EXAMPLE", title="...", paper_ref="Lemma 3", statement="...", finding="classical")
     ... def example(ctx):
     ...     return Verdict("passed")
     >>> list(CLAIMS)
@@ -154,15 +183,19 @@ class ClaimSet(Mapping[str, Claim]):
         self.tag = tag
         self._claims: dict[str, Claim] = {}
 
-    def claim(self, id: str, *, title: str, paper_ref: str, statement: str):
-        """Decorator: ``check`` becomes the claim ``id`` of this set."""
+    def claim(self, id: str, *, title: str, paper_ref: str, statement: str, finding: str):
+        """Decorator: ``check`` becomes the claim ``id`` of this set; ``finding`` (one of
+        :data:`FINDINGS`) is what the statement means for the paper when the check passes."""
+        if finding not in FINDINGS:
+            raise ValueError(f"claim {id!r}: finding must be one of {tuple(FINDINGS)}, got {finding!r}.")
         if not id.startswith(self.tag):
             raise ValueError(f"claim id {id!r} must start with its result's tag {self.tag!r}.")
         if id in self._claims:
             raise ValueError(f"claim id {id!r} is declared twice.")
 
         def declare(check: Callable[[CheckContext], Verdict]):
-            self._claims[id] = Claim(id=id, title=title, paper_ref=paper_ref, statement=statement, check=check)
+            self._claims[id] = Claim(id=id, title=title, paper_ref=paper_ref, statement=statement, check=check,
+                                     finding=finding)
             return check
 
         return declare

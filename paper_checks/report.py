@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 import multiprocessing
 import os
 import pickle
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from infonce_gauss.registry import CheckContext, Claim, Profile, Verdict
+from infonce_gauss.registry import FINDINGS, CheckContext, Claim, Profile, Verdict
 from infonce_gauss.results import run_metadata
 from infonce_gauss.simulations.files import atomic_write_text, write_csv, write_json
 
@@ -28,6 +29,12 @@ class ClaimResult:
     verdict: Verdict
     seconds: float
 
+    @property
+    def finding(self) -> str | None:
+        """What the outcome means for the paper (:data:`~infonce_gauss.registry.FINDINGS`); None if the check
+        did not pass and says nothing about the paper."""
+        return self.claim.finding_of(self.verdict)
+
     def record(self) -> dict:
         """The claims.json entry."""
         v = self.verdict
@@ -37,6 +44,7 @@ class ClaimResult:
             "paper_ref": self.claim.paper_ref,
             "statement": self.claim.statement,
             "status": v.status,
+            "finding": self.finding,
             "measured": v.measured,
             "expected": v.expected,
             "uncertainty": v.uncertainty,
@@ -144,28 +152,32 @@ def _cell(text: str, width: int = 48) -> str:
 
 
 def summary_table(results: Sequence[ClaimResult], *, spell_out: int = 5) -> str:
-    """A fixed-width table for the terminal: id, status, measured, expected, seconds.
+    """A fixed-width table for the terminal: id, status, finding, measured, expected, seconds.
 
     Cells longer than 48 characters are cut; below the table, the measured and expected values of
     every failed claim, and of every claim when there are at most ``spell_out`` of them, are printed in
     full, with the reason of each failure or skip.
     """
-    rows, spelled = [("claim", "status", "measured", "expected", "s")], []
+    rows, spelled = [("claim", "status", "finding", "measured", "expected", "s")], []
     for r in results:
         measured = format_value(r.verdict.measured)
         if r.verdict.uncertainty is not None:
             measured += f" ± {r.verdict.uncertainty:.2g}"
         expected = format_value(r.verdict.expected)
-        rows.append((r.claim.id, r.verdict.status.upper(), _cell(measured), _cell(expected), f"{r.seconds:.1f}"))
+        rows.append((r.claim.id, r.verdict.status.upper(), r.finding or "—", _cell(measured), _cell(expected),
+                     f"{r.seconds:.1f}"))
         if len(results) <= spell_out or r.verdict.status == "failed":
             spelled += [f"{r.claim.id}:", f"  measured: {measured}", f"  expected: {expected}"]
         if r.verdict.reason and (len(results) <= spell_out or r.verdict.status != "passed"):
             spelled.append(f"  {r.claim.id} {r.verdict.status}: {r.verdict.reason}" if len(results) > spell_out
                            else f"  reason: {r.verdict.reason}")
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     counts = {s: sum(r.verdict.status == s for r in results) for s in ("passed", "failed", "skipped")}
     lines.append(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    findings = Counter(r.finding for r in results if r.finding)
+    if findings:
+        lines.append("findings: " + ", ".join(f"{n} {f}" for f, n in findings.most_common()))
     return "\n".join(lines + spelled)
 
 
@@ -186,21 +198,25 @@ def _markdown(results: Sequence[ClaimResult], profile: Profile) -> str:
     out = [
         "# Claim checks: InfoNCE Induces Gaussian Distribution (arXiv 2602.24012)",
         "",
-        f"Profile `{profile.name}`. Each row is one claim; *measured* is what this run computed, *expected* the",
+        f"Profile `{profile.name}`. Each row is one claim; *status* says whether the suite's check succeeded,",
+        "*finding* what that means for the paper (below), *measured* is what this run computed, *expected* the",
         "paper's (or the theory's) figure or bound, and *rule* what decided the verdict. Figures and tables",
         "are linked per claim below; `claims.json` holds every number, `run.json` the versions, seed and device.",
         "",
-        "| id | paper | status | measured | expected |",
-        "|---|---|---|---|---|",
+        "Findings: " + "; ".join(f"*{name}*: {meaning}" for name, meaning in FINDINGS.items()) + ".",
+        "",
+        "| id | paper | status | finding | measured | expected |",
+        "|---|---|---|---|---|---|",
     ]
     for r in results:
         v = r.verdict
         measured = format_value(v.measured) + (f" ± {v.uncertainty:.2g}" if v.uncertainty is not None else "")
-        out.append(f"| [{r.claim.id}](#{r.claim.id.lower()}) | {r.claim.paper_ref} | {icon[v.status]} | {measured} | {format_value(v.expected)} |")
+        out.append(f"| [{r.claim.id}](#{r.claim.id.lower()}) | {r.claim.paper_ref} | {icon[v.status]} | {r.finding or '—'} | {measured} | {format_value(v.expected)} |")
     for r in results:
         v = r.verdict
         out += ["", f"## {r.claim.id}", "", f"**{r.claim.title}** ({r.claim.paper_ref}). {r.claim.statement}", ""]
         out.append(f"- status: **{v.status}**" + (f" — {v.reason}" if v.reason else ""))
+        out.append(f"- finding: **{r.finding or '—'}**" + (f" ({FINDINGS[r.finding]})" if r.finding else ""))
         out.append(f"- rule: {v.rule or '—'}")
         out.append(f"- measured: {format_value(v.measured)}" + (f" ± {v.uncertainty:.3g}" if v.uncertainty is not None else ""))
         out.append(f"- expected: {format_value(v.expected)}")

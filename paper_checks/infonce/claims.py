@@ -66,8 +66,9 @@ def _sphere_mgf_by_quadrature(d: int, alpha: float) -> float:
 
 @CLAIMS.claim(
     "NCE-PHI-UNIFORM",
+    finding="sharpened",
     title="Φ at the uniform law: exact value and bounds α²/(2d) − O(α⁴/d³) ≤ Φ(σ) ≤ α²/(2d)",
-    paper_ref="Eq. 4; W&I Thm 1 [§6.2, A5]",
+    paper_ref="Eq. 4; W&I Thm 1",
     statement="Φ(σ) = log 0F1(; d/2; α²/4), with ((d+2)/2)·log(1 + α²/(d(d+2))) ≤ Φ(σ) ≤ α²/(2d) for all d ≥ 2 and α > 0.",
 )
 def phi_uniform_claim(ctx: CheckContext) -> Verdict:
@@ -126,8 +127,9 @@ def _mixture_log_inner(u, weights, kappas, axes, alpha):
 
 @CLAIMS.claim(
     "NCE-PHI-UNIQUE",
+    finding="confirmed",
     title="σ is the unique minimizer of Φ on every family tried (vMF tilts, vMF mixtures, angular central Gaussians)",
-    paper_ref="Lemma 2, App. C.1, Eq. 47; W&I App. A [§2 Cor. 1 check (a), A5]",
+    paper_ref="Lemma 2, App. C.1, Eq. 47; W&I App. A",
     statement="Φ(μ) > Φ(σ) for every μ ≠ σ tried, and Φ(μ) ≥ α‖m(μ)‖² (Jensen); so at fixed alignment the objective is minimized at σ only.",
 )
 def phi_unique(ctx: CheckContext) -> Verdict:
@@ -182,8 +184,9 @@ def phi_unique(ctx: CheckContext) -> Verdict:
 
 @CLAIMS.claim(
     "NCE-WI-UNIFORMITY",
+    finding="classical",
     title="W&I optimal uniformity −2t + log 0F1(; d/2; t²) → −2t, and the notation conversions",
-    paper_ref="W&I 2020 Thm 1, App. A [§6.2, A6]",
+    paper_ref="W&I 2020 Thm 1, App. A",
     statement="L_uniform(σ; t) = log E e^{−t‖u−v‖²} = −2t + log 0F1(; d/2; t²), within 2t²/d of −2t; −αE[u·v] = −α + (α/2)L_align and log E e^{αu·v} = α + L_uniform(α/2).",
 )
 def wi_uniformity(ctx: CheckContext) -> Verdict:
@@ -223,8 +226,9 @@ def wi_uniformity(ctx: CheckContext) -> Verdict:
 
 @CLAIMS.claim(
     "NCE-FUNK-HECKE",
+    finding="confirmed",
     title="Funk–Hecke eigenvalues of e^{αu·v} and the local curvature q*(d, α) = d A_d(α)(1 − A_d(α)/2) → α",
-    paper_ref="Appendix D, Eq. 52 [§2 App. D, A7]",
+    paper_ref="Appendix D, Eq. 52",
     statement="λ_n = Γ(d/2)(2/α)^{d/2−1} I_{n+d/2−1}(α), λ_1/λ_0 = A_d(α), and Φ(μ) − Φ(σ) = q*‖m‖² + o(‖m‖²) along the mean direction, with q* → α as d → ∞.",
 )
 def funk_hecke(ctx: CheckContext) -> Verdict:
@@ -272,8 +276,9 @@ def funk_hecke(ctx: CheckContext) -> Verdict:
 
 @CLAIMS.claim(
     "NCE-WI-LIMIT",
+    finding="classical",
     title="Infinite-batch limit: E[L_N] − log N → −αE_π[u·v] + Φ(μ)",
-    paper_ref="Eq. 2 → Eq. 4; W&I 2020 Thm 1 [§1, §6.2, C1]",
+    paper_ref="Eq. 2 → Eq. 4; W&I 2020 Thm 1",
     statement="For i.i.d. batches of N positive pairs, E[L_InfoNCE] − log N converges to the population loss 𝓛(μ, π), with first-order residual c1/N.",
 )
 def wi_limit(ctx: CheckContext) -> Verdict:
@@ -313,8 +318,9 @@ def wi_limit(ctx: CheckContext) -> Verdict:
 
 @CLAIMS.claim(
     "NCE-BIAS-RATE",
+    finding="loose",
     title="The finite-batch bias is Θ(1/N) with the derived constant, not O(N^{-1/2})",
-    paper_ref="Discussion rates (O(N^{-1/2}), 'W&I Thm 1') [§2, §6.2, §8 item 5, C1]",
+    paper_ref="Discussion rates (O(N^{-1/2}), 'W&I Thm 1')",
     statement="E[L_N] − log N − 𝓛 = c1/N + O(N^{-2}) with c1 = E_π[e^{αu·v}/g(u)] − 1 − E_μ[s²(u)/(2g(u)²)]; the batch loss's standard deviation is what scales as N^{-1/2}.",
 )
 def bias_rate(ctx: CheckContext) -> Verdict:
@@ -348,8 +354,9 @@ def bias_rate(ctx: CheckContext) -> Verdict:
 
 @CLAIMS.claim(
     "NCE-PLATEAU-PARTICLES",
+    finding="confirmed",
     title="Plateau route end to end: particles trained with InfoNCE at fixed alignment become uniform, with Gaussian fixed projections",
-    paper_ref="Assumption 1, Lemma 2, Corollary 1, Eqs. 7–8 [§2, B3]",
+    paper_ref="Assumption 1, Lemma 2, Corollary 1, Eqs. 7–8",
     statement="With alignment held fixed, InfoNCE drives the representation towards σ (Lemma 2), whose fixed k-projections are within c_k/d of N(0, I_k) (Corollary 1).",
 )
 def plateau_particles(ctx: CheckContext) -> Verdict:

@@ -54,8 +54,9 @@ def _dims(lo: int, hi: int, per_decade: int) -> list[int]:
 
 @CLAIMS.claim(
     "MP-LEMMA3",
+    finding="classical",
     title="Maxwell–Poincaré: fixed projections of the uniform sphere become Gaussian",
-    paper_ref="Lemma 3, App. C.1, Eq. 48 [§2, §6.1, A1]",
+    paper_ref="Lemma 3, App. C.1, Eq. 48",
     statement="For U uniform on S^{d-1} and fixed k, sqrt(d)·(U_1..U_k) ⇒ N(0, I_k) as d → ∞.",
 )
 def lemma3(ctx: CheckContext) -> Verdict:
@@ -96,8 +97,9 @@ def lemma3(ctx: CheckContext) -> Verdict:
 
 @CLAIMS.claim(
     "MP-DF-BOUND",
+    finding="classical",
     title="Diaconis–Freedman bound on the (k, d) grid",
-    paper_ref="Theorem 2, App. C.1, Eq. 49 [§2, A2]",
+    paper_ref="Theorem 2, App. C.1, Eq. 49",
     statement="d_TV(sqrt(d)·U_{1..k}, N(0, I_k)) <= 2(k+3)/(d-k-3) for every 1 <= k <= d-4.",
 )
 def df_bound(ctx: CheckContext) -> Verdict:
@@ -122,8 +124,9 @@ def df_bound(ctx: CheckContext) -> Verdict:
 
 @CLAIMS.claim(
     "MP-TV-RATE",
+    finding="sharpened",
     title="O(1/d) rate of the spherical CLT, with the derived constants",
-    paper_ref="Discussion rates; Theorem 2 [§2, §6.1, A2]",
+    paper_ref="Discussion rates; Theorem 2",
     statement="TV and Kolmogorov distances fall like c/d (slope -1), KL like c/d^2; d·TV -> c_k derived from the 1/d expansion.",
 )
 def tv_rate(ctx: CheckContext) -> Verdict:
@@ -160,8 +163,9 @@ def tv_rate(ctx: CheckContext) -> Verdict:
 
 @CLAIMS.claim(
     "MP-KOLMOGOROV",
+    finding="classical",
     title="Kolmogorov distance of one coordinate below Pinelis' bound",
-    paper_ref="§6.1 (Pinelis, MathOverflow 315221) [A2]",
+    paper_ref="Theorem 2 discussion; Pinelis (MathOverflow 315221)",
     statement="sup_t |P(sqrt(d)·U_1 <= t) - Φ(t)| <= 0.24/d + 0.16/(d-1) for d >= 5.",
 )
 def kolmogorov_bound(ctx: CheckContext) -> Verdict:
@@ -178,8 +182,9 @@ def kolmogorov_bound(ctx: CheckContext) -> Verdict:
 
 @CLAIMS.claim(
     "MP-MOMENTS",
+    finding="classical",
     title="Exact variance and kurtosis of one coordinate",
-    paper_ref="§6.1 moments [A1]",
+    paper_ref="Lemma 3 (moments of one sphere coordinate)",
     statement="Var(sqrt(d)·U_1) = 1 and the excess kurtosis of U_1 is -6/(d+2) exactly.",
 )
 def moments(ctx: CheckContext) -> Verdict:
@@ -212,8 +217,9 @@ def moments(ctx: CheckContext) -> Verdict:
 
 @CLAIMS.claim(
     "MP-THIN-SHELL",
+    finding="sharpened",
     title="Gaussian thin-shell reference: CV of chi norms ~ 1/sqrt(2d)",
-    paper_ref="Assumption 2, Eq. 9 [§2, §6.6, A11]",
+    paper_ref="Assumption 2, Eq. 9",
     statement="For Z ~ N(0, s²I_d), CV(||Z||) = sqrt(d - μ_d²)/μ_d = (1/sqrt(2d))(1 + 1/(8d) + O(d^-2)).",
 )
 def thin_shell(ctx: CheckContext) -> Verdict:
@@ -261,8 +267,9 @@ _FAMILIES = {"fixed radius": FixedRadius(), "chi radius": ChiRadius(), "r0(1 + V
 
 @CLAIMS.claim(
     "MP-KURT-IDENTITY",
+    finding="sharpened",
     title="Coordinate kurtosis of rotation-invariant laws",
-    paper_ref="§6.7 [A12, B4 counter-check]",
+    paper_ref="Prop 2, Assumption 2 (kurtosis of rotation-invariant laws, derived here)",
     statement="For z = rU with U uniform and independent of r, kurt(z_1) = (3d/(d+2))·E r^4/(E r^2)^2; a radial spread that does not vanish leaves excess kurtosis > 0.",
 )
 def kurtosis_identity(ctx: CheckContext) -> Verdict:
@@ -294,8 +301,9 @@ def kurtosis_identity(ctx: CheckContext) -> Verdict:
 
 @CLAIMS.claim(
     "MP-PROP2",
+    finding="inconsistent",
     title="Gaussian projections of unnormalized thin-shell representations (with r0(d))",
-    paper_ref="Prop 2, Eq. 10, App. C.2 [§2, B4, §8 item 8]",
+    paper_ref="Prop 2, Eq. 10, App. C.2",
     statement="If u ~ σ and r/r0(d) → 1, then (sqrt(d)/r0(d))·z_k ⇒ N(0, I_k); with r0 fixed, as printed, the Gaussian optimum violates it.",
 )
 def prop2(ctx: CheckContext) -> Verdict:

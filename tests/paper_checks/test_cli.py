@@ -16,7 +16,7 @@ def test_claims_writes_the_report(tmp_path, capsys):
     assert [r["id"] for r in records] == ["MP-DF-BOUND", "MP-KOLMOGOROV"]
     for r in records:
         assert {"id", "title", "paper_ref", "status", "measured", "expected", "reason"} <= set(r)
-        assert r["status"] == "passed"
+        assert r["status"] == "passed" and r["finding"] == "classical"
     run = json.loads((out / "run.json").read_text())
     assert run["config"]["profile"] == "quick" and run["seed"] == 0
     assert (out / "data" / "df_bound_grid.csv").exists()
@@ -30,8 +30,8 @@ def test_a_failing_claim_gives_exit_status_1(tmp_path, monkeypatch):
         raise RuntimeError("boom")
 
     fake = ClaimSet("MP-ZZ")
-    fake.claim("MP-ZZ-BROKEN", title="t", paper_ref="r", statement="s")(broken)
-    fake.claim("MP-ZZ-FALSE", title="t", paper_ref="r", statement="s")(lambda ctx: Verdict.from_checks({"holds": False}))
+    fake.claim("MP-ZZ-BROKEN", title="t", paper_ref="r", statement="s", finding="confirmed")(broken)
+    fake.claim("MP-ZZ-FALSE", title="t", paper_ref="r", statement="s", finding="confirmed")(lambda ctx: Verdict.from_checks({"holds": False}))
     monkeypatch.setattr(catalog, "RESULTS", catalog.RESULTS + (catalog.Result("test", "two failing claims", fake),))
     # --jobs 2: the local checks cannot go to a worker process and run in this one
     assert main(["claims", "--only", "MP-ZZ", "--jobs", "2", "--out", str(tmp_path), "--no-progress"]) == 1
@@ -39,6 +39,7 @@ def test_a_failing_claim_gives_exit_status_1(tmp_path, monkeypatch):
     assert records["MP-ZZ-BROKEN"]["status"] == "failed" and "RuntimeError: boom" in records["MP-ZZ-BROKEN"]["reason"]
     assert (tmp_path / "logs" / "MP-ZZ-BROKEN.traceback.txt").exists()
     assert records["MP-ZZ-FALSE"]["reason"] == "failed: holds"
+    assert records["MP-ZZ-FALSE"]["finding"] is None  # a failed check says nothing about the paper
 
 
 def test_rates_sphere_writes_table_fits_and_figures(tmp_path):

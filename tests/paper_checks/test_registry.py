@@ -56,8 +56,27 @@ def test_every_result_keeps_its_own_tag_and_ids_are_unique():
 def test_claim_set_rejects_a_foreign_tag_and_a_repeated_id():
     claims = ClaimSet("MP-")
     with pytest.raises(ValueError, match="must start with its result's tag 'MP-'"):
-        claims.claim("POL-X", title="t", paper_ref="r", statement="s")
-    claims.claim("MP-X", title="t", paper_ref="r", statement="s")(lambda ctx: None)
+        claims.claim("POL-X", title="t", paper_ref="r", statement="s", finding="confirmed")
+    claims.claim("MP-X", title="t", paper_ref="r", statement="s", finding="classical")(lambda ctx: None)
     with pytest.raises(ValueError, match="declared twice"):
-        claims.claim("MP-X", title="t", paper_ref="r", statement="s")
+        claims.claim("MP-X", title="t", paper_ref="r", statement="s", finding="classical")
+    with pytest.raises(ValueError, match="finding must be one of"):
+        claims.claim("MP-Y", title="t", paper_ref="r", statement="s", finding="fine")
     assert list(claims) == ["MP-X"] and claims["MP-X"].title == "t"
+
+
+def test_a_finding_comes_from_the_outcome():
+    claim = Claim("MP-A", "t", "r", "s", lambda ctx: None, finding="sharpened")
+    assert claim.finding_of(Verdict("passed")) == "sharpened"
+    assert claim.finding_of(Verdict("failed")) is None and claim.finding_of(Verdict.skipped("no GPU")) is None
+    assert claim.finding_of(Verdict("passed", finding="loose")) == "loose"
+    with pytest.raises(ValueError, match="finding must be one of"):
+        Verdict("passed", finding="great")
+
+
+def test_every_claim_declares_a_finding_and_cites_the_paper_by_its_own_numbering():
+    from infonce_gauss.registry import FINDINGS
+
+    for c in all_claims():
+        assert c.finding in FINDINGS, c.id
+        assert "[" not in c.paper_ref and "paper.md" not in c.paper_ref and "§" not in c.paper_ref, c.paper_ref
