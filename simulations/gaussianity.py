@@ -265,7 +265,9 @@ class NullRates:
     """Pass rates of the two coordinate tests under a null law, from ``replicates`` simulated columns.
 
     ``ad_pass`` and ``dp_pass`` are :class:`Estimate` s of the probability that one coordinate passes
-    (binomial standard errors); ``ad_mean`` and ``dp_mean`` of the mean :math:`A^2` and mean p-value.
+    (binomial standard errors), ``both_pass`` that it passes both (the two tests are positively correlated,
+    so this exceeds the independent :math:`0.95^2`); ``ad_mean`` and ``dp_mean`` of the mean :math:`A^2` and
+    mean p-value.
     """
 
     law: str
@@ -275,12 +277,13 @@ class NullRates:
     seed: int | None
     ad_pass: Estimate
     dp_pass: Estimate
+    both_pass: Estimate
     ad_mean: Estimate
     dp_mean: Estimate
 
     def as_dict(self) -> dict:
         out = {"law": self.law, "n": self.n, "d": self.d, "replicates": self.replicates, "seed": self.seed}
-        for name in ("ad_pass", "dp_pass", "ad_mean", "dp_mean"):
+        for name in ("ad_pass", "dp_pass", "both_pass", "ad_mean", "dp_mean"):
             est = getattr(self, name)
             out[name] = est.value
             out[f"{name}_se"] = est.se
@@ -311,6 +314,7 @@ def null_pass_rates(n, d, *, law: str, replicates: int = 400, seed: int = 0, wor
         law=law, n=n, d=int(d), replicates=r, seed=seed,
         ad_pass=_binomial_estimate(int(np.sum(ad < AD_THRESHOLD)), r, seed),
         dp_pass=_binomial_estimate(int(np.sum(dp > DP_LEVEL)), r, seed),
+        both_pass=_binomial_estimate(int(np.sum((ad < AD_THRESHOLD) & (dp > DP_LEVEL))), r, seed),
         ad_mean=Estimate(float(ad.mean()), float(ad.std(ddof=1) / math.sqrt(r)), r, seed),
         dp_mean=Estimate(float(dp.mean()), float(dp.std(ddof=1) / math.sqrt(r)), r, seed),
     )

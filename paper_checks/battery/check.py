@@ -304,7 +304,7 @@ def _thin_shell_section(norms: np.ndarray, d: int) -> tuple[dict, Finding, list[
                       f"CV of norms {sec['cv']:.4f} ± {sec['cv_se']:.4f} = {sec['ratio']:.2f}× the Gaussian's {sec['cv_chi']:.4f}; "
                       f"implied coordinate excess kurtosis {sec['implied_excess_kurtosis']:+.3f}",
                       f"holds if the 95% interval of CV/CV_chi(d) lies below {THIN_SHELL_MAX_RATIO:g}, fails if above",
-                      "Assumption 2, Eq. 9; Eq. 20; paper.md §6.6–6.7")
+                      "Assumption 2, Eq. 9; Eq. 20")
     lo, hi = float(norms.min()), float(norms.max())
     if hi - lo < 1e-3 * sec["mean_norm"]:  # (nearly) normalized input: widen the range so bins have width
         lo, hi = sec["mean_norm"] * (1 - 5e-3), sec["mean_norm"] * (1 + 5e-3)
@@ -345,7 +345,7 @@ def _uniformity_section(m: _Moments, sample_u: np.ndarray, d: int, cfg: CheckCon
                       f"d·E(u·v')² − 1 = {iso:.3f} ± {iso_se:.3f} (tol {iso_tol:g}, Bingham p = {bing.p_value:.2g}); "
                       f"Φ gap {phi['gap']:.3g} nats (uniform sample of the same size: {phi['null_gap_mean']:.3g} ± {phi['null_gap_sd']:.2g})",
                       "holds if both 95% intervals lie below their tolerances (1/√d; participation ratio > d/2), fails if either lies above",
-                      "Lemma 2, Cor 1 (μ = σ); paper.md D3")
+                      "Lemma 2, Cor 1 (μ = σ)")
     return sec, finding
 
 
@@ -600,7 +600,7 @@ def run_check(embeddings, *, positives=None, labels=None, trace=None, config: Ch
         reference = "sphere" if name == "normalized" else "gaussian"
         sections["coordinates"][name] = sec = _coordinate_section(tests, nulls, reference)
         findings.append(_coordinate_finding(title, sec, reference,
-                                            f"Sec. 5, Tables 1–2 (AD < {g.AD_THRESHOLD:g}, DP p > {g.DP_LEVEL:g}); paper.md §4.1, §6.8, D1–D2"))
+                                            f"Sec. 5, Tables 1–2 (AD < {g.AD_THRESHOLD:g}, DP p > {g.DP_LEVEL:g})"))
     tables["pass_rates"] = [
         {"variant": name, "test": test.upper(), "observed": sec["paper_columns"][f"{test}_pass_pct"] / 100,
          **{f"{law}_{edge}": sec["bands"][law][test][i] for law in ("gaussian", "sphere") for i, edge in enumerate(("low", "high"))}}
@@ -703,9 +703,9 @@ def _markdown(result: CheckResult, figures: dict[str, str]) -> str:
                    f"{r['ad_mean']:.3f} | {r['dp_mean']:.3f} |")
     dist = cal["distinguishable"]
     out += ["", f"Gaussian and uniform-sphere coordinates are distinguishable by pass rate at this (n, d): "
-            f"AD {'yes' if dist['ad'] else 'no'}, DP {'yes' if dist['dp'] else 'no'} (paper.md §6.8). "
+            f"AD {'yes' if dist['ad'] else 'no'}, DP {'yes' if dist['dp'] else 'no'} (CHK-SPHERE-DETECT). "
             "The probability that every coordinate passes under the Gaussian null is "
-            f"{s['coordinates']['unnormalized']['all_pass_probability']['gaussian']['dp']:.2g} for DP (paper.md E2)."]
+            f"{s['coordinates']['unnormalized']['all_pass_probability']['gaussian']['dp']:.2g} for DP (CHK-COMPLIANCE)."]
     for key, title in (("norms", "Norms"), ("pass_rates", "Pass rates against the null bands"), ("qq", "QQ plots"),
                        ("spectrum", "Spectrum")):
         if key in figures:

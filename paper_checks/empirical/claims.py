@@ -5,7 +5,7 @@ and ``full`` profiles, paper-sized in ``gpu``. The tolerance rule for the Table-
 calibrated null: a column "reproduces Gaussian" when it lies in the band that d independent N(0, 1)
 coordinates at the same n fall in with probability 0.99 (simulated by
 :func:`infonce_gauss.simulations.gaussianity.null_pass_rates`), next to the paper's own rule (mean A² < 0.752 and
-mean DP p-value > 0.05). Paper references are to arXiv 2602.24012 as reconstructed in shared/paper.md.
+mean DP p-value > 0.05). Paper references are to arXiv 2602.24012 by its own numbering.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ CLAIMS = ClaimSet("EMP-")
 
 Z_MAX = 3.0  # alignment vs bound: allowed excess in standard errors (one-sided)
 BAND_LEVEL = 0.99
-TABLE1 = {  # paper Table 1, synthetic part (unnormalized embeddings; paper.md §4.2)
+TABLE1 = {  # paper Table 1, synthetic part (unnormalized embeddings)
     "laplace": {"cv": 0.08, "ad_avg": 0.38, "ad_pass_pct": 100.0, "dp_avg": 0.49, "dp_pass_pct": 100.0},
     "gmm": {"cv": 0.08, "ad_avg": 0.39, "ad_pass_pct": 100.0, "dp_avg": 0.46, "dp_pass_pct": 100.0},
     "binary_e0": {"cv": 0.36, "ad_avg": 1.64, "ad_pass_pct": 30.0, "dp_avg": 0.02, "dp_pass_pct": 15.0},
@@ -122,7 +122,7 @@ def laplace_table1(ctx: CheckContext) -> Verdict:
             f"Gaussian? by the paper's rule (mean A² < {AD_THRESHOLD:g}, mean DP p > {DP_LEVEL:g}), unnormalized and normalized":
                 _paper_rule(last) and _paper_rule(last, "norm_"),
             f"all four columns inside the {BAND_LEVEL:.0%} band of d independent N(0,1) coordinates at this n": all(in_band.values()),
-            "the paper's 100% pass rates lie above that band (paper.md E2: 100% is implausible under the null)":
+            "the paper's 100% pass rates lie above that band (100% is improbable under the null: CHK-COMPLIANCE)":
                 bands["ad_pass_pct"][1] < 100 or bands["dp_pass_pct"][1] < 100,
             "alignment reaches its plateau (simulations.traces.detect_plateau) below η₂ (Assumption 1: r_plat <= 0)":
                 plateau.reached and plateau.r_plat <= 0,
@@ -270,7 +270,7 @@ def binary_table1(ctx: CheckContext) -> Verdict:
 @CLAIMS.claim(
     "EMP-GMM-REGIMES",
     finding="confirmed",
-    title="GMM: Gaussian with overlapping components, clustered with separated ones (Table 1 GMM column; E3)",
+    title="GMM: Gaussian with overlapping components, clustered with separated ones (Table 1 GMM column)",
     paper_ref="Table 1 (GMM); Sec. 5; reviewer 4",
     statement="With positives drawn from the same component, a linear encoder gives Gaussian coordinates (Table 1) when "
               "the components overlap; when they are separated (η₂ → 1) training learns the cluster structure, which is "

@@ -2,7 +2,7 @@
 
 Each preset lists its runs (a data set and a :class:`infonce_gauss.simulations.training.TrainConfig`) for a profile:
 ``quick`` and ``full`` are CPU-sized (seconds and minutes), ``gpu`` is the paper's scale (Sec. 5,
-App. E.1; paper.md §4.2–4.3). :func:`train_preset` trains every run, writes one folder per run
+App. E.1; Sec. 5). :func:`train_preset` trains every run, writes one folder per run
 (diagnostics.csv, checkpoint.pt, embeddings.npy, ...) when given an output folder, and returns
 one result per run (:func:`preset_rows` flattens the diagnostics). ``infonce-gauss train --preset NAME``
 and the ``EMP-`` claims share these definitions.
@@ -54,7 +54,7 @@ def _synthetic(data: str, *, label: str, size: dict, tags: dict | None = None, *
     return Run(label=label, data=data, config=_config(**config), data_options=size, tags=tags or {"run": label})
 
 
-# --- synthetic presets (paper.md §4.2) ----------------------------------------------------------
+# --- synthetic presets (Table 1, Figs. 2–3) ----------------------------------------------------------
 
 def _table1_size(profile: Profile, *, paper_train: int, paper_test: int) -> dict:
     """Quick: 4096 train / 2000 test items; full: 8000 / 2000; gpu: the paper's sizes (1024-d inputs throughout)."""
@@ -136,7 +136,7 @@ def _violations(profile: Profile) -> list[Run]:
     return runs
 
 
-# --- image presets (paper.md §4.3) --------------------------------------------------------------
+# --- image presets (Table 1 CIFAR rows, Fig. 4) --------------------------------------------------------------
 
 def _image(data: str, *, label: str, objective: str = "infonce", tags: dict | None = None, **config) -> Run:
     return Run(label=label, data=data, config=_config(objective=objective, **config),
@@ -178,13 +178,13 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            "training", "Table 1; Sec. 5", _table1_binary),
     Preset("fig3-sweep", "Fig. 3: Laplace, linear encoders over d x N (paper: d in {32..256}, N in {8..128}, 150 epochs)",
            "Fig. 3; Figs. 2, 7, 8", _fig3_sweep),
-    Preset("gmm-regimes", "E3: GMM with overlapping components (mean spread 0.05) and separated ones (1.0), linear "
-           "encoder and two-layer MLP", "Table 1 GMM column; paper.md E3; reviewer 4", _gmm_regimes),
-    Preset("align-eta2", "E1: alignment of trained linear encoders against Prop 1's bound for six channels (Laplace "
+    Preset("gmm-regimes", "GMM with overlapping components (mean spread 0.05) and separated ones (1.0), linear "
+           "encoder and two-layer MLP", "Table 1 GMM column; reviewer 4", _gmm_regimes),
+    Preset("align-eta2", "Alignment of trained linear encoders against Prop 1's bound for six channels (Laplace "
            "A = 0.2, 0.6 with jitter, A = 0.6, 0.8 without, sparse binary, separated GMM)", "Prop 1, Eq. 6; Fig. 2; "
-           "paper.md E1", _align_eta2),
+           "Prop 1; Fig. 2", _align_eta2),
     Preset("violations", "Reviewers' violation experiments on Laplace data: low d, tiny batch, strong and weak "
-           "augmentation, next to a baseline (linear encoder, no jitter)", "reviewer 2; paper.md §5", _violations),
+           "augmentation, next to a baseline (linear encoder, no jitter)", "reviewer 2", _violations),
     Preset("fig4-cifar-mlp", "Fig. 4: CIFAR-10, two-layer MLP (one ReLU), InfoNCE with SimCLR augmentations, batch 256, "
            "Adam 1e-3, weight decay 1e-4 (needs the CIFAR-10 python batches)", "Fig. 4; Sec. 5", _fig4_cifar_mlp),
     Preset("table1-cifar-resnet18", "Table 1, CIFAR rows: ResNet-18 contrastive vs supervised, same architecture and "

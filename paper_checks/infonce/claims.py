@@ -1,8 +1,7 @@
 """NCE- claims: the InfoNCE population objective (Eq. 4), Φ and its unique minimizer, the finite-batch
 rate, and the plateau route Lemma 2 → Corollary 1 shown on free particles.
 
-Paper references are to arXiv 2602.24012 as reconstructed in shared/paper.md (sections of that file
-in brackets).
+Paper references are to arXiv 2602.24012 by its own numbering.
 """
 
 from __future__ import annotations
@@ -319,9 +318,13 @@ def wi_limit(ctx: CheckContext) -> Verdict:
 @CLAIMS.claim(
     "NCE-BIAS-RATE",
     finding="loose",
-    title="The finite-batch bias is Θ(1/N) with the derived constant, not O(N^{-1/2})",
+    title="The finite-batch bias is Θ(1/N) with the derived constant: inside the cited O(N^{-1/2}), which is loose",
     paper_ref="Discussion rates (O(N^{-1/2}), 'W&I Thm 1')",
-    statement="E[L_N] − log N − 𝓛 = c1/N + O(N^{-2}) with c1 = E_π[e^{αu·v}/g(u)] − 1 − E_μ[s²(u)/(2g(u)²)]; the batch loss's standard deviation is what scales as N^{-1/2}.",
+    statement="E[L_N] − log N − 𝓛 = c1/N + O(N^{-2}) with c1 = E_π[e^{αu·v}/g(u)] − 1 − E_μ[s²(u)/(2g(u)²)] "
+    "(derived here: :meth:`~infonce_gauss.theory.infonce.VMFAugmentation.bias_constant`). This Θ(1/N) lies inside the "
+    "paper's cited O(N^{-1/2}), so that upper bound is not contradicted, only loose; it is Wang & Isola's (Thm 1) "
+    "statement about loss values for a fixed encoder, not about minimizers. The batch loss's standard deviation is "
+    "what scales as N^{-1/2}.",
 )
 def bias_rate(ctx: CheckContext) -> Verdict:
     sizes = ctx.profile.pick(quick=[16, 32, 64, 128, 256], full=[16, 32, 64, 128, 256, 512, 1024, 2048])
@@ -337,8 +340,8 @@ def bias_rate(ctx: CheckContext) -> Verdict:
     return Verdict.from_checks(
         {
             "bias: fitted slope interval covers −1": bias["slope_covers_prediction"],
-            "bias: fitted slope interval excludes −1/2 (the paper's cited order)": not bias["slope_ci_low"] <= -0.5 <= bias["slope_ci_high"],
-            "bias: fitted constant interval covers c1 of paper.md §6.2": bias["constant_ci_low"] <= abs(c1) <= bias["constant_ci_high"],
+            "bias: fitted slope interval lies below −1/2 (faster than the cited O(N^-1/2) upper bound)": bias["slope_ci_high"] < -0.5,
+            "bias: fitted constant interval covers the derived c1": bias["constant_ci_low"] <= abs(c1) <= bias["constant_ci_high"],
             "std. dev. of L_N: fitted slope interval covers −1/2": spread["slope_covers_prediction"],
         },
         measured=bias["slope"],
@@ -348,8 +351,21 @@ def bias_rate(ctx: CheckContext) -> Verdict:
              f"[{sizes[0]}, {sizes[-1]}]; the SD fitted the same way",
         details={"law": repr(BIAS_LAW), "alignment": BIAS_LAW.alignment(), "c1": c1,
                  "bias_fit": bias, "sd_fit": spread, "pairs_per_size": pairs, "seeds": seeds,
-                 "verdict_on_paper": "the paper's O(N^-1/2) (attributed to W&I Thm 1, a bound for a fixed encoder) is the order of the batch loss's spread; its expected deviation is Θ(1/N)"},
+                 "on_the_paper": "the cited O(N^-1/2) (Wang & Isola, Thm 1: loss values for a fixed encoder) holds as an upper "
+                 "bound and is loose: the bias is Θ(1/N); N^-1/2 is the order of the batch loss's spread"},
     )
+
+
+def _sparse_sentence(sparse, ks_keys) -> str:
+    """What this run's uniform-start runs with n < 4d particles show (empty when the profile has none)."""
+    if not sparse:
+        return ""
+    worst = min(sparse, key=lambda r: min(r[k] for k in ks_keys))
+    return (f" With n < 4d particles (here d >= {min(r['d'] for r in sparse)}) even the uniform start ends in a "
+            f"configuration whose fixed projections reject the sphere law (this run: KS p down to "
+            f"{min(worst[k] for k in ks_keys):.1g} at d = {worst['d']}, pooled kurtosis {worst['kurtosis']:.3g} against "
+            f"{worst['kurtosis_sphere']:.3g}): a finite-n InfoNCE optimum is a spherical code, not σ, and the "
+            "population statement needs n >> d.")
 
 
 @CLAIMS.claim(
@@ -415,9 +431,6 @@ def plateau_particles(ctx: CheckContext) -> Verdict:
                        "orthogonal to the cap axis) keep a structure the Rayleigh/Bingham tests do not see, and the Φ gap stays "
                        "above the uniform start's: finite-time training does not reach the minimizer whose projections "
                        "Corollary 1 describes (Φ's curvature on degree-n harmonics, (λ_n/λ_0)(1 − λ_n/(2λ_0)), is tiny for n ≥ 3 in high d). "
-                       "With n <= 2d particles (full profile: d >= 256 at n = 512) even the uniform start ends in a "
-                       "configuration whose fixed projections reject the sphere law (KS p down to 1e-23 at d = 1024, pooled "
-                       "kurtosis 2.58 against 2.99): a finite-n InfoNCE optimum is a spherical code, not σ, and the population "
-                       "statement needs n >> d.",
+                       + _sparse_sentence(sparse, ks_keys),
         },
     )

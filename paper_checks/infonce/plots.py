@@ -25,7 +25,7 @@ def plot_bias(table: Sequence[Mapping], *, bias_constant: float, title: str | No
     left, right = fig.subplots(1, 2)
     left.errorbar(n, sign * bias, yerr=2 * bias_err, fmt="o", ms=4, capsize=2, color="C0",
                   label="bias $E L_N-\\log N-\\mathcal{L}$ (MC ± 2 SE)")
-    left.loglog(n, abs(bias_constant) / n, "-", color="C0", lw=1.2, label=f"$c_1/N$, $c_1$ = {bias_constant:.4g} (paper.md §6.2)")
+    left.loglog(n, abs(bias_constant) / n, "-", color="C0", lw=1.2, label=f"$c_1/N$, $c_1$ = {bias_constant:.4g} (derived here)")
     left.errorbar(n, sd, yerr=2 * sd_err, fmt="s", ms=4, mfc="white", capsize=2, color="C3",
                   label="std. dev. of $L_N$ across batches")
     left.loglog(n, sd[0] * np.sqrt(n[0] / n), "--", color="C3", lw=1, label="$\\propto N^{-1/2}$ (W&I's cited order)")

@@ -1,8 +1,7 @@
 """POL- claims: polar KL and entropy decomposition (Prop 3), Eq. 13, Corollary 2's optimum, Lemma 1 with
 C = 1/2, the sphere MGF bound, |S^{d-1}| and the vMF closed forms.
 
-Paper references are to arXiv 2602.24012 as reconstructed in shared/paper.md (section numbers of
-that file in brackets).
+Paper references are to arXiv 2602.24012 by its own numbering.
 """
 
 from __future__ import annotations
@@ -432,7 +431,7 @@ def mgf(ctx: CheckContext) -> Verdict:
         rule="max over the grid of log 0F1(; d/2; t²/4) / (t²/(2d)) (the exact gap at t = 1e-3 is ~t²/d², below rounding); quadrature to 1e-10; MC |z| <= 4",
         details={"argmax": {"d": int(dims[np.unravel_index(ratio.argmax(), ratio.shape)[0]]),
                             "t": float(ts[np.unravel_index(ratio.argmax(), ratio.shape)[1]])},
-                 "quadrature_rows": quad_rows, "mc_n": n, "paper_md_says": "largest ratio 0.99999999 for d = 2..199, t <= 200"},
+                 "quadrature_rows": quad_rows, "mc_n": n},
     )
 
 

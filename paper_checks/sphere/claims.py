@@ -1,7 +1,6 @@
 """MP- claims: Lemma 3 (Maxwell–Poincaré), Theorem 2 (Diaconis–Freedman), Assumption 2, Prop 2.
 
-Paper references are to arXiv 2602.24012 as reconstructed in shared/paper.md (section numbers of
-that file in brackets).
+Paper references are to arXiv 2602.24012 by its own numbering.
 """
 
 from __future__ import annotations
@@ -118,7 +117,7 @@ def df_bound(ctx: CheckContext) -> Verdict:
         expected="<= 1",
         rule=f"max over {len(rows)} (k, d) pairs with 1 <= k <= d-4, d <= {d_max} of TV / bound",
         details={"worst_pair": {"d": worst["d"], "k": worst["k"]}, "bound_over_tv_at_k1_d1024": slack,
-                 "paper_md_says": "exact TV about 23x smaller than the bound at k = 1 (§2, Theorem 2 check)"},
+},
     )
 
 
@@ -211,7 +210,7 @@ def moments(ctx: CheckContext) -> Verdict:
         expected={"excess_kurtosis": "-6/(d + 2)", "kurtosis_d8": 2.4},
         uncertainty=pairs[1][0].se,
         rule=f"sympy identities exact; closed forms to 1e-12; |z| <= {Z_MAX:g}",
-        details={"max_abs_z_mc": z, "mc_n": n, "paper_md_mc_at_d8": -0.596},
+        details={"max_abs_z_mc": z, "mc_n": n},
     )
 
 
@@ -334,5 +333,5 @@ def prop2(ctx: CheckContext) -> Verdict:
         details={"slope_intervals": {name: f.slope_ci for name, f in fits.items()},
                  "tv_no_thin_shell_at_dmax": float(spread[-1]),
                  "fixed_r0_variance_lambda_half": var_fixed_r0,
-                 "caveat": "Eq. 10 with r0 fixed fails for the Gaussian optimum; the form with r0(d) holds (paper.md §2 Prop 2, §8 item 8)"},
+                 "caveat": "Eq. 10 with r0 fixed fails for the Gaussian optimum; the form with r0(d) holds (Prop 2 vs Corollary 2)"},
     )
