@@ -69,6 +69,14 @@ def _cmd_rates(args) -> int:
     return EXIT_OK
 
 
+def _cmd_record(args) -> int:
+    from infonce_gauss.record import write_record
+
+    path = write_record(args.run, out=args.out, readme=args.readme)
+    print(f"wrote {path}" + (f" and the findings of {args.readme}" if args.readme else ""))
+    return EXIT_OK
+
+
 def _cmd_check(args) -> int:
     from infonce_gauss.battery.check import CheckConfig, run_check, summary_text, write_check_report
     from infonce_gauss.battery.embeddings import load_trace, load_vector, open_embeddings
@@ -193,6 +201,17 @@ def build_parser() -> argparse.ArgumentParser:
                        "(ray://host:10001); default: start a local one")
         _common(p)
         p.set_defaults(func=_cmd_rates)
+
+    record = sub.add_parser(
+        "record", help="write the committed record of a claims run (and the README's findings) from its claims.json",
+        description="Read RUN/claims.json and RUN/run.json of a finished `claims` run and write a markdown record "
+        "(commit, date, every claim's status, finding, measured value and wall time); with --readme, also rewrite the "
+        "README's findings between its markers.",
+    )
+    record.add_argument("run", metavar="RUN", help="folder written by `infonce-gauss claims --out RUN`")
+    record.add_argument("--out", metavar="FILE", help="record file (default: docs/claims-<profile>.md)")
+    record.add_argument("--readme", metavar="FILE", help="README whose findings section to regenerate")
+    record.set_defaults(func=_cmd_record)
 
     check = sub.add_parser(
         "check", help="test the paper's assumptions on your embeddings (thin shell, Gaussianity, uniformity, alignment)",
