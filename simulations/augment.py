@@ -1,6 +1,6 @@
 r"""SimCLR image augmentations in plain torch (no torchvision), batched and seeded.
 
-The paper's CIFAR-10 channel (Sec. 5, paper.md §4.3): RandomResizedCrop 32 with scale (0.2, 1.0),
+The paper's CIFAR-10 channel (Sec. 5): RandomResizedCrop 32 with scale (0.2, 1.0),
 horizontal flip, colour jitter (0.8, 0.8, 0.8, 0.2) and grayscale with p = 0.2. The paper does not
 state the colour-jitter probability; we use SimCLR's 0.8 (Chen et al. 2020, App. A). Images are
 float tensors in [0, 1] of shape (B, C, H, W); C = 1 (Fashion-MNIST) skips the colour operations

@@ -84,7 +84,7 @@ class Jitter:
     (no 1/(1−p) rescaling; a constant factor would not change η₂), multiply by
     :math:`e^{N(0,\text{log\_scale\_std}^2)}`. ``scale_per="sample"`` draws one scale per view (a global
     random rescaling, the usual implementation); ``"coordinate"`` draws one per coordinate.
-    paper.md reads the printed "0.12" as a log-scale variance 0.1²; we follow that.
+    We read App. E.1's printed "0.12" as a log-scale variance 0.1².
     """
 
     noise_std: float = 0.2
@@ -180,7 +180,7 @@ class GMMChannel(_PairMixin):
     Positives are two independent draws from the same component, so the views are conditionally
     i.i.d. given k. η₂ is the second eigenvalue of the K×K matrix
     :math:`M_{kl}=E[P(l\mid X)\mid X_0=k]` (the chain :math:`X_0\to X\to X_0'`, i.e. :math:`TT^*`); with
-    well separated components it tends to 1 (paper.md E3).
+    well separated components it tends to 1.
     """
 
     means: np.ndarray

@@ -1,6 +1,6 @@
 r"""The paper's data, generated or read from local files: never downloaded.
 
-Synthetic sets (Sec. 5, App. E.1; paper.md §4.2), built on the augmentation channels of
+Synthetic sets (Sec. 5, App. E.1), built on the augmentation channels of
 :mod:`infonce_gauss.simulations.channels`: base items :math:`X_0` drawn once with a seed, split into train and
 test, and the channel that makes positive pairs :math:`X,Y\sim\mathcal A(\cdot|X_0)`.
 
@@ -186,7 +186,7 @@ def load_images(name: str, data_dir=None) -> ImageData:
     return IMAGE_DATASETS[name](data_dir)
 
 
-# --- synthetic sets (paper.md §4.2) -------------------------------------------------------------
+# --- synthetic sets -------------------------------------------------------------
 
 @dataclass(frozen=True)
 class SyntheticData:
@@ -247,7 +247,7 @@ def make_synthetic(name: str, *, n_train: int = 10_000, n_test: int = 5000, dim:
         25 equally weighted components with means drawn once as :math:`N(0,\text{mean\_std}^2I)` and
         a shared isotropic covariance :math:`\text{std}^2I`; the base item is the component, positives
         are two draws from it. The paper states neither spread; we take ``mean_std = std = 1``
-        (components far apart in 1024-d, so :math:`\eta_2\approx1`; paper.md E3).
+        (components far apart in 1024-d, so :math:`\eta_2\approx1`).
     ``binary``
         i.i.d. Bernoulli(``density``) coordinates; each view turns each zero into a one with probability
         ``flip`` = 0.001 (the paper's 0.1%). The paper does not state the density; we take 0.05

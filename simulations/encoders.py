@@ -1,8 +1,7 @@
 r"""Encoders in plain torch: linear, two-layer MLP, a small CNN and a CIFAR-style ResNet-18.
 
 Each maps a batch of inputs to unnormalized embeddings :math:`z=f(x)\in\mathbb R^d`; InfoNCE
-normalizes them (:math:`u=z/\|z\|`, paper §1) and the diagnostics read both. The paper's settings
-(paper.md §4.2–4.3): linear encoders for the synthetic sets, "a two-layer MLP with a single ReLU"
+normalizes them (:math:`u=z/\|z\|`, paper §1) and the diagnostics read both. The paper's settings: linear encoders for the synthetic sets, "a two-layer MLP with a single ReLU"
 for Fig. 4 and ResNet-18 (SimCLR protocol) for Table 1's CIFAR rows. The paper states neither the
 CIFAR embedding dimension nor whether features are taken before or after a projection head; here
 the embedding is the output of the encoder's last linear layer (``out_dim``, default 128 for the

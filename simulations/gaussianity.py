@@ -1,6 +1,6 @@
 r"""Calibrated tests of Gaussianity, thin shell and isotropy for an (n, d) sample of embeddings.
 
-The paper's protocol (Sec. 5, paper.md §4.1) and what it needs to be read honestly:
+The paper's protocol (Sec. 5) and what it needs to be read honestly:
 
 * **Per-coordinate tests.** :func:`coordinate_tests` computes, for every column at once, the
   Anderson–Darling statistic of case 3 (mean and variance estimated; identical to
@@ -548,8 +548,7 @@ def thin_shell(norms, d) -> dict:
     Returns the CV of the norms (paper Eq. 20) with its delta-method standard error, the chi-law
     reference :math:`\mathrm{CV}_\chi(d)=\sqrt{d-\mu_d^2}/\mu_d\approx1/\sqrt{2d}`, their ratio, and the
     coordinate excess kurtosis the spread implies for a rotation-invariant law,
-    :math:`\frac{3d}{d+2}\frac{E r^4}{(E r^2)^2}-3` (paper.md §6.7; 0 for the Gaussian, :math:`-6/(d+2)`
-    for a fixed radius).
+    :math:`\frac{3d}{d+2}\frac{E r^4}{(E r^2)^2}-3`.
     """
     r = np.asarray(norms, dtype=np.float64)
     d = integer(d, "d (the ambient dimension)", minimum=2)
@@ -600,7 +599,7 @@ def phi_gap(u, *, alpha: float = 10.0, replicates: int = 20, seed: int = 0) -> d
 
     The plug-in estimator is biased at finite m, so the same estimator on ``replicates`` exactly uniform
     samples of the same (m, d) gives the null band; ``excess`` is the gap minus the null mean, in nats.
-    By Jensen :math:`\Phi(\mu)\ge\alpha\|m\|^2` (paper.md §3).
+    By Jensen :math:`\Phi(\mu)\ge\alpha\|m\|^2`.
     """
     u = np.asarray(u, dtype=np.float64)
     m, d = u.shape

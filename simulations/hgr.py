@@ -16,8 +16,7 @@ for fixed functions the held-out correlation is unbiased for :math:`E[\phi(X)\ps
 cross-fitted estimate errs *downwards* (by how far the fitted functions are from optimal) and carries
 an honest standard error, :math:`(1-r^2)/\sqrt n` (Fisher).
 
-**η₂ from positive pairs alone.** For two conditionally i.i.d. views :math:`\rho_m(X,Y)=\eta_2` exactly
-(paper.md §2), so :func:`eta2_from_pairs` needs no access to :math:`X_0`.
+**η₂ from positive pairs alone.** For two conditionally i.i.d. views :math:`\rho_m(X,Y)=\eta_2` exactly, so :func:`eta2_from_pairs` needs no access to :math:`X_0`.
 
 **Prop 1 on encoders.** :func:`alignment_check` estimates :math:`E[u\cdot v]`, :math:`\|m\|^2` (unbiased
 U-statistic) and the slack of :math:`\eta_2+(1-\eta_2)\|m\|^2-E[u\cdot v]\ge0` with standard errors, for
@@ -419,7 +418,7 @@ def conditional_alignment(encoder, channel, *, n_base, n_views, seed) -> Estimat
     Per item, :math:`(\|\sum_ju_j\|^2-k)/(k(k-1))` (k = ``n_views``) is unbiased for
     :math:`\|E[u\mid X_0]\|^2` (the plug-in :math:`\|\bar u\|^2` is biased up by the conditional
     variance over k); the mean over items carries its standard error. Prop 1's sharper identity says
-    this equals :math:`E[u\cdot v]` (paper.md §2).
+    this equals :math:`E[u\cdot v]`.
     """
     n_base = integer(n_base, "n_base", minimum=2)
     k = integer(n_views, "n_views", minimum=2)
@@ -439,7 +438,7 @@ def conditional_alignment(encoder, channel, *, n_base, n_views, seed) -> Estimat
 # --------------------------------------------------------------------------------------------
 def mc_solvable_alignment(d, A, *, n, seed) -> AlignmentCheck:
     r"""Prop 1 for the identity encoder on the Gaussian vector channel in :math:`\mathbb R^d` (the solvable
-    model, paper.md §6.5): the alignment estimates :func:`infonce_gauss.theory.hgr.solvable_alignment`, the slack
+    model): the alignment estimates :func:`infonce_gauss.theory.hgr.solvable_alignment`, the slack
     :math:`\delta(d)` (as :math:`\|m\|^2=0`)."""
     return alignment_check(lambda x: x, MixingChannel(A=A, base="gaussian", dim=d), n=n, seed=seed)
 
@@ -457,7 +456,7 @@ def _random_linear_mc(d, A, n, seed):
 
 
 def solvable_rate_table(A_values: Sequence[float], dims: Sequence[int], *, n, seeds, executor=None, progress=True) -> list[dict]:
-    r"""Tidy table of :math:`\delta(d)=A^2-E[u\cdot v]` in the solvable model (paper.md §6.5) and of
+    r"""Tidy table of :math:`\delta(d)=A^2-E[u\cdot v]` in the solvable model and of
     Prop 1's slack for a random linear encoder, against d.
 
     Rows: ``quantity`` ∈ {``delta``, ``slack_random_linear``}, ``source`` ∈ {``exact`` (closed form),

@@ -5,7 +5,7 @@ r"""Monte Carlo of the InfoNCE batch loss, its finite-N bias, and the free-parti
   :math:`E L_N-\log N-\mathcal L` and the batch-to-batch standard deviation of :math:`L_N`, each with
   its standard error, n and seed.
 * :func:`bias_sweep` / :func:`bias_rate_fits`: the N-sweep and the fitted slopes: the bias falls like
-  :math:`c_1/N` (slope −1, constant from paper.md §6.2), the standard deviation like :math:`N^{-1/2}`.
+  :math:`c_1/N` (slope −1, constant derived here: :meth:`~infonce_gauss.theory.infonce.VMFAugmentation.bias_constant`), the standard deviation like :math:`N^{-1/2}`.
 * :func:`train_particles` / :func:`particle_sweep`: n points on :math:`S^{d-1}` (a non-parametric
   encoder) trained with InfoNCE at a fixed alignment level (the plateau, Assumption 1), then their
   distance to uniformity and the Gaussianity of fixed projections against the exact finite-d law.
@@ -385,7 +385,7 @@ def _train(config: ParticleConfig, device, torch) -> ParticleRun:
 
 def regularizer_estimate(points, lam, torch):
     r"""Differentiable plug-in estimate of :math:`-H(\rho)+\lambda E\|Z\|^2` (Eq. 11) from n points, up to a
-    constant, through the polar split (paper.md §6.4) with direction and radius treated as independent:
+    constant, through the polar split with direction and radius treated as independent:
     :math:`-h(Z)=\mathrm{KL}(\mu\|\sigma)-h(R)-(d-1)E\log R-\log|S^{d-1}|`.
 
     * :math:`\mathrm{KL}(\mu\|\sigma)`: Kozachenko–Leonenko on the sphere, :math:`-(d-1)\,\overline{\log\rho_i}` + const,

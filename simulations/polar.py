@@ -143,7 +143,7 @@ class RadialFit:
     ``ks`` is the Kolmogorov–Smirnov distance of :math:`r/\hat s` to :math:`\chi_d` (an effect size that
     does not grow with n) and ``p_value`` its parametric-bootstrap p-value (the scale is estimated, so
     the plain KS p-value would be conservative); ``cv`` is the coefficient of variation of the norms
-    (with its standard error) and ``chi_cv`` the exact CV of :math:`\chi_d` (paper.md §6.6).
+    (with its standard error) and ``chi_cv`` the exact CV of :math:`\chi_d`.
     """
 
     d: int

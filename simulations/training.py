@@ -320,7 +320,7 @@ def embedding_diagnostics(anchors, view_a, view_b, *, eta2: float | None = None,
       :math:`=-2t+\log{}_0F_1(;d/2;t^2)`.
     * ``neg_cos_var``: the variance of :math:`u_i\cdot u_j` (i ≠ j), beside ``1/d`` (its value under
       σ); ``d_neg_cos_sq`` :math:`=d\,E[(u\cdot u')^2]=d\,\mathrm{tr}\,\Sigma_u^2\ge1`, with equality iff
-      the second moment of u is isotropic (paper.md D3).
+      the second moment of u is isotropic.
     """
     z = np.asarray(anchors, dtype=np.float64)
     n, d = z.shape

@@ -4,8 +4,7 @@ r"""Tests of uniformity on the sphere :math:`S^{d-1}` (Mardia & Jupp 2000, §10.
   (the mean negative cosine, and the quantity of Prop 1 and Lemma 1).
 * Bingham (second moment): with :math:`S=\frac1n\sum u_iu_i^\top`,
   :math:`T_B=\frac{n\,d(d+2)}2\bigl(\operatorname{tr}S^2-\frac1d\bigr)\to\chi^2_{(d-1)(d+2)/2}`;
-  effect size :math:`d\,\operatorname{tr}S^2-1\ge0`, zero iff the second moment is isotropic
-  (paper.md D3: :math:`d\,E[(u\cdot v')^2]=d\operatorname{tr}\Sigma_u^2`).
+  effect size :math:`d\,\operatorname{tr}S^2-1\ge0`, zero iff the second moment is isotropic.
 
 Both accumulate over row chunks, so a memory-mapped n × d array is read with bounded memory.
 """

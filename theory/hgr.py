@@ -1,6 +1,6 @@
 r"""HGR maximal correlation, augmentation mildness :math:`\eta_2` and the alignment bound (Prop 1).
 
-The Hirschfeld–Gebelein–Rényi maximal correlation of a pair (X, Y) is (paper Eqs. 21–22, paper.md §6.3)
+The Hirschfeld–Gebelein–Rényi maximal correlation of a pair (X, Y) is (paper Eqs. 21–22)
 
 .. math::
     \rho_m(X,Y)=\sup\{E[\phi(X)\psi(Y)]:\ E\phi=E\psi=0,\ E\phi^2=E\psi^2=1\},
@@ -18,7 +18,7 @@ What is here, all exact or deterministic numerics (no randomness):
   :math:`\rho_m(X,Y)=\eta_2` for two conditionally i.i.d. views (the pair matrix is :math:`B^\top B`);
 * the paper's mixing channel :math:`X=AX_0+\sqrt{1-A^2}\varepsilon` with optional jitter, on Laplace or
   Gaussian input, by a quadrature-discretized SVD whose error is controlled (:func:`mixing_channel_eta2`);
-* the solvable model of paper.md §6.5 (Gaussian vector channel, identity encoder): the closed form of
+* the solvable model (derived here: Gaussian vector channel, identity encoder): the closed form of
   :math:`E[u\cdot v]`, its 1/d expansion derived with sympy, and :math:`\delta(d)=A^2-E[u\cdot v]`.
 
 **Laplace input: η₂ is not attained.** For :math:`X_0\sim\mathrm{Laplace}(0,1)` and Gaussian noise of
@@ -136,7 +136,7 @@ def pmf_svd(P) -> PmfSVD:
 
 
 def pmf_maximal_correlation(P) -> float:
-    r""":math:`\rho_m(X,Y)=\sigma_2(B)`, :math:`B_{xy}=P_{xy}/\sqrt{p_xp_y}` (paper.md §6.3; Rényi 1959).
+    r""":math:`\rho_m(X,Y)=\sigma_2(B)`, :math:`B_{xy}=P_{xy}/\sqrt{p_xp_y}`.
 
     In [0, 1]; 0 exactly for product pmfs. Raises ValueError for negative or unnormalized P and for a
     constant X or Y.
@@ -170,7 +170,7 @@ def views_pmf(p0, kernel) -> np.ndarray:
     r"""Joint pmf of two conditionally i.i.d. views: :math:`P[x,y]=\sum_{x_0}p_0(x_0)K(x\mid x_0)K(y\mid x_0)`.
 
     Its normalized matrix is :math:`B^\top B` with B that of :func:`channel_pmf`, so its singular
-    values are the squares of the channel's: :math:`\rho_m(X,Y)=\rho_m(X,X_0)^2=\eta_2` (paper.md §2).
+    values are the squares of the channel's: :math:`\rho_m(X,Y)=\rho_m(X,X_0)^2=\eta_2`.
     """
     p0 = _marginal(p0, "p0")
     K = _kernel(kernel, p0.size, "kernel")
@@ -509,7 +509,7 @@ def mixing_channel_eta2(A, *, base="laplace", noise_std=0.0, dropout=0.0, log_sc
 
 
 # --------------------------------------------------------------------------------------------
-# The solvable model (paper.md §6.5): Gaussian vector channel, identity encoder
+# The solvable model: Gaussian vector channel, identity encoder
 # --------------------------------------------------------------------------------------------
 def _dimension(d) -> int:
     return integer(d, "d (the representation dimension)", minimum=1)
@@ -526,9 +526,7 @@ def gaussian_cosine_mean(d, rho) -> float:
     coordinate pairs of correlation :math:`\rho` (u = X/‖X‖, v = Y/‖Y‖):
 
     .. math:: E[u\cdot v]=\rho\,\frac2d\Bigl(\frac{\Gamma(\frac{d+1}2)}{\Gamma(\frac d2)}\Bigr)^2
-              {}_2F_1\bigl(\tfrac12,\tfrac12;\tfrac d2+1;\rho^2\bigr)
-
-    (paper.md §6.5). For d = 1 it is Sheppard's :math:`\tfrac2\pi\arcsin\rho`. Evaluated in extended
+              {}_2F_1\bigl(\tfrac12,\tfrac12;\tfrac d2+1;\rho^2\bigr). For d = 1 it is Sheppard's :math:`\tfrac2\pi\arcsin\rho`. Evaluated in extended
     precision (mpmath).
     """
     d, rho = _dimension(d), _correlation(rho)
@@ -609,7 +607,7 @@ def derive_solvable_expansion(order: int = 2):
     :math:`\sum_n(\frac12)_n^2\rho^{2n}/((\frac d2+1)_n\,n!)` has its n-th term of order :math:`d^{-n}`, so
     n ≤ order terms suffice. Returns ``[c0, c1, ..., c_order]`` (sympy expressions in ``rho``) with
     :math:`E[u\cdot v]=\sum_jc_j\,d^{-j}+O(d^{-order-1})`: :math:`c_0=\rho`,
-    :math:`c_1=-\rho(1-\rho^2)/2` (paper.md §6.5) and :math:`c_2=\rho(1-\rho^2)(1-9\rho^2)/8`.
+    :math:`c_1=-\rho(1-\rho^2)/2` and :math:`c_2=\rho(1-\rho^2)(1-9\rho^2)/8`.
     """
     order = integer(order, "order", minimum=1, maximum=5)
     d, eps, rho = sp.symbols("d epsilon rho", positive=True)

@@ -1,6 +1,6 @@
 r"""The InfoNCE objective: empirical loss, its population limit, the uniformity potential Φ.
 
-Notation of paper.md §1. Directions :math:`u,v\in S^{d-1}`, inverse temperature :math:`\alpha=1/\tau`.
+The paper's notation (Sec. 3). Directions :math:`u,v\in S^{d-1}`, inverse temperature :math:`\alpha=1/\tau`.
 
 * **Empirical InfoNCE (paper Eq. 2)**, a batch of N positive pairs, N candidates (the positive
   included), one-directional:
@@ -12,13 +12,13 @@ Notation of paper.md §1. Directions :math:`u,v\in S^{d-1}`, inverse temperature
   \mathcal L(\mu,\pi)=-\alpha E_\pi[u\cdot v]+\Phi(\mu)`, with the uniformity potential
   :math:`\Phi(\mu)=E_{u\sim\mu}\log E_{v\sim\mu}e^{\alpha u\cdot v}`.
 * **Φ at the uniform law** :math:`\sigma`: :math:`\Phi(\sigma)=\log{}_0F_1(;\tfrac d2;\tfrac{\alpha^2}4)`
-  (the sphere MGF, paper.md §6.1), with the bounds of :func:`derive_phi_uniform_bounds`.
+  (the sphere MGF), with the bounds of :func:`derive_phi_uniform_bounds`.
 * **σ is the unique minimizer of Φ** (W&I, App. A). Checked here on parametric families where Φ is a
   quadrature: vMF tilts, mixtures of vMFs with axes in a plane, axial angular central Gaussians;
   with Jensen's :math:`\Phi(\mu)\ge\alpha\|m(\mu)\|^2` beside it.
 * **Local curvature (Appendix D)**: Funk–Hecke eigenvalues of the kernel :math:`e^{\alpha u\cdot v}`
   and :math:`q^*(d,\alpha)=dA_d(\alpha)(1-A_d(\alpha)/2)\to\alpha`.
-* **Finite-batch bias (paper.md §6.2)**: :math:`E L_N-\log N-\mathcal L=c_1/N+O(N^{-2})`, with the
+* **Finite-batch bias**: :math:`E L_N-\log N-\mathcal L=c_1/N+O(N^{-2})`, with the
   first-order constant of :meth:`VMFAugmentation.bias_constant`; :math:`\Theta(1/N)`, not the
   :math:`O(N^{-1/2})` the paper's discussion cites (that is the order of the batch loss's standard
   deviation, not of its bias).
@@ -177,13 +177,13 @@ def l_uniform(u, *, t=2.0):
 
 def alignment_term_from_l_align(l_align_value, alpha):
     r"""Paper's alignment term from W&I's metric (p = 2): :math:`-\alpha E[u\cdot v]=-\alpha+\tfrac\alpha2L_{align}`,
-    since :math:`\|u-v\|^2=2-2u\cdot v` (paper.md §6.2)."""
+    since :math:`\|u-v\|^2=2-2u\cdot v`."""
     return -inverse_temperature(alpha) + 0.5 * inverse_temperature(alpha) * float(l_align_value)
 
 
 def log_pair_mgf_from_l_uniform(l_uniform_value, t):
     r""":math:`\log E_{u,v\sim\mu}e^{2t\,u\cdot v}=2t+L_{uniform}(t)`; at :math:`t=\alpha/2` this is the
-    upper Jensen bound :math:`\Phi(\mu)\le\alpha+L_{uniform}(\alpha/2)` (paper.md §6.2)."""
+    upper Jensen bound :math:`\Phi(\mu)\le\alpha+L_{uniform}(\alpha/2)`."""
     return 2 * positive(t, "t") + float(l_uniform_value)
 
 
@@ -203,7 +203,7 @@ def _dimension(d) -> int:
 
 
 def phi_uniform(d, alpha):
-    r""":math:`\Phi(\sigma)=\log E_\sigma e^{\alpha w\cdot u}=\log{}_0F_1(;\tfrac d2;\tfrac{\alpha^2}4)` (paper.md §6.2, A5).
+    r""":math:`\Phi(\sigma)=\log E_\sigma e^{\alpha w\cdot u}=\log{}_0F_1(;\tfrac d2;\tfrac{\alpha^2}4)`.
 
     Stable for any d and :math:`\alpha` (log-space series); ``alpha`` may be an array.
     """
@@ -468,7 +468,7 @@ def log_funk_hecke_eigenvalue(d, alpha, n):
     r""":math:`\log\lambda_n` for :math:`Kh(u)=E_{v\sim\sigma}[e^{\alpha u\cdot v}h(v)]` on degree-n harmonics.
 
     Funk–Hecke: :math:`\lambda_n=\Gamma(\tfrac d2)(\tfrac2\alpha)^{d/2-1}I_{n+d/2-1}(\alpha)
-    =\frac{(\alpha/2)^n}{(d/2)_n}\,{}_0F_1(;\tfrac d2+n;\tfrac{\alpha^2}4)` (paper.md App. D), so
+    =\frac{(\alpha/2)^n}{(d/2)_n}\,{}_0F_1(;\tfrac d2+n;\tfrac{\alpha^2}4)`, so
     :math:`\lambda_0={}_0F_1(;\tfrac d2;\tfrac{\alpha^2}4)` and :math:`\lambda_1/\lambda_0=A_d(\alpha)`.
     """
     d, alpha = _dimension(d), inverse_temperature(alpha)
@@ -544,7 +544,7 @@ class VMFAugmentation:
         return population_loss(self.alignment(), self.phi(), self.alpha)
 
     def bias_constant(self) -> float:
-        r"""First-order constant :math:`c_1` of :math:`E L_N-\log N-\mathcal L=c_1/N+O(N^{-2})` (paper.md §6.2).
+        r"""First-order constant :math:`c_1` of :math:`E L_N-\log N-\mathcal L=c_1/N+O(N^{-2})`.
 
         By exchangeability :math:`E L_N=-\alpha E_\pi[u\cdot v]+E\log\sum_je^{\alpha u_1\cdot v_j}`; with
         :math:`g(u)=E_{x\sim\mu}e^{\alpha u\cdot x}`, :math:`s^2(u)=\mathrm{Var}_{x\sim\mu}e^{\alpha u\cdot x}` and

@@ -2,7 +2,7 @@ r"""Polar decomposition of entropy and KL, the Gaussian reference :math:`\gamma_
 
 Write :math:`z=r\,u` with :math:`r=\|z\|`, :math:`u\in S^{d-1}`. Then :math:`dz=r^{d-1}dr\,dS(u)` with
 :math:`|S^{d-1}|=2\pi^{d/2}/\Gamma(d/2)`, and if Z has density p, (R, U) has density
-:math:`p(ru)r^{d-1}` with respect to :math:`dr\,dS` (paper.md §6.4; :func:`derive_polar_jacobian`). With
+:math:`p(ru)r^{d-1}` with respect to :math:`dr\,dS`. With
 :math:`\mu` the law of U, :math:`\sigma` the uniform law, :math:`P_{U|R}` and :math:`\kappa(\cdot|u)` the
 conditionals, the identities evaluated term by term here are
 

@@ -1,6 +1,6 @@
 r"""The regularized route (paper §4.2, Eqs. 11–19): Theorem 1, its threshold β₀, Corollary 2, Appendix D.
 
-Objectives (notation of paper.md §1–§3; α = 1/τ, η₂ the augmentation mildness):
+Objectives (the paper's notation, Secs. 3–4; α = 1/τ, η₂ the augmentation mildness):
 
 * the full objective (Eq. 11) :math:`J(f)=\Phi(\mu)-\alpha E_\pi[u\cdot v]+\beta(-H(\rho)+\lambda E\|Z\|^2)`,
   :func:`full_objective`, equal to :math:`\ldots+\beta\,\mathrm{KL}(\rho\|\gamma_\lambda)` up to the constant
@@ -12,12 +12,12 @@ Objectives (notation of paper.md §1–§3; α = 1/τ, η₂ the augmentation mi
 **Theorem 1's threshold.** :math:`\beta_0=\alpha(1-\eta_2)/(C(d-1))` with Lemma 1's constant, here
 :math:`C=1/2` (:data:`infonce_gauss.theory.polar.LEMMA1_CONSTANT`), so :math:`\beta_0=2\alpha(1-\eta_2)/(d-1)`
 (:func:`beta_threshold`). How C enters: the proof needs :math:`\mathrm{KL}(\mu\|\sigma)\ge C(d-1)\|m\|^2`
-for every μ and every d ≥ 2; paper.md's Lemma 1 states it in this (d−1) form with C "universal, not
+for every μ and every d ≥ 2; the paper's Lemma 1 states it in this (d−1) form with C "universal, not
 given". The suite proves the stronger :math:`\mathrm{KL}\ge\tfrac d2\|m\|^2` (:mod:`infonce_gauss.theory.polar`), so
 C = 1/2 is valid in the paper's (d−1) form, and it is the best universal constant of that form:
 :math:`\inf_\mu\mathrm{KL}/((d-1)\|m\|^2)=d/(2(d-1))` (the vMF as :math:`\|m\|\to0`) tends to 1/2 as
 d → ∞. The sharp form gives the smaller threshold :math:`2\alpha(1-\eta_2)/d` (``sharp=True``); we keep
-the paper's (d−1) form as the default. Nothing in paper.md's statement is wrong; it leaves C implicit.
+the paper's (d−1) form as the default. Nothing in the paper's statement is wrong; it leaves C implicit.
 
 **The proof's chain (Eqs. 17–19)**, derived symbolically in :func:`derive_theorem1_chain`:
 :math:`\Phi(\mu)-\Phi(\sigma)\ge0`, :math:`\mathrm{Align}(\mu)-\mathrm{Align}(\sigma)\le(1-\eta_2)\|m\|^2+\delta(d)`,
@@ -25,7 +25,7 @@ the paper's (d−1) form as the default. Nothing in paper.md's statement is wron
 :math:`\tilde J(\mu)-\tilde J(\sigma)\ge(\beta C(d-1)-\alpha(1-\eta_2))\|m\|^2-\alpha\delta(d)\ge-\alpha\delta(d)` for β ≥ β₀,
 with :math:`\delta(d)=\eta_2-\mathrm{Align}(\sigma)\ge0` (Assumption 3).
 
-**Derived here, not stated in the paper** (paper.md §3):
+**Derived here, not stated in the paper**:
 
 * stability: keeping the whole :math:`\beta\,\mathrm{KL}` term, :math:`\tilde J(\mu)-\tilde J(\sigma)\ge(\beta-\beta_0)
   \mathrm{KL}(\mu\|\sigma)-\alpha\delta`, so every ε-minimizer has
@@ -215,7 +215,7 @@ def is_nonnegative_combination(expr) -> bool:
 # --------------------------------------------------------------------------------------------
 def stability_kl_bound(beta, beta0, alpha, delta, eps=0.0) -> float:
     r"""[Derived here] :math:`\mathrm{KL}(\mu\|\sigma)\le(\alpha\delta+\varepsilon)/(\beta-\beta_0)` for every
-    ε-minimizer μ of :math:`\tilde J` (paper.md §3); needs β > β₀."""
+    ε-minimizer μ of :math:`\tilde J`; needs β > β₀."""
     beta, beta0 = _nonnegative(beta, "beta"), _nonnegative(beta0, "beta0")
     if beta <= beta0:
         raise ValueError(f"the stability bound needs beta > beta0, got beta={beta:g} <= beta0={beta0:g}; "

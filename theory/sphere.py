@@ -1,7 +1,7 @@
 r"""Maxwell–Poincaré spherical CLT, the Diaconis–Freedman bound and thin-shell norms.
 
 Let :math:`U` be uniform on :math:`S^{d-1}\subset\mathbb R^d` and :math:`s=\sqrt d\,(U_1,\dots,U_k)`.
-The law :math:`P_{d,k}` of :math:`s` has the density (paper.md §6.1, claim A1)
+The law :math:`P_{d,k}` of :math:`s` has the density
 
 .. math::
     f_{d,k}(s) = d^{-k/2}\frac{\Gamma(d/2)}{\pi^{k/2}\Gamma((d-k)/2)}
@@ -185,7 +185,7 @@ def projected_moment(d, order):
 
 
 def projected_excess_kurtosis(d):
-    """Excess kurtosis of :math:`U_1`, exactly :math:`-6/(d+2)` (paper.md §6.1)."""
+    """Excess kurtosis of :math:`U_1`, exactly :math:`-6/(d+2)`."""
     d, _ = dimension_and_k(d, 1)
     return -6.0 / (d + 2)
 
@@ -331,7 +331,7 @@ def diaconis_freedman_bound(d, k=1):
 
 def pinelis_kolmogorov_bound(d):
     r"""Kolmogorov bound :math:`0.24/d+0.16/(d-1)` for k = 1, d >= 5 (Pinelis, MathOverflow 315221;
-    paper.md §6.1 and claim A2)."""
+    derived here)."""
     d = integer(d, "d (the ambient dimension)", minimum=5)
     return 0.24 / d + 0.16 / (d - 1)
 
@@ -406,7 +406,7 @@ def asymptotic_constants(k=1) -> AsymptoticConstants:
 
     With :math:`f/\varphi = 1+l_1(x)/d+O(d^{-2})` and :math:`E_{\chi^2_k}l_1=0`:
     :math:`c_{TV}=\tfrac12E|l_1(X)|=\int_{l_1>0}l_1\,\chi^2_k(x)\,dx` and
-    :math:`c_{KL}=\tfrac12E[l_1(X)^2]`, :math:`X\sim\chi^2_k` (paper.md §6.1). For k = 1,
+    :math:`c_{KL}=\tfrac12E[l_1(X)^2]`, :math:`X\sim\chi^2_k`. For k = 1,
     :math:`F_d(t)-\Phi(t)=d^{-1}\int_{-\infty}^t l_1(s^2)\varphi(s)ds+O(d^{-2})` and
     :math:`c_K` is the largest absolute value of that integral. Exact for integer k
     (for k = 1, :math:`c_{KL}=3/4`, :math:`c_{TV}\approx0.35008`, :math:`c_K\approx0.13756`).
@@ -451,7 +451,7 @@ def derive_normalizing_constant():
 
     In polar form the integral is :math:`|S^{k-1}|\int_0^1\rho^{k-1}(1-\rho^2)^{(d-k-2)/2}d\rho`, and
     :math:`u=\rho^2` turns it into half the Beta integral at :math:`(k/2,(d-k)/2)`. Returns
-    :math:`\Gamma(d/2)/(\pi^{k/2}\Gamma((d-k)/2))` (paper.md §6.1).
+    :math:`\Gamma(d/2)/(\pi^{k/2}\Gamma((d-k)/2))`.
     """
     sphere_area = 2 * sp.pi ** (_K / 2) / sp.gamma(_K / 2)
     total = sphere_area * _beta_integral().subs({_A: _K / 2, _B: (_D - _K) / 2}) / 2
@@ -481,7 +481,7 @@ def derive_chi_expansions(order: int = 3):
 
     Returns a dict of sympy series in ``d`` for ``mean/sqrt(d)``, ``variance`` and
     ``cv*sqrt(2d)``: :math:`\mu_d/\sqrt d=1-\tfrac1{4d}+\dots`, :math:`\mathrm{Var}=\tfrac12-\tfrac1{8d}+\dots`,
-    so CV :math:`\approx1/\sqrt{2d}` (Assumption 2's Gaussian reference, paper.md §6.6).
+    so CV :math:`\approx1/\sqrt{2d}` (Assumption 2's Gaussian reference).
     """
     order = integer(order, "order", minimum=1, maximum=6)
     log_ratio = (
@@ -518,7 +518,7 @@ class NormMoments:
 
 
 def chi_norm_moments(d, scale=1.0) -> NormMoments:
-    r"""Exact mean, variance and CV of :math:`\|Z\|`, :math:`Z\sim N(0,s^2I_d)` (chi law, paper.md §6.6).
+    r"""Exact mean, variance and CV of :math:`\|Z\|`, :math:`Z\sim N(0,s^2I_d)` (chi law).
 
     :math:`\mu_d=\sqrt2\,\Gamma(\tfrac{d+1}2)/\Gamma(\tfrac d2)`, :math:`\mathrm{Var}=s^2(d-\mu_d^2)`,
     :math:`CV=\sqrt{d-\mu_d^2}/\mu_d\approx1/\sqrt{2d}`; the O(1) variance of O(d) terms is computed in
@@ -532,7 +532,7 @@ def chi_norm_moments(d, scale=1.0) -> NormMoments:
 
 
 def rotation_invariant_kurtosis(d, r2, r4):
-    r"""Kurtosis of :math:`z_1` for :math:`z=rU`, U uniform and independent of r (paper.md §6.7, A12):
+    r"""Kurtosis of :math:`z_1` for :math:`z=rU`, U uniform and independent of r:
     :math:`\mathrm{kurt}(z_1)=\tfrac{3d}{d+2}\,E r^4/(E r^2)^2` (3 for a Gaussian)."""
     d = integer(d, "d (the ambient dimension)", minimum=2)
     r2, r4 = positive(r2, "r2 = E r^2"), positive(r4, "r4 = E r^4")

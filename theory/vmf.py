@@ -1,7 +1,7 @@
 r"""von Mises–Fisher laws on :math:`S^{d-1}`, with densities relative to the uniform law :math:`\sigma`.
 
 :math:`\mathrm{vMF}(\kappa,w)` has density :math:`e^{\kappa\,w\cdot u}/{}_0F_1(;d/2;\kappa^2/4)` with respect
-to the normalized surface measure :math:`\sigma` (paper.md §6.4), mean :math:`A_d(\kappa)\,w` with
+to the normalized surface measure :math:`\sigma`, mean :math:`A_d(\kappa)\,w` with
 :math:`A_d(\kappa)=I_{d/2}(\kappa)/I_{d/2-1}(\kappa)`, and
 :math:`\mathrm{KL}(\mathrm{vMF}\|\sigma)=\kappa A_d(\kappa)-\log{}_0F_1(;d/2;\kappa^2/4)`, which is also the least
 KL to :math:`\sigma` of any law with mean length :math:`A_d(\kappa)` (the I-projection; Lemma 1).

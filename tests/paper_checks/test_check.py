@@ -45,7 +45,7 @@ def test_gaussian_embeddings_hold_every_assumption(gaussian_result):
 
 def test_alignment_and_prop1_bound(gaussian, gaussian_result):
     # Views z + 0.5 ε of a Gaussian z: coordinate correlation 1/sqrt(1.25); E[u·v] is close to it at d = 32
-    # (paper.md §6.5: E[u·v] = ρ - ρ(1-ρ²)/(2d) + O(d^-2) for the identity encoder).
+    # (E[u·v] = ρ - ρ(1-ρ²)/(2d) + O(d^-2) for the identity encoder, theory.hgr.solvable_alignment).
     rho = 1 / np.sqrt(1.25)
     sec = gaussian_result.sections["alignment"]
     assert sec["alignment"] == pytest.approx(rho - rho * (1 - rho**2) / 64, abs=0.01)
@@ -62,7 +62,7 @@ def test_labels_between_class_share(gaussian_result):
 
 
 def test_sphere_law_is_told_from_gaussian_where_it_can_be():
-    # Exactly uniform directions at d = 8, n = 4000: DP's noncentrality 1.5 n/(d+2)² = 60 (paper.md §6.8), so the
+    # Exactly uniform directions at d = 8, n = 4000: DP's noncentrality 1.5 n/(d+2)² = 60, so the
     # unnormalized coordinates fail the Gaussian band while the normalized ones sit in the sphere band.
     x = 5.0 * uniform_sphere(4000, 8, rng=2)
     v = _verdicts(run_check(x, config=FAST))

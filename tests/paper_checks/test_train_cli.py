@@ -94,7 +94,7 @@ def test_every_preset_is_well_formed(profile):
 
 
 def test_paper_scale_matches_the_paper():
-    # App. E.1 / Sec. 5 (paper.md §4.2–4.3): Fig. 3 grid, Laplace 150 epochs, CIFAR batch 256, 100 epochs, wd 1e-4
+    # App. E.1 / Sec. 5: Fig. 3 grid, Laplace 150 epochs, CIFAR batch 256, 100 epochs, wd 1e-4
     sweep = runs_for("fig3-sweep", "gpu")
     assert sorted({r.config.out_dim for r in sweep}) == [32, 64, 128, 256]
     assert sorted({r.config.batch_size for r in sweep}) == [8, 16, 32, 48, 64, 96, 128]

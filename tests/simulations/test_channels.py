@@ -124,7 +124,7 @@ def test_gmm_eta2_matches_an_independent_discretization():
 
 
 def test_gmm_with_separated_components_has_eta2_one():
-    # paper.md E3: positives from the same well separated component give η₂ -> 1.
+    # Positives from the same well separated component give η₂ -> 1.
     channel = GMMChannel.random(5, 64, mean_std=3.0, std=0.5, rng=1)
     assert channel.eta2(n_per_component=200).value > 1 - 1e-9
 

@@ -25,7 +25,7 @@ def test_linear_encoder_is_linear_without_bias():
 
 
 def test_mlp_has_two_linear_layers_and_one_relu():
-    # Fig. 4: "a two-layer MLP with a single ReLU" (paper.md §4.3)
+    # Fig. 4: "a two-layer MLP with a single ReLU"
     layers = list(MLPEncoder(10, 4, hidden=7).modules())
     assert sum(isinstance(m, nn.Linear) for m in layers) == 2
     assert sum(isinstance(m, nn.ReLU) for m in layers) == 1

@@ -94,7 +94,7 @@ def test_null_pass_rates_gaussian_and_sphere():
     assert abs(gauss.ad_pass.value - 0.95) <= 4 * gauss.ad_pass.se
     assert abs(gauss.dp_pass.value - 0.95) <= 4 * gauss.dp_pass.se
     # sphere coordinates at d = 8 have excess kurtosis -6/(d+2) = -0.6; DP's noncentrality is about
-    # 1.5 n/(d+2)^2 = 30 (paper.md §6.8), so almost every coordinate fails.
+    # 1.5 n/(d+2)^2 = 30, so almost every coordinate fails.
     assert sphere.dp_pass.value < 0.05
     assert sphere.ad_pass.value < gauss.ad_pass.value - 4 * math.hypot(sphere.ad_pass.se, gauss.ad_pass.se)
 
@@ -102,7 +102,7 @@ def test_null_pass_rates_gaussian_and_sphere():
 def test_sphere_null_columns_have_the_sphere_moments():
     cols = g.null_columns(200_000, 10, 1, law="sphere", rng=5)[0]
     assert cols.var() == pytest.approx(1.0, abs=0.01)              # Var(sqrt(d) U_1) = 1
-    assert stats.kurtosis(cols) == pytest.approx(-6 / 12, abs=0.03)  # -6/(d+2), paper.md §6.1
+    assert stats.kurtosis(cols) == pytest.approx(-6 / 12, abs=0.03)  # -6/(d+2)
 
 
 def test_pass_rate_band_covers_independent_null_columns():
@@ -236,7 +236,7 @@ def test_thin_shell_against_the_chi_reference():
     rng = np.random.default_rng(17)
     gauss = g.thin_shell(np.linalg.norm(rng.standard_normal((40_000, 64)), axis=1), 64)
     assert abs(gauss["ratio"] - 1) <= 4 * gauss["ratio_se"]
-    assert abs(gauss["implied_excess_kurtosis"]) < 0.03      # 0 for the Gaussian (paper.md §6.7)
+    assert abs(gauss["implied_excess_kurtosis"]) < 0.03      # 0 for the Gaussian
     fixed = g.thin_shell(np.full(100, 3.0) + 1e-11 * np.arange(100), 64)
     assert fixed["cv"] < 1e-6  # cv_estimate uses raw moments: its floor is about sqrt(machine eps)
     assert fixed["implied_excess_kurtosis"] == pytest.approx(-6 / 66, abs=1e-6)  # the sphere's -6/(d+2)
@@ -259,5 +259,5 @@ def test_phi_gap_uniform_and_concentrated():
     cone /= np.linalg.norm(cone, axis=1, keepdims=True)
     tilted = g.phi_gap(cone, replicates=10, seed=1)
     m2 = float(np.sum(cone.mean(axis=0) ** 2))
-    assert tilted["phi"] >= 10 * m2 - 0.05        # Jensen: Φ(μ) >= α||m||² (paper.md §3), α = 10
+    assert tilted["phi"] >= 10 * m2 - 0.05        # Jensen: Φ(μ) >= α||m||², α = 10
     assert tilted["excess"] > 50 * tilted["null_gap_sd"]

@@ -1,8 +1,7 @@
 """simulations.hgr: estimators of ρ_m and η₂, Prop 1 by Monte Carlo, the plateau detector, the δ(d) sweep.
 
 Independent references: Gaussian pairs (ρ_m = |ρ|, Lancaster), independent pairs (ρ_m = 0), the
-closed form σ₂ of a finite pmf, the solvable model's closed form E[u·v] (paper.md §6.5, checked against
-quadrature in tests/theory/test_hgr.py), and the spread of estimates over seeds for standard errors.
+closed form σ₂ of a finite pmf, the solvable model's closed form E[u·v], and the spread of estimates over seeds for standard errors.
 """
 
 import math
@@ -75,7 +74,7 @@ def test_histogram_estimator_on_categorical_data_converges_to_sigma2():
 
 
 def test_eta2_from_positive_pairs_recovers_A_squared():
-    # ρ_m(X, Y) = η₂ = A² for conditionally i.i.d. views of the Gaussian channel (paper.md §2).
+    # ρ_m(X, Y) = η₂ = A² for conditionally i.i.d. views of the Gaussian channel.
     channel = MixingChannel(A=0.7, base="gaussian", dim=16)
     x, y = channel.sample_pair(channel.sample_base(5_000, 0), 1)
     pooled = eta2_from_pairs(x, y)
@@ -179,7 +178,7 @@ def test_prop1_bound_holds_for_random_encoders_and_channels(seed, kind, arch):
 
 
 def test_alignment_equals_the_conditional_mean_norm():
-    # E[u·v] = E||E[u | X0]||² (paper.md §2), alignment from pairs vs inner Monte Carlo over views.
+    # E[u·v] = E||E[u | X0]||², alignment from pairs vs inner Monte Carlo over views.
     channel = MixingChannel(A=0.6, dim=8)
     encoder = random_mlp_encoder(8, 4, hidden=16, rng=1)
     pairs = alignment_check(encoder, channel, n=20_000, seed=2).alignment

@@ -90,7 +90,7 @@ def test_batch_estimates_equal_the_theory_loss_on_the_same_draws():
 
 
 def test_bias_agrees_with_the_first_order_constant():
-    # c1/N of paper.md §6.2 against Monte Carlo at N = 128 (the O(N^-2) term is a few % there)
+    # c1/N (VMFAugmentation.bias_constant) against Monte Carlo at N = 128 (the O(N^-2) term is a few % there)
     law = CopyOrFresh(d=16, kappa=5.0, p=0.5, alpha=3.0)
     n_batch = 128
     est = sim.batch_loss_estimates(law, n_batch, batches=120, seed=5)

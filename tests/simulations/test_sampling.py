@@ -41,7 +41,7 @@ def test_projected_sampler_matches_the_full_sphere(d, k):
     full = math.sqrt(d) * uniform_sphere(4000, d, rng=3)[:, :k]
     fast2 = fast**2 if k == 1 else np.sum(fast**2, axis=1)
     full2 = np.sum(full**2, axis=1)
-    # ||s||^2/d ~ Beta(k/2, (d-k)/2) (paper.md §6.1)
+    # ||s||^2/d ~ Beta(k/2, (d-k)/2)
     assert stats.kstest(fast2 / d, stats.beta(k / 2, (d - k) / 2).cdf).pvalue > 1e-3
     assert stats.ks_2samp(fast2, full2).pvalue > 1e-3
     assert fast.shape == ((4000,) if k == 1 else (4000, k))

@@ -62,19 +62,19 @@ def test_diagnostics_on_an_isotropic_gaussian():
     n, d = 4000, 16
     z = rng.standard_normal((n, d))
     out = embedding_diagnostics(z, z, z + 0.01 * rng.standard_normal((n, d)), eta2=0.5)
-    # ||z|| ~ chi_d: the CV estimate is within 4 SE of the exact chi CV (paper.md §6.6)
+    # ||z|| ~ chi_d: the CV estimate is within 4 SE of the exact chi CV
     assert abs(out["cv"] - chi_norm_moments(d).cv) < 4 * out["cv_se"]
     # unbiased ||m||^2 = 0 under rotation invariance; its SD is sqrt(2/(d n^2)) (Hoeffding) ~ 9e-5
     assert abs(out["m_sq"]) < 5e-4
     assert out["align_bound"] == pytest.approx(0.5 + 0.5 * out["m_sq"])
-    # u uniform: E[(u.u')^2] = 1/d exactly, so d E[(u.u')^2] = 1 and Var(u.u') = 1/d (paper.md §6.1)
+    # u uniform: E[(u.u')^2] = 1/d exactly, so d E[(u.u')^2] = 1 and Var(u.u') = 1/d
     assert out["d_neg_cos_sq"] == pytest.approx(1.0, abs=0.03)
     assert out["neg_cos_var"] == pytest.approx(1 / d, rel=0.03)
     assert out["uniformity"] == pytest.approx(out["uniformity_sigma"], abs=0.02)
     assert 0.99 < out["alignment"] < 1.0
     assert out["ad_avg"] < 0.752 and out["dp_avg"] > 0.05
     # the normalized coordinates follow the sphere law (excess kurtosis -6/(d+2)), which the DP test detects
-    # once n >> (d+2)^2 (paper.md §6.8): here the noncentrality 1.5 n/(d+2)^2 is about 18
+    # once n >> (d+2)^2: here the noncentrality 1.5 n/(d+2)^2 is about 18
     assert out["norm_dp_pass_pct"] < 50
 
 

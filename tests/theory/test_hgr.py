@@ -89,7 +89,7 @@ def test_data_processing_inequality_on_random_markov_chains(seed, a, b, c):
 
 @given(seeds, sizes, sizes)
 def test_two_conditionally_iid_views_have_maximal_correlation_eta2(seed, a, b):
-    # paper.md §2: ρ_m(X, Y) = ρ_m(X, X0)² exactly (the pair matrix is BᵀB).
+    # Views: ρ_m(X, Y) = ρ_m(X, X0)² exactly (the pair matrix is BᵀB).
     p0, K = _pmf(seed, (a,)), _kernel(seed + 1, a, b)
     channel = H.pmf_svd(H.channel_pmf(p0, K)).values
     views = H.pmf_svd(H.views_pmf(p0, K)).values
@@ -253,7 +253,7 @@ def test_laplace_channel_at_the_paper_default_is_the_tail_edge():
     assert result.error < 1e-5
     values = result.details["truncated_values"]
     assert np.all(np.diff(values) > 0) and values[-1] < edge
-    # HGR beyond linear: η₂ > Pearson² = 2A²/(1 + A²) (paper.md §6.3).
+    # HGR beyond linear: η₂ > Pearson² = 2A²/(1 + A²).
     assert result.lower > 2 * 0.36 / 1.36
 
 
@@ -336,7 +336,7 @@ def test_sympy_expansion_matches_the_stated_and_the_exact_values():
     rho = sp.symbols("rho", positive=True)
     c0, c1, c2, c3 = H.derive_solvable_expansion(3)
     assert sp.simplify(c0 - rho) == 0
-    assert sp.simplify(c1 + rho * (1 - rho**2) / 2) == 0  # paper.md §6.5
+    assert sp.simplify(c1 + rho * (1 - rho**2) / 2) == 0
     # By hand: (μ_d²/d)·2F1 = (1 - 1/(2d) + 1/(8d²))(1 + ρ²/(2d) + (9ρ⁴/8 - ρ²)/d²) + O(d^-3).
     assert sp.simplify(c2 - rho * (1 - rho**2) * (1 - 9 * rho**2) / 8) == 0
     for r in (0.2, 0.36, 0.9):
@@ -352,8 +352,8 @@ def test_delta_times_d_tends_to_the_derived_constant():
         np.testing.assert_allclose(H.solvable_delta(np.array([4, 64]), A), [H.solvable_delta(4, A), H.solvable_delta(64, A)])
 
 
-def test_paper_md_first_order_inequality_fails_when_A_squared_exceeds_one_third():
-    # paper.md §6.5 states δ(d) <= A²(1 - A⁴)/(2d); by the second-order term it fails at large d iff A² > 1/3.
+def test_first_order_inequality_fails_when_A_squared_exceeds_one_third():
+    # δ(d) <= A²(1 - A⁴)/(2d) is not a bound for every A: by the second-order term it fails at large d iff A² > 1/3.
     for A, fails in ((0.5, False), (0.6, True), (0.8, True)):
         assert (H.solvable_delta(4096, A) > H.solvable_delta_constant(A) / 4096) is fails
 

@@ -116,7 +116,7 @@ def test_population_loss():
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("d, alpha", [(2, 1.0), (3, 10.0), (32, 10.0), (256, 10.0), (1024, 100.0), (4096, 3.0)])
 def test_phi_uniform_against_mpmath(d, alpha):
-    # Φ(σ) = log 0F1(; d/2; α²/4) (paper.md §6.2), evaluated by mpmath
+    # Φ(σ) = log 0F1(; d/2; α²/4), evaluated by mpmath
     assert nce.phi_uniform(d, alpha) == pytest.approx(_log_hyp0f1_mp(d / 2, alpha**2 / 4), rel=1e-11)
 
 
@@ -144,7 +144,7 @@ def test_derived_bounds_are_the_stated_ones():
     assert sp.simplify(derived["upper"] - a**2 / (2 * d)) == 0
     assert sp.simplify(sp.expand_log(derived["lower"] - (d + 2) / 2 * sp.log(1 + a**2 / (d * (d + 2))), force=True)) == 0
     assert sp.simplify(derived["lower_series"].coeff(a, 4) - derived["series"].coeff(a, 4)) == 0
-    # the cumulant series: κ2 = 1/d and κ4 = -6/(d²(d+2)) for a coordinate of σ (paper.md §6.1)
+    # the cumulant series: κ2 = 1/d and κ4 = -6/(d²(d+2)) for a coordinate of σ
     assert sp.simplify(derived["series"].coeff(a, 4) * 24 + 6 / (d**2 * (d + 2))) == 0
 
 
@@ -251,7 +251,7 @@ def test_families_reduce_to_sigma(d):
 @settings(max_examples=15)
 @given(seed=st.integers(0, 2**32 - 1), d=st.integers(2, 40), components=st.integers(1, 3), alpha=st.floats(0.5, 20))
 def test_phi_of_random_vmf_mixtures_is_above_sigma_and_jensen(seed, d, components, alpha):
-    # W&I uniqueness and Jensen: Φ(μ) >= max(Φ(σ), α‖m‖²) (paper.md §2 Cor. 1 check (a), §3)
+    # W&I uniqueness and Jensen: Φ(μ) >= max(Φ(σ), α‖m‖²)
     rng = np.random.default_rng(seed)
     weights = rng.dirichlet(np.ones(components))
     kappas = rng.uniform(0.05, 3 * d, components)
@@ -292,7 +292,7 @@ def test_mixture_rejects_bad_input():
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("d", [3, 6, 20])
 def test_funk_hecke_against_bessel_i(d):
-    # λ_n = Γ(d/2) (2/α)^{d/2-1} I_{n+d/2-1}(α) (paper.md App. D), with scipy's Bessel I
+    # λ_n = Γ(d/2) (2/α)^{d/2-1} I_{n+d/2-1}(α), with scipy's Bessel I
     alpha = 7.0
     for n in range(6):
         expected = special.gammaln(d / 2) + (d / 2 - 1) * math.log(2 / alpha) + math.log(special.iv(n + d / 2 - 1, alpha))

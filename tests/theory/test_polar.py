@@ -83,7 +83,7 @@ def test_sympy_normalizers():
     d, lam, rad = sp.symbols("d lambda R", positive=True)
     assert sp.simplify(derive_reference_normalizer() - (sp.pi / lam) ** (d / 2)) == 0
     ball = sp.lambdify((d, lam, rad), derive_reference_normalizer(ball=True), "mpmath")
-    # c^{-1} = (π/λ)^{d/2} P(χ²_d <= 2λR²) [paper.md §2, Eq. 12]
+    # c^{-1} = (π/λ)^{d/2} P(χ²_d <= 2λR²)
     for args in ((3, 0.5, 1.0), (8, 2.0, 1.5)):
         assert float(ball(*args)) == pytest.approx((math.pi / args[1]) ** (args[0] / 2) * stats.chi2.cdf(2 * args[1] * args[2] ** 2, args[0]), rel=1e-12)
 
@@ -195,7 +195,7 @@ def test_mgf_bound_holds_for_all_d_and_t(d, t):
 
 
 def test_mgf_is_the_expectation_over_the_sphere():
-    # E_σ e^{t u_1} with u_1 having density (1-s²)^{(d-3)/2}/B(1/2, (d-1)/2) on [-1, 1] (paper.md §6.1, A1)
+    # E_σ e^{t u_1} with u_1 having density (1-s²)^{(d-3)/2}/B(1/2, (d-1)/2) on [-1, 1]
     for d, t in ((3, 2.0), (7, 0.5), (20, 9.0)):
         integral = integrate.quad(lambda s: math.exp(t * s) * (1 - s * s) ** ((d - 3) / 2), -1, 1, epsrel=1e-13)[0]
         assert math.exp(float(sphere_log_mgf(d, t))) == pytest.approx(integral / special.beta(0.5, (d - 1) / 2), rel=1e-11)

@@ -30,7 +30,7 @@ from infonce_gauss.theory.vmf import vmf_kl_to_uniform, vmf_mean_length
 
 # --- β₀ ---------------------------------------------------------------------------------------
 def test_beta_threshold_paper_example():
-    # paper.md §2 (Theorem 1, "With the explicit C"): α = 10, η₂ = 0.5, d = 256 gives 2α(1−η₂)/(d−1) ≈ 0.039
+    # Theorem 1 with the explicit C = 1/2: α = 10, η₂ = 0.5, d = 256 gives 2α(1−η₂)/(d−1) ≈ 0.039
     assert beta_threshold(256, 10, 0.5) == pytest.approx(10 / 255, rel=1e-15)
     assert beta_threshold(256, 10, 0.5, sharp=True) == pytest.approx(10 / 256, rel=1e-15)
     assert beta_threshold(256, 10, 0.5, constant=0.25) == pytest.approx(20 / 255, rel=1e-15)
@@ -130,7 +130,7 @@ def test_stability_bound_and_pinsker():
 
 @given(d=st.integers(2, 300), alpha=st.floats(0.5, 30), eta2=st.floats(0, 1), kappa=st.floats(1e-3, 2e3))
 def test_jensen_observation_on_vmf(d, alpha, eta2, kappa):
-    # paper.md §3 (derived): Φ(μ) >= α‖m‖² gives J̃₀(μ) >= −αη₂(1 − ‖m‖²) with Align at its bound,
+    # Derived here (REG-THM1-ASYMPTOTIC): Φ(μ) >= α‖m‖² gives J̃₀(μ) >= −αη₂(1 − ‖m‖²) with Align at its bound,
     # and J̃₀(σ) − J̃₀(μ) <= Φ(σ) + αδ <= α²/(2d) + αδ
     a = float(vmf_mean_length(d, kappa))
     j0 = phi_vmf(d, kappa, alpha) - alpha * (eta2 + (1 - eta2) * a * a)
@@ -141,7 +141,7 @@ def test_jensen_observation_on_vmf(d, alpha, eta2, kappa):
 
 
 def test_full_objective_at_the_gaussian_optimum():
-    # Corollary 2 / paper.md §6.6: at N(0,(2λ)⁻¹I), −H + λE‖Z‖² = −(d/2)log(π/λ)
+    # Corollary 2: at N(0,(2λ)⁻¹I), −H + λE‖Z‖² = −(d/2)log(π/λ)
     d, lam = 16, 0.7
     entropy = 0.5 * d * math.log(2 * math.pi * math.e / (2 * lam))
     value = full_objective(1.0, 0.4, entropy, d / (2 * lam), alpha=10.0, beta=0.3, lam=lam)

@@ -1,6 +1,6 @@
 """theory.sphere: exact laws, distances, bounds and sympy derivations against independent computations.
 
-Independent references used here: mpmath quadrature of the density formula of paper.md §6.1 at 40
+Independent references used here: mpmath quadrature of the density of a sphere projection (a Beta law) at 40
 digits, scipy's Beta and chi laws, Hermite-polynomial identities, and closed forms derived by hand.
 """
 
@@ -19,7 +19,7 @@ from infonce_gauss.theory import sphere as S
 
 # ------------------------------------------------------------------ independent references
 def _mp_densities(d, k):
-    """Radial densities (in the radius) of sqrt(d)·U_{1..k} and of N(0, I_k), from paper.md §6.1 (A1)."""
+    """Radial densities (in the radius) of sqrt(d)·U_{1..k} and of N(0, I_k)."""
     mp.mp.dps = 40
     dd, kk = mp.mpf(d), mp.mpf(k)
     const = dd ** (-kk / 2) * mp.gamma(dd / 2) / (mp.pi ** (kk / 2) * mp.gamma((dd - kk) / 2))
@@ -50,7 +50,7 @@ def _mp_kl(d, k):
 # ------------------------------------------------------------------ the projected law
 @pytest.mark.parametrize("d", [3, 5, 20, 300])
 def test_one_coordinate_density_is_the_beta_law(d):
-    # paper.md §6.1: (1 + U_1)/2 ~ Beta((d-1)/2, (d-1)/2), so s = sqrt(d)(2B - 1).
+    # (1 + U_1)/2 ~ Beta((d-1)/2, (d-1)/2), so s = sqrt(d)(2B - 1).
     s = np.linspace(-0.99, 0.99, 41) * math.sqrt(d)
     beta = stats.beta((d - 1) / 2, (d - 1) / 2)
     expected = beta.pdf((1 + s / math.sqrt(d)) / 2) / (2 * math.sqrt(d))
@@ -78,7 +78,7 @@ def test_density_is_zero_outside_the_ball_and_takes_vectors():
 
 @pytest.mark.parametrize("d", [2, 5, 64, 10**5])
 def test_closed_form_moments(d):
-    # paper.md §6.1: E U_1^2 = 1/d, E U_1^4 = 3/(d(d+2)); E U_1^6 = 15/(d(d+2)(d+4)) (Beta moments).
+    # E U_1^2 = 1/d, E U_1^4 = 3/(d(d+2)); E U_1^6 = 15/(d(d+2)(d+4)) (Beta moments).
     assert S.projected_moment(d, 2) == pytest.approx(1.0, rel=1e-14)
     assert S.projected_moment(d, 4) == pytest.approx(3 * d / (d + 2), rel=1e-14)
     assert S.projected_moment(d, 6) == pytest.approx(15 * d**2 / ((d + 2) * (d + 4)), rel=1e-14)
@@ -147,7 +147,7 @@ def test_pinsker(d, k):
 
 @given(d=st.integers(16, 5 * 10**4), step=st.integers(1, 5 * 10**4), k=st.integers(1, 4))
 def test_d_times_tv_decreases_to_its_limit(d, step, k):
-    # paper.md §6.1: "d·TV is monotone, decreasing to c_k".
+    # d·TV is monotone, decreasing to c_k.
     hi = d + step
     assert hi * S.tv_to_gaussian(hi, k) < d * S.tv_to_gaussian(d, k)
     assert hi * S.tv_to_gaussian(hi, k) > S.asymptotic_constants(k).tv_value
@@ -159,7 +159,7 @@ def test_kolmogorov_below_pinelis(d):
 
 
 def test_bound_is_about_23_times_the_exact_tv_at_k1():
-    # paper.md §2, Theorem 2 check: "the exact TV is about 23× smaller than the bound at k = 1".
+    # Theorem 2: the exact TV is about 23× smaller than the bound at k = 1.
     ratio = S.diaconis_freedman_bound(10**4, 1) / S.tv_to_gaussian(10**4, 1)
     assert 22 < ratio < 24
     assert S.diaconis_freedman_bound(10, 2) == pytest.approx(2 * 5 / 5)
@@ -167,7 +167,7 @@ def test_bound_is_about_23_times_the_exact_tv_at_k1():
 
 # ------------------------------------------------------------------ sympy derivations
 def test_first_order_density_ratio_is_minus_he4_over_4():
-    # paper.md §6.1: f_d/φ - 1 ≈ -(1/(4d))(|s|^4 - 2(k+2)|s|^2 + k(k+2)); for k = 1, -He_4(s)/(4d).
+    # Derived here: f_d/φ - 1 ≈ -(1/(4d))(|s|^4 - 2(k+2)|s|^2 + k(k+2)); for k = 1, -He_4(s)/(4d).
     l0, l1 = S.derive_density_ratio_expansion(1)
     x, k, s = sp.Symbol("x", positive=True), sp.Symbol("k", positive=True), sp.Symbol("s")
     assert l0 == 0

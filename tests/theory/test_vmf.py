@@ -28,7 +28,7 @@ KAPPAS = [1e-3, 0.5, 10.0, 300.0, 3000.0, 10_000.0]
 
 
 def test_kl_mean_length_and_normalizer_match_mpmath_to_1e10():
-    # KL(vMF‖σ) = κA_d(κ) - log 0F1(; d/2; κ²/4) (paper.md §6.4), evaluated by mpmath at 40 digits; the
+    # KL(vMF‖σ) = κA_d(κ) - log 0F1(; d/2; κ²/4), evaluated by mpmath at 40 digits; the
     # O(κ) cancellation makes KL the hardest of the three.
     worst = 0.0
     with mpmath.workdps(40):
