@@ -136,7 +136,7 @@ def _cmd_train(args) -> int:
                            device=args.device, data_dir=args.data_dir, progress=not args.no_progress, resume=args.resume)
     rows = preset_rows(args.preset, trained)
     write_csv(out_dir / "diagnostics.csv", rows)
-    save_figure(plot_training_curves(rows), out_dir / "training_curves")
+    save_figure(plot_training_curves(rows, title=f"preset {args.preset} ({args.profile} profile)"), out_dir / "training_curves")
     final = [r for r in rows if r["epoch"] == max(x["epoch"] for x in rows if x["run"] == r["run"])]
     if args.preset == "fig3-sweep":
         save_figure(plot_training_sweep(final), out_dir / "fig3_sweep")

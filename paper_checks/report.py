@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from infonce_gauss.registry import FINDINGS, CheckContext, Claim, Profile, Verdict
+from infonce_gauss.registry import FINDINGS, CheckContext, Claim, Profile, Verdict, status_counts
 from infonce_gauss.results import run_metadata
 from infonce_gauss.simulations.files import atomic_write_text, write_csv, write_json
 
@@ -173,8 +173,7 @@ def summary_table(results: Sequence[ClaimResult], *, spell_out: int = 5) -> str:
                            else f"  reason: {r.verdict.reason}")
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    counts = {s: sum(r.verdict.status == s for r in results) for s in ("passed", "failed", "skipped")}
-    lines.append(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    lines.append(status_counts(r.verdict.status for r in results))
     findings = Counter(r.finding for r in results if r.finding)
     if findings:
         lines.append("findings: " + ", ".join(f"{n} {f}" for f, n in findings.most_common()))
@@ -194,7 +193,7 @@ def _detail_lines(key: str, value) -> list[str]:
 
 
 def _markdown(results: Sequence[ClaimResult], profile: Profile) -> str:
-    icon = {"passed": "✅ passed", "failed": "❌ failed", "skipped": "⏭ skipped"}
+    icon = {"passed": "✅ passed", "failed": "❌ failed", "cannot tell": "❔ cannot tell", "skipped": "⏭ skipped"}
     out = [
         "# Claim checks: InfoNCE Induces Gaussian Distribution (arXiv 2602.24012)",
         "",
