@@ -371,11 +371,15 @@ def _signals_and_bars(progress: bool) -> Iterator[None]:
     handlers = {}
     if threading.current_thread() is threading.main_thread():
         handlers = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    interrupted = False
     try:
         yield
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
+        for sig, handler in handlers.items():  # after an interrupt, a second signal still exits at once
+            signal.signal(sig, _exit_now if interrupted else handler)
         for name, value in saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -397,19 +401,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit:  # --help/--version (0) or a usage error (2, message already printed)
         return exit.code
-    with _signals_and_bars(progress=not getattr(args, "no_progress", False)):
-        try:
+    try:
+        with _signals_and_bars(progress=not getattr(args, "no_progress", False)):
             return args.func(args)
-        except (ValueError, OSError) as exc:  # bad input, or a file the system refused: no traceback
-            print(f"infonce-gauss {args.command}: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        except KeyboardInterrupt as exc:
-            partial = getattr(exc, "partial", None)
-            where = f"partial files (no report) are in {partial}/" if partial else "nothing was written"
-            print(f"\ninfonce-gauss {args.command}: interrupted; {where}.", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        except Exception as exc:
-            return _internal_error(args.command, exc)
+    except (ValueError, OSError) as exc:  # bad input, or a file the system refused: no traceback
+        print(f"infonce-gauss {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt as exc:
+        partial = getattr(exc, "partial", None)
+        where = f"partial files (no report) are in {partial}/" if partial else "nothing was written"
+        print(f"\ninfonce-gauss {args.command}: interrupted; {where}.", file=sys.stderr)
+        if argv is None and threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):  # the process is exiting: a further signal changes nothing
+                signal.signal(sig, signal.SIG_IGN)  # (Python resets its own handlers to the default at exit)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        return _internal_error(args.command, exc)
 
 
 if __name__ == "__main__":
