@@ -105,9 +105,12 @@ def _check_options(args, emb, pos, labels) -> None:
     if args.eta2 is not None and pos is None and args.trace is None:
         _warn("check", "--eta2 is used only with --positives (Prop 1's bound) or --trace (the plateau); "
               "without either it is ignored.")
-    for name, value in (("--k", args.k), ("--directions", args.directions)):
-        if value > d:
-            _warn("check", f"{name} {value} is larger than d = {d}; using {name} {d}.")
+    from infonce_gauss.battery.check import CheckConfig
+
+    for name in ("k", "directions"):
+        value = getattr(args, name)
+        if value > d and value != getattr(CheckConfig, name):  # a default larger than d is documented as clamped
+            _warn("check", f"--{name} {value} is larger than d = {d}; using --{name} {d}.")
     if labels is not None and labels.dtype.kind == "f" and (missing := np.isnan(labels)).any():
         raise ValueError(f"--labels {args.labels}: {int(missing.sum())} label(s) are NaN (e.g. row "
                          f"{int(np.flatnonzero(missing)[0])}); give every row a class label.")
@@ -396,22 +399,27 @@ def _internal_error(command: str, exc: BaseException) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (:data:`EXIT_CODES`)."""
-    parser = build_parser()
+    as_command = argv is None
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = None
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit:  # --help/--version (0) or a usage error (2, message already printed)
-        return exit.code
-    try:
-        with _signals_and_bars(progress=not getattr(args, "no_progress", False)):
+        # before the parser imports the suite (and tqdm with it), so that tqdm reads TQDM_DISABLE
+        with _signals_and_bars(progress="--no-progress" not in argv):
+            try:
+                args = build_parser().parse_args(argv)
+            except SystemExit as exit:  # --help/--version (0) or a usage error (2, message already printed)
+                return exit.code
             return args.func(args)
     except (ValueError, OSError) as exc:  # bad input, or a file the system refused: no traceback
         print(f"infonce-gauss {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as exc:
+        if args is None:
+            return EXIT_INTERRUPTED
         partial = getattr(exc, "partial", None)
         where = f"partial files (no report) are in {partial}/" if partial else "nothing was written"
         print(f"\ninfonce-gauss {args.command}: interrupted; {where}.", file=sys.stderr)
-        if argv is None and threading.current_thread() is threading.main_thread():
+        if as_command and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):  # the process is exiting: a further signal changes nothing
                 signal.signal(sig, signal.SIG_IGN)  # (Python resets its own handlers to the default at exit)
         return EXIT_INTERRUPTED
