@@ -225,18 +225,12 @@ def _open_csv(path: Path) -> EmbeddingMatrix:
     n, d = 0, None
     with open(path, encoding="utf-8") as fh:
         first = fh.readline()
-        try:
-            rows = [np.array(first.split(","), dtype=np.float64)]
-        except ValueError:  # a header line
-            rows = []
+        rows = [] if _is_header(first) else [_csv_row(first, 1)]
         batch = rows
         for line_no, line in enumerate(fh, start=2):
             if not line.strip():
                 continue
-            try:
-                batch.append(np.array(line.split(","), dtype=np.float64))
-            except ValueError:
-                raise ValueError(f"line {line_no} is not a row of numbers: {line[:60]!r}.") from None
+            batch.append(_csv_row(line, line_no))
             if len(batch) >= 8192:
                 n, d = _flush_csv(tmp, batch, n, d)
                 batch = []
@@ -246,6 +240,28 @@ def _open_csv(path: Path) -> EmbeddingMatrix:
         raise ValueError("no rows of numbers found.")
     shape = _check_matrix((n, d), np.float64, str(path))
     return EmbeddingMatrix(str(path), shape, np.dtype(np.float64), _raw_reader(Path(tmp.name), 0, shape, np.dtype("<f8")), [tmp])
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_header(line: str) -> bool:
+    """A first line is a header only when none of its cells is a number (so a bad cell cannot eat a data row)."""
+    return not any(_is_number(cell) for cell in line.split(","))
+
+
+def _csv_row(line: str, line_no: int) -> np.ndarray:
+    try:
+        return np.array(line.split(","), dtype=np.float64)
+    except ValueError:
+        bad = next(i for i, cell in enumerate(line.split(",")) if not _is_number(cell))
+        raise ValueError(f"line {line_no} is not a row of numbers (column {bad + 1}: {line.split(',')[bad].strip()[:30]!r}); "
+                         f"a header line, if any, must have no numeric cell.") from None
 
 
 def _flush_csv(tmp, batch, n: int, d: int | None) -> tuple[int, int | None]:
@@ -264,10 +280,11 @@ def open_embeddings(path, *, key: str | None = None) -> EmbeddingMatrix:
     """Open an (n, d) embedding file (see the module docstring); ``key`` picks an array in .npz/.safetensors/.pt."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; name the embedding file inside it ({', '.join(SUFFIXES)}).")
     if suffix not in SUFFIXES:
         raise ValueError(f"{path}: unknown file type {suffix or '(none)'}; use one of {', '.join(SUFFIXES)}.")
-    if not path.is_file():
-        raise ValueError(f"{path}: no such file.")
+    _check_file(path, suffix)
     try:
         if suffix == ".npy":
             return _open_npy_at(path, 0, str(path))
@@ -286,10 +303,33 @@ def open_embeddings(path, *, key: str | None = None) -> EmbeddingMatrix:
         raise ValueError(f"{path}: could not read it as {suffix} ({type(exc).__name__}: {exc}).") from None
 
 
+# the first bytes of each binary format: .npy's magic string; a zip archive (.npz; .pt since torch 1.6);
+# a pickle (legacy .pt)
+_MAGIC = {".npy": (b"\x93NUMPY",), ".npz": (b"PK",), ".pt": (b"PK", b"\x80"), ".pth": (b"PK", b"\x80")}
+_WRITER = {".npy": "numpy.save", ".npz": "numpy.savez", ".pt": "torch.save", ".pth": "torch.save"}
+
+
+def _check_file(path: Path, suffix: str) -> None:
+    """A ValueError naming what is wrong with ``path`` when it is missing, empty or not of its suffix's format."""
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file.")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is empty (0 bytes); was it written completely?")
+    if suffix in _MAGIC:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        if not head.startswith(_MAGIC[suffix]):
+            raise ValueError(f"{path} is not a {suffix} file: it does not start like one written by "
+                             f"{_WRITER[suffix]} (first bytes {head!r}); check the file, or rename it to its real type.")
+
+
 def load_vector(path, *, length: int, key: str | None = None) -> np.ndarray:
     """A 1-D array of ``length`` entries (e.g. class labels) from .npy/.npz/.csv/.txt/.pt; strings allowed."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; name the file inside it.")
+    _check_file(path, suffix)
     try:
         if suffix in (".csv", ".txt"):
             values = np.array([line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()])
