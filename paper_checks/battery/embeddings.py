@@ -15,6 +15,7 @@ Every failure to read raises a ``ValueError`` that names the file and what to do
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 import tempfile
@@ -24,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "load_vector", "load_trace", "SUFFIXES", "CHUNK_BYTES"]
+__all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "scan", "bad_rows_text", "load_vector", "load_trace",
+           "SUFFIXES", "CHUNK_BYTES", "SCALE_RANGE", "TINY"]
 
 SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".csv", ".safetensors")
 CHUNK_BYTES = 64 * 2**20
@@ -45,6 +47,7 @@ class EmbeddingMatrix:
     dtype: np.dtype
     _reader: object = field(repr=False)
     _keep: list = field(default_factory=list, repr=False)  # open temporary files kept alive
+    scale: float = 1.0  # a power of two every value read is multiplied by (set by :func:`scan`)
 
     @property
     def nbytes(self) -> int:
@@ -56,7 +59,8 @@ class EmbeddingMatrix:
 
     def rows(self, start: int, stop: int) -> np.ndarray:
         start, stop = max(0, start), min(self.shape[0], stop)
-        return np.asarray(self._reader(start, stop), dtype=self.out_dtype)
+        out = np.asarray(self._reader(start, stop), dtype=self.out_dtype)
+        return out if self.scale == 1 else out * self.out_dtype.type(self.scale)
 
     def chunk_rows(self) -> int:
         """Rows per read: about ``CHUNK_BYTES`` of float64."""
@@ -75,6 +79,61 @@ class EmbeddingMatrix:
         step = self.chunk_rows()
         return np.concatenate([self.rows(a, min(a + step, stop))[:, cols] for a in range(start, stop, step)]
                               or [np.empty((0, len(range(*cols.indices(self.shape[1])))), self.out_dtype)])
+
+
+SCALE_RANGE = (2.0**-32, 2.0**32)
+TINY = 2.0**-100
+
+
+def scan(x: EmbeddingMatrix) -> dict:
+    r"""One pass over the rows: NaN/inf and zero rows, constant columns, and a safe scale.
+
+    The battery's statistics are scale-invariant, but squares of entries near 1e300 overflow and of
+    entries near 1e-200 underflow (in float32 column blocks far sooner). When the largest finite
+    :math:`|x_{ij}|` lies outside :data:`SCALE_RANGE`, ``x.scale`` is set to the power of two that brings
+    it into [1/2, 1) (exact: only exponents change). A row whose largest entry is then below
+    :data:`TINY` is numerically zero beside the largest (its squared norm would underflow) and counts
+    as a zero row (``tiny_rows``).
+
+    Returns
+    -------
+    dict
+        ``bad`` (boolean mask of unusable rows), ``nonfinite_rows``, ``zero_rows``, ``tiny_rows``,
+        ``constant`` (indices of constant columns over the usable rows), ``scale``, ``max_abs`` and
+        ``max_abs_row`` (the largest finite entry and its row).
+    """
+    n, d = x.shape
+    x.scale = 1.0
+    finite = np.zeros(n, dtype=bool)
+    row_max = np.zeros(n)
+    lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
+    step = x.chunk_rows()
+    for a in range(0, n, step):
+        chunk = x.rows(a, a + step)
+        ok = np.isfinite(chunk).all(axis=1)
+        finite[a:a + chunk.shape[0]] = ok
+        row_max[a:a + chunk.shape[0]][ok] = np.abs(chunk[ok]).max(axis=1, initial=0.0)
+        good = chunk[ok & (row_max[a:a + chunk.shape[0]] > 0)]
+        if good.size:
+            lo = np.minimum(lo, good.min(axis=0))
+            hi = np.maximum(hi, good.max(axis=0))
+    top = float(row_max.max(initial=0.0))
+    scale = 2.0 ** -math.frexp(top)[1] if top > 0 and not SCALE_RANGE[0] <= top <= SCALE_RANGE[1] else 1.0
+    zero = finite & (row_max == 0)
+    tiny = finite & ~zero & (row_max * scale < TINY)
+    x.scale = scale
+    return {"bad": ~finite | zero | tiny, "nonfinite_rows": int((~finite).sum()), "zero_rows": int(zero.sum()),
+            "tiny_rows": int(tiny.sum()), "constant": np.flatnonzero(lo >= hi), "scale": scale, "max_abs": top,
+            "max_abs_row": int(row_max.argmax())}
+
+
+def bad_rows_text(info: dict, source: str) -> str:
+    """What :func:`scan` found wrong with the rows of ``source``, in words."""
+    text = f"{source}: {info['nonfinite_rows']} with NaN/inf, {info['zero_rows']} all zero"
+    if info["tiny_rows"]:
+        text += (f", {info['tiny_rows']} numerically zero beside its largest entry {info['max_abs']:.3g} "
+                 f"(row {info['max_abs_row']}; a range of magnitudes beyond floating point, perhaps a corrupt row)")
+    return text
 
 
 def _raw_reader(path: Path, offset: int, shape, dtype: np.dtype):
