@@ -182,3 +182,25 @@ def test_summary_table_header_and_cut_cells():
     header = table.splitlines()[0].split()
     assert header[-1] == "seconds"
     assert "cells ending in … are cut; the full values are in out/claims.json" in table
+
+
+def test_check_interrupted_while_writing_leaves_no_report(tmp_path, emb_file, monkeypatch, capsys):
+    """Figures already written, then Ctrl-C: no report anywhere, the earlier finished run untouched."""
+    from infonce_gauss.battery import check
+
+    out = tmp_path / "out"
+    assert main(["check", emb_file, "--out", str(out), "--no-progress", "--seed", "1"]) == 0
+    before = json.loads((out / "run.json").read_text())
+    real = check.write_check_report
+
+    def interrupted(result, out_dir, **kwargs):
+        real(result, out_dir, **kwargs)
+        (out_dir / "report.md").unlink()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(check, "write_check_report", interrupted)
+    assert main(["check", emb_file, "--out", str(out), "--no-progress", "--seed", "2"]) == 130
+    assert "interrupted; partial files (no report) are in" in capsys.readouterr().err
+    assert json.loads((out / "run.json").read_text()) == before  # still the finished run, complete and alone
+    partial = tmp_path / "out.partial"
+    assert (partial / "PARTIAL.txt").is_file() and not (partial / "report.md").exists()
