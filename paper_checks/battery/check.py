@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from infonce_gauss.battery.embeddings import EmbeddingMatrix, as_matrix
+from infonce_gauss.battery.embeddings import EmbeddingMatrix, as_matrix, bad_rows_text, scan
 from infonce_gauss.report import format_value
 from infonce_gauss.simulations import gaussianity as g
 from infonce_gauss.simulations.estimates import mean_estimate, mean_norm_sq_from_sums
@@ -127,28 +127,6 @@ def _interval_verdict(value: float, se: float, tolerance: float) -> str:
 
 
 # ---------------------------------------------------------------- passes over the rows
-
-
-def _validity(x: EmbeddingMatrix, cols: np.ndarray | None = None) -> dict:
-    """Rows with NaN/inf or zero norm, and per-column min/max over the other rows (one pass)."""
-    n, d = x.shape
-    bad = np.zeros(n, dtype=bool)
-    lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
-    step = x.chunk_rows()
-    nonfinite = zero = 0
-    for a in range(0, n, step):
-        chunk = x.rows(a, a + step)
-        finite = np.isfinite(chunk).all(axis=1)
-        nonzero = np.zeros_like(finite)
-        nonzero[finite] = np.any(chunk[finite] != 0, axis=1)
-        nonfinite += int((~finite).sum())
-        zero += int((finite & ~nonzero).sum())
-        bad[a:a + chunk.shape[0]] = ~(finite & nonzero)
-        good = chunk[finite & nonzero]
-        if good.size:
-            lo = np.minimum(lo, good.min(axis=0))
-            hi = np.maximum(hi, good.max(axis=0))
-    return {"bad": bad, "nonfinite_rows": nonfinite, "zero_rows": zero, "constant": np.flatnonzero(lo >= hi)}
 
 
 def _select_rows(x: EmbeddingMatrix, keep: np.ndarray, cols: np.ndarray):
@@ -479,18 +457,20 @@ def _as_matrix(x, name: str) -> EmbeddingMatrix:
 
 def _input_rows(x: EmbeddingMatrix, pos: EmbeddingMatrix | None, cfg: CheckConfig) -> tuple[np.ndarray, np.ndarray, dict]:
     """The kept rows and columns, or a ValueError that says what is wrong and which flag drops it."""
-    info = _validity(x)
+    info = scan(x)  # also rescales extreme-magnitude input (x.scale)
     bad = info["bad"]
     described = {"source": x.source, "rows": x.shape[0], "columns": x.shape[1], "nonfinite_rows": info["nonfinite_rows"],
-                 "zero_rows": info["zero_rows"]}
+                 "zero_rows": info["zero_rows"] + info["tiny_rows"], "rescaled_by": info["scale"]}
+    faults = [bad_rows_text(info, x.source)] if bad.any() else []
     if pos is not None:
-        pinfo = _validity(pos)
-        described.update(positives_nonfinite_rows=pinfo["nonfinite_rows"], positives_zero_rows=pinfo["zero_rows"])
+        pinfo = scan(pos)
+        described.update(positives_nonfinite_rows=pinfo["nonfinite_rows"],
+                         positives_zero_rows=pinfo["zero_rows"] + pinfo["tiny_rows"])
+        faults += [bad_rows_text(pinfo, pos.source)] if pinfo["bad"].any() else []
         bad = bad | pinfo["bad"]
     if bad.any() and not cfg.drop_nonfinite:
-        raise ValueError(f"{int(bad.sum())} row(s) have NaN/inf values or zero norm (embeddings: {info['nonfinite_rows']} "
-                         f"non-finite, {info['zero_rows']} zero; e.g. row {int(np.flatnonzero(bad)[0])}); "
-                         "pass --drop-nonfinite to drop them (pairs are dropped together).")
+        raise ValueError(f"{int(bad.sum())} row(s) have NaN/inf values or zero norm ({'; '.join(faults)}; e.g. row "
+                         f"{int(np.flatnonzero(bad)[0])}); pass --drop-nonfinite to drop them (pairs are dropped together).")
     keep = ~bad
     constant = info["constant"]
     if constant.size and not cfg.drop_constant:

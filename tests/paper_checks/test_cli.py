@@ -66,3 +66,12 @@ def test_list_and_help(capsys):
     assert "MP-LEMMA3" in capsys.readouterr().out
     assert main(["rates", "sphere", "--help"]) == 0
     assert "--fit-range" in capsys.readouterr().out
+
+
+def test_rates_with_too_few_points_write_fits_csv_with_the_reason(tmp_path, capsys):
+    out = tmp_path / "few"
+    assert main(["rates", "sphere", "--k", "1", "--dims", "64", "128", "--n", "500", "--seeds", "1",
+                 "--out", str(out), "--no-progress"]) == 0
+    fits = (out / "fits.csv").read_text().splitlines()
+    assert fits[0] == "reason" and "no slope fitted" in fits[1] and "d = 64 128" in fits[1]
+    assert "no slope fitted" in capsys.readouterr().out
