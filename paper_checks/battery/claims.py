@@ -232,7 +232,8 @@ def text_encoder(ctx: CheckContext) -> Verdict:
     gaussian = mini["columns"]["unnormalized"]["ad_avg"] < g.AD_THRESHOLD and mini["columns"]["unnormalized"]["dp_avg"] > g.DP_LEVEL
     side = "; ".join(
         f"{r['encoder']} ({next(iter(r['columns']))}): AD avg {next(iter(r['columns'].values()))['ad_avg']:.2f}, "
-        f"DP avg {next(iter(r['columns'].values()))['dp_avg']:.2f}, E[u·v] − ||m||² = {r['alignment_gap']:.3f}"
+        f"DP avg {next(iter(r['columns'].values()))['dp_avg']:.2f}, ||m||² = {r['mean_norm_sq']:.2f} (0 for uniform "
+        f"directions), E[u·v] − ||m||² = {r['alignment_gap']:.3f}"
         for r in runs.values())
     checks = {f"MiniLM thin shell: CV within {THIN_SHELL_MAX_RATIO:g}× the Gaussian CV_chi(d)": mini["cv_ratio_to_chi"] < THIN_SHELL_MAX_RATIO}
     checks.update({f"{r['encoder']}: E[u·v] - ||m||² > 0 (Prop 1: equals Σ_k Var E[u_k|X₀] for conditionally i.i.d. views)":
