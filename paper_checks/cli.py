@@ -267,7 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(commit, date, every claim's status, finding, measured value and wall time); with --readme, also rewrite the "
         "README's findings between its markers.",
     )
-    record.add_argument("run", metavar="RUN", help="folder written by `infonce-gauss claims --out RUN`")
+    record.add_argument("run", metavar="RUN", nargs="+",
+                        help="folder(s) written by `infonce-gauss claims --out RUN`, of one profile; a claim in "
+                             "several counts from the last")
     record.add_argument("--out", metavar="FILE", help="record file (default: docs/claims-<profile>.md)")
     record.add_argument("--readme", metavar="FILE", help="README whose findings section to regenerate")
     record.set_defaults(func=_cmd_record)

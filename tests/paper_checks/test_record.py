@@ -22,3 +22,19 @@ def test_record_and_readme_findings_are_generated_from_a_run(tmp_path, capsys):
 def test_record_refuses_an_unfinished_run_and_a_readme_without_markers(tmp_path, capsys):
     assert main(["record", str(tmp_path)]) == 2
     assert "not a finished claims run" in capsys.readouterr().err
+
+
+def test_record_combines_runs_of_one_profile_the_last_run_counting(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert main(["claims", "--only", "MP-DF-BOUND", "NCE-BIAS-RATE", "--out", str(first), "--no-progress"]) == 0
+    assert main(["claims", "--only", "MP-DF-BOUND", "--out", str(second), "--no-progress", "--seed", "3"]) == 0
+    out = tmp_path / "record.md"
+    assert main(["record", str(first), str(second), "--out", str(out)]) == 0
+    record = out.read_text()
+    assert "Run 1 of 2 (1 claims)" in record and "Run 2 of 2 (1 claims)" in record
+    assert record.count("| MP-DF-BOUND |") == 1 and "| NCE-BIAS-RATE |" in record
+    from infonce_gauss.record import load_runs
+
+    records, runs = load_runs([first, second])
+    assert [r["id"] for r in records] == ["MP-DF-BOUND", "NCE-BIAS-RATE"] and {r["run"] for r in records} == {0, 1}
+    assert runs[1]["seed"] == 3
