@@ -47,7 +47,6 @@ __all__ = [
     "train_particles",
     "particle_diagnostics",
     "particle_sweep",
-    "regularizer_estimate",
 ]
 
 
@@ -237,7 +236,7 @@ class ParticleConfig:
     bit-identical; None keeps torch's setting).
 
     ``beta`` > 0 adds the paper's regularizer :math:`\beta(-\hat H(\rho)+\lambda\,\overline{\|z\|^2})` on the
-    unnormalized points :math:`z_i=e^{s_i}a_i/\|a_i\|` (Eq. 11, :func:`regularizer_estimate`; the log radii
+    unnormalized points :math:`z_i=e^{s_i}a_i/\|a_i\|` (Eq. 11, :func:`infonce_gauss.simulations.regularizer.polar_regularizer_estimate`; the log radii
     :math:`s_i` are separate parameters, starting at 0), ``lam`` = λ; the default λ = d/2 makes the optimum
     :math:`N(0,I_d/d)`, with radii near 1 where the particles start.
     """
@@ -346,6 +345,8 @@ def train_particles(config: ParticleConfig) -> ParticleRun:
 
 
 def _train(config: ParticleConfig, device, torch) -> ParticleRun:
+    from infonce_gauss.simulations.regularizer import polar_regularizer_estimate
+
     gen = np.random.default_rng(config.seed)
     initial = _initial_particles(config, gen)
     params = torch.tensor(initial, dtype=torch.float32, device=device, requires_grad=True)
@@ -369,7 +370,7 @@ def _train(config: ParticleConfig, device, torch) -> ParticleRun:
         positives = logits.diagonal()
         loss = (torch.logsumexp(logits, dim=1) - positives).mean()
         if config.beta > 0:
-            loss = loss + config.beta * regularizer_estimate(log_radii.exp() * points, config.reference_lam, torch)
+            loss = loss + config.beta * polar_regularizer_estimate(log_radii.exp() * points, config.reference_lam, torch)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -381,34 +382,6 @@ def _train(config: ParticleConfig, device, torch) -> ParticleRun:
     final = params.detach().cpu().double().numpy()
     final = final / np.linalg.norm(final, axis=1, keepdims=True)
     return ParticleRun(config, initial, final, tuple(history), np.exp(log_radii.detach().cpu().double().numpy()) * final)
-
-
-def regularizer_estimate(points, lam, torch):
-    r"""Differentiable plug-in estimate of :math:`-H(\rho)+\lambda E\|Z\|^2` (Eq. 11) from n points, up to a
-    constant, through the polar split with direction and radius treated as independent:
-    :math:`-h(Z)=\mathrm{KL}(\mu\|\sigma)-h(R)-(d-1)E\log R-\log|S^{d-1}|`.
-
-    * :math:`\mathrm{KL}(\mu\|\sigma)`: Kozachenko–Leonenko on the sphere, :math:`-(d-1)\,\overline{\log\rho_i}` + const,
-      :math:`\rho_i` the nearest-neighbour chord distance of the directions;
-    * :math:`h(R)`: the Gaussian-kernel resubstitution estimate :math:`-\overline{\log\hat f(r_i)}` + const,
-      Silverman's bandwidth (nearest-neighbour and m-spacing estimators are not usable as training
-      objectives: their 1/spacing gradients scatter the radii to several times the chi spread);
-    * :math:`-(d-1)\overline{\log r_i}+\lambda\overline{r_i^2}`.
-
-    Independence makes the entropy estimate an over-estimate by :math:`I(U;R)` (chain rule), which the
-    radius-blind InfoNCE term does not create. The radial part is minimized by radii spread like the
-    :math:`\chi_d/\sqrt{2\lambda}` law of :math:`\gamma_\lambda` (Prop 3).
-    """
-    n, d = points.shape
-    radii = points.norm(dim=1)
-    directions = points / radii[:, None]
-    eye = torch.eye(n, dtype=points.dtype, device=points.device)
-    chord2 = (2 - 2 * directions @ directions.T).clamp_min(1e-12) + 4 * eye
-    angular_kl = -(d - 1) * 0.5 * chord2.min(dim=1).values.log().mean()
-    width = 1.06 * radii.detach().std().clamp_min(1e-4) * n**-0.2  # Silverman's bandwidth, held fixed per step
-    kernel = -((radii[:, None] - radii[None, :]) / width) ** 2 / 2
-    radial_entropy = math.log(width) - torch.logsumexp(kernel, dim=1).mean()
-    return angular_kl - radial_entropy - (d - 1) * radii.log().mean() + lam * (radii * radii).mean()
 
 
 def _ks(values, cdf) -> tuple[float, float]:

@@ -15,10 +15,11 @@ import numpy as np
 from scipy import stats
 
 from infonce_gauss.simulations.infonce import ParticleConfig, particle_diagnostics, train_particles
-from infonce_gauss.theory._validation import integer
+from infonce_gauss.simulations.sampling import as_generator
+from infonce_gauss.theory._validation import integer, positive
 from infonce_gauss.theory.regularized import beta_threshold
 
-__all__ = ["regularized_particle_diagnostics", "regularizer_sweep"]
+__all__ = ["regularized_particle_diagnostics", "regularizer_sweep", "gaussian_target_distances"]
 
 
 def regularized_particle_diagnostics(points, *, lam, alpha) -> dict:
@@ -58,3 +59,43 @@ def regularizer_sweep(dims, factors, *, n, steps, seed, alpha=10.0, alignment=0.
             rows.append({"d": d, "c": float(c), "beta": config.beta, "beta0": beta0, "lam": config.reference_lam, "seed": seed,
                          "steps": steps, **regularized_particle_diagnostics(run.final_points, lam=config.reference_lam, alpha=alpha)})
     return rows
+
+
+def gaussian_target_distances(z, *, lam, seed, projections: int = 16) -> dict:
+    r"""Distances of n unnormalized embeddings z (n, d) to Corollary 2's optimum :math:`N(0,(2\lambda)^{-1}I_d)`.
+
+    * ``ks_radius``: KS statistic (and ``ks_radius_p``) of :math:`\|z_i\|` against :math:`\chi_d/\sqrt{2\lambda}`;
+      ``radius_mean`` beside the chi mean ``radius_mean_chi``, ``radius_cv`` beside ``radius_cv_chi``.
+    * ``ks_coord_mean``: mean over the d coordinates of the KS statistic against :math:`N(0,1/(2\lambda))`, and
+      ``coord_reject_pct``: % of coordinates rejected at 5% (5% expected under the target).
+    * ``ks_proj_mean`` / ``proj_reject_pct``: the same for ``projections`` fixed random unit directions
+      (seeded by ``seed``).
+    * Isotropy: ``cov_rel_error`` :math:`\|\hat\Sigma-(2\lambda)^{-1}I\|_F/\|(2\lambda)^{-1}I\|_F` (0 at the target;
+      :math:`\approx\sqrt{(d+1)/n}` from sampling alone) and ``eig_ratio`` the largest over the mean eigenvalue of
+      :math:`\hat\Sigma` (about :math:`(1+\sqrt{d/n})^2` for Gaussian samples); ``mean_norm_sq_ratio``
+      :math:`\|\bar z\|^2/E\|z\|^2`.
+    * ``ks_crit``: the 5% KS critical value :math:`1.358/\sqrt n` (asymptotic).
+    """
+    z = np.asarray(z, dtype=np.float64)
+    n, d = z.shape
+    var = 1 / (2 * positive(lam, "lam"))
+    chi = stats.chi(d, scale=math.sqrt(var))
+    radii = np.linalg.norm(z, axis=1)
+    res = stats.kstest(radii, chi.cdf)
+    target = stats.norm(scale=math.sqrt(var)).cdf
+    coord = [stats.kstest(z[:, j], target) for j in range(d)]
+    gen = as_generator(seed)
+    dirs = gen.standard_normal((d, integer(projections, "projections", minimum=1)))
+    proj = [stats.kstest(col, target) for col in (z @ (dirs / np.linalg.norm(dirs, axis=0))).T]
+    cov = z.T @ z / n
+    eig = np.linalg.eigvalsh(cov)
+    return {"n": n, "d": d, "lam": float(lam), "ks_radius": float(res.statistic), "ks_radius_p": float(res.pvalue),
+            "radius_mean": float(radii.mean()), "radius_mean_chi": float(chi.mean()),
+            "radius_cv": float(radii.std(ddof=1) / radii.mean()), "radius_cv_chi": float(chi.std() / chi.mean()),
+            "ks_coord_mean": float(np.mean([r.statistic for r in coord])),
+            "coord_reject_pct": 100.0 * float(np.mean([r.pvalue < 0.05 for r in coord])),
+            "ks_proj_mean": float(np.mean([r.statistic for r in proj])),
+            "proj_reject_pct": 100.0 * float(np.mean([r.pvalue < 0.05 for r in proj])),
+            "cov_rel_error": float(np.linalg.norm(cov - var * np.eye(d)) / (var * math.sqrt(d))),
+            "eig_ratio": float(eig[-1] / eig.mean()),
+            "mean_norm_sq_ratio": float(z.mean(0) @ z.mean(0) / np.mean(radii**2)), "ks_crit": 1.358 / math.sqrt(n)}

@@ -96,6 +96,11 @@ class TrainConfig:
     diagnostics_every : evaluate every this many epochs (and at epoch 0 and the last epoch).
     eval_samples : held-out items used for the diagnostics (all of the test set if larger).
     seed, device : see the module docstring; ``device`` is ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+    reg_c, reg_beta, reg_lam, reg_eta2, reg_k : the paper's regularizer β(−H + λE‖z‖²) (Eq. 11) on the
+        unnormalized embeddings of one view per batch (:class:`infonce_gauss.simulations.regularizer.EntropyRegularizer`),
+        added to InfoNCE on their directions. β = ``reg_beta`` if given, else ``reg_c``·β₀(d, 1/τ, η₂)
+        (Theorem 1), η₂ = ``reg_eta2`` or the task's channel's; λ = ``reg_lam`` (default d/2: target
+        N(0, I/d)); ``reg_k`` the kNN order. Off when β = 0 (the default).
     """
 
     encoder: str = "linear"
@@ -113,6 +118,11 @@ class TrainConfig:
     eval_samples: int = 5000
     seed: int = 0
     device: str = "auto"
+    reg_c: float = 0.0
+    reg_beta: float | None = None
+    reg_lam: float | None = None
+    reg_eta2: float | None = None
+    reg_k: int = 3
 
     def __post_init__(self):
         if self.objective not in OBJECTIVES:
@@ -127,6 +137,30 @@ class TrainConfig:
         positive(self.lr, "lr")
         if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
             raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}.")
+        if self.regularized and self.objective != "infonce":
+            raise ValueError("the regularizer (reg_c, reg_beta) belongs to the InfoNCE objective; set objective 'infonce'.")
+        if self.regularized:
+            self.regularizer(0.5 if self.reg_eta2 is None else self.reg_eta2)  # validates the reg_* values
+
+    @property
+    def regularized(self) -> bool:
+        return (self.reg_beta if self.reg_beta is not None else self.reg_c) != 0
+
+    def regularizer(self, eta2: float | None):
+        """The :class:`~infonce_gauss.simulations.regularizer.EntropyRegularizer` of this run (η₂ = ``reg_eta2``
+        or ``eta2``, the task's), or None when it is off."""
+        from infonce_gauss.simulations.regularizer import EntropyRegularizer
+
+        if not self.regularized:
+            return None
+        lam = self.out_dim / 2 if self.reg_lam is None else self.reg_lam
+        if self.reg_beta is not None:
+            return EntropyRegularizer(beta=float(self.reg_beta), lam=float(lam), k=self.reg_k)
+        eta2 = self.reg_eta2 if self.reg_eta2 is not None else eta2
+        if eta2 is None:
+            raise ValueError("reg_c sets β = c·β₀(d, α, η₂), but this task has no known η₂: give reg_eta2 or reg_beta.")
+        return EntropyRegularizer.from_threshold(self.reg_c, d=self.out_dim, alpha=1 / self.tau, eta2=eta2, lam=lam,
+                                                 k=self.reg_k)
 
     def encoder_options(self) -> dict:
         return {"mlp": {"hidden": self.hidden}, "cnn": {"width": self.width}, "resnet18": {"width": self.width}}.get(
@@ -456,14 +490,15 @@ class TrainResult:
         return self.rows[-1]
 
 
-def _step_loss(model, config, inputs, targets, device) -> torch.Tensor:
+def _step_loss(model, config, inputs, targets, device, regularizer=None) -> torch.Tensor:
     with _autocast(device):
         if config.objective == "supervised":
             logits = model.classifier(model(inputs.to(device)))
             return F.cross_entropy(logits.float(), targets.to(device))
         both = model(torch.cat([inputs, targets]).to(device))
         z_a, z_b = both.chunk(2)
-    return info_nce_loss(z_a, z_b, tau=config.tau, symmetric=config.symmetric)
+    loss = info_nce_loss(z_a, z_b, tau=config.tau, symmetric=config.symmetric)
+    return loss if regularizer is None else loss + regularizer(z_a)
 
 
 def _resume_state(path: Path, config: TrainConfig):
@@ -504,6 +539,7 @@ def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, prog
         rows, first_epoch, elapsed = list(state["rows"]), state["epoch"] + 1, state["seconds"]
     evaluation = task.evaluation(_rng(config.seed, _EVAL_STREAM), config.eval_samples)
     eta2 = task.eta2() if config.objective == "infonce" else None
+    regularizer = config.regularizer(eta2)
     steps_per_epoch = task.train_size // config.batch_size
     if steps_per_epoch == 0:
         raise ValueError(f"batch_size {config.batch_size} exceeds the {task.train_size} training items; lower it.")
@@ -531,7 +567,7 @@ def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, prog
     for epoch in bar:
         total = 0.0
         for inputs, targets in task.batches(_rng(config.seed, _TRAIN_STREAM, epoch), config.batch_size, config.objective):
-            loss = _step_loss(model, config, inputs, targets, device)
+            loss = _step_loss(model, config, inputs, targets, device, regularizer)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

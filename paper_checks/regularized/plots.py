@@ -12,7 +12,7 @@ import numpy as np
 from infonce_gauss.plotting import plt
 from infonce_gauss.theory.infonce import PAPER_ALPHA
 
-__all__ = ["plot_regularized"]
+__all__ = ["plot_regularized", "plot_encoder_sweep"]
 
 
 def plot_regularized(critical: Sequence[Mapping], particles: Sequence[Mapping]):
@@ -40,5 +40,25 @@ def plot_regularized(critical: Sequence[Mapping], particles: Sequence[Mapping]):
             n = particles[0]["n"]
             ax.axhline(1.36 / np.sqrt(n), color="gray", ls=":", label=f"5% KS critical value, n={n}")
         ax.set(xlabel="c = β/β₀", ylabel=label, title=f"free particles with the regularizer: {label}")
+        ax.legend(fontsize=8)
+    return fig
+
+
+def plot_encoder_sweep(rows: Sequence[Mapping], *, title: str):
+    """Distances of trained encoders' unnormalized embeddings to N(0, (2λ)⁻¹I) against c = β/β₀: KS of the radii
+    to χ_d/√(2λ), mean KS of coordinates and of random projections to N(0, 1/(2λ)), and the covariance's
+    relative error; the encoder at initialization drawn as a horizontal line, the 5% KS critical value and the
+    covariance error of exact Gaussian samples, √((d+1)/n), as dotted references."""
+    trained = sorted((r for r in rows if r["state"] == "trained"), key=lambda r: r["c"])
+    init = next(r for r in rows if r["state"] == "init")
+    fig, axes = plt.subplots(1, 4, figsize=(20, 4.5), layout="constrained")
+    for ax, key, label in zip(axes, ("ks_radius", "ks_coord_mean", "ks_proj_mean", "cov_rel_error"),
+                              ("KS(radii, χ_d/√(2λ))", "mean KS(coordinate, N(0, 1/(2λ)))",
+                               "mean KS(projection, N(0, 1/(2λ)))", "‖Σ̂ − I/(2λ)‖_F / ‖I/(2λ)‖_F")):
+        ax.plot([r["c"] for r in trained], [r[key] for r in trained], "o-", label="trained")
+        ax.axhline(init[key], color="C1", ls="--", label="at initialization")
+        ref = init["ks_crit"] if key != "cov_rel_error" else np.sqrt((init["d"] + 1) / init["n"])
+        ax.axhline(ref, color="gray", ls=":", label="5% KS critical value" if key != "cov_rel_error" else "Gaussian sampling error √((d+1)/n)")
+        ax.set(yscale="log", xlabel="c = β/β₀", ylabel=label, title=f"{title}: {label} (d={init['d']}, n={init['n']})")
         ax.legend(fontsize=8)
     return fig

@@ -12,7 +12,7 @@ from infonce_gauss.theory.regularized import beta_threshold
 
 def test_reg_claims_are_registered():
     ids = [c.id for c in select(["REG-"])]
-    assert ids[0] == "REG-BETA0" and "REG-SWEEP" in ids and len(ids) == len(set(ids)) == 8
+    assert ids[0] == "REG-BETA0" and "REG-SWEEP" in ids and len(ids) == len(set(ids)) == 11
 
 
 def test_rates_regularized_cli(tmp_path):

@@ -1,0 +1,122 @@
+"""The regularizer loss β(−Ĥ + λ E‖z‖²): its kNN entropy pinned to Gaussian and uniform-ball closed forms,
+scale equivariance (exact), the measured bias trend in n and d, the gradient's fixed point in the scale,
+β from Theorem 1's threshold, bad input."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from infonce_gauss.simulations.entropy import knn_entropy, log_unit_ball_volume
+from infonce_gauss.simulations.regularizer import (
+    BIAS_LAWS,
+    EntropyRegularizer,
+    gaussian_gap,
+    knn_entropy_bias,
+    knn_entropy_torch,
+)
+from infonce_gauss.theory.regularized import beta_threshold
+
+
+def test_same_estimate_as_the_numpy_estimator():
+    x = np.random.default_rng(0).standard_normal((500, 5))
+    assert float(knn_entropy_torch(torch.from_numpy(x))) == pytest.approx(knn_entropy(x, seed=0, jitter=0).value, abs=1e-9)
+
+
+@pytest.mark.parametrize("law", ["gaussian", "ball"])
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_closed_forms_in_low_dimension(law, d):
+    # h(N(0, I_d)) = (d/2) log 2πe (Cover & Thomas, Thm 8.4.1); h(uniform unit ball) = log V_d,
+    # V_d = π^{d/2}/Γ(d/2+1). At n = 4000, d <= 3 the bias is a few hundredths of a nat (the ball's boundary:
+    # +0.065 at d = 3); a wrong constant (ψ(k ± 1): ±0.4, log V_d of d ± 1: > 0.3) moves it by more than 0.1.
+    sample, entropy, _ = BIAS_LAWS[law]
+    z = torch.from_numpy(sample(4000, d, np.random.default_rng(d)))
+    assert abs(float(knn_entropy_torch(z)) - entropy(d)) < 0.1
+
+
+def test_oracle_entropies():
+    assert BIAS_LAWS["ball"][1](2) == pytest.approx(math.log(math.pi))
+    assert BIAS_LAWS["ball"][1](3) == pytest.approx(math.log(4 * math.pi / 3))
+    # the ball's E‖Z‖² = d/(d+2): E R² with R = U^{1/d}
+    z = BIAS_LAWS["ball"][0](200_000, 4, np.random.default_rng(1))
+    assert np.mean(np.sum(z * z, 1)) == pytest.approx(4 / 6, abs=3e-3)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(0.01, 100.0), st.integers(1, 40), st.integers(0, 10_000))
+def test_scale_equivariance(s, d, seed):
+    # Ĥ(sZ) = Ĥ(Z) + d log s, exactly (distances scale by s)
+    z = torch.from_numpy(np.random.default_rng(seed).standard_normal((40, d)))
+    assert float(knn_entropy_torch(s * z)) == pytest.approx(float(knn_entropy_torch(z)) + d * math.log(s), abs=1e-8)
+
+
+def test_gaussian_gap_is_the_kl_to_the_matched_gaussian():
+    # zero for the Gaussian; for the unit ball (d/2) log(2πe/(d+2)) − log V_d, positive (max entropy)
+    assert gaussian_gap(BIAS_LAWS["gaussian"][1](7), 7.0, 7) == pytest.approx(0.0, abs=1e-12)
+    for d in (1, 2, 10, 100):
+        gap = gaussian_gap(log_unit_ball_volume(d), d / (d + 2), d)
+        assert gap == pytest.approx(0.5 * d * math.log(2 * math.pi * math.e / (d + 2)) - log_unit_ball_volume(d))
+        assert gap > 0
+
+
+def test_bias_trend_in_batch_size_and_dimension():
+    # measured (docs/regularizer-bias.md): at d = 2 the bias is within a few hundredths of 0; at d = 32 it
+    # is several nats, positive, and falls as n grows (decay like n^{-2/d} or slower). A formula with the wrong
+    # dimension factor or a missing ψ(n) fails the low-d bound or the sign and monotone trend.
+    low = knn_entropy_bias("gaussian", 2, [512], reps=10, seed=3)[0]
+    assert abs(low["bias"]) < 4 * low["bias_se"] + 0.05
+    high = knn_entropy_bias("gaussian", 32, [64, 256, 1024], reps=6, seed=4)
+    biases = [r["bias"] for r in high]
+    assert all(b > 2 for b in biases)
+    assert biases[0] - biases[1] > 3 * math.hypot(high[0]["bias_se"], high[1]["bias_se"])
+    assert biases[1] - biases[2] > 3 * math.hypot(high[1]["bias_se"], high[2]["bias_se"])
+
+
+def test_gradient_fixes_the_second_moment_at_d_over_2_lambda():
+    # scale equivariance: d/ds [−Ĥ(sz) + λ s² m̂₂] = −d/s + 2λ s m̂₂ vanishes at s² m̂₂ = d/(2λ)
+    d, lam = 8, 3.0
+    z = torch.from_numpy(np.random.default_rng(5).standard_normal((300, d)))
+    reg = EntropyRegularizer(beta=1.0, lam=lam)
+    scale = torch.tensor(math.sqrt(d / (2 * lam) / float((z * z).sum(1).mean())), dtype=torch.float64,
+                         requires_grad=True)
+    reg(scale * z).backward()
+    assert abs(float(scale.grad)) < 1e-9
+    for off in (0.8, 1.25):  # below the fixed point the loss falls with s, above it rises
+        s = torch.tensor(float(scale) * off, dtype=torch.float64, requires_grad=True)
+        reg(s * z).backward()
+        assert math.copysign(1, float(s.grad)) == math.copysign(1, off - 1)
+
+
+def test_loss_value_and_terms():
+    z = torch.from_numpy(np.random.default_rng(6).standard_normal((100, 4)))
+    reg = EntropyRegularizer(beta=0.3, lam=2.0, k=2)
+    t = reg.terms(z)
+    assert float(t["second_moment"]) == pytest.approx(float((z * z).sum() / 100))
+    assert float(reg(z)) == pytest.approx(0.3 * (2.0 * float(t["second_moment"]) - float(knn_entropy_torch(z, k=2))))
+    assert reg.terms(z.float())["entropy"].dtype == torch.float32
+
+
+def test_strength_from_theorem1_threshold():
+    reg = EntropyRegularizer.from_threshold(2.0, d=64, alpha=10.0, eta2=0.5)
+    assert reg.beta == pytest.approx(2 * beta_threshold(64, 10.0, 0.5)) and reg.beta == pytest.approx(2 * 10 / 63)
+    assert reg.lam == 32
+    assert EntropyRegularizer.from_threshold(0.0, d=8, alpha=10.0, eta2=0.5).beta == 0
+
+
+@pytest.mark.parametrize("kw, match", [({"beta": -1.0, "lam": 1.0}, "beta"), ({"beta": 1.0, "lam": 0.0}, "lam"),
+                                       ({"beta": 1.0, "lam": 1.0, "k": 0}, "k")])
+def test_bad_parameters(kw, match):
+    with pytest.raises(ValueError, match=match):
+        EntropyRegularizer(**kw)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="more than k"):
+        knn_entropy_torch(torch.zeros(4, 2), k=3)
+    with pytest.raises(ValueError, match="law"):
+        knn_entropy_bias("cauchy", 2, [10], reps=2, seed=0)
+    with pytest.raises(ValueError, match="c"):
+        EntropyRegularizer.from_threshold(-1.0, d=8, alpha=10.0, eta2=0.5)
