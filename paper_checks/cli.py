@@ -78,25 +78,21 @@ def _cmd_record(args) -> int:
 
 
 def _cmd_check(args) -> int:
-    from infonce_gauss.battery.check import CheckConfig, run_check, summary_text, write_check_report
-    from infonce_gauss.battery.embeddings import load_trace, load_vector, open_embeddings
+    from infonce_gauss.battery.check import check
+    from infonce_gauss.battery.embeddings import load_trace
     from infonce_gauss.results import new_run_dir
 
-    start = time.perf_counter()
-    config = CheckConfig(directions=args.directions, k=args.k, subsample=args.subsample, alpha=args.alpha,
-                         tau=args.tau, eta2=args.eta2, whiten=args.whiten, drop_nonfinite=args.drop_nonfinite,
-                         drop_constant=args.drop_constant, seed=args.seed, memory_mb=args.memory_mb)
-    emb = open_embeddings(args.embeddings, key=args.key)
-    pos = open_embeddings(args.positives, key=args.key) if args.positives else None
-    labels = load_vector(args.labels, length=emb.shape[0]) if args.labels else None
-    trace = load_trace(args.trace, run=args.trace_run) if args.trace else None
-    result = run_check(emb, positives=pos, labels=labels, trace=trace, config=config, progress=not args.no_progress)
+    result = check(args.embeddings, positives=args.positives, labels=args.labels,
+                   trace=load_trace(args.trace, run=args.trace_run) if args.trace else None, key=args.key,
+                   eta2=args.eta2, level=args.level, directions=args.directions, sliced_directions=args.sliced_directions,
+                   k=args.k, subsample=args.subsample, tau=args.tau, whiten=args.whiten,
+                   drop_nonfinite=args.drop_nonfinite, drop_constant=args.drop_constant, seed=args.seed,
+                   memory_mb=args.memory_mb, progress=not args.no_progress)
     out_dir = new_run_dir("check", args.out)  # created only once every number is computed
     command = {"embeddings": str(args.embeddings), "positives": args.positives, "labels": args.labels, "key": args.key,
-               "trace": args.trace, "trace_run": args.trace_run,
-               **{k: v for k, v in vars(config).items()}}
-    report = write_check_report(result, out_dir, config=command, wall_seconds=time.perf_counter() - start)
-    print(summary_text(result))
+               "trace": args.trace, "trace_run": args.trace_run}
+    report = result.save(out_dir, command=command)
+    print(result.summary())
     print(f"report: {report}")
     return EXIT_OK
 
@@ -236,7 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--k", type=positive_int, default=8, help="dimension of the multivariate projection (default: %(default)s)")
     check.add_argument("--subsample", type=positive_int, default=1000,
                        help="rows for Henze–Zirkler and the Φ gap (default: %(default)s)")
-    check.add_argument("--alpha", type=float, default=0.05, help="level of the projection tests (default: %(default)s)")
+    check.add_argument("--level", type=float, default=0.05, help="level of the tests the verdicts are decided by (default: %(default)s)")
+    check.add_argument("--sliced-directions", type=positive_int, default=64,
+                       help="random 1-D projections for the sliced Epps–Pulley test (default: %(default)s)")
     check.add_argument("--tau", type=float, default=0.1, help="temperature of the Φ potential (default: %(default)s)")
     check.add_argument("--memory-mb", type=positive_int, default=1024,
                        help="memory for one column block of the per-coordinate tests (default: %(default)s)")

@@ -130,10 +130,10 @@ def compliance(ctx: CheckContext) -> Verdict:
     )
 
 
-def _battery_verdicts(x, cfg, **kw) -> dict:
-    from infonce_gauss.battery.check import run_check
+def _battery_verdicts(x, options: dict) -> dict:
+    from infonce_gauss.battery.check import check
 
-    return {f.assumption: f.verdict for f in run_check(x, config=cfg, **kw).findings}
+    return check(x, **options).verdicts
 
 
 @CLAIMS.claim(
@@ -145,12 +145,10 @@ def _battery_verdicts(x, cfg, **kw) -> dict:
               "hold against the sphere band; Laplace coordinates, class clusters and a wide radial law fail.",
 )
 def battery(ctx: CheckContext) -> Verdict:
-    from infonce_gauss.battery.check import CheckConfig
-
     rng = np.random.default_rng(ctx.seed)
     n = ctx.profile.pick(quick=3000, full=20000)
-    cfg = CheckConfig(null_replicates=ctx.profile.pick(quick=300, full=2000), subsample=500, seed=ctx.seed)
-    unn, nor = "Coordinates Gaussian, paper's protocol (unnormalized)", "Coordinates Gaussian, paper's protocol (normalized)"
+    cfg = {"null_replicates": ctx.profile.pick(quick=300, full=2000), "subsample": 500, "seed": ctx.seed}
+    unn, nor = "coordinates.unnormalized", "coordinates.normalized"
     gauss = _battery_verdicts(rng.standard_normal((n, 32)), cfg)
     sphere = _battery_verdicts(3.0 * uniform_sphere(n, 8, rng=rng), cfg)
     laplace = _battery_verdicts(rng.laplace(size=(n, 32)), cfg)
@@ -162,11 +160,11 @@ def battery(ctx: CheckContext) -> Verdict:
          "uniform sphere d=8: unnormalized fails the Gaussian band, normalized holds against the sphere band":
              sphere[unn] == "fails" and sphere[nor] == "holds",
          "Laplace coordinates: coordinate Gaussianity fails": laplace[unn] == "fails",
-         "5 separated classes: uniformity and isotropy fail": clusters["Uniform directions on the sphere (first two moments)"] == "fails"
-             and clusters["No dimensional collapse (isotropic covariance)"] == "fails",
-         "exponential radius: thin shell fails": wide["Thin shell (Assumption 2)"] == "fails"},
+         "5 separated classes: uniformity and isotropy fail": clusters["uniformity"] == "fails"
+             and clusters["isotropy"] == "fails",
+         "exponential radius: thin shell fails": wide["thin_shell"] == "fails"},
         measured={"gaussian": gauss}, expected="see statement",
-        rule=f"n = {n}; verdict rules of infonce_gauss.battery.check",
+        rule=f"n = {n}; verdict rules of infonce_gauss.battery.assumptions",
         details={"sphere_d8": sphere, "laplace": laplace, "clusters": clusters, "wide_radius": wide},
     )
 
@@ -186,15 +184,15 @@ def text_encoder(ctx: CheckContext) -> Verdict:
 
     if reason := encoder_unavailable():
         return Verdict.skipped(reason)
-    from infonce_gauss.battery.check import THIN_SHELL_MAX_RATIO, CheckConfig, run_check
+    from infonce_gauss.battery.assumptions import THIN_SHELL_MAX_RATIO
+    from infonce_gauss.battery.check import check
 
     n = ctx.profile.pick(quick=1000, full=5000)
     sentences, positives, labels = generate_corpus(n, seed=ctx.seed % 2**31)
     z = embed_sentences(sentences + positives)
-    res = run_check(z[:n], positives=z[n:], labels=labels, config=CheckConfig(seed=ctx.seed % 2**31, whiten=True))
-    cols = {name: res.sections["coordinates"][name]["paper_columns"] for name in ("unnormalized", "normalized", "whitened")
-            if "paper_columns" in res.sections["coordinates"][name]}
-    shell, align = res.sections["thin_shell"], res.sections["alignment"]
+    res = check(z[:n], positives=z[n:], labels=labels, seed=ctx.seed % 2**31, whiten=True)
+    cols = {name: part.details["paper_columns"] for name, part in res.coordinates.parts.items() if "paper_columns" in part.details}
+    shell, align = res.thin_shell.details, res.alignment.details
     ctx.save_table("text_encoder_columns", [{"embeddings": k, **v} for k, v in cols.items()]
                    + [{"embeddings": f"paper CLIP text ({k})", **v} for k, v in TABLE2_CLIP_TEXT.items()])
     gaussian = cols["unnormalized"]["ad_avg"] < g.AD_THRESHOLD and cols["unnormalized"]["dp_avg"] > g.DP_LEVEL
@@ -209,9 +207,9 @@ def text_encoder(ctx: CheckContext) -> Verdict:
         reason=("not comparable with Table 2 (another model, another corpus); on this corpus the unnormalized "
                 f"coordinates {'pass' if gaussian else 'fail'} the paper's rule (AD avg "
                 f"{cols['unnormalized']['ad_avg']:.2f}, DP avg {cols['unnormalized']['dp_avg']:.2f}); a templated "
-                f"8-topic corpus is clustered (between-topic share {res.sections['labels']['between_class_share']:.2f})"),
-        details={"findings": {f.assumption: f.verdict for f in res.findings}, "cv": shell["cv"], "cv_ratio_to_chi": shell["ratio"],
+                f"8-topic corpus is clustered (between-topic share {res.labels['between_class_share']:.2f})"),
+        details={"verdicts": res.verdicts, "cv": shell["cv"], "cv_ratio_to_chi": shell["ratio"],
                  "paper_fig6_cv_clip_text": 0.055, "alignment": align["alignment"], "mean_norm_sq": align["mean_norm_sq_views"],
-                 "eta2_lower_bound": align["eta2_lower_bound_from_prop1"], "whitening_rank": res.sections["whitening_rank"],
-                 "between_topic_share": res.sections["labels"]["between_class_share"]},
+                 "eta2_lower_bound": align["eta2_lower_bound_from_prop1"], "whitening_rank": res.spectrum["whitening_rank"],
+                 "between_topic_share": res.labels["between_class_share"]},
     )
