@@ -39,6 +39,7 @@ _API = {
     "regularized_rates": "infonce_gauss.regularized.rates",
     "check": "infonce_gauss.battery.check",
     "CheckResult": "infonce_gauss.battery.result",
+    "GaussianityMonitor": "infonce_gauss.simulations.monitor",
     "open_embeddings": "infonce_gauss.battery.embeddings",
     "executor": "infonce_gauss.executors",
 }
