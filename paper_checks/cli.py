@@ -1,21 +1,39 @@
 """``infonce-gauss``: check the paper's claims, draw convergence rates, and check encoders' embeddings.
 
-Run ``infonce-gauss --help`` or ``infonce-gauss <command> --help`` for the options.
+Run ``infonce-gauss --help`` or ``infonce-gauss <command> --help`` for the options. Exit status
+(:data:`EXIT_CODES`): 0 all passed, 1 a claim failed (``check --strict``: an assumption failed), 2 bad
+input or usage (nothing written), 3 an internal error of the tool, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import tempfile
+import threading
 import time
-from collections.abc import Sequence
+import traceback
+from collections.abc import Iterator, Sequence
 
 from infonce_gauss.arguments import positive_int, seed_int, unit_interval
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "EXIT_CODES"]
 
-EXIT_OK, EXIT_FAILED_CLAIMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES = {
+    EXIT_OK: "everything passed",
+    EXIT_FAILED: "a claim failed (check --strict: an assumption fails)",
+    EXIT_USAGE: "bad input or usage, or an --out that cannot be written: a one-line message, nothing written",
+    EXIT_INTERNAL: "internal error of the tool (a bug: the message names the file holding the traceback)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C or SIGTERM): the message says where the partial files are",
+}
+
+
+def _warn(command: str, message: str) -> None:
+    print(f"infonce-gauss {command}: warning: {message}", file=sys.stderr)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -33,39 +51,41 @@ def _cmd_claims(args) -> int:
     from infonce_gauss.catalog import select
     from infonce_gauss.registry import PROFILES
     from infonce_gauss.report import run_claims, summary_table, write_report
-    from infonce_gauss.results import new_run_dir
+    from infonce_gauss.results import RunFolder
 
     claims = select(args.only)
     if args.list:
         for c in claims:
             print(f"{c.id:18s} {c.paper_ref:40s} {c.title}")
         return EXIT_OK
-    out_dir = new_run_dir("claims", args.out)
+    folder = RunFolder("claims", args.out)
     start = time.perf_counter()
     profile = PROFILES[args.profile]
-    results = run_claims(claims, profile=profile, out_dir=out_dir, seed=args.seed, progress=not args.no_progress,
-                         jobs=args.jobs)
-    config = {"profile": args.profile, "only": args.only, "jobs": args.jobs, "claims": [c.id for c in claims]}
-    report = write_report(results, out_dir, profile=profile, seed=args.seed, config=config,
-                          wall_seconds=time.perf_counter() - start)
-    print(summary_table(results))
-    print(f"report: {report}")
-    return EXIT_FAILED_CLAIMS if any(r.verdict.status == "failed" for r in results) else EXIT_OK
+    with folder as out_dir:
+        results = run_claims(claims, profile=profile, out_dir=out_dir, seed=args.seed, progress=not args.no_progress,
+                             jobs=args.jobs)
+        config = {"profile": args.profile, "only": args.only, "jobs": args.jobs, "claims": [c.id for c in claims]}
+        write_report(results, out_dir, profile=profile, seed=args.seed, config=config,
+                     wall_seconds=time.perf_counter() - start)
+    print(summary_table(results, full_values=folder.target / "claims.json"))
+    print(f"report: {folder.target / 'report.md'}")
+    return EXIT_FAILED if any(r.verdict.status == "failed" for r in results) else EXIT_OK
 
 
 def _cmd_rates(args) -> int:
     from infonce_gauss.catalog import RATES
     from infonce_gauss.executors import executor
-    from infonce_gauss.results import new_run_dir
+    from infonce_gauss.results import RunFolder
 
     experiment = RATES[args.experiment]
-    out_dir = new_run_dir(f"rates-{experiment.name}", args.out)
+    folder = RunFolder(f"rates-{experiment.name}", args.out)
     start = time.perf_counter()
-    with executor(args.executor, workers=args.workers, address=args.address) as pool:
-        result = experiment.from_args(args, seed=args.seed, progress=not args.no_progress, executor=pool)
-    paths = result.save(out_dir, wall_seconds=time.perf_counter() - start)
+    with folder as out_dir:
+        with executor(args.executor, workers=args.workers, address=args.address) as pool:
+            result = experiment.from_args(args, seed=args.seed, progress=not args.no_progress, executor=pool)
+        paths = result.save(out_dir, wall_seconds=time.perf_counter() - start)
     print(result.summary())
-    print(f"wrote {', '.join(str(p) for p in paths)}")
+    print(f"wrote {', '.join(str(folder.target / p.relative_to(out_dir)) for p in paths)}")
     return EXIT_OK
 
 
@@ -77,34 +97,64 @@ def _cmd_record(args) -> int:
     return EXIT_OK
 
 
+def _check_options(args, emb, pos, labels) -> None:
+    """Refuse or warn about options that the battery would otherwise ignore or change silently."""
+    import numpy as np
+
+    d = emb.shape[1]
+    if args.eta2 is not None and pos is None and args.trace is None:
+        _warn("check", "--eta2 is used only with --positives (Prop 1's bound) or --trace (the plateau); "
+              "without either it is ignored.")
+    from infonce_gauss.battery.result import CheckConfig
+
+    for name in ("k", "directions"):
+        value = getattr(args, name)
+        if value > d and value != getattr(CheckConfig, name):  # a default larger than d is documented as clamped
+            _warn("check", f"--{name} {value} is larger than d = {d}; using --{name} {d}.")
+    if labels is not None and labels.dtype.kind == "f" and (missing := np.isnan(labels)).any():
+        raise ValueError(f"--labels {args.labels}: {int(missing.sum())} label(s) are NaN (e.g. row "
+                         f"{int(np.flatnonzero(missing)[0])}); give every row a class label.")
+
+
 def _cmd_check(args) -> int:
     from infonce_gauss.battery.check import check
-    from infonce_gauss.battery.embeddings import load_trace
-    from infonce_gauss.results import new_run_dir
+    from infonce_gauss.battery.embeddings import load_trace, load_vector, open_embeddings
+    from infonce_gauss.results import RunFolder
 
-    result = check(args.embeddings, positives=args.positives, labels=args.labels,
-                   trace=load_trace(args.trace, run=args.trace_run) if args.trace else None, key=args.key,
-                   eta2=args.eta2, level=args.level, directions=args.directions, sliced_directions=args.sliced_directions,
-                   k=args.k, subsample=args.subsample, tau=args.tau, whiten=args.whiten,
-                   drop_nonfinite=args.drop_nonfinite, drop_constant=args.drop_constant, seed=args.seed,
-                   memory_mb=args.memory_mb, progress=not args.no_progress)
-    out_dir = new_run_dir("check", args.out)  # created only once every number is computed
+    folder = RunFolder("check", args.out)  # validated before the (possibly long) work
+    emb = open_embeddings(args.embeddings, key=args.key)
+    pos = open_embeddings(args.positives, key=args.key) if args.positives else None
+    labels = load_vector(args.labels, length=emb.shape[0]) if args.labels else None
+    _check_options(args, emb, pos, labels)
+    trace = load_trace(args.trace, run=args.trace_run) if args.trace else None
     command = {"embeddings": str(args.embeddings), "positives": args.positives, "labels": args.labels, "key": args.key,
-               "trace": args.trace, "trace_run": args.trace_run}
-    report = result.save(out_dir, command=command)
+               "trace": args.trace, "trace_run": args.trace_run, "strict": args.strict}
+    with folder as out_dir:
+        result = check(emb, positives=pos, labels=labels, trace=trace, eta2=args.eta2, level=args.level,
+                       directions=args.directions, sliced_directions=args.sliced_directions, k=args.k,
+                       subsample=args.subsample, tau=args.tau, whiten=args.whiten, drop_nonfinite=args.drop_nonfinite,
+                       drop_constant=args.drop_constant, seed=args.seed, memory_mb=args.memory_mb,
+                       progress=not args.no_progress)
+        result.save(out_dir, command=command)
     print(result.summary())
-    print(f"report: {report}")
+    print(f"report: {folder.target / 'report.md'}")
+    failed = [a.title for a in result.assumptions.values() if a.verdict == "fails"]
+    if args.strict and failed:
+        print(f"--strict: {len(failed)} assumption(s) fail: {'; '.join(failed)}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
 def _cmd_embed_text(args) -> int:
-    from infonce_gauss.results import new_run_dir
+    from infonce_gauss.results import RunFolder
     from infonce_gauss.simulations.text import embed_corpus, encoder_unavailable
 
     if reason := encoder_unavailable():
         raise ValueError(reason)
-    out_dir = new_run_dir("embed-text", args.out)
-    paths = embed_corpus(out_dir, n=args.n, seed=args.seed, progress=not args.no_progress)
+    folder = RunFolder("embed-text", args.out)
+    with folder as out_dir:
+        paths = {k: folder.target / p.relative_to(out_dir)
+                 for k, p in embed_corpus(out_dir, n=args.n, seed=args.seed, progress=not args.no_progress).items()}
     print(f"wrote {', '.join(str(p) for p in paths.values())}")
     print(f"next: infonce-gauss check {paths['embeddings']} --positives {paths['positives']} --labels {paths['labels']}")
     return EXIT_OK
@@ -112,8 +162,9 @@ def _cmd_embed_text(args) -> int:
 
 def _cmd_train(args) -> int:
     from infonce_gauss.empirical.plots import plot_training_curves, plot_training_sweep
-    from infonce_gauss.empirical.presets import PRESETS, preset_rows, train_preset
-    from infonce_gauss.results import new_run_dir, run_metadata, save_figure
+    from infonce_gauss.empirical.presets import PRESETS, preset_rows, runs_for, train_preset
+    from infonce_gauss.simulations.datasets import IMAGE_DATASETS
+    from infonce_gauss.results import RunFolder, run_metadata, save_figure
     from infonce_gauss.simulations.files import write_csv, write_json
 
     if args.list:
@@ -122,24 +173,31 @@ def _cmd_train(args) -> int:
         return EXIT_OK
     if args.preset is None:
         raise ValueError("name a preset with --preset (see --list).")
+    if args.data_dir is not None and args.preset in PRESETS and not any(
+            run.data in IMAGE_DATASETS for run in runs_for(args.preset, args.profile)):
+        _warn("train", f"preset {args.preset} trains on synthetic data; --data-dir {args.data_dir} is ignored.")
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    out_dir = new_run_dir(f"train-{args.preset}", args.out)
+    folder = RunFolder(f"train-{args.preset}", args.out, resume=args.resume)
     start = time.perf_counter()
-    trained = train_preset(args.preset, args.profile, seed=args.seed, out_dir=out_dir, epochs=args.epochs,
-                           device=args.device, data_dir=args.data_dir, progress=not args.no_progress, resume=args.resume)
-    rows = preset_rows(args.preset, trained)
-    write_csv(out_dir / "diagnostics.csv", rows)
-    save_figure(plot_training_curves(rows), out_dir / "training_curves")
-    final = [r for r in rows if r["epoch"] == max(x["epoch"] for x in rows if x["run"] == r["run"])]
-    if args.preset == "fig3-sweep":
-        save_figure(plot_training_sweep(final), out_dir / "fig3_sweep")
-    config = {"preset": args.preset, "profile": args.profile, "epochs": args.epochs, "device": args.device,
-              "data_dir": args.data_dir, "resume": args.resume, "threads": args.threads}
-    write_json(out_dir / "run.json", run_metadata(f"train {args.preset}", config, seed=args.seed,
-                                                  wall_seconds=time.perf_counter() - start))
+    with folder as out_dir:
+        trained = train_preset(args.preset, args.profile, seed=args.seed, out_dir=out_dir, epochs=args.epochs,
+                               device=args.device, data_dir=args.data_dir, progress=not args.no_progress,
+                               resume=args.resume)
+        rows = preset_rows(args.preset, trained)
+        write_csv(out_dir / "diagnostics.csv", rows)
+        save_figure(plot_training_curves(rows, title=f"preset {args.preset} ({args.profile} profile)"),
+                    out_dir / "training_curves")
+        final = [r for r in rows if r["epoch"] == max(x["epoch"] for x in rows if x["run"] == r["run"])]
+        if args.preset == "fig3-sweep":
+            save_figure(plot_training_sweep(final), out_dir / "fig3_sweep")
+        config = {"preset": args.preset, "profile": args.profile, "epochs": args.epochs, "device": args.device,
+                  "data_dir": args.data_dir, "resume": args.resume, "threads": args.threads}
+        write_json(out_dir / "run.json", run_metadata(f"train {args.preset}", config, seed=args.seed,
+                                                      wall_seconds=time.perf_counter() - start))
+    out_dir = folder.target
     for r in final:
         print(f"{r['run']}: epoch {r['epoch']}  CV {r['cv']:.4f}  AD {r['ad_avg']:.3f} ({r['ad_pass_pct']:.1f}%)  "
               f"DP {r['dp_avg']:.3f} ({r['dp_pass_pct']:.1f}%)  alignment {r['alignment']:.4f}")
@@ -162,8 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
         "  infonce-gauss claims --only MP- --profile full --out out/mp\n"
         "  infonce-gauss train --preset table1-laplace --out out/laplace\n"
         "  infonce-gauss rates sphere --k 1 2 3 --dims 8 64 512 4096 --n 100000 --seeds 3\n"
-        "  infonce-gauss check emb.npy --positives pos.npy --eta2 0.5 --out out/check",
+        "  infonce-gauss check emb.npy --positives pos.npy --eta2 0.5 --out out/check\n\n"
+        "output: each run writes into a temporary folder beside --out that replaces it only when the run finished; "
+        "--out must be new, empty or a finished run.\n\n"
+        "exit status:\n" + "\n".join(f"  {code:<4d} {meaning}" for code, meaning in EXIT_CODES.items()),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     claims = sub.add_parser(
@@ -214,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the calibrated battery on an n × d embedding file (.npy, .npz, .pt, .csv, .safetensors; "
         "read in chunks, so files larger than memory work) and write report.md (with figures), check.json (every "
         "number), data/ and run.json. Prints one line per assumption: holds / fails / cannot tell. Exit status 2 "
-        "on unusable input (nothing is written then).",
+        "on unusable input (nothing is written then); 1 with --strict when an assumption fails.",
     )
     check.add_argument("embeddings", metavar="EMB", help="n × d embeddings, one row per sample")
     check.add_argument("--positives", metavar="POS", help="positive-pair embeddings, row i pairs with row i of EMB")
@@ -238,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--tau", type=float, default=0.1, help="temperature of the Φ potential (default: %(default)s)")
     check.add_argument("--memory-mb", type=positive_int, default=1024,
                        help="memory for one column block of the per-coordinate tests (default: %(default)s)")
+    check.add_argument("--strict", action="store_true",
+                       help="exit with status 1 when any assumption fails (for scripts and CI; default: 0 whatever "
+                       "the verdicts)")
     _common(check)
     check.set_defaults(func=_cmd_check)
 
@@ -277,17 +342,91 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("infonce-gauss")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _exit_now(signum, frame) -> None:
+    os.write(2, b"infonce-gauss: interrupted again; exiting at once.\n")
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _interrupt(signum, frame) -> None:
+    """The first SIGINT/SIGTERM: stop the run (a KeyboardInterrupt); a second one exits at once."""
+    signal.signal(signal.SIGINT, _exit_now)
+    signal.signal(signal.SIGTERM, _exit_now)
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _signals_and_bars(progress: bool) -> Iterator[None]:
+    """SIGINT and SIGTERM stop the run (:func:`_interrupt`); third-party progress bars (Hugging Face's
+    "Loading weights", any tqdm the suite did not configure) are off, so they neither break the suite's own
+    bars nor survive ``--no-progress``. Both are restored afterwards."""
+    quiet = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    if not progress:
+        quiet["TQDM_DISABLE"] = "1"  # bars created without an explicit disable= (the suite's always pass one)
+    saved_env = {name: os.environ.get(name) for name in quiet}
+    os.environ.update({name: value for name, value in quiet.items() if saved_env[name] is None})
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        handlers = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    interrupted = False
+    try:
+        yield
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        for sig, handler in handlers.items():  # after an interrupt, a second signal still exits at once
+            signal.signal(sig, _exit_now if interrupted else handler)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+
+
+def _internal_error(command: str, exc: BaseException) -> int:
+    fd, log = tempfile.mkstemp(prefix="infonce-gauss-traceback-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"infonce-gauss {_version()}, command {command}\n" + traceback.format_exc())
+    print(f"infonce-gauss {command}: internal error ({type(exc).__name__}: {exc}); this is a bug in infonce-gauss: "
+          f"please report it with the traceback in {log}", file=sys.stderr)
+    return EXIT_INTERNAL
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    """Run the command line; returns the exit status (:data:`EXIT_CODES`)."""
+    as_command = argv is None
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = None
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit:  # --help (0) or a usage error (2, message already printed)
-        return exit.code
-    try:
-        return args.func(args)
-    except ValueError as exc:  # bad input: say what was wrong, no traceback
+        # before the parser imports the suite (and tqdm with it), so that tqdm reads TQDM_DISABLE
+        with _signals_and_bars(progress="--no-progress" not in argv):
+            try:
+                args = build_parser().parse_args(argv)
+            except SystemExit as exit:  # --help/--version (0) or a usage error (2, message already printed)
+                return exit.code
+            return args.func(args)
+    except (ValueError, OSError) as exc:  # bad input, or a file the system refused: no traceback
         print(f"infonce-gauss {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt as exc:
+        if args is None:
+            return EXIT_INTERRUPTED
+        partial = getattr(exc, "partial", None)
+        where = f"partial files (no report) are in {partial}/" if partial else "nothing was written"
+        print(f"\ninfonce-gauss {args.command}: interrupted; {where}.", file=sys.stderr)
+        if as_command and threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):  # the process is exiting: a further signal changes nothing
+                signal.signal(sig, signal.SIG_IGN)  # (Python resets its own handlers to the default at exit)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        return _internal_error(args.command, exc)
 
 
 if __name__ == "__main__":

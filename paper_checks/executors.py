@@ -9,7 +9,8 @@ as the default in-process run.
   ``pure=True`` identical submissions are merged into one task, which would silently drop replicates.
 * ``ray``: Ray has no ``Executor``; :class:`RayExecutor` wraps ``ray.remote`` and returns the
   ``concurrent.futures.Future`` of each object ref.
-* ``process``: :class:`concurrent.futures.ProcessPoolExecutor`.
+* ``process``: :class:`concurrent.futures.ProcessPoolExecutor` through :func:`process_pool`, which an
+  interrupt stops at once.
 
 Install the engines with the ``cluster`` extra (``pip install -e ".[cluster]"``).
 """
@@ -17,10 +18,11 @@ Install the engines with the ``cluster`` extra (``pip install -e ".[cluster]"``)
 from __future__ import annotations
 
 import contextlib
+import signal
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
-__all__ = ["ENGINES", "RayExecutor", "executor"]
+__all__ = ["ENGINES", "RayExecutor", "executor", "process_pool"]
 
 ENGINES = ("inline", "process", "dask", "ray")
 
@@ -35,6 +37,34 @@ class RayExecutor(Executor):
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         return self._ray.remote(fn).remote(*args, **kwargs).future()
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: the parent alone handles Ctrl-C (it then stops the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def process_pool(max_workers: int | None = None, mp_context=None) -> Iterator[ProcessPoolExecutor]:
+    """A :class:`~concurrent.futures.ProcessPoolExecutor` that an exception or an interrupt stops at once.
+
+    On a normal exit it waits for its work like ``with ProcessPoolExecutor()``. On any exception
+    (``KeyboardInterrupt`` included) the queued tasks are cancelled and the worker processes terminated
+    instead of finishing every queued task first. The workers ignore SIGINT: a Ctrl-C sent to the whole
+    process group reaches the parent, which stops them.
+    """
+    pool = ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context, initializer=_ignore_sigint)
+    try:
+        yield pool
+    except BaseException:
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            process.terminate()
+        for process in workers:
+            process.join(timeout=5)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _missing(engine: str, package: str) -> ValueError:
@@ -67,7 +97,7 @@ def executor(engine: str = "inline", *, workers: int | None = None, address: str
     if engine == "inline":
         yield None
     elif engine == "process":
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with process_pool(max_workers=workers) as pool:
             yield pool
     elif engine == "dask":
         try:

@@ -59,8 +59,17 @@ class RateResult:
         """Everything but the figure, as plain data."""
         return {"name": self.name, "config": self.config, "table": self.table, "fits": self.fits}
 
+    def no_fit_reason(self) -> str:
+        """Why no slope was fitted (written to fits.csv and printed in place of the fits)."""
+        swept = {key: sorted({row[key] for row in self.table if key in row}) for key in ("d", "n_batch")}
+        shown = "; ".join(f"{key} = {' '.join(map(str, values))}" for key, values in swept.items() if values)
+        return (f"no slope fitted: no series has enough points inside the fit range for a slope with an interval "
+                f"(swept {shown or 'no settings'}); add more values or widen the fit range.")
+
     def summary(self) -> str:
-        """One line per fit: the fitted slope, its interval and the predicted slope."""
+        """One line per fit: the fitted slope, its interval and the predicted slope (or why there is none)."""
+        if not self.fits:
+            return self.no_fit_reason()
         lines = []
         for fit in self.fits:
             label = ", ".join(f"{k}={fit[k]}" for k in _FIT_LABELS if k in fit)
@@ -75,11 +84,11 @@ class RateResult:
         return f"**rates {self.name}**: {len(self.table)} rows\n\n```\n{self.summary()}\n```"
 
     def save(self, out_dir: str | Path, *, wall_seconds: float) -> list[Path]:
-        """Write ``table.csv``, ``fits.csv``, ``rates_<name>.png/.pdf`` and, last, ``run.json``."""
+        """Write ``table.csv``, ``fits.csv`` (one ``reason`` row when no slope could be fitted),
+        ``rates_<name>.png/.pdf`` and, last, ``run.json``."""
         out_dir = Path(out_dir)
-        paths = [write_csv(out_dir / "table.csv", self.table)]
-        if self.fits:
-            paths.append(write_csv(out_dir / "fits.csv", self.fits))
+        paths = [write_csv(out_dir / "table.csv", self.table),
+                 write_csv(out_dir / "fits.csv", self.fits or [{"reason": self.no_fit_reason()}])]
         paths += save_figure(self.figure, out_dir / f"rates_{self.name}")
         paths.append(write_json(out_dir / "run.json", run_metadata(f"rates {self.name}", self.config,
                                                                   seed=self.config.get("seed"),

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from infonce_gauss.catalog import all_claims
-from infonce_gauss.registry import FINDINGS
+from infonce_gauss.registry import FINDINGS, status_counts
 from infonce_gauss.report import format_value
 from infonce_gauss.simulations.files import atomic_write_text
 
@@ -40,11 +40,10 @@ def _cut(text: str, width: int = 70) -> str:
 
 
 def _header(records: list[dict], run: dict) -> list[str]:
-    status = Counter(r["status"] for r in records)
     findings = Counter(r.get("finding") for r in records if r.get("finding"))
     lines = [f"Profile `{run['config'].get('profile')}`, seed {run['seed']}, commit `{run.get('git_commit') or 'unknown'}`, "
             f"finished {run['finished']}, {run['wall_seconds'] / 60:.1f} min on {run['cpu_count']} CPUs; "
-            f"{status['passed']} passed, {status['failed']} failed, {status['skipped']} skipped.",
+            f"{status_counts(r['status'] for r in records)}.",
             "", "Findings: " + ", ".join(f"{n} {f}" for f, n in findings.most_common()) + "."]
     missing = [c.id for c in all_claims() if c.id not in {r["id"] for r in records}]
     return lines + (["", f"Not in this run (left out with `--only`): {', '.join(missing)}."] if missing else [])

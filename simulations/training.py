@@ -55,6 +55,8 @@ __all__ = [
     "gaussianity_columns",
     "embedding_diagnostics",
     "embed",
+    "build_model",
+    "backbone_diagnostics",
     "train",
     "OBJECTIVES",
 ]
@@ -208,10 +210,13 @@ class ImageTask:
     """Images with SimCLR views (``augment``) for InfoNCE, or one view and its label for the supervised
     baseline. Pixels are scaled to [0, 1], augmented, then standardized per channel with the training
     set's mean and standard deviation. Anchors of the evaluation are the test images themselves (the
-    paper evaluates on the test set); positive pairs are two augmented views of them."""
+    paper evaluates on the test set); positive pairs are two augmented views of them. With
+    ``train_samples``, training uses only the first that many training images (the standard files of
+    Fashion-MNIST and CIFAR-10 are in random class order), and the standardization is theirs."""
 
     data: ImageData
     augment: SimCLRAugment = SimCLRAugment()
+    train_samples: int | None = None
 
     @property
     def name(self) -> str:
@@ -223,7 +228,8 @@ class ImageTask:
 
     @property
     def train_size(self) -> int:
-        return int(self.data.train_images.shape[0])
+        total = int(self.data.train_images.shape[0])
+        return total if self.train_samples is None else min(total, self.train_samples)
 
     def eta2(self) -> float | None:
         return None
@@ -231,7 +237,7 @@ class ImageTask:
     def _channel_stats(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-channel mean and standard deviation of the training pixels in [0, 1], accumulated over
         chunks of images (CIFAR-10 as float64 would take 1.2 GB at once)."""
-        images = self.data.train_images
+        images = self.data.train_images[:self.train_size]
         total, square = np.zeros(images.shape[1]), np.zeros(images.shape[1])
         for start in range(0, images.shape[0], 4096):
             chunk = images[start:start + 4096].astype(np.float64) / 255.0
@@ -248,6 +254,8 @@ class ImageTask:
         return (x01 - mean) / std
 
     def __post_init__(self):
+        if self.train_samples is not None:
+            integer(self.train_samples, "train_samples", minimum=2)
         object.__setattr__(self, "_stats", self._channel_stats())
 
     @staticmethod
@@ -284,11 +292,15 @@ class ImageTask:
 def gaussianity_columns(z: np.ndarray) -> dict:
     """The paper's four Table-1 columns of an (n, d) embedding matrix: mean Anderson–Darling A²,
     % of coordinates with A² < 0.752, mean D'Agostino–Pearson p-value, % with p > 0.05
-    (:mod:`infonce_gauss.simulations.gaussianity`)."""
+    (:mod:`infonce_gauss.simulations.gaussianity`); and ``ad_sd``, ``dp_sd``, the standard deviations of
+    A² and of the p-value over the d coordinates (so sd/√d is the standard error of each mean when the
+    coordinates are taken as independent)."""
     from infonce_gauss.simulations import gaussianity
 
-    cols = gaussianity.paper_columns(gaussianity.coordinate_tests(z, workers=1))
-    return {"ad_avg": cols.ad_avg, "ad_pass_pct": cols.ad_pass_pct, "dp_avg": cols.dp_avg, "dp_pass_pct": cols.dp_pass_pct}
+    tests = gaussianity.coordinate_tests(z, workers=1)
+    cols = gaussianity.paper_columns(tests)
+    return {"ad_avg": cols.ad_avg, "ad_pass_pct": cols.ad_pass_pct, "dp_avg": cols.dp_avg, "dp_pass_pct": cols.dp_pass_pct,
+            "ad_sd": float(tests.ad.std(ddof=1)), "dp_sd": float(tests.dp_pvalue.std(ddof=1))}
 
 
 def embedding_diagnostics(anchors, view_a, view_b, *, eta2: float | None = None, pairs: int = 2000,
@@ -400,7 +412,9 @@ def _embed_evaluation(model, evaluation: EvalSet, device) -> tuple[np.ndarray, n
     return z, za, embed(model, evaluation.view_b, device=device)
 
 
-def _build_model(config: TrainConfig, task, device) -> nn.Module:
+def build_model(config: TrainConfig, task, device="cpu") -> nn.Module:
+    """The run's network at initialization (seeded with ``config.seed``; the supervised baseline with its
+    classifier), on ``device``."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         encoder = build_encoder(config.encoder, task.input_shape, config.out_dim, **config.encoder_options())
@@ -409,6 +423,18 @@ def _build_model(config: TrainConfig, task, device) -> nn.Module:
                 raise ValueError(f"the supervised baseline needs labelled images; {task.name!r} is for 'infonce'.")
             encoder = _Classifier(encoder, config.out_dim, task.data.classes)
     return encoder.to(device)
+
+
+def backbone_diagnostics(model: nn.Module, task, config: TrainConfig) -> dict:
+    """:func:`embedding_diagnostics` of the backbone (``features``: the layer before the linear head, SimCLR's
+    usual representation) on the run's own evaluation set, the images and views :func:`train` evaluates."""
+    encoder = model.encoder if isinstance(model, _Classifier) else model
+    if not hasattr(encoder, "features"):
+        raise ValueError(f"the {config.encoder!r} encoder has no backbone before its head; use 'cnn' or 'resnet18'.")
+    evaluation = task.evaluation(_rng(config.seed, _EVAL_STREAM), config.eval_samples)
+    device = next(model.parameters()).device
+    z, za, zb = (embed(encoder.features, x, device=device) for x in (evaluation.anchors, evaluation.view_a, evaluation.view_b))
+    return embedding_diagnostics(z, za, zb)
 
 
 @dataclass(frozen=True)
@@ -466,7 +492,7 @@ def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, prog
     device = resolve_device(config.device)
     out = None if out_dir is None else Path(out_dir)
     every = integer(checkpoint_every or config.diagnostics_every, "checkpoint_every", minimum=1)
-    model = _build_model(config, task, device)
+    model = build_model(config, task, device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     rows, first_epoch, elapsed = [], 1, 0.0
     if resume:

@@ -15,6 +15,7 @@ Every failure to read raises a ``ValueError`` that names the file and what to do
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 import tempfile
@@ -24,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "load_vector", "load_trace", "SUFFIXES", "CHUNK_BYTES"]
+__all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "scan", "bad_rows_text", "load_vector", "load_trace",
+           "SUFFIXES", "CHUNK_BYTES", "SCALE_RANGE", "TINY"]
 
 SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".csv", ".safetensors")
 CHUNK_BYTES = 64 * 2**20
@@ -45,6 +47,7 @@ class EmbeddingMatrix:
     dtype: np.dtype
     _reader: object = field(repr=False)
     _keep: list = field(default_factory=list, repr=False)  # open temporary files kept alive
+    scale: float = 1.0  # a power of two every value read is multiplied by (set by :func:`scan`)
 
     @property
     def nbytes(self) -> int:
@@ -56,7 +59,8 @@ class EmbeddingMatrix:
 
     def rows(self, start: int, stop: int) -> np.ndarray:
         start, stop = max(0, start), min(self.shape[0], stop)
-        return np.asarray(self._reader(start, stop), dtype=self.out_dtype)
+        out = np.asarray(self._reader(start, stop), dtype=self.out_dtype)
+        return out if self.scale == 1 else out * self.out_dtype.type(self.scale)
 
     def chunk_rows(self) -> int:
         """Rows per read: about ``CHUNK_BYTES`` of float64."""
@@ -75,6 +79,61 @@ class EmbeddingMatrix:
         step = self.chunk_rows()
         return np.concatenate([self.rows(a, min(a + step, stop))[:, cols] for a in range(start, stop, step)]
                               or [np.empty((0, len(range(*cols.indices(self.shape[1])))), self.out_dtype)])
+
+
+SCALE_RANGE = (2.0**-32, 2.0**32)
+TINY = 2.0**-100
+
+
+def scan(x: EmbeddingMatrix) -> dict:
+    r"""One pass over the rows: NaN/inf and zero rows, constant columns, and a safe scale.
+
+    The battery's statistics are scale-invariant, but squares of entries near 1e300 overflow and of
+    entries near 1e-200 underflow (in float32 column blocks far sooner). When the largest finite
+    :math:`|x_{ij}|` lies outside :data:`SCALE_RANGE`, ``x.scale`` is set to the power of two that brings
+    it into [1/2, 1) (exact: only exponents change). A row whose largest entry is then below
+    :data:`TINY` is numerically zero beside the largest (its squared norm would underflow) and counts
+    as a zero row (``tiny_rows``).
+
+    Returns
+    -------
+    dict
+        ``bad`` (boolean mask of unusable rows), ``nonfinite_rows``, ``zero_rows``, ``tiny_rows``,
+        ``constant`` (indices of constant columns over the usable rows), ``scale``, ``max_abs`` and
+        ``max_abs_row`` (the largest finite entry and its row).
+    """
+    n, d = x.shape
+    x.scale = 1.0
+    finite = np.zeros(n, dtype=bool)
+    row_max = np.zeros(n)
+    lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
+    step = x.chunk_rows()
+    for a in range(0, n, step):
+        chunk = x.rows(a, a + step)
+        ok = np.isfinite(chunk).all(axis=1)
+        finite[a:a + chunk.shape[0]] = ok
+        row_max[a:a + chunk.shape[0]][ok] = np.abs(chunk[ok]).max(axis=1, initial=0.0)
+        good = chunk[ok & (row_max[a:a + chunk.shape[0]] > 0)]
+        if good.size:
+            lo = np.minimum(lo, good.min(axis=0))
+            hi = np.maximum(hi, good.max(axis=0))
+    top = float(row_max.max(initial=0.0))
+    scale = 2.0 ** -math.frexp(top)[1] if top > 0 and not SCALE_RANGE[0] <= top <= SCALE_RANGE[1] else 1.0
+    zero = finite & (row_max == 0)
+    tiny = finite & ~zero & (row_max * scale < TINY)
+    x.scale = scale
+    return {"bad": ~finite | zero | tiny, "nonfinite_rows": int((~finite).sum()), "zero_rows": int(zero.sum()),
+            "tiny_rows": int(tiny.sum()), "constant": np.flatnonzero(lo >= hi), "scale": scale, "max_abs": top,
+            "max_abs_row": int(row_max.argmax())}
+
+
+def bad_rows_text(info: dict, source: str) -> str:
+    """What :func:`scan` found wrong with the rows of ``source``, in words."""
+    text = f"{source}: {info['nonfinite_rows']} with NaN/inf, {info['zero_rows']} all zero"
+    if info["tiny_rows"]:
+        text += (f", {info['tiny_rows']} numerically zero beside its largest entry {info['max_abs']:.3g} "
+                 f"(row {info['max_abs_row']}; a range of magnitudes beyond floating point, perhaps a corrupt row)")
+    return text
 
 
 def _raw_reader(path: Path, offset: int, shape, dtype: np.dtype):
@@ -225,18 +284,12 @@ def _open_csv(path: Path) -> EmbeddingMatrix:
     n, d = 0, None
     with open(path, encoding="utf-8") as fh:
         first = fh.readline()
-        try:
-            rows = [np.array(first.split(","), dtype=np.float64)]
-        except ValueError:  # a header line
-            rows = []
+        rows = [] if _is_header(first) else [_csv_row(first, 1)]
         batch = rows
         for line_no, line in enumerate(fh, start=2):
             if not line.strip():
                 continue
-            try:
-                batch.append(np.array(line.split(","), dtype=np.float64))
-            except ValueError:
-                raise ValueError(f"line {line_no} is not a row of numbers: {line[:60]!r}.") from None
+            batch.append(_csv_row(line, line_no))
             if len(batch) >= 8192:
                 n, d = _flush_csv(tmp, batch, n, d)
                 batch = []
@@ -246,6 +299,28 @@ def _open_csv(path: Path) -> EmbeddingMatrix:
         raise ValueError("no rows of numbers found.")
     shape = _check_matrix((n, d), np.float64, str(path))
     return EmbeddingMatrix(str(path), shape, np.dtype(np.float64), _raw_reader(Path(tmp.name), 0, shape, np.dtype("<f8")), [tmp])
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_header(line: str) -> bool:
+    """A first line is a header only when none of its cells is a number (so a bad cell cannot eat a data row)."""
+    return not any(_is_number(cell) for cell in line.split(","))
+
+
+def _csv_row(line: str, line_no: int) -> np.ndarray:
+    try:
+        return np.array(line.split(","), dtype=np.float64)
+    except ValueError:
+        bad = next(i for i, cell in enumerate(line.split(",")) if not _is_number(cell))
+        raise ValueError(f"line {line_no} is not a row of numbers (column {bad + 1}: {line.split(',')[bad].strip()[:30]!r}); "
+                         f"a header line, if any, must have no numeric cell.") from None
 
 
 def _flush_csv(tmp, batch, n: int, d: int | None) -> tuple[int, int | None]:
@@ -264,10 +339,11 @@ def open_embeddings(path, *, key: str | None = None) -> EmbeddingMatrix:
     """Open an (n, d) embedding file (see the module docstring); ``key`` picks an array in .npz/.safetensors/.pt."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; name the embedding file inside it ({', '.join(SUFFIXES)}).")
     if suffix not in SUFFIXES:
         raise ValueError(f"{path}: unknown file type {suffix or '(none)'}; use one of {', '.join(SUFFIXES)}.")
-    if not path.is_file():
-        raise ValueError(f"{path}: no such file.")
+    _check_file(path, suffix)
     try:
         if suffix == ".npy":
             return _open_npy_at(path, 0, str(path))
@@ -286,10 +362,33 @@ def open_embeddings(path, *, key: str | None = None) -> EmbeddingMatrix:
         raise ValueError(f"{path}: could not read it as {suffix} ({type(exc).__name__}: {exc}).") from None
 
 
+# the first bytes of each binary format: .npy's magic string; a zip archive (.npz; .pt since torch 1.6);
+# a pickle (legacy .pt)
+_MAGIC = {".npy": (b"\x93NUMPY",), ".npz": (b"PK",), ".pt": (b"PK", b"\x80"), ".pth": (b"PK", b"\x80")}
+_WRITER = {".npy": "numpy.save", ".npz": "numpy.savez", ".pt": "torch.save", ".pth": "torch.save"}
+
+
+def _check_file(path: Path, suffix: str) -> None:
+    """A ValueError naming what is wrong with ``path`` when it is missing, empty or not of its suffix's format."""
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file.")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is empty (0 bytes); was it written completely?")
+    if suffix in _MAGIC:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        if not head.startswith(_MAGIC[suffix]):
+            raise ValueError(f"{path} is not a {suffix} file: it does not start like one written by "
+                             f"{_WRITER[suffix]} (first bytes {head!r}); check the file, or rename it to its real type.")
+
+
 def load_vector(path, *, length: int, key: str | None = None) -> np.ndarray:
     """A 1-D array of ``length`` entries (e.g. class labels) from .npy/.npz/.csv/.txt/.pt; strings allowed."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; name the file inside it.")
+    _check_file(path, suffix)
     try:
         if suffix in (".csv", ".txt"):
             values = np.array([line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()])

@@ -4,7 +4,8 @@ passes over them.
 Every pass reads the rows in chunks (``EmbeddingMatrix.chunk_rows``), so a file far larger than
 memory is checked with memory bounded by ``memory_mb`` plus O(n) vectors and O(d²) matrices:
 
-* :func:`input_rows`: rows with NaN/inf or zero norm and constant columns (one pass);
+* :func:`input_rows`: rows with NaN/inf or zero norm and constant columns, and the scale that keeps
+  extreme magnitudes finite (one pass, :func:`~infonce_gauss.battery.embeddings.scan`);
 * :func:`accumulate`: the sufficient statistics of the moment-based assumptions (:class:`Moments`);
 * :func:`column_blocks`: (columns × n) float32 blocks for the per-coordinate tests, one read per block.
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from infonce_gauss.battery.embeddings import EmbeddingMatrix, as_matrix, open_embeddings
+from infonce_gauss.battery.embeddings import EmbeddingMatrix, as_matrix, bad_rows_text, open_embeddings, scan
 
 __all__ = ["as_input", "input_rows", "Moments", "accumulate", "block_width", "column_blocks", "kept_rows"]
 
@@ -41,44 +42,25 @@ def as_input(x, name: str, *, key: str | None = None) -> EmbeddingMatrix:
     return as_matrix(arr, name)
 
 
-def _validity(x: EmbeddingMatrix) -> dict:
-    """Rows with NaN/inf or zero norm, and per-column min/max over the other rows (one pass)."""
-    n, d = x.shape
-    bad = np.zeros(n, dtype=bool)
-    lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
-    step = x.chunk_rows()
-    nonfinite = zero = 0
-    for a in range(0, n, step):
-        chunk = x.rows(a, a + step)
-        finite = np.isfinite(chunk).all(axis=1)
-        good = finite & np.any(chunk != 0, axis=1)
-        nonfinite += int((~finite).sum())
-        zero += int((finite & ~good).sum())
-        bad[a:a + chunk.shape[0]] = ~good
-        if not good.all():
-            chunk = chunk[good]
-        if chunk.size:
-            np.minimum(lo, chunk.min(axis=0), out=lo)
-            np.maximum(hi, chunk.max(axis=0), out=hi)
-    return {"bad": bad, "nonfinite_rows": nonfinite, "zero_rows": zero, "constant": np.flatnonzero(lo >= hi)}
-
-
 def input_rows(x: EmbeddingMatrix, pos: EmbeddingMatrix | None, *, drop_nonfinite: bool,
                drop_constant: bool) -> tuple[np.ndarray, np.ndarray, dict]:
     """The kept rows (boolean mask) and columns (indices), and a description of the input;
     a ValueError that says what is wrong and which option drops it."""
-    info = _validity(x)
+    info = scan(x)  # also rescales extreme-magnitude input (x.scale)
     bad = info["bad"]
     described = {"source": x.source, "rows": x.shape[0], "columns": x.shape[1], "nonfinite_rows": info["nonfinite_rows"],
-                 "zero_rows": info["zero_rows"]}
+                 "zero_rows": info["zero_rows"] + info["tiny_rows"], "rescaled_by": info["scale"]}
+    faults = [bad_rows_text(info, x.source)] if bad.any() else []
     if pos is not None:
-        pinfo = _validity(pos)
-        described.update(positives_nonfinite_rows=pinfo["nonfinite_rows"], positives_zero_rows=pinfo["zero_rows"])
+        pinfo = scan(pos)
+        described.update(positives_nonfinite_rows=pinfo["nonfinite_rows"],
+                         positives_zero_rows=pinfo["zero_rows"] + pinfo["tiny_rows"])
+        faults += [bad_rows_text(pinfo, pos.source)] if pinfo["bad"].any() else []
         bad = bad | pinfo["bad"]
     if bad.any() and not drop_nonfinite:
-        raise ValueError(f"{int(bad.sum())} row(s) have NaN/inf values or zero norm (embeddings: {info['nonfinite_rows']} "
-                         f"non-finite, {info['zero_rows']} zero; e.g. row {int(np.flatnonzero(bad)[0])}); "
-                         "pass --drop-nonfinite (drop_nonfinite=True) to drop them (pairs are dropped together).")
+        raise ValueError(f"{int(bad.sum())} row(s) have NaN/inf values or zero norm ({'; '.join(faults)}; e.g. row "
+                         f"{int(np.flatnonzero(bad)[0])}); pass --drop-nonfinite (drop_nonfinite=True) to drop them "
+                         "(pairs are dropped together).")
     keep = ~bad
     constant = info["constant"]
     if constant.size and not drop_constant:

@@ -42,29 +42,51 @@ def plot_training_sweep(table: Sequence[Mapping]):
     return fig
 
 
-def plot_training_curves(table: Sequence[Mapping]):
-    """Diagnostics against the epoch, one line per run: CV, mean A² (with the threshold :data:`AD_THRESHOLD`), % of
-    coordinates passing DP, and alignment next to Prop 1's bound (dashed) where η₂ is known."""
+def plot_training_curves(table: Sequence[Mapping], *, title: str, bands: Mapping | None = None):
+    """Diagnostics against the epoch (epoch 0: the encoder at initialization), one colour per run.
+
+    Panels: CV of the norms (±2 SE); mean A² with the AD 5% critical value :data:`AD_THRESHOLD`; % of
+    coordinates passing AD and % passing DP (p > :data:`DP_LEVEL`), unnormalized (solid) and normalized
+    (dashed); alignment with Prop 1's bound η₂ + (1 − η₂)‖m‖² (dotted) where η₂ is known. ``bands``
+    (``{"gaussian": ..., "sphere": ...}`` from :func:`infonce_gauss.empirical.claims.null_bands`) shades on
+    the pass-rate panels the 99% band of d independent N(0, 1) coordinates (the reference for solid lines)
+    and of d coordinates of the exact uniform sphere law (for dashed lines) at the evaluation n.
+    """
     runs = list(dict.fromkeys(r["run"] for r in table))
     colours = dict(zip(runs, plt.cm.viridis(np.linspace(0, 0.85, len(runs)))))
-    fig, axes = plt.subplots(1, 4, figsize=(17, 4.0))
+    fig, axes = plt.subplots(1, 5, figsize=(21, 4.4))
     for run, colour in colours.items():
         rows = sorted(rows_matching(table, run=run), key=lambda r: r["epoch"])
-        epoch = [r["epoch"] for r in rows]
-        axes[0].plot(epoch, [r["cv"] for r in rows], "-o", ms=3, color=colour, label=str(run))
+        epoch = np.array([r["epoch"] for r in rows])
+        axes[0].errorbar(epoch, [r["cv"] for r in rows], yerr=[2 * r["cv_se"] for r in rows], fmt="-o", ms=3,
+                         capsize=2, color=colour, label=str(run))
         axes[1].plot(epoch, [r["ad_avg"] for r in rows], "-o", ms=3, color=colour)
-        axes[2].plot(epoch, [r["dp_pass_pct"] for r in rows], "-o", ms=3, color=colour)
-        axes[3].plot(epoch, [r["alignment"] for r in rows], "-o", ms=3, color=colour)
+        for ax, col in ((axes[2], "ad_pass_pct"), (axes[3], "dp_pass_pct")):
+            ax.plot(epoch, [r[col] for r in rows], "-o", ms=3, color=colour)
+            ax.plot(epoch, [r["norm_" + col] for r in rows], "--", ms=3, color=colour)
+        axes[4].plot(epoch, [r["alignment"] for r in rows], "-o", ms=3, color=colour)
         bound = [r.get("align_bound") for r in rows]
         if all(b not in (None, "") for b in bound):
-            axes[3].plot(epoch, bound, "--", color=colour, lw=1)
+            axes[4].plot(epoch, bound, ":", color=colour, lw=1.2)
     axes[1].axhline(AD_THRESHOLD, color="k", ls="--", lw=1, label=f"AD 5% critical value {AD_THRESHOLD:g}")
-    axes[2].axhline(95, color="k", ls=":", lw=1)
-    for ax, label in zip(axes, ("CV of $\\|z\\|$", "mean Anderson–Darling $A^2$", f"% coordinates with DP $p>{DP_LEVEL:g}$",
-                                "alignment $E[u\\cdot v]$ (dashed: $\\eta_2+(1-\\eta_2)\\|m\\|^2$)")):
-        ax.set_xlabel("epoch")
+    axes[1].set_yscale("log")
+    handles = [plt.Line2D([], [], color="0.3", ls="-", label="unnormalized z"),
+               plt.Line2D([], [], color="0.3", ls="--", label="normalized z/‖z‖")]
+    if bands:
+        for ax, col in ((axes[2], "ad_pass_pct"), (axes[3], "dp_pass_pct")):
+            for law, colour, text in (("gaussian", "0.6", "99% band, d indep. N(0,1) coords"),
+                                      ("sphere", "tab:orange", "99% band, exact sphere coords")):
+                ax.axhspan(*bands[law][col], color=colour, alpha=0.25, label=text)
+    axes[2].legend(handles=handles + axes[2].get_legend_handles_labels()[0], fontsize=7, loc="best")
+    axes[4].plot([], [], ":", color="0.3", label=r"Prop 1 bound $\eta_2+(1-\eta_2)\|m\|^2$")
+    for ax, label in zip(axes, (r"CV of $\|z\|$ (±2 SE)", "mean Anderson–Darling $A^2$ (log)", "% coordinates with AD $A^2<0.752$",
+                                f"% coordinates with DP $p>{DP_LEVEL:g}$", r"alignment $E[u\cdot v]$")):
+        ax.set_xlabel("epoch (0 = at initialization)")
         ax.set_ylabel(label)
         ax.grid(True, alpha=0.25)
     axes[0].legend(fontsize=7)
+    axes[1].legend(fontsize=7)
+    axes[4].legend(fontsize=7)
+    fig.suptitle(title)
     fig.tight_layout()
     return fig

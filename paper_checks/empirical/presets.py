@@ -138,8 +138,9 @@ def _violations(profile: Profile) -> list[Run]:
 
 # --- image presets (Table 1 CIFAR rows, Fig. 4) --------------------------------------------------------------
 
-def _image(data: str, *, label: str, objective: str = "infonce", tags: dict | None = None, **config) -> Run:
-    return Run(label=label, data=data, config=_config(objective=objective, **config),
+def _image(data: str, *, label: str, objective: str = "infonce", tags: dict | None = None, data_options=None,
+           **config) -> Run:
+    return Run(label=label, data=data, config=_config(objective=objective, **config), data_options=data_options or {},
                tags=tags or {"objective": objective})
 
 
@@ -159,13 +160,46 @@ def _table1_cifar_resnet(profile: Profile) -> list[Run]:
             _image("cifar10", label="supervised", objective="supervised", **common)]
 
 
+def _fmnist_common(profile: Profile) -> dict:
+    """The Fashion-MNIST CNN setting: quick (about 45 s on one CPU core for both objectives), full (minutes), gpu
+    (the CIFAR-style ResNet-18 at the paper's scale)."""
+    return dict(encoder=profile.pick(quick="cnn", full="cnn", gpu="resnet18"), width=profile.pick(quick=8, full=16, gpu=64),
+                out_dim=64, batch_size=256, epochs=profile.pick(quick=6, full=8, gpu=100), weight_decay=1e-4,
+                diagnostics_every=profile.pick(quick=2, full=2, gpu=10),
+                eval_samples=profile.pick(quick=5000, full=5000, gpu=10_000))
+
+
+def _fmnist_images(profile: Profile) -> dict:
+    return {"train_samples": profile.pick(quick=8192, full=10_000, gpu=None)}
+
+
 def _fmnist(profile: Profile) -> list[Run]:
-    common = dict(encoder="cnn", width=profile.pick(quick=8, full=32), out_dim=64, batch_size=256,
-                  epochs=profile.pick(quick=1, full=15, gpu=100), weight_decay=1e-4,
-                  diagnostics_every=profile.pick(quick=1, full=5, gpu=10),
-                  eval_samples=profile.pick(quick=2000, full=5000, gpu=10_000))
-    return [_image("fashion-mnist", label="contrastive", **common),
-            _image("fashion-mnist", label="supervised", objective="supervised", **common)]
+    common, data = _fmnist_common(profile), _fmnist_images(profile)
+    return [_image("fashion-mnist", label="contrastive", data_options=data, **common),
+            _image("fashion-mnist", label="supervised", objective="supervised", data_options=data, **common)]
+
+
+WEAK_AUGMENT = {"scale": (0.6, 1.0), "brightness": 0.2, "contrast": 0.2, "jitter_p": 0.5}
+STRONG_AUGMENT = {"scale": (0.08, 1.0), "brightness": 0.9, "contrast": 0.9, "jitter_p": 1.0}
+
+
+def _fmnist_ablation(profile: Profile) -> list[Run]:
+    """The contrastive run of :func:`_fmnist` and one change at a time: training length (x3), width (x4), the
+    ResNet-18, d (16, 256), batch size (64, 1024) and augmentation strength (weak, strong)."""
+    common, data = _fmnist_common(profile), _fmnist_images(profile)
+    changes = {"baseline": {}, "3x epochs": {"epochs": 3 * common["epochs"]}, "4x width": {"width": 4 * common["width"]},
+               "resnet18": {"encoder": "resnet18", "width": max(8, common["width"] // 2)},
+               "d=16": {"out_dim": 16}, "d=256": {"out_dim": 256}, "N=64": {"batch_size": 64}, "N=1024": {"batch_size": 1024},
+               "weak augmentation": {"augment": WEAK_AUGMENT}, "strong augmentation": {"augment": STRONG_AUGMENT}}
+    runs = []
+    for label, change in changes.items():
+        change = dict(change)
+        options = {**data, **({"augment": change.pop("augment")} if "augment" in change else {})}
+        config = {**common, **change}
+        config["diagnostics_every"] = max(1, config["epochs"] // 4)
+        runs.append(_image("fashion-mnist", label=label, data_options=options, tags={"objective": "infonce", "change": label},
+                           **config))
+    return runs
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (
@@ -190,8 +224,12 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
     Preset("table1-cifar-resnet18", "Table 1, CIFAR rows: ResNet-18 contrastive vs supervised, same architecture and "
            "initialization (needs the CIFAR-10 python batches; paper scale needs a GPU)", "Table 1; Sec. 5",
            _table1_cifar_resnet),
-    Preset("fmnist-contrastive-vs-supervised", "CPU stand-in for the CIFAR rows: Fashion-MNIST, small CNN, InfoNCE vs "
-           "cross-entropy (Debian's dataset-fashion-mnist)", "Table 1 (CIFAR rows, stand-in)", _fmnist),
+    Preset("fmnist-contrastive-vs-supervised", "CPU stand-in for the CIFAR rows: Fashion-MNIST, small CNN (gpu: "
+           "ResNet-18), InfoNCE vs cross-entropy, same architecture and initialization (Debian's dataset-fashion-mnist)",
+           "Table 1 (CIFAR rows, stand-in)", _fmnist),
+    Preset("fmnist-ablation", "The Fashion-MNIST contrastive run and one change at a time: 3x epochs, 4x width, "
+           "ResNet-18, d = 16 and 256, N = 64 and 1024, weak and strong augmentation", "Table 1 (CIFAR rows, stand-in)",
+           _fmnist_ablation),
 )}
 
 
@@ -232,7 +270,11 @@ def build_task(run: Run, *, seed: int, data_dir=None):
     from infonce_gauss.simulations.training import ImageTask, PairTask
 
     if run.data in IMAGE_DATASETS:
-        return ImageTask(_image_data(run.data, None if data_dir is None else str(data_dir)))
+        from infonce_gauss.simulations.augment import SimCLRAugment
+
+        options = dict(run.data_options)
+        return ImageTask(_image_data(run.data, None if data_dir is None else str(data_dir)),
+                         augment=SimCLRAugment(**options.pop("augment", {})), **options)
     return PairTask(_synthetic_data(run.data, tuple(sorted(run.data_options.items())), seed))
 
 

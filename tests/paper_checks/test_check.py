@@ -246,3 +246,33 @@ def test_cli_check_with_a_trace(tmp_path, gaussian, capsys):
     assert "HOLDS        Alignment plateau (Assumption 1)" in capsys.readouterr().out
     saved = json.loads((out / "check.json").read_text())["assumptions"]["plateau"]["details"]
     assert saved["reached"] and saved["value"] == pytest.approx(0.4, abs=0.01)
+
+
+@pytest.mark.parametrize("factor", [1e-200, 1e250, 2.0**40])
+def test_extreme_scales_give_the_unscaled_answer(gaussian, factor):
+    """The battery's statistics are scale-invariant, so any finite scale gives the same verdicts and CV."""
+    base = check(gaussian[:600], **FAST)
+    scaled = check(gaussian[:600] * factor, **FAST)
+    assert scaled.verdicts == base.verdicts
+    assert scaled.thin_shell.details["cv"] == pytest.approx(base.thin_shell.details["cv"], rel=1e-6)
+    assert scaled.input["rescaled_by"] != 1.0
+
+
+def test_one_huge_entry_is_named(gaussian):
+    x = gaussian[:600].copy()
+    x[17, 3] = 1e300
+    with pytest.raises(ValueError, match=r"numerically zero beside its largest entry 1e\+300 \(row 17") as info:
+        check(x, **FAST)
+    assert "RuntimeWarning" not in str(info.value)
+
+
+def test_bad_positive_rows_name_the_positives(tmp_path, gaussian, capsys):
+    pos = gaussian[:500].copy()
+    pos[4, 0] = np.nan
+    np.save(tmp_path / "emb.npy", gaussian[:500])
+    np.save(tmp_path / "pos.npy", pos)
+    assert main(["check", str(tmp_path / "emb.npy"), "--positives", str(tmp_path / "pos.npy"),
+                 "--out", str(tmp_path / "out"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'pos.npy'}: 1 with NaN/inf" in err and "e.g. row 4" in err
+    assert f"{tmp_path / 'emb.npy'}:" not in err  # the embeddings are fine

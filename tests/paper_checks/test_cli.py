@@ -22,7 +22,7 @@ def test_claims_writes_the_report(tmp_path, capsys):
     assert (out / "data" / "df_bound_grid.csv").exists()
     report = (out / "report.md").read_text()
     assert "MP-DF-BOUND" in report and "passed" in report
-    assert "2 passed, 0 failed, 0 skipped" in capsys.readouterr().out
+    assert "2 passed, 0 failed, 0 cannot tell, 0 skipped" in capsys.readouterr().out
 
 
 def test_a_failing_claim_gives_exit_status_1(tmp_path, monkeypatch):
@@ -66,3 +66,12 @@ def test_list_and_help(capsys):
     assert "MP-LEMMA3" in capsys.readouterr().out
     assert main(["rates", "sphere", "--help"]) == 0
     assert "--fit-range" in capsys.readouterr().out
+
+
+def test_rates_with_too_few_points_write_fits_csv_with_the_reason(tmp_path, capsys):
+    out = tmp_path / "few"
+    assert main(["rates", "sphere", "--k", "1", "--dims", "64", "128", "--n", "500", "--seeds", "1",
+                 "--out", str(out), "--no-progress"]) == 0
+    fits = (out / "fits.csv").read_text().splitlines()
+    assert fits[0] == "reason" and "no slope fitted" in fits[1] and "d = 64 128" in fits[1]
+    assert "no slope fitted" in capsys.readouterr().out

@@ -73,7 +73,7 @@ def test_half_precision_safetensors_are_widened(tmp_path, x):
 @pytest.mark.parametrize("make, message", [
     (lambda p, x: np.save(p / "a.npy", x[:, 0]), "n × d matrix"),
     (lambda p, x: np.save(p / "a.npy", x[:, :1]), "d >= 2"),
-    (lambda p, x: (p / "a.npy").write_bytes(b"not an array"), "magic string"),
+    (lambda p, x: (p / "a.npy").write_bytes(b"not an array"), "is not a .npy file"),
     (lambda p, x: np.savez(p / "a.npz", a=x, b=x), "choose one with --key"),
     (lambda p, x: (p / "a.csv").write_text("1,2,3\n4,5\n"), "different numbers of columns"),
     (lambda p, x: (p / "a.csv").write_text("1,2\n3,x\n"), "line 2"),
@@ -109,3 +109,31 @@ def test_load_vector(tmp_path):
     assert load_vector(tmp_path / "l.txt", length=5).tolist() == ["cat", "dog", "cat", "fish", "bird"]
     with pytest.raises(ValueError, match="expected 4 entries"):
         load_vector(tmp_path / "l.npy", length=4)
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.npy", b"", r"is empty \(0 bytes\)"),
+    ("garbage.npy", b"not an array at all", "is not a .npy file"),
+    ("garbage.pt", b"hello, this is text", "is not a .pt file"),
+    ("garbage.npz", b"hello", "is not a .npz file"),
+])
+def test_unreadable_files_say_what_is_wrong(tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(ValueError, match=message) as info:
+        emb.open_embeddings(tmp_path / name)
+    assert "serializ" not in str(info.value) and "magic string" not in str(info.value)
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path):
+    with pytest.raises(ValueError, match="is a folder; name the embedding file inside it"):
+        emb.open_embeddings(tmp_path)
+
+
+def test_csv_header_never_eats_a_data_row(tmp_path):
+    (tmp_path / "bad.csv").write_text("1.0,x,3.0\n4.0,5.0,6.0\n")
+    with pytest.raises(ValueError, match=r"line 1 is not a row of numbers \(column 2"):
+        emb.open_embeddings(tmp_path / "bad.csv")
+    (tmp_path / "head.csv").write_text("a,b,c\n1,2,3\n4,5,6\n")
+    assert emb.open_embeddings(tmp_path / "head.csv").shape == (2, 3)
+    (tmp_path / "none.csv").write_text("1,2,3\n4,5,6\n")
+    assert emb.open_embeddings(tmp_path / "none.csv").shape == (2, 3)

@@ -80,3 +80,11 @@ def test_every_claim_declares_a_finding_and_cites_the_paper_by_its_own_numbering
     for c in all_claims():
         assert c.finding in FINDINGS, c.id
         assert "[" not in c.paper_ref and "paper" + ".md" not in c.paper_ref and "§" not in c.paper_ref, c.paper_ref
+
+
+def test_cannot_tell_is_a_status_of_its_own():
+    from infonce_gauss.registry import status_counts
+
+    v = Verdict.cannot_tell("CVs 1.2 SE apart", measured=1.0)
+    assert v.status == "cannot tell" and v.reason == "CVs 1.2 SE apart"
+    assert status_counts(["passed", "cannot tell", "passed", "skipped"]) == "2 passed, 0 failed, 1 cannot tell, 1 skipped"

@@ -1,9 +1,13 @@
-"""Results on disk: run folders, deterministic figures, run metadata."""
+"""Results on disk: run folders (fresh, swapped in on success, nothing left on failure), figures, run metadata."""
+
+import os
+import stat
 
 import matplotlib.pyplot as plt
 import pytest
 
 from infonce_gauss import results
+from infonce_gauss.simulations.files import atomic_write_text
 
 
 def test_figures_are_byte_reproducible(tmp_path):
@@ -18,14 +22,101 @@ def test_figures_are_byte_reproducible(tmp_path):
     assert (tmp_path / "a.png").exists() and (tmp_path / "a.pdf").exists()
 
 
-def test_run_dir_and_metadata(tmp_path):
-    run = results.new_run_dir("claims", root=tmp_path)
-    assert run.name.startswith("claims-") and run.is_dir()
-    assert results.new_run_dir("claims", root=tmp_path) != run
-    (tmp_path / "file").write_text("x")
-    with pytest.raises(ValueError, match="is a file"):
-        results.new_run_dir("claims", tmp_path / "file")
+def test_run_metadata():
     meta = results.run_metadata("claims", {"profile": "quick"}, seed=3, wall_seconds=1.23456)
     assert meta["seed"] == 3 and meta["wall_seconds"] == 1.235
     assert {"python", "numpy", "scipy", "sympy", "torch"} <= set(meta["versions"])
     assert "compute" in meta["device"]
+
+
+def _entries(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_default_run_folder_is_fresh_and_swapped_in_on_success(tmp_path):
+    first = results.RunFolder("claims", root=tmp_path)
+    with first as work:
+        assert work.parent == tmp_path and work.name.startswith(".") and not first.target.exists()
+        (work / "run.json").write_text("{}")
+    assert first.target.name.startswith("claims-") and _entries(first.target) == ["run.json"]
+    assert _entries(tmp_path) == [first.target.name]  # no temporary folder left
+    assert results.RunFolder("claims", root=tmp_path).target != first.target
+
+
+def test_a_folder_never_holds_files_of_two_runs(tmp_path):
+    out = tmp_path / "out"
+    with results.RunFolder("check", out) as work:
+        (work / "old_figure.png").write_text("old")
+        (work / "run.json").write_text("{}")
+    with pytest.raises(KeyboardInterrupt) as info, results.RunFolder("check", out) as work:
+        (work / "new_figure.png").write_text("new")
+        raise KeyboardInterrupt
+    assert _entries(out) == ["old_figure.png", "run.json"]  # the finished run is untouched
+    partial = info.value.partial
+    assert partial == tmp_path / "out.partial" and _entries(partial) == ["PARTIAL.txt", "new_figure.png"]
+    with results.RunFolder("check", out) as work:
+        (work / "run.json").write_text("{}")
+    assert _entries(out) == ["run.json"]  # replaced as a whole, not merged
+    assert not partial.exists()  # the stale partial run is gone too
+
+
+def test_a_failed_run_leaves_nothing_behind(tmp_path):
+    out = tmp_path / "a" / "b" / "out"
+    with pytest.raises(ValueError, match="boom"), results.RunFolder("rates", out) as work:
+        (work / "table.csv").write_text("x")
+        raise ValueError("boom")
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor the parents created for it
+    with pytest.raises(KeyboardInterrupt) as info, results.RunFolder("rates", out):
+        raise KeyboardInterrupt
+    assert info.value.partial is None and list(tmp_path.iterdir()) == []
+
+
+def test_out_is_validated_before_any_work(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="is a file"):
+        results.RunFolder("claims", tmp_path / "file")
+    with pytest.raises(ValueError, match="cannot write the results"):
+        results.RunFolder("claims", tmp_path / "file" / "below").__enter__()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("precious")
+    with pytest.raises(ValueError, match="not a finished infonce-gauss run"):
+        results.RunFolder("claims", tmp_path / "mine")
+    assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_unwritable_out_is_refused(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(ValueError, match="cannot write the results"):
+            results.RunFolder("claims", locked / "out").__enter__()
+    finally:
+        locked.chmod(0o700)
+
+
+def test_run_folder_honours_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        with results.RunFolder("claims", tmp_path / "out") as work:
+            path = atomic_write_text(work / "report.md", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "out" / path.name).stat().st_mode) == 0o644
+
+
+def test_resume_starts_from_the_previous_files(tmp_path):
+    out = tmp_path / "out"
+    with results.RunFolder("train", out) as work:
+        (work / "checkpoint.pt").write_text("epoch 2")
+        (work / "run.json").write_text("{}")
+    with results.RunFolder("train", out, resume=True) as work:
+        assert (work / "checkpoint.pt").read_text() == "epoch 2"
+        (work / "checkpoint.pt").write_text("epoch 3")
+    with pytest.raises(KeyboardInterrupt), results.RunFolder("train", out, resume=True) as work:
+        (work / "checkpoint.pt").write_text("epoch 4")
+        raise KeyboardInterrupt
+    with results.RunFolder("train", out, resume=True) as work:  # continues the interrupted run's files
+        assert (work / "checkpoint.pt").read_text() == "epoch 4" and not (work / "PARTIAL.txt").exists()

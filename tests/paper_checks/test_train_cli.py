@@ -110,11 +110,17 @@ def test_epochs_override():
     assert {r.config.epochs for r in runs} == {3} and all(r.config.diagnostics_every <= 3 for r in runs)
 
 
-def test_image_claims_skip_with_a_reason(tmp_path):
-    assert main(["claims", "--only", "EMP-CIFAR", "EMP-FMNIST", "--out", str(tmp_path), "--no-progress"]) == 0
-    records = {r["id"]: r for r in json.loads((tmp_path / "claims.json").read_text())}
-    assert set(records) == {"EMP-CIFAR-MLP", "EMP-CIFAR-RESNET", "EMP-FMNIST"}
+def test_image_claims_skip_with_a_reason(tmp_path, monkeypatch):
+    from infonce_gauss.simulations import datasets
+
+    monkeypatch.setattr(datasets, "FASHION_MNIST_SYSTEM_DIR", tmp_path / "no-such-folder")
+    monkeypatch.delenv(datasets.FASHION_MNIST_ENV, raising=False)
+    assert main(["claims", "--only", "EMP-CIFAR", "EMP-FMNIST", "--out", str(tmp_path / "run"), "--no-progress",
+                 "--jobs", "1"]) == 0
+    records = {r["id"]: r for r in json.loads((tmp_path / "run" / "claims.json").read_text())}
+    assert set(records) == {"EMP-CIFAR-MLP", "EMP-CIFAR-RESNET", "EMP-FMNIST", "EMP-FMNIST-ABLATION"}
     assert all(r["status"] == "skipped" and r["reason"] for r in records.values())
+    assert "apt-get install dataset-fashion-mnist" in records["EMP-FMNIST"]["reason"]
 
 
 @pytest.mark.slow
@@ -130,3 +136,19 @@ def test_preset_data_is_cached_per_seed():
     b = presets.build_task(run, seed=0)
     c = presets.build_task(run, seed=1)
     assert a.data is b.data and a.data is not c.data
+
+
+def test_fmnist_presets_subsample_and_change_one_setting_at_a_time():
+    base = runs_for("fmnist-contrastive-vs-supervised", "full")
+    assert {r.config.objective for r in base} == {"infonce", "supervised"}
+    assert {r.data_options["train_samples"] for r in base} == {10_000}
+    ablation = {r.label: r for r in runs_for("fmnist-ablation", "full")}
+    reference = ablation["baseline"].config
+    assert reference == base[0].config
+    fields = ("epochs", "width", "encoder", "out_dim", "batch_size")
+    for label, run in ablation.items():
+        changed = {f for f in fields if getattr(run.config, f) != getattr(reference, f)}
+        changed |= {"augment"} if "augment" in run.data_options else set()
+        assert len(changed) <= 2 and (label == "baseline") == (not changed), (label, changed)
+    assert ablation["weak augmentation"].data_options["augment"]["scale"] == (0.6, 1.0)
+    assert runs_for("fmnist-contrastive-vs-supervised", "gpu")[0].config.encoder == "resnet18"

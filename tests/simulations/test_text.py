@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from infonce_gauss.simulations.text import TOPICS, embed_sentences, encoder_unavailable, generate_corpus
+from infonce_gauss.simulations.text import E5, TOPICS, embed_sentences, encoder_unavailable, generate_corpus
 
 
 def test_corpus_is_reproducible_varied_and_paired():
@@ -30,3 +30,20 @@ def test_packaged_encoder_embeds_offline_before_normalization(monkeypatch):
     cos = np.sum(u[:64] * u[64:], axis=1)
     shuffled = np.sum(u[:64] * np.roll(u[64:], 1, axis=0), axis=1)
     assert cos.mean() > shuffled.mean() + 0.1              # paraphrases align better than random pairs
+
+
+def test_an_unknown_encoder_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="multilingual-e5-small"):
+        encoder_unavailable("bert-base")
+
+
+@pytest.mark.skipif(encoder_unavailable(E5) is not None, reason=str(encoder_unavailable(E5)))
+def test_packaged_e5_embeds_offline_normalized_and_aligns_paraphrases():
+    sentences, positives, _ = generate_corpus(48, seed=3)
+    u = embed_sentences(sentences + positives, encoder=E5)
+    assert u.shape == (96, 384) and u.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(u, axis=1), 1.0, atol=1e-5)   # L2-normalized output only
+    np.testing.assert_allclose(embed_sentences(sentences[:4], encoder=E5), u[:4], atol=1e-6)  # batch-free
+    cos = np.sum(u[:48] * u[48:], axis=1)
+    shuffled = np.sum(u[:48] * np.roll(u[48:], 1, axis=0), axis=1)
+    assert cos.mean() > shuffled.mean() + 0.05                               # paraphrases align better than random pairs

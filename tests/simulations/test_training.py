@@ -281,3 +281,31 @@ def test_cuda_training_with_bf16_autocast():
         pytest.skip("no CUDA device")
     result = train(_task(), TrainConfig(**{**CONFIG.as_dict(), "device": "cuda"}), progress=False)
     assert np.all(np.isfinite(result.embeddings))
+
+
+def test_image_task_trains_on_its_first_train_samples_images():
+    data = _tiny_images()
+    task = ImageTask(data, train_samples=16)
+    assert task.train_size == 16 and ImageTask(data, train_samples=10_000).train_size == 48
+    pixels = data.train_images[:16] / 255.0
+    anchors = task._standardize(torch.from_numpy(pixels).float())
+    assert anchors.mean().item() == pytest.approx(0.0, abs=1e-5)  # standardized with the subset's statistics
+    batches = list(task.batches(np.random.default_rng(0), 8, "infonce"))
+    assert len(batches) == 2
+    with pytest.raises(ValueError, match="train_samples"):
+        ImageTask(data, train_samples=1)
+
+
+def test_backbone_diagnostics_measure_the_layer_before_the_head():
+    from infonce_gauss.simulations.training import backbone_diagnostics, build_model, embed
+
+    task = ImageTask(_tiny_images())
+    config = TrainConfig(encoder="cnn", width=4, out_dim=3, batch_size=16, epochs=1, eval_samples=20, device="cpu")
+    model = build_model(config, task)
+    row = backbone_diagnostics(model, task, config)
+    assert row["d"] == 8 and row["n"] == 20  # 2·width channels after pooling
+    z = embed(model.features, task.evaluation(np.random.default_rng(0), 20).anchors)
+    assert row["mean_norm"] == pytest.approx(float(np.linalg.norm(z, axis=1).mean()))
+    with pytest.raises(ValueError, match="no backbone"):
+        backbone_diagnostics(build_model(TrainConfig(encoder="mlp", hidden=4, out_dim=3), task), task,
+                             TrainConfig(encoder="mlp", hidden=4, out_dim=3))
