@@ -37,6 +37,8 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
     ----------
     embeddings : array_like, torch.Tensor, EmbeddingMatrix or path
         The n × d embeddings (a path is opened lazily: ``.npy``, ``.npz``, ``.safetensors``, ``.pt``, ``.csv``).
+        Any finite scale works: the statistics are scale-invariant, and entries of extreme magnitude are
+        rescaled by a power of two as they are read (:func:`~infonce_gauss.battery.embeddings.scan`).
     positives : same kinds as ``embeddings``, optional
         Row i is the positive-pair embedding of row i; enables ``alignment`` (Prop 1).
     labels : array_like or path, optional
