@@ -8,8 +8,9 @@ The public API (imported on first use, so ``import infonce_gauss`` and the exact
 * the rate experiments, one plain function per result with keyword-only options, each returning a
   :class:`RateResult`: :func:`sphere_rates`, :func:`hgr_rates`, :func:`polar_rates`,
   :func:`infonce_rates`, :func:`regularized_rates`;
-* the encoder check: :func:`run_check` on an (n, d) array or an embedding file opened with
-  :func:`open_embeddings`, configured by :class:`CheckConfig`;
+* the encoder check: :func:`check` on an (n, d) array, a torch tensor, a memory-mapped array or an
+  embedding file (opened lazily, as :func:`open_embeddings` does), returning a :class:`CheckResult`;
+  :class:`GaussianityMonitor` for the same statistics streamed inside a training loop;
 * :func:`executor` for running a sweep on a dask or Ray cluster;
 * the layers below, as subpackages: :mod:`infonce_gauss.theory` (exact mathematics) and
   :mod:`infonce_gauss.simulations` (Monte Carlo, training).
@@ -36,8 +37,9 @@ _API = {
     "polar_rates": "infonce_gauss.polar.rates",
     "infonce_rates": "infonce_gauss.infonce.rates",
     "regularized_rates": "infonce_gauss.regularized.rates",
-    "run_check": "infonce_gauss.battery.check",
-    "CheckConfig": "infonce_gauss.battery.check",
+    "check": "infonce_gauss.battery.check",
+    "CheckResult": "infonce_gauss.battery.result",
+    "GaussianityMonitor": "infonce_gauss.simulations.monitor",
     "open_embeddings": "infonce_gauss.battery.embeddings",
     "executor": "infonce_gauss.executors",
 }

@@ -105,7 +105,7 @@ def _check_options(args, emb, pos, labels) -> None:
     if args.eta2 is not None and pos is None and args.trace is None:
         _warn("check", "--eta2 is used only with --positives (Prop 1's bound) or --trace (the plateau); "
               "without either it is ignored.")
-    from infonce_gauss.battery.check import CheckConfig
+    from infonce_gauss.battery.result import CheckConfig
 
     for name in ("k", "directions"):
         value = getattr(args, name)
@@ -117,29 +117,28 @@ def _check_options(args, emb, pos, labels) -> None:
 
 
 def _cmd_check(args) -> int:
-    from infonce_gauss.battery.check import CheckConfig, run_check, summary_text, write_check_report
+    from infonce_gauss.battery.check import check
     from infonce_gauss.battery.embeddings import load_trace, load_vector, open_embeddings
     from infonce_gauss.results import RunFolder
 
-    start = time.perf_counter()
     folder = RunFolder("check", args.out)  # validated before the (possibly long) work
-    config = CheckConfig(directions=args.directions, k=args.k, subsample=args.subsample, alpha=args.alpha,
-                         tau=args.tau, eta2=args.eta2, whiten=args.whiten, drop_nonfinite=args.drop_nonfinite,
-                         drop_constant=args.drop_constant, seed=args.seed, memory_mb=args.memory_mb)
     emb = open_embeddings(args.embeddings, key=args.key)
     pos = open_embeddings(args.positives, key=args.key) if args.positives else None
     labels = load_vector(args.labels, length=emb.shape[0]) if args.labels else None
     _check_options(args, emb, pos, labels)
     trace = load_trace(args.trace, run=args.trace_run) if args.trace else None
+    command = {"embeddings": str(args.embeddings), "positives": args.positives, "labels": args.labels, "key": args.key,
+               "trace": args.trace, "trace_run": args.trace_run, "strict": args.strict}
     with folder as out_dir:
-        result = run_check(emb, positives=pos, labels=labels, trace=trace, config=config, progress=not args.no_progress)
-        command = {"embeddings": str(args.embeddings), "positives": args.positives, "labels": args.labels,
-                   "key": args.key, "trace": args.trace, "trace_run": args.trace_run, "strict": args.strict,
-                   **{k: v for k, v in vars(config).items()}}
-        write_check_report(result, out_dir, config=command, wall_seconds=time.perf_counter() - start)
-    print(summary_text(result))
+        result = check(emb, positives=pos, labels=labels, trace=trace, eta2=args.eta2, level=args.level,
+                       directions=args.directions, sliced_directions=args.sliced_directions, k=args.k,
+                       subsample=args.subsample, tau=args.tau, whiten=args.whiten, drop_nonfinite=args.drop_nonfinite,
+                       drop_constant=args.drop_constant, seed=args.seed, memory_mb=args.memory_mb,
+                       progress=not args.no_progress)
+        result.save(out_dir, command=command)
+    print(result.summary())
     print(f"report: {folder.target / 'report.md'}")
-    failed = [f.assumption for f in result.findings if f.verdict == "fails"]
+    failed = [a.title for a in result.assumptions.values() if a.verdict == "fails"]
     if args.strict and failed:
         print(f"--strict: {len(failed)} assumption(s) fail: {'; '.join(failed)}", file=sys.stderr)
         return EXIT_FAILED
@@ -297,7 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--k", type=positive_int, default=8, help="dimension of the multivariate projection (default: %(default)s)")
     check.add_argument("--subsample", type=positive_int, default=1000,
                        help="rows for Henze–Zirkler and the Φ gap (default: %(default)s)")
-    check.add_argument("--alpha", type=float, default=0.05, help="level of the projection tests (default: %(default)s)")
+    check.add_argument("--level", type=float, default=0.05, help="level of the tests the verdicts are decided by (default: %(default)s)")
+    check.add_argument("--sliced-directions", type=positive_int, default=64,
+                       help="random 1-D projections for the sliced Epps–Pulley test (default: %(default)s)")
     check.add_argument("--tau", type=float, default=0.1, help="temperature of the Φ potential (default: %(default)s)")
     check.add_argument("--memory-mb", type=positive_int, default=1024,
                        help="memory for one column block of the per-coordinate tests (default: %(default)s)")

@@ -372,7 +372,7 @@ class ProjectionTests:
 
     ``effect`` is :math:`A^2/n` per direction, the Anderson–Darling distance of the projected law to
     its fitted normal (it converges to a divergence as n grows, where :math:`A^2` itself grows like n).
-    The family rejects when :math:`\min_j p_j\le\alpha/K` (Bonferroni, valid under any dependence);
+    The family rejects at ``level`` when :math:`\min_j p_j\le\text{level}/K` (Bonferroni, valid under any dependence);
     ``family_pvalue`` is :math:`\min(1, K\min_j p_j)`.
     """
 
@@ -380,21 +380,21 @@ class ProjectionTests:
     pvalue: np.ndarray
     effect: np.ndarray
     family_pvalue: float
-    alpha: float
+    level: float
     n: int
 
     @property
     def rejected(self) -> bool:
-        return self.family_pvalue <= self.alpha
+        return self.family_pvalue <= self.level
 
 
-def projection_tests(projected, *, alpha: float = 0.05, workers=None) -> ProjectionTests:
+def projection_tests(projected, *, level: float = 0.05, workers=None) -> ProjectionTests:
     """Test each column of an (n, K) array of projections ``x @ W`` for normality (see :class:`ProjectionTests`)."""
     tests = coordinate_tests(projected, workers=workers)
     p = anderson_pvalue(tests.ad, tests.n)
     k = tests.ad.size
     return ProjectionTests(ad=tests.ad, pvalue=p, effect=tests.ad / tests.n,
-                           family_pvalue=float(min(1.0, k * p.min())), alpha=alpha, n=tests.n)
+                           family_pvalue=float(min(1.0, k * p.min())), level=level, n=tests.n)
 
 
 def standardize(x) -> np.ndarray:

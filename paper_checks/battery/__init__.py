@@ -1,5 +1,5 @@
 """The check battery, the application's own result: ``check`` on a user's embeddings
-(:func:`~infonce_gauss.battery.check.run_check`), its calibration claims (``CHK-``) and its figures."""
+(:func:`~infonce_gauss.battery.check.check`), its calibration claims (``CHK-``) and its figures."""
 
 from infonce_gauss.battery.claims import CLAIMS
 

@@ -130,10 +130,10 @@ def compliance(ctx: CheckContext) -> Verdict:
     )
 
 
-def _battery_verdicts(x, cfg, **kw) -> dict:
-    from infonce_gauss.battery.check import run_check
+def _battery_verdicts(x, options: dict) -> dict:
+    from infonce_gauss.battery.check import check
 
-    return {f.assumption: f.verdict for f in run_check(x, config=cfg, **kw).findings}
+    return check(x, **options).verdicts
 
 
 @CLAIMS.claim(
@@ -145,12 +145,10 @@ def _battery_verdicts(x, cfg, **kw) -> dict:
               "hold against the sphere band; Laplace coordinates, class clusters and a wide radial law fail.",
 )
 def battery(ctx: CheckContext) -> Verdict:
-    from infonce_gauss.battery.check import CheckConfig
-
     rng = np.random.default_rng(ctx.seed)
     n = ctx.profile.pick(quick=3000, full=20000)
-    cfg = CheckConfig(null_replicates=ctx.profile.pick(quick=300, full=2000), subsample=500, seed=ctx.seed)
-    unn, nor = "Coordinates Gaussian, paper's protocol (unnormalized)", "Coordinates Gaussian, paper's protocol (normalized)"
+    cfg = {"null_replicates": ctx.profile.pick(quick=300, full=2000), "subsample": 500, "seed": ctx.seed}
+    unn, nor = "coordinates.unnormalized", "coordinates.normalized"
     gauss = _battery_verdicts(rng.standard_normal((n, 32)), cfg)
     sphere = _battery_verdicts(3.0 * uniform_sphere(n, 8, rng=rng), cfg)
     laplace = _battery_verdicts(rng.laplace(size=(n, 32)), cfg)
@@ -162,11 +160,11 @@ def battery(ctx: CheckContext) -> Verdict:
          "uniform sphere d=8: unnormalized fails the Gaussian band, normalized holds against the sphere band":
              sphere[unn] == "fails" and sphere[nor] == "holds",
          "Laplace coordinates: coordinate Gaussianity fails": laplace[unn] == "fails",
-         "5 separated classes: uniformity and isotropy fail": clusters["Uniform directions on the sphere (first two moments)"] == "fails"
-             and clusters["No dimensional collapse (isotropic covariance)"] == "fails",
-         "exponential radius: thin shell fails": wide["Thin shell (Assumption 2)"] == "fails"},
+         "5 separated classes: uniformity and isotropy fail": clusters["uniformity"] == "fails"
+             and clusters["isotropy"] == "fails",
+         "exponential radius: thin shell fails": wide["thin_shell"] == "fails"},
         measured={"gaussian": gauss}, expected="see statement",
-        rule=f"n = {n}; verdict rules of infonce_gauss.battery.check",
+        rule=f"n = {n}; verdict rules of infonce_gauss.battery.assumptions",
         details={"sphere_d8": sphere, "laplace": laplace, "clusters": clusters, "wide_radius": wide},
     )
 
@@ -174,24 +172,23 @@ def battery(ctx: CheckContext) -> Verdict:
 def _text_encoder_check(encoder: str, sentences, positives, labels, seed: int):
     """The battery on one packaged encoder: its paper columns (the normalized and whitened ones only for an
     encoder whose outputs are L2-normalized), thin shell, Prop 1's alignment and the label structure."""
-    from infonce_gauss.battery.check import CheckConfig, run_check
+    from infonce_gauss.battery.check import check
     from infonce_gauss.simulations.text import ENCODERS, embed_sentences
 
     n = len(sentences)
     z = embed_sentences(list(sentences) + list(positives), encoder=encoder)
-    res = run_check(z[:n], positives=z[n:], labels=labels, config=CheckConfig(seed=seed, whiten=True))
+    res = check(z[:n], positives=z[n:], labels=labels, seed=seed, whiten=True)
     normalized_output = ENCODERS[encoder][1]
     kinds = ("normalized", "whitened") if normalized_output else ("unnormalized", "normalized", "whitened")
-    cols = {k: res.sections["coordinates"][k]["paper_columns"] for k in kinds
-            if "paper_columns" in res.sections["coordinates"][k]}
-    shell, align = res.sections["thin_shell"], res.sections["alignment"]
+    parts = res.coordinates.parts
+    cols = {k: parts[k].details["paper_columns"] for k in kinds if k in parts and "paper_columns" in parts[k].details}
+    shell, align = res.thin_shell.details, res.alignment.details
     return {"encoder": encoder, "n": n, "columns": cols, "normalized_output": normalized_output,
             "cv": None if normalized_output else shell["cv"], "cv_ratio_to_chi": None if normalized_output else shell["ratio"],
             "alignment": align["alignment"], "mean_norm_sq": align["mean_norm_sq_views"],
             "alignment_gap": align["alignment_minus_mean_norm_sq"], "alignment_se": align["alignment_se"],
-            "eta2_lower_bound": align["eta2_lower_bound_from_prop1"], "whitening_rank": res.sections["whitening_rank"],
-            "between_topic_share": res.sections["labels"]["between_class_share"],
-            "findings": {f.assumption: f.verdict for f in res.findings}}
+            "eta2_lower_bound": align["eta2_lower_bound_from_prop1"], "whitening_rank": res.spectrum["whitening_rank"],
+            "between_topic_share": res.labels["between_class_share"], "verdicts": res.verdicts}
 
 
 _COLUMN_KEYS = ("ad_avg", "ad_pass_pct", "dp_avg", "dp_pass_pct")
@@ -215,7 +212,7 @@ def text_encoder(ctx: CheckContext) -> Verdict:
 
     if reason := encoder_unavailable(MINILM):
         return Verdict.skipped(reason)
-    from infonce_gauss.battery.check import THIN_SHELL_MAX_RATIO
+    from infonce_gauss.battery.assumptions import THIN_SHELL_MAX_RATIO
 
     n = ctx.profile.pick(quick=500, full=5000)
     seed = ctx.seed % 2**31

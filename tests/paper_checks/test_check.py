@@ -6,17 +6,14 @@ import json
 import numpy as np
 import pytest
 
+from infonce_gauss import check
 from infonce_gauss.battery import embeddings as emb
-from infonce_gauss.battery.check import CheckConfig, run_check, summary_text, write_check_report
+from infonce_gauss.battery.result import ASSUMPTIONS
 from infonce_gauss.cli import main
 from infonce_gauss.simulations.sampling import uniform_sphere
 
-FAST = CheckConfig(null_replicates=300, subsample=300)
-
-
-def _verdicts(result):
-    return {f.assumption.split(" (")[0] if "paper's protocol" not in f.assumption else f.assumption: f.verdict
-            for f in result.findings}
+FAST = {"null_replicates": 300, "subsample": 300}
+UNN, NOR = "coordinates.unnormalized", "coordinates.normalized"
 
 
 @pytest.fixture(scope="module")
@@ -28,89 +25,123 @@ def gaussian():
 def gaussian_result(gaussian):
     rng = np.random.default_rng(1)
     positives = gaussian + 0.5 * rng.standard_normal(gaussian.shape)
-    return run_check(gaussian, positives=positives, labels=rng.integers(0, 4, 3000), config=FAST)
+    return check(gaussian, positives=positives, labels=rng.integers(0, 4, 3000), **FAST)
 
 
 def test_gaussian_embeddings_hold_every_assumption(gaussian_result):
-    v = _verdicts(gaussian_result)
-    assert v["Thin shell"] == "holds"
-    assert v["Coordinates Gaussian, paper's protocol (unnormalized)"] == "holds"
-    assert v["Coordinates Gaussian, paper's protocol (normalized)"] == "holds"
-    assert v["Random 1-D projections Gaussian"] == "holds"
-    assert v["8-dim projections jointly Gaussian"] == "holds"
-    assert v["No dimensional collapse"] == "holds"
-    assert v["Uniform directions on the sphere"] == "holds"
-    assert v["Alignment within Prop 1's bound"] == "cannot tell"  # no η₂ given
+    v = gaussian_result.verdicts
+    for key in ("thin_shell", UNN, NOR, "projections", "joint", "isotropy", "uniformity"):
+        assert v[key] == "holds", key
+    assert v["alignment"] == "cannot tell"  # no η₂ given
+    assert gaussian_result.plateau is None  # no trace given
+
+
+def test_result_is_frozen_with_stable_keys(gaussian_result):
+    assert list(gaussian_result.assumptions) == [k for k in ASSUMPTIONS if k != "plateau"]
+    with pytest.raises(AttributeError):
+        gaussian_result.thin_shell = None
+    for a in gaussian_result.assumptions.values():
+        assert a.verdict in ("holds", "fails", "cannot tell") and a.rule and a.reference and a.effects
+        for e in a.effects:
+            assert e.low is None or e.low <= e.value <= e.high or a.key == "coordinates"  # coordinates show the null band
+    shell = gaussian_result.thin_shell
+    ratio = shell.details["ratio"]
+    assert shell.effect.value == ratio and shell.effect.low < 1 < shell.effect.high  # N(0, I): CV equals CV_chi(d)
+    assert gaussian_result.isotropy.effects[1].name.startswith("effective rank (RankMe)")
+    assert 0.9 < gaussian_result.isotropy.effects[1].value <= 1  # RankMe/d of N(0, I_32) at n = 3000
 
 
 def test_alignment_and_prop1_bound(gaussian, gaussian_result):
     # Views z + 0.5 ε of a Gaussian z: coordinate correlation 1/sqrt(1.25); E[u·v] is close to it at d = 32
     # (E[u·v] = ρ - ρ(1-ρ²)/(2d) + O(d^-2) for the identity encoder, theory.hgr.solvable_alignment).
     rho = 1 / np.sqrt(1.25)
-    sec = gaussian_result.sections["alignment"]
-    assert sec["alignment"] == pytest.approx(rho - rho * (1 - rho**2) / 64, abs=0.01)
+    assert gaussian_result.alignment.details["alignment"] == pytest.approx(rho - rho * (1 - rho**2) / 64, abs=0.01)
     positives = gaussian + 0.5 * np.random.default_rng(1).standard_normal(gaussian.shape)
-    low = run_check(gaussian, positives=positives, config=CheckConfig(null_replicates=200, subsample=300, eta2=0.5))
-    high = run_check(gaussian, positives=positives, config=CheckConfig(null_replicates=200, subsample=300, eta2=0.95))
-    assert _verdicts(low)["Alignment within Prop 1's bound"] == "fails"
-    assert _verdicts(high)["Alignment within Prop 1's bound"] == "holds"
+    low = check(gaussian, positives=positives, null_replicates=200, subsample=300, eta2=0.5)
+    high = check(gaussian, positives=positives, null_replicates=200, subsample=300, eta2=0.95)
+    assert low.alignment.verdict == "fails" and low.alignment.p_value < 1e-6
+    assert high.alignment.verdict == "holds" and high.alignment.p_value > 0.5
 
 
 def test_labels_between_class_share(gaussian_result):
-    assert gaussian_result.sections["labels"]["classes"] == 4
-    assert gaussian_result.sections["labels"]["between_class_share"] < 0.01  # random labels explain nothing
+    assert gaussian_result.labels["classes"] == 4
+    assert gaussian_result.labels["between_class_share"] < 0.01  # random labels explain nothing
 
 
 def test_sphere_law_is_told_from_gaussian_where_it_can_be():
     # Exactly uniform directions at d = 8, n = 4000: DP's noncentrality 1.5 n/(d+2)² = 60, so the
     # unnormalized coordinates fail the Gaussian band while the normalized ones sit in the sphere band.
-    x = 5.0 * uniform_sphere(4000, 8, rng=2)
-    v = _verdicts(run_check(x, config=FAST))
-    assert v["Coordinates Gaussian, paper's protocol (unnormalized)"] == "fails"
-    assert v["Coordinates Gaussian, paper's protocol (normalized)"] == "holds"
-    assert v["Thin shell"] == "holds"
+    v = check(5.0 * uniform_sphere(4000, 8, rng=2), **FAST).verdicts
+    assert v[UNN] == "fails" and v["coordinates"] == "fails"  # the headline is the unnormalized variant
+    assert v[NOR] == "holds"
+    assert v["thin_shell"] == "holds"
 
 
 def test_non_gaussian_laws_fail():
     rng = np.random.default_rng(3)
-    laplace = run_check(rng.laplace(size=(3000, 16)), config=FAST)
-    assert _verdicts(laplace)["Coordinates Gaussian, paper's protocol (unnormalized)"] == "fails"
+    laplace = check(rng.laplace(size=(3000, 16)), **FAST)
+    assert laplace.verdicts[UNN] == "fails"
+    assert laplace.projections.verdict == "fails"
+    # a projection of 16 Laplace coordinates has excess kurtosis 3 Σ w_i⁴ ≈ 0.35: Epps–Pulley sees it at n = 3000
+    assert laplace.projections.details["epps_pulley"]["family_pvalue"] < 0.01
     centres = 6 * rng.standard_normal((5, 32))
     labels = rng.integers(0, 5, 3000)
-    clustered = run_check(centres[labels] + rng.standard_normal((3000, 32)), labels=labels, config=FAST)
-    v = _verdicts(clustered)
-    assert v["Uniform directions on the sphere"] == "fails"
-    assert v["No dimensional collapse"] == "fails"
-    assert clustered.sections["labels"]["between_class_share"] > 0.5
-    wide = run_check(rng.standard_normal((3000, 64)) * rng.exponential(size=(3000, 1)), config=FAST)
-    assert _verdicts(wide)["Thin shell"] == "fails"
+    clustered = check(centres[labels] + rng.standard_normal((3000, 32)), labels=labels, **FAST)
+    assert clustered.uniformity.verdict == "fails"
+    assert clustered.isotropy.verdict == "fails"
+    assert clustered.labels["between_class_share"] > 0.5
+    wide = check(rng.standard_normal((3000, 64)) * rng.exponential(size=(3000, 1)), **FAST)
+    assert wide.thin_shell.verdict == "fails"
 
 
-def test_chunked_file_equals_in_memory(tmp_path, monkeypatch, gaussian):
+def test_chunked_file_memmap_and_tensor_equal_in_memory(tmp_path, monkeypatch, gaussian):
+    import torch
+
     x = gaussian.astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     monkeypatch.setattr(emb, "CHUNK_BYTES", 32 * 8 * 100)  # 100 rows per read
-    cfg = CheckConfig(null_replicates=200, subsample=300, memory_mb=1, whiten=True)
-    a = run_check(x, config=cfg)
-    b = run_check(emb.open_embeddings(tmp_path / "x.npy"), config=cfg)
-    for name in ("unnormalized", "normalized", "whitened"):
-        np.testing.assert_allclose(a.sections["coordinates"][name]["ad"], b.sections["coordinates"][name]["ad"], rtol=1e-6)
-    assert a.sections["thin_shell"]["cv"] == pytest.approx(b.sections["thin_shell"]["cv"], rel=1e-9)
-    assert [f.verdict for f in a.findings] == [f.verdict for f in b.findings]
+    opts = {"null_replicates": 200, "subsample": 300, "memory_mb": 1, "whiten": True}
+    a = check(x, **opts)
+    others = [check(tmp_path / "x.npy", **opts), check(str(tmp_path / "x.npy"), **opts),
+              check(np.load(tmp_path / "x.npy", mmap_mode="r"), **opts), check(torch.from_numpy(x), **opts)]
+    for b in others:
+        for name in ("unnormalized", "normalized", "whitened"):
+            np.testing.assert_allclose(a.coordinates.parts[name].details["ad"], b.coordinates.parts[name].details["ad"], rtol=1e-6)
+        assert a.thin_shell.details["cv"] == pytest.approx(b.thin_shell.details["cv"], rel=1e-9)
+        assert a.verdicts == b.verdicts
+
+
+def test_whitening_survives_ill_conditioning():
+    # cond(Σ) = 1e9 (standard deviations 10^4.5 apart, above the 1e-5 pseudo-inverse cut on singular values):
+    # the SVD of the streamed R factor of the centred data whitens it back to N(0, I), so all 12 directions
+    # are kept and the whitened coordinates are Gaussian (excess kurtosis 0 ± 0.08 for n = 4000).
+    rng = np.random.default_rng(7)
+    g = rng.standard_normal((4000, 12))
+    q = np.linalg.qr(rng.standard_normal((12, 12)))[0]
+    x = (g * np.logspace(0, 4.5, 12)) @ q.T
+    res = check(x, whiten=True, null_replicates=200, subsample=300)
+    assert res.spectrum["whitening_rank"] == 12
+    assert res.coordinates.parts["whitened"].verdict == "holds"
+    white = res.coordinates.parts["whitened"].details
+    assert abs(white["mean_excess_kurtosis"]) < 0.05  # mean of 12 coordinates: SE ≈ 0.08/√12
 
 
 def test_report_files_and_summary(tmp_path, gaussian_result):
-    report = write_check_report(gaussian_result, tmp_path, config={"test": True}, wall_seconds=1.0)
+    report = gaussian_result.save(tmp_path, command={"test": True})
     assert report.read_text().startswith("# infonce-gauss check")
     data = json.loads((tmp_path / "check.json").read_text())
-    assert len(data["findings"]) == len(gaussian_result.findings)
-    assert len(data["coordinates"]["unnormalized"]["ad"]) == 32
+    assert set(data["assumptions"]) == set(gaussian_result.assumptions)
+    assert len(data["assumptions"]["coordinates"]["parts"]["unnormalized"]["details"]["ad"]) == 32
     for name in ("norms", "pass_rates", "qq", "spectrum"):
         assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 0
         assert (tmp_path / "data" / f"{name}.csv").exists()
-    assert (tmp_path / "run.json").exists()
-    text = summary_text(gaussian_result)
-    assert len(text.splitlines()) >= 1 + len(gaussian_result.findings)
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["config"]["test"] is True and run["config"]["level"] == 0.05
+    text = gaussian_result.summary()
+    assert len(text.splitlines()) >= 1 + len(gaussian_result.assumptions)
+    md = gaussian_result._repr_markdown_()
+    assert md.count("\n| ") >= len(gaussian_result.assumptions) + 1  # header row + one row per line
+    assert all(row.count(" | ") == 5 for row in md.splitlines() if row.startswith("| ") and "---" not in row)
 
 
 def test_cli_check_writes_the_report(tmp_path, gaussian, capsys):
@@ -152,25 +183,23 @@ def test_drop_flags_report_what_was_dropped(tmp_path):
     x = rng.standard_normal((300, 6))
     x[3, 1] = np.inf
     x[:, 4] = 2.0
-    res = run_check(x, config=CheckConfig(null_replicates=200, subsample=200, drop_nonfinite=True, drop_constant=True))
-    assert res.sections["input"]["dropped_rows"] == 1
-    assert res.sections["input"]["dropped_constant_columns"] == [4]
-    assert (res.sections["input"]["n"], res.sections["input"]["d"]) == (299, 5)
+    res = check(x, null_replicates=200, subsample=200, drop_nonfinite=True, drop_constant=True)
+    assert res.input["dropped_rows"] == 1
+    assert res.input["dropped_constant_columns"] == [4]
+    assert (res.input["n"], res.input["d"]) == (299, 5)
 
 
 def test_positives_must_match(gaussian):
     with pytest.raises(ValueError, match="positives have shape"):
-        run_check(gaussian, positives=gaussian[:, :5])
+        check(gaussian, positives=gaussian[:, :5])
     with pytest.raises(ValueError, match="one label per row"):
-        run_check(gaussian, labels=np.zeros(3))
+        check(gaussian, labels=np.zeros(3))
 
 
 def test_small_n_skips_what_it_cannot_run_and_says_why():
-    res = run_check(np.random.default_rng(6).standard_normal((25, 16)), config=CheckConfig(null_replicates=200))
-    v = {f.assumption: f for f in res.findings}
-    multi = v["8-dim projections jointly Gaussian"]
-    assert multi.verdict == "cannot tell" and "needs more than 32 rows" in multi.figure
-    assert v["No dimensional collapse (isotropic covariance)"].verdict == "cannot tell"  # n < 2d
+    res = check(np.random.default_rng(6).standard_normal((25, 16)), null_replicates=200)
+    assert res.joint.verdict == "cannot tell" and "needs more than 32 rows" in res.joint.figure
+    assert res.isotropy.verdict == "cannot tell"  # n < 2d
 
 
 def _write_trace(path, alignment, runs=None):
@@ -185,11 +214,11 @@ def test_plateau_from_a_trace(tmp_path, gaussian):
     flat = emb.load_trace(_write_trace(tmp_path / "flat.csv", 0.5 * (1 - np.exp(-t / 3))))
     ramp = emb.load_trace(_write_trace(tmp_path / "ramp.csv", 0.01 * t))
     x = gaussian[:500]
-    verdict = {name: _verdicts(run_check(x, trace=trace, config=CheckConfig(null_replicates=200, subsample=200, eta2=eta2)))
+    verdict = {name: check(x, trace=trace, null_replicates=200, subsample=200, eta2=eta2).plateau.verdict
                for name, trace, eta2 in (("flat", flat, 0.6), ("flat_above_eta2", flat, 0.3), ("ramp", ramp, None))}
-    assert verdict["flat"]["Alignment plateau"] == "holds"
-    assert verdict["flat_above_eta2"]["Alignment plateau"] == "fails"  # Assumption 1 needs the plateau <= η₂
-    assert verdict["ramp"]["Alignment plateau"] == "fails"
+    assert verdict["flat"] == "holds"
+    assert verdict["flat_above_eta2"] == "fails"  # Assumption 1 needs the plateau <= η₂
+    assert verdict["ramp"] == "fails"
 
 
 def test_trace_input_errors(tmp_path):
@@ -205,7 +234,7 @@ def test_trace_input_errors(tmp_path):
         emb.load_trace(two, run="c")
     short = emb.load_trace(_write_trace(tmp_path / "short.csv", [0.1, 0.2, 0.3]))
     with pytest.raises(ValueError, match="at least 4 epochs"):
-        run_check(np.random.default_rng(0).standard_normal((100, 4)), trace=short, config=FAST)
+        check(np.random.default_rng(0).standard_normal((100, 4)), trace=short, **FAST)
 
 
 def test_cli_check_with_a_trace(tmp_path, gaussian, capsys):
@@ -215,25 +244,25 @@ def test_cli_check_with_a_trace(tmp_path, gaussian, capsys):
     assert main(["check", str(tmp_path / "x.npy"), "--trace", str(trace), "--eta2", "0.5", "--out", str(out),
                  "--no-progress", "--directions", "8"]) == 0
     assert "HOLDS        Alignment plateau (Assumption 1)" in capsys.readouterr().out
-    saved = json.loads((out / "check.json").read_text())
-    assert saved["plateau"]["reached"] and saved["plateau"]["value"] == pytest.approx(0.4, abs=0.01)
+    saved = json.loads((out / "check.json").read_text())["assumptions"]["plateau"]["details"]
+    assert saved["reached"] and saved["value"] == pytest.approx(0.4, abs=0.01)
 
 
 @pytest.mark.parametrize("factor", [1e-200, 1e250, 2.0**40])
 def test_extreme_scales_give_the_unscaled_answer(gaussian, factor):
     """The battery's statistics are scale-invariant, so any finite scale gives the same verdicts and CV."""
-    base = run_check(gaussian[:600], config=FAST)
-    scaled = run_check(gaussian[:600] * factor, config=FAST)
-    assert [f.verdict for f in scaled.findings] == [f.verdict for f in base.findings]
-    assert scaled.sections["thin_shell"]["cv"] == pytest.approx(base.sections["thin_shell"]["cv"], rel=1e-6)
-    assert scaled.sections["input"]["rescaled_by"] != 1.0
+    base = check(gaussian[:600], **FAST)
+    scaled = check(gaussian[:600] * factor, **FAST)
+    assert scaled.verdicts == base.verdicts
+    assert scaled.thin_shell.details["cv"] == pytest.approx(base.thin_shell.details["cv"], rel=1e-6)
+    assert scaled.input["rescaled_by"] != 1.0
 
 
 def test_one_huge_entry_is_named(gaussian):
     x = gaussian[:600].copy()
     x[17, 3] = 1e300
     with pytest.raises(ValueError, match=r"numerically zero beside its largest entry 1e\+300 \(row 17") as info:
-        run_check(x, config=FAST)
+        check(x, **FAST)
     assert "RuntimeWarning" not in str(info.value)
 
 

@@ -76,7 +76,7 @@ def test_bad_out_exits_2_before_any_work(command, where, tmp_path, emb_file, mon
     def no_work(*a, **k):
         raise AssertionError("work started before --out was validated")
 
-    monkeypatch.setattr(check, "run_check", no_work)
+    monkeypatch.setattr(check, "check", no_work)
     monkeypatch.setattr(report, "run_claims", no_work)
     monkeypatch.setattr(rates, "sphere_rate_table", no_work, raising=False)
     argv = [emb_file if a == "EMB" else a for a in command]
@@ -186,19 +186,19 @@ def test_summary_table_header_and_cut_cells():
 
 def test_check_interrupted_while_writing_leaves_no_report(tmp_path, emb_file, monkeypatch, capsys):
     """Figures already written, then Ctrl-C: no report anywhere, the earlier finished run untouched."""
-    from infonce_gauss.battery import check
+    from infonce_gauss.battery import report
 
     out = tmp_path / "out"
     assert main(["check", emb_file, "--out", str(out), "--no-progress", "--seed", "1"]) == 0
     before = json.loads((out / "run.json").read_text())
-    real = check.write_check_report
+    real = report.write_report
 
     def interrupted(result, out_dir, **kwargs):
         real(result, out_dir, **kwargs)
         (out_dir / "report.md").unlink()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(check, "write_check_report", interrupted)
+    monkeypatch.setattr(report, "write_report", interrupted)
     assert main(["check", emb_file, "--out", str(out), "--no-progress", "--seed", "2"]) == 130
     assert "interrupted; partial files (no report) are in" in capsys.readouterr().err
     assert json.loads((out / "run.json").read_text()) == before  # still the finished run, complete and alone

@@ -61,7 +61,7 @@ def test_trained_embeddings_feed_the_check_command(tmp_path, tiny_preset):
                  "--trace", str(folder / "diagnostics.csv"), "--out", str(tmp_path / "check"), "--no-progress",
                  "--subsample", "100", "--directions", "4", "--k", "2"]) == 0
     saved = json.loads((tmp_path / "check" / "check.json").read_text())
-    assert saved["plateau"]["epochs"] == len((folder / "diagnostics.csv").read_text().splitlines()) - 1
+    assert saved["assumptions"]["plateau"]["details"]["epochs"] == len((folder / "diagnostics.csv").read_text().splitlines()) - 1
 
 
 def test_cifar_presets_fail_cleanly_without_data(tmp_path, capsys, monkeypatch):

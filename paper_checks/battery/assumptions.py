@@ -1,0 +1,353 @@
+r"""The assumption tests of the check: one function per assumption, each returning its :class:`Assumption`.
+
+Decision rules (each is also stated in the report beside its verdict; ``level`` is the test level):
+
+* :func:`thin_shell` (Assumption 2): :math:`\mathrm{CV}(\|z\|)` against the isotropic Gaussian's
+  :math:`\mathrm{CV}_\chi(d)\approx1/\sqrt{2d}`: holds if the 95% interval of the ratio lies below
+  :data:`THIN_SHELL_MAX_RATIO` (3: the paper's contrastive encoders sit at 1.3–2.5×, its supervised
+  ones at ≥ 3.8×), fails if it lies above, cannot tell otherwise.
+* :func:`coordinates` (the paper's protocol, Tables 1–2): the observed pass fractions of
+  :math:`A^2<0.752` and :math:`p_{DP}>0.05` against the band a pass fraction over d independent
+  coordinates falls in with probability 1 − level under the null (Gaussian for unnormalized and
+  whitened embeddings, the exact uniform-sphere coordinate law of the same (n, d) for normalized
+  ones): fails if either fraction is below its band, holds otherwise. The headline verdict is the
+  unnormalized one (Table 1); each variant's is in ``parts``.
+* :func:`projections` (Cramér–Wold): Bonferroni over the Anderson–Darling p-values of K random
+  orthonormal directions and the sliced Epps–Pulley family of
+  :func:`~infonce_gauss.simulations.sliced.sliced_epps_pulley` (Bonferroni over the two families).
+* :func:`joint` (k-dimensional projections): Bonferroni over Mardia skewness, Mardia kurtosis,
+  Henze–Zirkler and the energy test.
+* :func:`uniformity` (first two moments of u): :math:`\|m\|^2` (Rayleigh) and
+  :math:`d\,E(u\cdot v')^2-1` (Bingham; 0 iff isotropic): holds if both 95% intervals lie below
+  their tolerances :math:`1/\sqrt d` and 1 (participation ratio above d/2), fails if either lies
+  above, cannot tell otherwise.
+* :func:`isotropy` (no dimensional collapse): participation ratio of the covariance of z at least
+  d/2 (needs n ≥ 2d); the effective rank (RankMe) beside it.
+* :func:`alignment` (Prop 1): with η₂ given, fails if the 1 − level interval of
+  :math:`E[u\cdot v]-\eta_2-(1-\eta_2)\|m\|^2` lies above 0.
+* :func:`plateau` (Assumption 1), from a training trace:
+  :func:`infonce_gauss.simulations.traces.detect_plateau`'s rule; with η₂, the plateau must also
+  not lie significantly above η₂ (4 standard errors).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from functools import lru_cache
+
+import numpy as np
+from scipy import stats
+
+from infonce_gauss.battery.result import Assumption, Effect
+from infonce_gauss.battery.streaming import Moments
+from infonce_gauss.simulations import gaussianity as g
+from infonce_gauss.simulations.estimates import mean_estimate, mean_norm_sq_from_sums
+from infonce_gauss.simulations.sampling import derive_seed
+from infonce_gauss.simulations.uniformity import bingham_from_scatter, rayleigh_from_mean
+
+__all__ = ["THIN_SHELL_MAX_RATIO", "ISOTROPY_MIN_FRACTION", "null_rates", "thin_shell", "coordinates",
+           "projections", "joint", "isotropy", "uniformity", "alignment", "plateau", "labels", "qq_rows"]
+
+THIN_SHELL_MAX_RATIO = 3.0
+ISOTROPY_MIN_FRACTION = 0.5
+_Z95 = 1.959963984540054
+
+
+def _z(level: float) -> float:
+    """Two-sided normal quantile of a 1 − level interval."""
+    return float(stats.norm.isf(level / 2))
+
+
+def _interval_verdict(value: float, se: float, tolerance: float) -> str:
+    """holds if the 95% interval lies below ``tolerance``, fails if above, cannot tell if it straddles."""
+    lo, hi = value - _Z95 * se, value + _Z95 * se
+    return "holds" if hi < tolerance else "fails" if lo > tolerance else "cannot tell"
+
+
+def _interval(name: str, value: float, se: float) -> Effect:
+    return Effect(name, float(value), float(value - _Z95 * se), float(value + _Z95 * se))
+
+
+@lru_cache(maxsize=32)
+def _cached_null(n: int, d: int, law: str, replicates: int, seed: int) -> g.NullRates:
+    return g.null_pass_rates(n, d, law=law, replicates=replicates, seed=seed)
+
+
+def null_rates(n: int, d: int, *, seed: int, replicates: int | None = None) -> dict[str, g.NullRates]:
+    """Simulated pass rates of one coordinate under the Gaussian and the uniform-sphere law at (n, d).
+
+    ``replicates`` defaults to :math:`2\\cdot10^7/n` clipped to [200, 2000]. The rates depend on
+    (n, d, seed, replicates) only, so they are computed once per process for each such tuple.
+    """
+    reps = replicates or int(np.clip(2 * 10**7 // n, 200, 2000))
+    return {law: _cached_null(int(n), int(d), law, int(reps), derive_seed(seed, 1, i))
+            for i, law in enumerate(("gaussian", "sphere"))}
+
+
+def thin_shell(norms: np.ndarray, d: int) -> tuple[Assumption, list[dict]]:
+    """Assumption 2 from the norms; returns the assumption and the histogram table of the norms."""
+    sec = g.thin_shell(norms, d)
+    verdict = _interval_verdict(sec["ratio"], sec["ratio_se"], THIN_SHELL_MAX_RATIO)
+    a = Assumption(
+        "thin_shell", "Thin shell (Assumption 2)", verdict,
+        (_interval("CV / CV_chi(d)", sec["ratio"], sec["ratio_se"]), _interval("CV of norms", sec["cv"], sec["cv_se"])),
+        None, f"holds if the 95% interval of CV/CV_chi(d) lies below {THIN_SHELL_MAX_RATIO:g}, fails if above",
+        "Assumption 2, Eq. 9; Eq. 20",
+        f"CV of norms {sec['cv']:.4f} ± {sec['cv_se']:.4f} = {sec['ratio']:.2f}× the Gaussian's {sec['cv_chi']:.4f}; "
+        f"implied coordinate excess kurtosis {sec['implied_excess_kurtosis']:+.3f}", sec)
+    return a, _norm_histogram(norms, d, sec["mean_norm"])
+
+
+def _norm_histogram(norms: np.ndarray, d: int, mean_norm: float) -> list[dict]:
+    lo, hi = float(norms.min()), float(norms.max())
+    if hi - lo < 1e-3 * mean_norm:  # (nearly) normalized input: widen the range so bins have width
+        lo, hi = mean_norm * (1 - 5e-3), mean_norm * (1 + 5e-3)
+    counts, edges = np.histogram(norms, bins=60, range=(lo, hi))
+    density = counts / (counts.sum() * np.diff(edges))
+    scale = math.sqrt(np.mean(norms * norms) / d)  # N(0, s²I) with the same E r²
+    centers = (edges[:-1] + edges[1:]) / 2
+    return [{"left": float(a), "right": float(b), "density": float(p), "chi_density": float(stats.chi.pdf(c / scale, d) / scale),
+             "mean_norm": mean_norm} for a, b, p, c in zip(edges[:-1], edges[1:], density, centers)]
+
+
+def _coordinate_variant(name: str, tests: g.CoordinateTests | str, nulls: dict, level: float) -> Assumption:
+    title = f"Coordinates Gaussian, paper's protocol ({name})"
+    ref = f"Sec. 5, Tables 1–2 (AD < {g.AD_THRESHOLD:g}, DP p > {g.DP_LEVEL:g})"
+    if isinstance(tests, str):
+        return Assumption(f"coordinates.{name}", title, "cannot tell", (), None, "", ref, tests, {"skipped": tests})
+    reference = "sphere" if name == "normalized" else "gaussian"
+    cols = g.paper_columns(tests)
+    d = tests.ad.size
+    observed = {"ad": cols.ad_pass_count, "dp": cols.dp_pass_count}
+    bands = {law: {t: g.pass_rate_band(getattr(r, f"{t}_pass"), d, level=1 - level) for t in ("ad", "dp")}
+             for law, r in nulls.items()}
+    band = bands[reference]
+    below = [t.upper() for t in ("ad", "dp") if observed[t] / d < band[t][0]]
+    above = [t.upper() for t in ("ad", "dp") if observed[t] / d > band[t][1]]
+    # p-value of "pass fraction this low": binomial lower tail at the null rate moved 2 SE down (as the band is)
+    rates = nulls[reference]
+    lower = {t: float(stats.binom.cdf(observed[t], d, max(getattr(rates, f"{t}_pass").value - 2 * getattr(rates, f"{t}_pass").se, 0)))
+             for t in ("ad", "dp")}
+    details = {"paper_columns": cols.as_dict(), "reference_law": reference, "bands": bands,
+               "all_pass_probability": {law: {"ad": r.ad_pass.value ** d, "dp": r.dp_pass.value ** d} for law, r in nulls.items()},
+               "below_band": below, "above_band": above, "lower_tail_pvalues": lower,
+               "paper_rule_gaussian": bool(cols.ad_avg < g.AD_THRESHOLD and cols.dp_avg > g.DP_LEVEL),
+               "mean_skewness": float(tests.skewness.mean()), "mean_excess_kurtosis": float(tests.excess_kurtosis.mean()),
+               "ad": tests.ad, "dp_pvalue": tests.dp_pvalue, "excess_kurtosis": tests.excess_kurtosis}
+    figure = (f"AD avg {cols.ad_avg:.3f}, {cols.ad_pass_pct:.1f}% pass; DP avg p {cols.dp_avg:.3f}, {cols.dp_pass_pct:.1f}% pass "
+              f"({reference} null band AD {100 * band['ad'][0]:.1f}–{100 * band['ad'][1]:.1f}%, "
+              f"DP {100 * band['dp'][0]:.1f}–{100 * band['dp'][1]:.1f}%)")
+    if above:
+        figure += f"; {'/'.join(above)} above the band (more passes than independent {reference} coordinates give)"
+    effects = tuple(Effect(f"{t.upper()} pass fraction", observed[t] / d, band[t][0], band[t][1]) for t in ("ad", "dp"))
+    return Assumption(f"coordinates.{name}", title, "fails" if below else "holds", effects, min(1.0, 2 * min(lower.values())),
+                      f"fails if a pass fraction lies below the {100 * (1 - level):g}% band of d independent {reference} "
+                      "coordinates (the interval shown is that band)", ref, figure, details)
+
+
+def coordinates(variants: dict, nulls: dict, *, level: float) -> Assumption:
+    """Sec. 5's per-coordinate protocol on each variant (unnormalized, normalized, whitened); the
+    headline verdict is the unnormalized one, each variant's is in ``parts``."""
+    parts = {name: _coordinate_variant(name, tests, nulls, level) for name, tests in variants.items()}
+    head = parts["unnormalized"]
+    details = {"distinguishable": _distinguishable(nulls, head.details["ad"].size, level)}
+    return Assumption("coordinates", "Coordinates Gaussian, paper's protocol", head.verdict, head.effects, head.p_value,
+                      head.rule + "; headline: unnormalized coordinates", head.reference, head.figure, details, parts)
+
+
+def _distinguishable(nulls: dict, d: int, level: float) -> dict:
+    """Whether the Gaussian and the sphere-law pass-rate bands are disjoint at this (n, d), for each test."""
+    out = {}
+    for test in ("ad", "dp"):
+        ga = g.pass_rate_band(getattr(nulls["gaussian"], f"{test}_pass"), d, level=1 - level)
+        sp = g.pass_rate_band(getattr(nulls["sphere"], f"{test}_pass"), d, level=1 - level)
+        out[test] = bool(ga[0] > sp[1] or sp[0] > ga[1])
+    return out
+
+
+def qq_rows(series: str, column: np.ndarray, d: int, points: int = 120) -> list[dict]:
+    """Standardized sample quantiles against N(0,1) quantiles, with the sphere-coordinate law's quantiles."""
+    col = np.sort(np.asarray(column, dtype=np.float64))
+    col = (col - col.mean()) / col.std(ddof=1)
+    n = col.size
+    idx = np.unique(np.linspace(0, n - 1, min(points, n)).round().astype(int))
+    prob = (idx + 0.5) / n
+    normal = stats.norm.ppf(prob)
+    sphere = np.sign(prob - 0.5) * np.sqrt(d * stats.beta.ppf(np.abs(2 * prob - 1), 0.5, (d - 1) / 2))
+    return [{"series": series, "normal": float(a), "sample": float(b), "sphere": float(c)}
+            for a, b, c in zip(normal, col[idx], sphere)]
+
+
+def projections(proj: np.ndarray, sliced, *, level: float, workers=None) -> Assumption:
+    """Cor 1 one direction at a time: Anderson–Darling on the K projections ``proj`` (n × K) and the
+    sliced Epps–Pulley family ``sliced`` (a :class:`~infonce_gauss.simulations.sliced.SlicedTest`)."""
+    one = g.projection_tests(proj, level=level, workers=workers)
+    p = min(1.0, 2 * min(one.family_pvalue, sliced.pvalue))
+    details = {"anderson_darling": {"directions": proj.shape[1], "ad": one.ad, "pvalue": one.pvalue, "effect": one.effect,
+                                    "family_pvalue": one.family_pvalue, "rule": "Bonferroni: K·min p"},
+               "epps_pulley": sliced.as_dict()}
+    figure = (f"{proj.shape[1]} directions: AD Bonferroni p = {one.family_pvalue:.3g}, median A²/n = {np.median(one.effect):.2e}, "
+              f"max {one.effect.max():.2e}; {sliced.directions} directions: sliced Epps–Pulley p = {sliced.pvalue:.3g}, "
+              f"max T/n = {sliced.effect:.2e}")
+    return Assumption(
+        "projections", "Random 1-D projections Gaussian (Cramér–Wold)", "fails" if p <= level else "holds",
+        (Effect("max A²/n over directions", float(one.effect.max())), Effect("max Epps–Pulley T/n", sliced.effect)), p,
+        f"fails if 2·min(p_AD, p_EP) <= {level:g}: p_AD = K·min p (Anderson–Darling, D'Agostino–Stephens), "
+        f"p_EP = {sliced.rule}", "Cor 1, Eq. 8; Prop 2, Eq. 10", figure, details)
+
+
+def joint(low: np.ndarray, sample_rows: np.ndarray, *, level: float, seed: int) -> Assumption:
+    """Cor 1 on a k-dimensional projection ``low`` (n × k): Mardia skewness and kurtosis on all rows,
+    Henze–Zirkler on ``sample_rows``, the energy test on at most 500 of them; Bonferroni over the four."""
+    n, k = low.shape
+    title, ref = f"{k}-dim projections jointly Gaussian", "Cor 1, Eq. 8 (k-dim projections)"
+    if n <= 4 * k:
+        reason = f"needs more than {4 * k} rows for a {k}-dimensional test, got {n}"
+        return Assumption("joint", title, "cannot tell", (), None, "", ref, reason, {"skipped": reason})
+    tests = [*g.mardia_tests(low), g.henze_zirkler(low[sample_rows])]
+    energy_rows = sample_rows[: min(sample_rows.size, 500)]
+    tests.append(g.energy_test(low[energy_rows], replicates=99, seed=derive_seed(seed, 3)))
+    family = min(1.0, len(tests) * min(t.pvalue for t in tests))
+    return Assumption(
+        "joint", title, "fails" if family <= level else "holds", tuple(Effect(f"{t.name} effect", t.effect) for t in tests),
+        family, f"fails if 4·min p <= {level:g} (Mardia skewness and kurtosis on all rows; HZ on {sample_rows.size} rows; "
+                f"energy on {energy_rows.size})", ref,
+        "; ".join(f"{t.name} p = {t.pvalue:.2g} (effect {t.effect:.3g})" for t in tests),
+        {"k": k, "tests": [t.as_dict() for t in tests], "family_pvalue": family, "rule": "Bonferroni over the four tests"})
+
+
+def isotropy(m: Moments, d: int) -> tuple[Assumption, dict, list[dict]]:
+    """No dimensional collapse, from the spectrum of the covariance of z; returns the assumption, the
+    spectrum numbers and the spectrum table."""
+    n = m.n
+    mean_z = m.sum_z / n
+    cov = (m.gram_z / n - np.outer(mean_z, mean_z)) * n / (n - 1)
+    eig_z = np.linalg.eigvalsh(cov)[::-1]
+    eig_u = np.linalg.eigvalsh(m.gram_u / n)[::-1]
+    spectrum = {"covariance": g.spectrum_summary(eig_z), "second_moment_u": g.spectrum_summary(eig_u),
+                "eigenvalues_covariance": eig_z, "marchenko_pastur_edges": [(1 - math.sqrt(d / n)) ** 2, (1 + math.sqrt(d / n)) ** 2]}
+    c = spectrum["covariance"]
+    pr, erank = c["participation_ratio"], c["effective_rank"]
+    verdict = "cannot tell" if n < 2 * d else "holds" if pr >= ISOTROPY_MIN_FRACTION * d else "fails"
+    a = Assumption(
+        "isotropy", "No dimensional collapse (isotropic covariance)", verdict,
+        (Effect("participation ratio / d", pr / d), Effect("effective rank (RankMe) / d", erank / d)), None,
+        f"holds if the participation ratio is at least {ISOTROPY_MIN_FRACTION:g}·d (needs n >= 2d)",
+        "Cor 1 (isotropy of σ); collapse diagnostics",
+        f"participation ratio {pr:.1f} of d = {d}, effective rank {erank:.1f}, "
+        f"top eigenvalue {100 * c['top_share']:.1f}% of the variance", {k: v for k, v in c.items()})
+    table = ([{"source": "covariance of z", "rank": i + 1, "eigenvalue": float(v * d / eig_z.sum())} for i, v in enumerate(eig_z)]
+             + [{"source": "second moment of u", "rank": i + 1, "eigenvalue": float(v * d / eig_u.sum())} for i, v in enumerate(eig_u)])
+    return a, spectrum, table
+
+
+def uniformity(m: Moments, sample_u: np.ndarray, d: int, *, tau: float, seed: int) -> Assumption:
+    """The first two moments of the directions against σ, and the Φ gap at inverse temperature 1/τ."""
+    n = m.n
+    mean_u = m.sum_u / n
+    scatter = m.gram_u / n
+    ray, bing = rayleigh_from_mean(mean_u, n), bingham_from_scatter(scatter, n)
+    cov_u = scatter - np.outer(mean_u, mean_u)
+    m_sq = mean_norm_sq_from_sums(m.sum_u, m.gram_u, n)
+    m2, m2_se = m_sq.value, m_sq.se
+    tr2 = (n * float(np.sum(scatter * scatter)) - 1) / (n - 1)  # unbiased tr M² = E (u·v')²
+    q = np.einsum("ij,jk,ik->i", sample_u, scatter, sample_u)
+    tr2_se = 2 * float(q.std(ddof=1)) / math.sqrt(n)
+    iso, iso_se = d * tr2 - 1, d * tr2_se
+    mean_tol, iso_tol = 1 / math.sqrt(d), 1 / ISOTROPY_MIN_FRACTION - 1
+    verdicts = [_interval_verdict(m2, m2_se, mean_tol), _interval_verdict(iso, iso_se, iso_tol)]
+    verdict = "fails" if "fails" in verdicts else "holds" if verdicts == ["holds", "holds"] else "cannot tell"
+    phi = g.phi_gap(sample_u, alpha=1 / tau, replicates=10, seed=derive_seed(seed, 2))
+    std_u = np.sqrt(np.clip(np.diag(cov_u), 0, None)) * math.sqrt(d)
+    details = {"rayleigh": asdict(ray), "bingham": asdict(bing), "mean_norm_sq": m2, "mean_norm_sq_se": m2_se,
+               "mean_norm_sq_tolerance": mean_tol, "neg_cos_second_moment_times_d": d * tr2, "isotropy_effect": iso,
+               "isotropy_effect_se": iso_se, "isotropy_tolerance": iso_tol,
+               "neg_cos_variance_times_d": d * (tr2 - m2 * m2), "participation_ratio_u": 1 / tr2 if tr2 > 0 else math.inf,
+               "phi": phi, "sqrt_d_std_u": {"min": float(std_u.min()), "median": float(np.median(std_u)), "max": float(std_u.max())}}
+    return Assumption(
+        "uniformity", "Uniform directions on the sphere (first two moments)", verdict,
+        (_interval("||m||²", m2, m2_se), _interval("d·E(u·v')² − 1", iso, iso_se)),
+        min(1.0, 2 * min(ray.p_value, bing.p_value)),
+        "holds if both 95% intervals lie below their tolerances (1/√d; participation ratio > d/2), fails if either lies "
+        "above (the p-value, Bonferroni over Rayleigh and Bingham, tests exact uniformity and is not the rule)",
+        "Lemma 2, Cor 1 (μ = σ)",
+        f"||m||² = {m2:.4f} ± {m2_se:.4f} (tol {mean_tol:.4f}, Rayleigh p = {ray.p_value:.2g}); "
+        f"d·E(u·v')² − 1 = {iso:.3f} ± {iso_se:.3f} (tol {iso_tol:g}, Bingham p = {bing.p_value:.2g}); "
+        f"Φ gap {phi['gap']:.3g} nats (uniform sample of the same size: {phi['null_gap_mean']:.3g} ± {phi['null_gap_sd']:.2g})",
+        details)
+
+
+def alignment(m: Moments, *, eta2: float | None, level: float) -> Assumption:
+    r"""Prop 1 on the positive pairs: :math:`E[u\cdot v]\le\eta_2+(1-\eta_2)\|m\|^2`, with :math:`\|m\|^2` of the
+    view law, unbiased from the pair means :math:`w_i=(u_i+v_i)/2`
+    (:func:`~infonce_gauss.simulations.estimates.mean_norm_sq_from_sums`), and the slack's standard error
+    including the covariance :math:`\tfrac2n\mathrm{Cov}(u_i\cdot v_i,\,m\cdot w_i)` of the two estimates."""
+    cos = np.concatenate(m.cosines)
+    n = m.n
+    align = mean_estimate(cos)
+    half = (1 + cos) / 2  # ||w_i||²
+    sum_w = (m.sum_u + m.sum_v) / 2
+    m_sq = mean_norm_sq_from_sums(sum_w, m.gram_w, n, sum_sq=half.sum(), sum_sq2=half @ half)
+    m2 = m_sq.value
+    mean_w = sum_w / n
+    cov = 2.0 / n * (float(mean_w @ m.sum_cos_w) / n - align.value * float(mean_w @ mean_w)) * n / (n - 1)
+    implied = (align.value - m2) / (1 - m2) if m2 < 1 else math.nan
+    details = {"alignment": align.value, "alignment_se": align.se, "n_pairs": align.n, "mean_norm_sq_views": m2,
+               "mean_norm_sq_views_se": m_sq.se,
+               "quantiles": dict(zip(("q05", "q25", "q50", "q75", "q95"), np.quantile(cos, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist())),
+               "fraction_above_0.9": float(np.mean(cos > 0.9)), "eta2_lower_bound_from_prop1": implied,
+               "alignment_minus_mean_norm_sq": align.value - m2}
+    figure = (f"E[u·v] = {align.value:.4f} ± {align.se:.4f}, ||m||² = {m2:.4f} ± {m_sq.se:.4f}: "
+              f"Prop 1 needs η₂ >= {implied:.3f}")
+    title, ref = "Alignment within Prop 1's bound", "Prop 1, Eq. 6; Assumption 1"
+    gap_se = math.sqrt(max(m_sq.se**2 + align.se**2 - 2 * cov, 0.0))
+    if eta2 is None:
+        return Assumption("alignment", title, "cannot tell", (_interval("E[u·v] − ||m||²", align.value - m2, gap_se),), None,
+                          "needs η₂ of the augmentation", ref, figure + " (give eta2 / --eta2 to test the bound)", details)
+    keep = 1 - eta2
+    bound = eta2 + keep * m2
+    slack = bound - align.value
+    slack_se = math.sqrt(max(keep * keep * m_sq.se**2 + align.se**2 - 2 * keep * cov, 0.0))
+    details.update(eta2=eta2, bound=bound, bound_se=keep * m_sq.se, slack=slack, slack_se=slack_se)
+    p = float(stats.norm.cdf(slack / slack_se)) if slack_se > 0 else float(slack < 0)
+    verdict = "fails" if slack + _z(level) * slack_se < 0 else "holds"
+    return Assumption("alignment", title, verdict, (_interval("slack η₂ + (1−η₂)||m||² − E[u·v]", slack, slack_se),), p,
+                      f"fails if the {100 * (1 - level):g}% interval of E[u·v] − bound lies above 0 (||m||² of the views, "
+                      "unbiased); p is one-sided", ref,
+                      figure + f"; bound η₂ + (1−η₂)||m||² = {bound:.4f}, slack {slack:.4f} ± {slack_se:.4f}", details)
+
+
+def plateau(trace, *, eta2: float | None) -> Assumption:
+    """Assumption 1 from a training trace (epochs, alignment)."""
+    from infonce_gauss.simulations.traces import detect_plateau
+
+    epochs, values = trace
+    p = detect_plateau(values, epochs=epochs, eta2=eta2)
+    details = {"epochs": len(values), **asdict(p)}
+    figure = (f"{len(values)} evaluations: plateau from epoch {p.start_epoch:g} at {p.value:.4f} ± {p.se:.4f} "
+              f"(band ± {p.tolerance:.4f}, drift {p.drift:+.4f})")
+    if not p.reached:
+        verdict = "fails"
+    elif p.feasible_at_uniform is False:
+        verdict, figure = "fails", figure + f", above η₂ = {eta2:g}"
+    else:
+        verdict = "holds"
+        figure += "" if eta2 is None else f", r_plat = {p.r_plat:+.4f} vs η₂ = {eta2:g}"
+    return Assumption("plateau", "Alignment plateau (Assumption 1)", verdict, (_interval("plateau value", p.value, p.se),), None,
+                      "reached if the trace stays within the band around its tail mean for at least the last quarter "
+                      "and drifts less than the band; with η₂, the plateau is not 4 SE above η₂", "Assumption 1, Eq. 7",
+                      figure, details)
+
+
+def labels(m: Moments, names: np.ndarray) -> dict:
+    """Share of the directions' variance explained by the class means."""
+    n = m.n
+    mean_u = m.sum_u / n
+    total = n - n * float(mean_u @ mean_u)  # sum_i ||u_i - ū||² = n - n||ū||²
+    between = sum(count * float(((s / count) - mean_u) @ ((s / count) - mean_u)) for s, count in m.class_sums.values())
+    norms = {str(names[c]): float(np.linalg.norm(s / count)) for c, (s, count) in m.class_sums.items()}
+    return {"classes": len(m.class_sums), "between_class_share": between / total if total > 0 else math.nan,
+            "class_mean_lengths": norms,
+            "note": "share of the directions' variance explained by class means; near 1 means class-collapsed "
+                    "clusters (a mixture, reviewer 4's concern), near 0 means classes overlap on the sphere"}
