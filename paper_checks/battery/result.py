@@ -30,7 +30,7 @@ class CheckConfig:
     """
 
     directions: int = 32          # random directions for the 1-D projection tests
-    sliced_directions: int = 256  # random directions for the sliced Epps–Pulley test
+    sliced_directions: int = 64  # random directions for the sliced Epps–Pulley test
     k: int = 8                    # dimension of the projection for the multivariate tests
     subsample: int = 1000         # rows for Henze–Zirkler, the Φ gap (energy uses at most 500)
     null_replicates: int | None = None  # simulated null columns per law (None: ~2e7 / n, in [200, 2000])

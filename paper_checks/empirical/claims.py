@@ -94,7 +94,7 @@ CONTROL_STATS = ("cv", "ad_avg", "ad_pass_pct", "dp_avg", "dp_pass_pct", "norm_a
 
 
 def diagnostic_se(row: dict, stat: str) -> float:
-    """Standard error of one diagnostic of a training row.
+    r"""Standard error of one diagnostic of a training row.
 
     CV and alignment carry their own (``cv_se``, ``alignment_se``); a mean over the d coordinates gets
     ``sd/√d`` and a pass percentage the binomial :math:`100\sqrt{p(1-p)/d}`, both treating the d coordinates
