@@ -413,6 +413,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args = build_parser().parse_args(argv)
             except SystemExit as exit:  # --help/--version (0) or a usage error (2, message already printed)
                 return exit.code
+            from infonce_gauss.results import git_commit
+
+            git_commit()  # read now: results record the tree's commit at the start, not where it moved to
             return args.func(args)
     except (ValueError, OSError) as exc:  # bad input, or a file the system refused: no traceback
         print(f"infonce-gauss {args.command}: error: {exc}", file=sys.stderr)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import io
+import functools
 import os
 import platform
 import shutil
@@ -179,7 +180,10 @@ def _version(package: str) -> str | None:
         return None
 
 
-def _git_commit() -> str | None:
+@functools.lru_cache(maxsize=1)
+def git_commit() -> str | None:
+    """The commit of the source tree, read once per process: call it when a command starts, so that a tree
+    that moves on during a long run (a checkout, a merge) does not change the commit its results record."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent
@@ -215,5 +219,5 @@ def run_metadata(command: str, config: Mapping, *, seed: int | None, wall_second
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
         "device": _device(),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
     }

@@ -654,7 +654,7 @@ def fmnist_ablation(ctx: CheckContext) -> Verdict:
     from infonce_gauss.simulations.training import backbone_diagnostics, build_model
 
     if ctx.profile.name == "quick":
-        return Verdict.skipped("runs in the full profile (ten CNN trainings, about 20 min on a CPU core); or: "
+        return Verdict.skipped("runs in the full profile (ten CNN trainings, tens of minutes on one CPU core); or: "
                                "infonce-gauss train --preset fmnist-ablation --profile full")
     try:
         load_images("fashion-mnist")

@@ -120,3 +120,21 @@ def test_resume_starts_from_the_previous_files(tmp_path):
         raise KeyboardInterrupt
     with results.RunFolder("train", out, resume=True) as work:  # continues the interrupted run's files
         assert (work / "checkpoint.pt").read_text() == "epoch 4" and not (work / "PARTIAL.txt").exists()
+
+
+def test_the_recorded_commit_is_read_once_per_process(monkeypatch):
+    import subprocess
+
+    from infonce_gauss import results
+
+    results.git_commit.cache_clear()
+    first = results.git_commit()
+
+    def moved(*args, **kwargs):
+        return subprocess.CompletedProcess(args, 0, stdout="f" * 40 + "\n", stderr="")
+
+    monkeypatch.setattr(results.subprocess, "run", moved)
+    assert results.git_commit() == first  # the tree moving on during a run does not change it
+    results.git_commit.cache_clear()
+    assert results.git_commit() == "f" * 40
+    results.git_commit.cache_clear()
