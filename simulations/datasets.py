@@ -33,6 +33,7 @@ __all__ = [
     "FASHION_MNIST_SYSTEM_DIR",
     "load_cifar10",
     "load_fashion_mnist",
+    "missing_reason",
     "load_digits",
     "load_images",
     "IMAGE_DATASETS",
@@ -177,6 +178,16 @@ def load_digits(data_dir=None, *, test_fraction: float = 0.2, seed: int = 0) -> 
 
 
 IMAGE_DATASETS = {"cifar10": load_cifar10, "fashion-mnist": load_fashion_mnist, "digits": load_digits}
+
+
+def missing_reason(name: str, data_dir=None) -> str | None:
+    """Why image data set ``name`` cannot be loaded here (the :class:`DatasetMissing` message, which says what
+    to install or where to put the files), or None when it loads."""
+    try:
+        load_images(name, data_dir)
+    except DatasetMissing as exc:
+        return str(exc)
+    return None
 
 
 def load_images(name: str, data_dir=None) -> ImageData:

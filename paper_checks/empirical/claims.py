@@ -518,17 +518,13 @@ def _image_skip(ctx: CheckContext, dataset: str, preset: str) -> str | None:
     """Why an image claim cannot run here (no data, or paper scale without a GPU), or None."""
     import torch
 
-    from infonce_gauss.simulations.datasets import DatasetMissing, load_images
+    from infonce_gauss.simulations.datasets import missing_reason
 
     if ctx.profile.name != "gpu":
         return f"runs in the gpu profile (paper-scale {dataset} training); CPU-sized: infonce-gauss train --preset {preset} --data-dir DIR"
     if not torch.cuda.is_available():
         return "the gpu profile needs a CUDA device for paper-scale training; none is available"
-    try:
-        load_images(dataset)
-    except DatasetMissing as exc:
-        return str(exc)
-    return None
+    return missing_reason(dataset)
 
 
 @CLAIMS.claim(
@@ -599,12 +595,10 @@ def _contrast(a: dict, b: dict, stat: str) -> dict:
               "coordinates' Gaussianity. A different network on different data: not a reproduction of Table 1.",
 )
 def fmnist(ctx: CheckContext) -> Verdict:
-    from infonce_gauss.simulations.datasets import DatasetMissing, load_images
+    from infonce_gauss.simulations.datasets import missing_reason
 
-    try:
-        load_images("fashion-mnist")
-    except DatasetMissing as exc:
-        return Verdict.skipped(str(exc))
+    if reason := missing_reason("fashion-mnist"):
+        return Verdict.skipped(reason)
     rows = _train("fmnist-contrastive-vs-supervised", ctx)
     con, sup = _final(rows, objective="infonce"), _final(rows, objective="supervised")
     contrasts = {stat: _contrast(con, sup, stat) for stat in ("ad_avg", "cv", "dp_avg", "norm_ad_avg")}
@@ -650,16 +644,14 @@ def fmnist(ctx: CheckContext) -> Verdict:
               "not tested here, and the stand-in says nothing against it.",
 )
 def fmnist_ablation(ctx: CheckContext) -> Verdict:
-    from infonce_gauss.simulations.datasets import DatasetMissing, load_images
+    from infonce_gauss.simulations.datasets import missing_reason
     from infonce_gauss.simulations.training import backbone_diagnostics, build_model
 
     if ctx.profile.name == "quick":
         return Verdict.skipped("runs in the full profile (ten CNN trainings, tens of minutes on one CPU core); or: "
                                "infonce-gauss train --preset fmnist-ablation --profile full")
-    try:
-        load_images("fashion-mnist")
-    except DatasetMissing as exc:
-        return Verdict.skipped(str(exc))
+    if reason := missing_reason("fashion-mnist"):
+        return Verdict.skipped(reason)
     trained, rows = _trained("fmnist-ablation", ctx)
     run, task, result = trained[0]
     backbone = [{"run": "baseline backbone", "epoch": 0, **backbone_diagnostics(build_model(run.config, task), task, run.config)},

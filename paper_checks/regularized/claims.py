@@ -402,15 +402,13 @@ def encoder_laplace_claim(ctx: CheckContext) -> Verdict:
               "views' η₂ being unknown); full profile.",
 )
 def encoder_fmnist_claim(ctx: CheckContext) -> Verdict:
-    from infonce_gauss.simulations.datasets import DatasetMissing, load_images
+    from infonce_gauss.simulations.datasets import missing_reason
 
     if ctx.profile.name == "quick":
         return Verdict.skipped("runs in the full profile (CNN training on a CPU; or: infonce-gauss train --preset "
                                "regularized-fmnist)")
-    try:
-        load_images("fashion-mnist")
-    except DatasetMissing as exc:
-        return Verdict.skipped(str(exc))
+    if reason := missing_reason("fashion-mnist"):
+        return Verdict.skipped(reason)
     return _route2_verdict(_encoder_rows("regularized-fmnist", ctx), ctx, name="route2_fmnist")
 
 
