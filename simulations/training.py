@@ -146,6 +146,12 @@ class TrainConfig:
     def regularized(self) -> bool:
         return (self.reg_beta if self.reg_beta is not None else self.reg_c) != 0
 
+    @property
+    def reg_lambda(self) -> float:
+        """λ of the regularizer: ``reg_lam``, else d/2, so that the target N(0, (2λ)⁻¹I) has variance 1/d per
+        coordinate and E‖z‖² = d/(2λ) = 1."""
+        return self.out_dim / 2 if self.reg_lam is None else self.reg_lam
+
     def regularizer(self, eta2: float | None):
         """The :class:`~infonce_gauss.simulations.regularizer.EntropyRegularizer` of this run (η₂ = ``reg_eta2``
         or ``eta2``, the task's), or None when it is off."""
@@ -153,7 +159,7 @@ class TrainConfig:
 
         if not self.regularized:
             return None
-        lam = self.out_dim / 2 if self.reg_lam is None else self.reg_lam
+        lam = self.reg_lambda
         if self.reg_beta is not None:
             return EntropyRegularizer(beta=float(self.reg_beta), lam=float(lam), k=self.reg_k)
         eta2 = self.reg_eta2 if self.reg_eta2 is not None else eta2

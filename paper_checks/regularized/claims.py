@@ -319,6 +319,7 @@ def _encoder_rows(preset: str, ctx: CheckContext) -> list[dict]:
 
     from infonce_gauss.empirical.presets import build_task, runs_for
     from infonce_gauss.simulations.regularized import gaussian_target_distances
+    from infonce_gauss.simulations.device import one_torch_thread
     from infonce_gauss.simulations.training import train
 
     seed = ctx.seed % 2**31
@@ -326,12 +327,13 @@ def _encoder_rows(preset: str, ctx: CheckContext) -> list[dict]:
     for run in runs_for(preset, ctx.profile, seed=seed, device="cpu"):
         task = build_task(run, seed=seed)
         reg = run.config.regularizer(task.eta2())
-        lam = run.config.out_dim / 2 if run.config.reg_lam is None else run.config.reg_lam
+        lam = run.config.reg_lambda
         states = [("trained", run.config)]
         if run.tags["c"] == 0:  # the same initialization for every c: measured once per d
             states.insert(0, ("init", dataclasses.replace(run.config, epochs=0)))
         for state, config in states:
-            result = train(task, config, progress=False)
+            with one_torch_thread():
+                result = train(task, config, progress=False)
             final = result.final
             rows.append({"run": run.label, "state": state, **run.tags, "beta": 0.0 if reg is None else reg.beta,
                          "epochs": config.epochs, "seed": seed,
