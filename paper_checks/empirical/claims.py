@@ -96,18 +96,24 @@ CONTROL_STATS = ("cv", "ad_avg", "ad_pass_pct", "dp_avg", "dp_pass_pct", "norm_a
 def diagnostic_se(row: dict, stat: str) -> float:
     r"""Standard error of one diagnostic of a training row.
 
-    CV and alignment carry their own (``cv_se``, ``alignment_se``); a mean over the d coordinates gets
+    CV, alignment and ‖m‖² carry their own (``cv_se``, ``alignment_se``, ``m_sq_se``); a mean over the d coordinates gets
     ``sd/√d`` and a pass percentage the binomial :math:`100\sqrt{p(1-p)/d}`, both treating the d coordinates
     as independent (they are correlated in general, so these are indicative, not exact).
     """
     d = row["d"]
-    if stat in ("cv", "alignment"):
+    if stat in ("cv", "alignment", "m_sq"):
         return row[f"{stat}_se"]
     prefix, base = ("norm_", stat[5:]) if stat.startswith("norm_") else ("", stat)
     if base.endswith("pass_pct"):
         p = row[stat] / 100
         return 100 * math.sqrt(max(p * (1 - p), 1 / (4 * d * d)) / d)
     return row[f"{prefix}{base[:2]}_sd"] / math.sqrt(d)
+
+
+def change_z(before: dict, after: dict, stat: str) -> float:
+    r"""``after − before`` of one diagnostic in units of :math:`\sqrt{se_0^2+se_1^2}` (:func:`diagnostic_se`)."""
+    se = math.hypot(diagnostic_se(before, stat), diagnostic_se(after, stat))
+    return (after[stat] - before[stat]) / max(se, 1e-12)
 
 
 def init_control(rows) -> list[dict]:
@@ -121,10 +127,10 @@ def init_control(rows) -> list[dict]:
         runs = [r for r in rows if r["run"] == run]
         e0, end = min(runs, key=lambda r: r["epoch"]), max(runs, key=lambda r: r["epoch"])
         for stat in CONTROL_STATS:
-            se0, se1 = diagnostic_se(e0, stat), diagnostic_se(end, stat)
-            z = (end[stat] - e0[stat]) / max(math.hypot(se0, se1), 1e-12)
-            out.append({"run": run, "statistic": stat, "initialization": e0[stat], "initialization_se": se0,
-                        "trained": end[stat], "trained_se": se1, "epochs": end["epoch"], "z": z, "moved": abs(z) > Z_MAX})
+            z = change_z(e0, end, stat)
+            out.append({"run": run, "statistic": stat, "initialization": e0[stat],
+                        "initialization_se": diagnostic_se(e0, stat), "trained": end[stat],
+                        "trained_se": diagnostic_se(end, stat), "epochs": end["epoch"], "z": z, "moved": abs(z) > Z_MAX})
     return out
 
 
@@ -576,10 +582,8 @@ def _contrastive_vs_supervised(rows) -> Verdict:
 def _contrast(a: dict, b: dict, stat: str) -> dict:
     """``a − b`` of one diagnostic of two final training rows, with its standard error (:func:`diagnostic_se`)
     and ``z`` = difference / se."""
-    se = math.hypot(diagnostic_se(a, stat), diagnostic_se(b, stat))
-    diff = a[stat] - b[stat]
-    return {"statistic": stat, "contrastive": a[stat], "supervised": b[stat], "difference": diff, "se": se,
-            "z": diff / max(se, 1e-12)}
+    return {"statistic": stat, "contrastive": a[stat], "supervised": b[stat], "difference": a[stat] - b[stat],
+            "se": math.hypot(diagnostic_se(a, stat), diagnostic_se(b, stat)), "z": change_z(b, a, stat)}
 
 
 @CLAIMS.claim(
@@ -664,8 +668,7 @@ def fmnist_ablation(ctx: CheckContext) -> Verdict:
         table.append({"run": label, "epochs": end["epoch"],
                       **{f"{c}_{when}": r[c] for c in ("cv", "ad_avg", "ad_pass_pct", "m_sq", "d_neg_cos_sq")
                          for when, r in (("init", e0), ("trained", end))},
-                      "cv_z": (end["cv"] - e0["cv"]) / math.hypot(end["cv_se"], e0["cv_se"]),
-                      "m_sq_z": (end["m_sq"] - e0["m_sq"]) / math.hypot(end["m_sq_se"], e0["m_sq_se"]),
+                      "cv_z": change_z(e0, end, "cv"), "m_sq_z": change_z(e0, end, "m_sq"),
                       "gaussian_trained": _paper_rule(end)})
     ctx.save_table("fmnist_ablation", table)
     ctx.save_table("fmnist_backbone", backbone)
