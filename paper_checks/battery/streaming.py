@@ -78,10 +78,10 @@ def input_rows(x: EmbeddingMatrix, pos: EmbeddingMatrix | None, *, drop_nonfinit
 
 
 def _take(chunk: np.ndarray, mask: np.ndarray, cols: np.ndarray | slice) -> np.ndarray:
-    """Kept rows and columns of a chunk, copying only what is dropped."""
+    """Kept rows and columns of a chunk, copying only what is dropped (a slice of columns is a view)."""
     if not mask.all():
         chunk = chunk[mask]
-    return chunk if isinstance(cols, slice) else chunk[:, cols]
+    return chunk[:, cols]
 
 
 def _columns(cols: np.ndarray, d: int) -> np.ndarray | slice:

@@ -8,6 +8,7 @@ import pytest
 
 from infonce_gauss import check
 from infonce_gauss.battery import embeddings as emb
+from infonce_gauss.battery import streaming
 from infonce_gauss.battery.result import ASSUMPTIONS
 from infonce_gauss.cli import main
 from infonce_gauss.simulations.sampling import uniform_sphere
@@ -100,8 +101,9 @@ def test_chunked_file_memmap_and_tensor_equal_in_memory(tmp_path, monkeypatch, g
     x = gaussian.astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     monkeypatch.setattr(emb, "CHUNK_BYTES", 32 * 8 * 100)  # 100 rows per read
-    opts = {"null_replicates": 200, "subsample": 300, "memory_mb": 1, "whiten": True}
-    a = check(x, **opts)
+    opts = {"null_replicates": 200, "subsample": 300, "whiten": True}
+    a = check(x, **opts)  # one column block of all 32 coordinates
+    monkeypatch.setattr(streaming, "block_width", lambda n, d, memory_mb: 5)  # 7 blocks, the last of 2 columns
     others = [check(tmp_path / "x.npy", **opts), check(str(tmp_path / "x.npy"), **opts),
               check(np.load(tmp_path / "x.npy", mmap_mode="r"), **opts), check(torch.from_numpy(x), **opts)]
     for b in others:
