@@ -6,6 +6,7 @@ Profiles: ``ci`` (default; few examples, no deadline) and ``deep`` (many example
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -16,3 +17,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 if os.environ.get("PYTEST_XDIST_WORKER"):
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_null_cache(tmp_path_factory):
+    """Null calibrations go to a temporary cache folder, never to the user's ~/.cache."""
+    os.environ["INFONCE_GAUSS_CACHE"] = str(tmp_path_factory.mktemp("null-cache"))

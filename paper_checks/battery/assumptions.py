@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict
-from functools import lru_cache
 
 import numpy as np
 from scipy import stats
@@ -46,7 +45,7 @@ from infonce_gauss.simulations.estimates import mean_estimate, mean_norm_sq_from
 from infonce_gauss.simulations.sampling import derive_seed
 from infonce_gauss.simulations.uniformity import bingham_from_scatter, rayleigh_from_mean
 
-__all__ = ["THIN_SHELL_MAX_RATIO", "ISOTROPY_MIN_FRACTION", "null_rates", "thin_shell", "coordinates",
+__all__ = ["THIN_SHELL_MAX_RATIO", "ISOTROPY_MIN_FRACTION", "thin_shell", "coordinates",
            "projections", "joint", "isotropy", "uniformity", "alignment", "plateau", "labels", "qq_rows"]
 
 THIN_SHELL_MAX_RATIO = 3.0
@@ -67,22 +66,6 @@ def _interval_verdict(value: float, se: float, tolerance: float) -> str:
 
 def _interval(name: str, value: float, se: float) -> Effect:
     return Effect(name, float(value), float(value - _Z95 * se), float(value + _Z95 * se))
-
-
-@lru_cache(maxsize=32)
-def _cached_null(n: int, d: int, law: str, replicates: int, seed: int) -> g.NullRates:
-    return g.null_pass_rates(n, d, law=law, replicates=replicates, seed=seed)
-
-
-def null_rates(n: int, d: int, *, seed: int, replicates: int | None = None) -> dict[str, g.NullRates]:
-    """Simulated pass rates of one coordinate under the Gaussian and the uniform-sphere law at (n, d).
-
-    ``replicates`` defaults to :math:`2\\cdot10^7/n` clipped to [200, 2000]. The rates depend on
-    (n, d, seed, replicates) only, so they are computed once per process for each such tuple.
-    """
-    reps = replicates or int(np.clip(2 * 10**7 // n, 200, 2000))
-    return {law: _cached_null(int(n), int(d), law, int(reps), derive_seed(seed, 1, i))
-            for i, law in enumerate(("gaussian", "sphere"))}
 
 
 def thin_shell(norms: np.ndarray, d: int) -> tuple[Assumption, list[dict]]:
@@ -221,9 +204,7 @@ def isotropy(m: Moments, d: int) -> tuple[Assumption, dict, list[dict]]:
     """No dimensional collapse, from the spectrum of the covariance of z; returns the assumption, the
     spectrum numbers and the spectrum table."""
     n = m.n
-    mean_z = m.sum_z / n
-    cov = (m.gram_z / n - np.outer(mean_z, mean_z)) * n / (n - 1)
-    eig_z = np.linalg.eigvalsh(cov)[::-1]
+    eig_z = np.linalg.eigvalsh(m.covariance())[::-1]
     eig_u = np.linalg.eigvalsh(m.gram_u / n)[::-1]
     spectrum = {"covariance": g.spectrum_summary(eig_z), "second_moment_u": g.spectrum_summary(eig_u),
                 "eigenvalues_covariance": eig_z, "marchenko_pastur_edges": [(1 - math.sqrt(d / n)) ** 2, (1 + math.sqrt(d / n)) ** 2]}

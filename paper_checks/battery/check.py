@@ -13,11 +13,13 @@ matrices, so files larger than memory work); the report is :mod:`infonce_gauss.b
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from infonce_gauss.battery import assumptions as tests
 from infonce_gauss.battery import streaming
+from infonce_gauss.battery.calibration import null_rates
 from infonce_gauss.battery.embeddings import load_trace, load_vector
 from infonce_gauss.battery.result import CheckConfig, CheckResult
 from infonce_gauss.simulations import gaussianity as g
@@ -117,20 +119,18 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
         trace = load_trace(trace)
     plateau = None if trace is None else tests.plateau(trace, eta2=cfg.eta2)  # a bad trace fails before the heavy work
 
-    keep, cols, described = streaming.input_rows(x, pos, drop_nonfinite=cfg.drop_nonfinite, drop_constant=cfg.drop_constant)
+    draws = _draws(cfg, labels, np.ones(x.shape[0], dtype=bool), x.shape[1])
+    say(f"moments of {x.shape[0]} × {x.shape[1]} rows")
+    keep, cols, described, first = streaming.scan_and_accumulate(
+        x, pos, draws.directions, draws.sample_flag, draws.codes, drop_nonfinite=cfg.drop_nonfinite,
+        drop_constant=cfg.drop_constant)
     n, d = described["n"], described["d"]
-    rng = np.random.default_rng(cfg.seed)
-    k_ad = min(cfg.directions, d)
-    directions_all = np.hstack([g.random_directions(d, k_ad, rng=rng), g.random_directions(d, min(cfg.sliced_directions, d), rng=rng)])
-    sample_idx = np.sort(rng.choice(n, size=min(n, cfg.subsample), replace=False))
-    sample_flag = np.zeros(n, dtype=bool)
-    sample_flag[sample_idx] = True
-    codes = names = None
-    if labels is not None:
-        names, codes = np.unique(np.asarray(labels)[keep], return_inverse=True)
-
-    say(f"moments of {n} × {d} rows")
-    m, arrays = streaming.accumulate(x, pos, keep, cols, directions_all, sample_flag, codes)
+    if first is None:  # rows or columns dropped or the input rescaled: the pass again on what is kept
+        say(f"moments of the {n} × {d} rows and columns kept")
+        draws = _draws(cfg, labels, keep, d)
+        first = streaming.accumulate(x, pos, keep, cols, draws.directions, draws.sample_flag, draws.codes)
+    m, arrays = first
+    rng, k_ad, sample_idx = draws.rng, draws.k_ad, draws.sample_idx
     norms, sample_z = arrays["norms"], arrays["sample"]
     proj, sliced_proj = arrays["projections"][:, :k_ad], arrays["projections"][:, k_ad:]
     sample_u = sample_z / np.linalg.norm(sample_z, axis=1, keepdims=True)
@@ -138,7 +138,7 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
     thin_shell, tables["norms"] = tests.thin_shell(norms, d)
 
     say("null calibration (Gaussian and uniform-sphere coordinates)")
-    nulls = tests.null_rates(n, d, seed=cfg.seed, replicates=cfg.null_replicates)
+    nulls = null_rates(n, d, seed=cfg.seed, replicates=cfg.null_replicates)
 
     say("per-coordinate Anderson–Darling and D'Agostino–Pearson tests")
     variants, whitening_rank, qq = _coordinate_variants(x, keep, cols, norms, m, cfg, rng, say)
@@ -162,7 +162,34 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
         thin_shell=thin_shell, coordinates=coordinates, projections=projections, joint=joint, isotropy=isotropy,
         uniformity=uniformity, alignment=alignment, plateau=plateau, input=described, config=cfg,
         calibration={law: r.as_dict() for law, r in nulls.items()}, spectrum=spectrum,
-        labels=None if labels is None else tests.labels(m, names), seconds=time.perf_counter() - start, tables=tables)
+        labels=None if labels is None else tests.labels(m, draws.names), seconds=time.perf_counter() - start, tables=tables)
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """The random choices of a check, made from ``seed`` for the rows and columns kept."""
+
+    rng: np.random.Generator  # continues after the draws below (the QQ coordinates)
+    k_ad: int
+    directions: np.ndarray  # d × (k_ad + sliced directions): Anderson–Darling directions, then the sliced ones
+    sample_idx: np.ndarray
+    sample_flag: np.ndarray
+    codes: np.ndarray | None
+    names: np.ndarray | None
+
+
+def _draws(cfg: CheckConfig, labels, keep: np.ndarray, d: int) -> _Draws:
+    n = int(keep.sum())
+    rng = np.random.default_rng(cfg.seed)
+    k_ad = min(cfg.directions, d)
+    directions = np.hstack([g.random_directions(d, k_ad, rng=rng), g.random_directions(d, min(cfg.sliced_directions, d), rng=rng)])
+    sample_idx = np.sort(rng.choice(n, size=min(n, cfg.subsample), replace=False))
+    sample_flag = np.zeros(n, dtype=bool)
+    sample_flag[sample_idx] = True
+    codes = names = None
+    if labels is not None:
+        names, codes = np.unique(np.asarray(labels)[keep], return_inverse=True)
+    return _Draws(rng, k_ad, directions, sample_idx, sample_flag, codes, names)
 
 
 def _coordinate_variants(x, keep, cols, norms, m, cfg: CheckConfig, rng, say) -> tuple[dict, int | None, list[dict]]:

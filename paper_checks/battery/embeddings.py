@@ -3,8 +3,8 @@
 :func:`open_embeddings` returns an :class:`EmbeddingMatrix`: an (n, d) matrix that is read from disk
 only when sliced (``m[a:b]`` for rows, ``m[:, a:b]`` for columns, assembled from row chunks), so a
 file far larger than memory is processed with bounded memory. Raw C-order data (.npy, uncompressed
-.npz members, .safetensors) is read with ``os.pread`` at its byte offset: nothing is memory-mapped,
-so the resident memory is what the caller holds. A compressed .npz member and a .csv file are first
+.npz members, .safetensors) is memory-mapped one read at a time at its byte offset: no copy is made,
+and only the rows the caller holds stay resident. A compressed .npz member and a .csv file are first
 streamed into a temporary raw file (one pass). ``.pt`` needs torch (imported only then) and is
 memory-mapped by ``torch.load(mmap=True)``. safetensors is parsed directly (an 8-byte header length,
 a JSON header, raw little-endian data), so the ``safetensors`` package is not needed.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import struct
 import tempfile
 import zipfile
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "scan", "bad_rows_text", "load_vector", "load_trace",
+__all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "Scan", "scan", "bad_rows_text", "load_vector", "load_trace",
            "SUFFIXES", "CHUNK_BYTES", "SCALE_RANGE", "TINY"]
 
 SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".csv", ".safetensors")
@@ -85,6 +84,39 @@ SCALE_RANGE = (2.0**-32, 2.0**32)
 TINY = 2.0**-100
 
 
+class Scan:
+    """The running part of :func:`scan`, fed chunk by chunk in row order (so another pass can carry it)."""
+
+    def __init__(self, n: int, d: int):
+        self.finite = np.zeros(n, dtype=bool)
+        self.row_max = np.zeros(n)
+        self.lo, self.hi = np.full(d, np.inf), np.full(d, -np.inf)
+        self.rows = 0
+
+    def add(self, chunk: np.ndarray) -> None:
+        a, b = self.rows, self.rows + chunk.shape[0]
+        ok = np.isfinite(chunk).all(axis=1)
+        self.finite[a:b] = ok
+        self.row_max[a:b][ok] = np.abs(chunk[ok]).max(axis=1, initial=0.0)
+        usable = ok & (self.row_max[a:b] > 0)
+        good = chunk if usable.all() else chunk[usable]
+        if good.size:
+            self.lo = np.minimum(self.lo, good.min(axis=0))
+            self.hi = np.maximum(self.hi, good.max(axis=0))
+        self.rows = b
+
+    def result(self) -> dict:
+        """What :func:`scan` returns."""
+        finite, row_max = self.finite, self.row_max
+        top = float(row_max.max(initial=0.0))
+        scale = 2.0 ** -math.frexp(top)[1] if top > 0 and not SCALE_RANGE[0] <= top <= SCALE_RANGE[1] else 1.0
+        zero = finite & (row_max == 0)
+        tiny = finite & ~zero & (row_max * scale < TINY)
+        return {"bad": ~finite | zero | tiny, "nonfinite_rows": int((~finite).sum()), "zero_rows": int(zero.sum()),
+                "tiny_rows": int(tiny.sum()), "constant": np.flatnonzero(self.lo >= self.hi), "scale": scale,
+                "max_abs": top, "max_abs_row": int(row_max.argmax())}
+
+
 def scan(x: EmbeddingMatrix) -> dict:
     r"""One pass over the rows: NaN/inf and zero rows, constant columns, and a safe scale.
 
@@ -102,29 +134,14 @@ def scan(x: EmbeddingMatrix) -> dict:
         ``constant`` (indices of constant columns over the usable rows), ``scale``, ``max_abs`` and
         ``max_abs_row`` (the largest finite entry and its row).
     """
-    n, d = x.shape
     x.scale = 1.0
-    finite = np.zeros(n, dtype=bool)
-    row_max = np.zeros(n)
-    lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
+    running = Scan(*x.shape)
     step = x.chunk_rows()
-    for a in range(0, n, step):
-        chunk = x.rows(a, a + step)
-        ok = np.isfinite(chunk).all(axis=1)
-        finite[a:a + chunk.shape[0]] = ok
-        row_max[a:a + chunk.shape[0]][ok] = np.abs(chunk[ok]).max(axis=1, initial=0.0)
-        good = chunk[ok & (row_max[a:a + chunk.shape[0]] > 0)]
-        if good.size:
-            lo = np.minimum(lo, good.min(axis=0))
-            hi = np.maximum(hi, good.max(axis=0))
-    top = float(row_max.max(initial=0.0))
-    scale = 2.0 ** -math.frexp(top)[1] if top > 0 and not SCALE_RANGE[0] <= top <= SCALE_RANGE[1] else 1.0
-    zero = finite & (row_max == 0)
-    tiny = finite & ~zero & (row_max * scale < TINY)
-    x.scale = scale
-    return {"bad": ~finite | zero | tiny, "nonfinite_rows": int((~finite).sum()), "zero_rows": int(zero.sum()),
-            "tiny_rows": int(tiny.sum()), "constant": np.flatnonzero(lo >= hi), "scale": scale, "max_abs": top,
-            "max_abs_row": int(row_max.argmax())}
+    for a in range(0, x.shape[0], step):
+        running.add(x.rows(a, a + step))
+    info = running.result()
+    x.scale = info["scale"]
+    return info
 
 
 def bad_rows_text(info: dict, source: str) -> str:
@@ -137,20 +154,20 @@ def bad_rows_text(info: dict, source: str) -> str:
 
 
 def _raw_reader(path: Path, offset: int, shape, dtype: np.dtype):
-    """Rows [a, b) of a C-order matrix stored at ``offset`` in ``path`` (bf16 widened to float32)."""
+    """Rows [a, b) of a C-order matrix stored at ``offset`` in ``path``, memory-mapped for that read only
+    (so no copy is made, and the pages leave the process's resident memory when the caller drops the
+    rows); bf16 is widened to float32. A file shorter than its header says is refused here."""
     bf16 = dtype == np.dtype("V2")
     store = np.dtype("<u2") if bf16 else dtype
     row_bytes = shape[1] * store.itemsize
+    if path.stat().st_size < offset + shape[0] * row_bytes:
+        raise ValueError(f"{path} is truncated: expected {shape[0]} rows of {row_bytes} bytes after byte {offset}, "
+                         f"the file has {path.stat().st_size} bytes; write it again.")
 
     def read(a: int, b: int) -> np.ndarray:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            data = os.pread(fd, (b - a) * row_bytes, offset + a * row_bytes)
-        finally:
-            os.close(fd)
-        if len(data) != (b - a) * row_bytes:
-            raise ValueError(f"{path} is truncated: expected {shape[0]} rows of {row_bytes} bytes.")
-        out = np.frombuffer(data, dtype=store).reshape(b - a, shape[1])
+        if b <= a:
+            return np.empty((0, shape[1]), dtype=np.float32 if bf16 else store)
+        out = np.asarray(np.memmap(path, dtype=store, mode="r", offset=offset + a * row_bytes, shape=(b - a, shape[1])))
         return (out.astype(np.uint32) << 16).view(np.float32) if bf16 else out
 
     return read

@@ -189,6 +189,13 @@ def test_drop_flags_report_what_was_dropped(tmp_path):
     assert res.input["dropped_rows"] == 1
     assert res.input["dropped_constant_columns"] == [4]
     assert (res.input["n"], res.input["d"]) == (299, 5)
+    # the pass is repeated on what is kept: the same answer as on the clean rows and columns given alone
+    clean = check(np.delete(np.delete(x, 3, axis=0), 4, axis=1), null_replicates=200, subsample=200)
+    np.testing.assert_allclose(res.coordinates.parts["normalized"].details["ad"],
+                               clean.coordinates.parts["normalized"].details["ad"], rtol=1e-12)
+    for key in ("mean_norm_sq", "isotropy_effect", "participation_ratio_u"):
+        assert res.uniformity.details[key] == pytest.approx(clean.uniformity.details[key], rel=1e-12)  # summation order only
+    assert res.projections.p_value == pytest.approx(clean.projections.p_value, rel=1e-9)
 
 
 def test_positives_must_match(gaussian):
@@ -278,3 +285,29 @@ def test_bad_positive_rows_name_the_positives(tmp_path, gaussian, capsys):
     err = capsys.readouterr().err
     assert f"{tmp_path / 'pos.npy'}: 1 with NaN/inf" in err and "e.g. row 4" in err
     assert f"{tmp_path / 'emb.npy'}:" not in err  # the embeddings are fine
+
+
+def test_float32_gram_blocks_match_float64_within_a_tiny_fraction_of_the_errors(monkeypatch):
+    # Anisotropic coordinates (sd 1 to 10) around a common mean 1000, read 2000 rows at a time: float32
+    # products of blocks centred on the first chunk's mean, summed in float64, give the covariance spectrum,
+    # the Bingham statistic and ||m||² of a float64 computation (uncentred float32 products would lose
+    # ~1e-7·1000² = 0.1 of each covariance entry).
+    from infonce_gauss.battery.embeddings import as_matrix
+    from infonce_gauss.simulations.estimates import mean_norm_sq, mean_norm_sq_from_sums
+    from infonce_gauss.simulations.gaussianity import spectrum_summary
+    from infonce_gauss.simulations.uniformity import bingham_from_scatter
+
+    n, d = 20_000, 48
+    monkeypatch.setattr(emb, "CHUNK_BYTES", 2000 * d * 8)
+    z = 1000 + np.random.default_rng(8).standard_normal((n, d)) * np.logspace(0, 1, d)
+    m, _ = streaming.accumulate(as_matrix(z), None, np.ones(n, bool), np.arange(d), np.eye(d)[:, :2], np.zeros(n, bool), None)
+    u = z / np.linalg.norm(z, axis=1, keepdims=True)
+    exact = spectrum_summary(np.linalg.eigvalsh(np.cov(z, rowvar=False))[::-1])
+    ours = spectrum_summary(np.linalg.eigvalsh(m.covariance())[::-1])
+    for key in ("participation_ratio", "effective_rank"):
+        assert ours[key] == pytest.approx(exact[key], rel=1e-6)
+    b64, b32 = bingham_from_scatter(u.T @ u / n, n), bingham_from_scatter(m.gram_u / n, n)
+    assert abs(b32.statistic - b64.statistic) < 1e-3 * np.sqrt(2 * b64.df)  # the null SD of the statistic
+    m64 = mean_norm_sq(u)
+    m32 = mean_norm_sq_from_sums(m.sum_u, m.gram_u, n)
+    assert abs(m32.value - m64.value) < 1e-3 * m64.se
