@@ -16,7 +16,7 @@ from pathlib import Path
 from infonce_gauss.catalog import all_claims
 from infonce_gauss.registry import FINDINGS, status_counts
 from infonce_gauss.report import format_value
-from infonce_gauss.simulations.files import atomic_write_text
+from infonce_gauss.simulations.files import atomic_write_text, replace_section
 
 __all__ = ["START", "END", "load_run", "load_runs", "record_markdown", "readme_section", "write_record"]
 
@@ -96,9 +96,5 @@ def write_record(run_dirs, *, out: str | Path | None = None, readme: str | Path 
     records, runs = load_runs([run_dirs] if isinstance(run_dirs, (str, Path)) else run_dirs)
     path = Path(out or f"docs/claims-{runs[0]['config'].get('profile')}.md")
     if readme is not None:
-        text = Path(readme).read_text()
-        if START not in text or END not in text:
-            raise ValueError(f"{readme} has no findings markers; add the lines {START!r} and {END!r} where they go.")
-        head, rest = text.split(START, 1)
-        atomic_write_text(readme, head + readme_section(records, runs, path.as_posix()) + rest.split(END, 1)[1])
+        replace_section(readme, START, END, readme_section(records, runs, path.as_posix()))
     return atomic_write_text(path, record_markdown(records, runs))

@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "to_jsonable", "write_json", "csv_text",
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "replace_section", "to_jsonable", "write_json", "csv_text",
            "write_csv"]
 
 
@@ -85,6 +85,16 @@ def to_jsonable(value):
     if isinstance(value, float) and not np.isfinite(value):
         return str(value)
     return value
+
+
+def replace_section(path: str | os.PathLike, start: str, end: str, section: str) -> Path:
+    """Rewrite the part of the text file ``path`` from the line ``start`` to the line ``end`` (markers included)
+    with ``section`` (which carries the markers), atomically; a ValueError when the markers are missing."""
+    text = Path(path).read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        raise ValueError(f"{path} has no generated section; add the lines {start!r} and {end!r} where it goes.")
+    head, rest = text.split(start, 1)
+    return atomic_write_text(path, head + section + rest.split(end, 1)[1])
 
 
 def write_json(path: str | os.PathLike, obj) -> Path:

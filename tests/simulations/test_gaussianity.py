@@ -261,3 +261,20 @@ def test_phi_gap_uniform_and_concentrated():
     m2 = float(np.sum(cone.mean(axis=0) ** 2))
     assert tilted["phi"] >= 10 * m2 - 0.05        # Jensen: Φ(μ) >= α||m||², α = 10
     assert tilted["excess"] > 50 * tilted["null_gap_sd"]
+
+
+def test_affine_invariant_tests_survive_ill_conditioning():
+    # Mardia's b1, b2 and Henze–Zirkler's statistic are affine invariant, so on x A + b they equal their values
+    # on x exactly in exact arithmetic. With cond(A) = 3e7 (cond(S) ≈ 1e15 would be refused; 9e14 is not), a
+    # QR standardization keeps them to ~1e-6, where a Cholesky factor of S (squared condition number) moved
+    # them by percents.
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((4000, 6))
+    q = np.linalg.qr(rng.standard_normal((6, 6)))[0]
+    a = (q * np.logspace(0, np.log10(3e7), 6)) @ np.linalg.qr(rng.standard_normal((6, 6)))[0]
+    y = x @ a + 1e3
+    for ours, ref in zip(g.mardia_tests(y), g.mardia_tests(x)):
+        assert ours.statistic == pytest.approx(ref.statistic, rel=1e-5)
+    assert g.henze_zirkler(y).statistic == pytest.approx(g.henze_zirkler(x).statistic, rel=1e-5)
+    np.testing.assert_allclose(g.standardize(x), np.linalg.solve(np.linalg.cholesky(np.cov(x.T, bias=True)),
+                                                                  (x - x.mean(0)).T).T, atol=1e-10)
