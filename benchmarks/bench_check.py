@@ -128,10 +128,10 @@ def bench_coordinate_tests(repeats: int, n: int = 100_000, d: int = 512) -> dict
     """Anderson–Darling + D'Agostino–Pearson on d float32 columns against sorting them, same threads."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from infonce_gauss.simulations.gaussianity import _workers, coordinate_tests
+    from infonce_gauss.simulations.gaussianity import coordinate_tests, resolve_workers
 
     block = np.random.default_rng(2).standard_normal((d, n), dtype=np.float32)
-    workers = _workers(None)
+    workers = resolve_workers(None)
 
     def sort_only():
         with ThreadPoolExecutor(workers) as pool:

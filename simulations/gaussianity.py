@@ -54,6 +54,7 @@ __all__ = [
     "coordinate_tests",
     "paper_columns",
     "null_columns",
+    "resolve_workers",
     "null_pass_rates",
     "pass_rate_band",
     "anderson_pvalue",
@@ -75,7 +76,8 @@ _BLOCK_ELEMENTS = 2**18  # samples per work item (a 2 MB float64 block stays in 
 _TINY = 1e-300        # below this ndtr has lost its relative precision; use log_ndtr there
 
 
-def _workers(workers) -> int:
+def resolve_workers(workers) -> int:
+    """Threads for the per-column and per-chunk statistics: ``workers``, or by default ``min(2, cpu_count)``."""
     return max(1, min(2, os.cpu_count() or 1)) if workers is None else integer(workers, "workers", minimum=1)
 
 
@@ -218,7 +220,7 @@ def coordinate_tests(x, *, columns_first: bool = False, workers=None) -> Coordin
         return _block_tests(np.ascontiguousarray(block))
 
     starts = range(0, d, step)
-    nw = _workers(workers)
+    nw = resolve_workers(workers)
     if nw == 1:
         parts = [work(s) for s in starts]
     else:

@@ -264,7 +264,7 @@ def alignment(m: Moments, *, eta2: float | None, level: float) -> Assumption:
     view law, unbiased from the pair means :math:`w_i=(u_i+v_i)/2`
     (:func:`~infonce_gauss.simulations.estimates.mean_norm_sq_from_sums`), and the slack's standard error
     including the covariance :math:`\tfrac2n\mathrm{Cov}(u_i\cdot v_i,\,m\cdot w_i)` of the two estimates."""
-    cos = np.concatenate(m.cosines)
+    cos = m.cosines
     n = m.n
     align = mean_estimate(cos)
     half = (1 + cos) / 2  # ||w_i||²

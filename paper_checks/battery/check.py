@@ -149,7 +149,7 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
         for name, part in coordinates.parts.items() if "paper_columns" in part.details for test in ("ad", "dp")]
 
     say("random projections (Anderson–Darling, sliced Epps–Pulley) and multivariate tests")
-    projections = tests.projections(proj, sliced_epps_pulley(sliced_proj), level=cfg.level, workers=cfg.workers)
+    projections = tests.projections(proj, sliced_epps_pulley(sliced_proj, workers=cfg.workers), level=cfg.level, workers=cfg.workers)
     joint = tests.joint(proj[:, :min(cfg.k, k_ad)].astype(np.float64), sample_idx, level=cfg.level, seed=cfg.seed)
     tables["qq"] = qq + [row for j in range(min(3, k_ad)) for row in tests.qq_rows(f"projection {j + 1}", proj[:, j], d)]
 

@@ -124,7 +124,7 @@ def add_gram(gram: np.ndarray, rows: np.ndarray) -> None:
 
 @dataclass
 class Moments:
-    r"""Sufficient statistics of one pass over the rows: sums of z and u = z/‖z‖, the Gram matrix of u and
+    r"""Sufficient statistics of one pass over ``size`` rows: sums of z and u = z/‖z‖, the Gram matrix of u and
     that of z about a shift c (the first chunk's mean: :math:`\sum(z-c)(z-c)^\top`, so that a large common
     mean does not cancel in the covariance), the norms, K projections :math:`zW` (float32), a row
     subsample; with positives v, the cosines u·v, the sum of v and, for the pair means w = (u + v)/2, the
@@ -132,15 +132,16 @@ class Moments:
     float32 blocks summed in float64 (:func:`add_gram`)."""
 
     n: int = 0
+    size: int = 0  # rows the O(n) arrays are allocated for
     shift: np.ndarray = None
     sum_z: np.ndarray = None
     gram_z: np.ndarray = None
     sum_u: np.ndarray = None
     gram_u: np.ndarray = None
-    norms: list = field(default_factory=list)
-    projections: list = field(default_factory=list)
+    norms: np.ndarray = None
+    projections: np.ndarray = None
     sample: list = field(default_factory=list)
-    cosines: list = field(default_factory=list)
+    cosines: np.ndarray = None
     sum_v: np.ndarray = None
     gram_w: np.ndarray = None
     sum_cos_w: np.ndarray = None
@@ -159,19 +160,23 @@ class Moments:
             self.shift = z.mean(axis=0)
             self.sum_z, self.sum_u = np.zeros(d), np.zeros(d)
             self.gram_z, self.gram_u = np.zeros((d, d)), np.zeros((d, d))
+            self.norms, self.projections = np.empty(self.size), np.empty((self.size, directions.shape[1]), np.float32)
+        rows = slice(self.n, self.n + z.shape[0])
         self.n += z.shape[0]
         self.sum_z += z.sum(axis=0)
         self.sum_u += u.sum(axis=0)
         add_gram(self.gram_z, z - self.shift)
         add_gram(self.gram_u, u)
-        self.norms.append(norms)
-        self.projections.append((z @ directions).astype(np.float32))
+        self.norms[rows] = norms
+        self.projections[rows] = z @ directions
         self.sample.append(z[sample_mask])
         if v is not None:
             v = v / np.sqrt(np.einsum("ij,ij->i", v, v))[:, None]
             cos = np.einsum("ij,ij->i", u, v)
             w = (u + v) / 2
-            self.cosines.append(cos)
+            if self.cosines is None:
+                self.cosines = np.empty(self.size)
+            self.cosines[rows] = cos
             if self.sum_v is None:
                 self.sum_v, self.gram_w, self.sum_cos_w = np.zeros_like(self.sum_u), np.zeros_like(self.gram_u), np.zeros_like(self.sum_u)
             self.sum_v += v.sum(axis=0)
@@ -191,7 +196,7 @@ def accumulate(x, pos, keep, cols, directions, sample_flag, codes, scans=None) -
     and the O(n) arrays ``norms``, ``projections`` (n × K) and ``sample`` (the subsampled rows).
     ``scans``: a :class:`Scan` for x and one for the positives (or None), fed every chunk as read."""
     xs, ps = scans or (None, None)
-    m = Moments()
+    m = Moments(size=int(keep.sum()))
     done = 0
     pos_rows = kept_rows(pos, keep, cols, None if ps is None else ps.add) if pos is not None else None
     for z in kept_rows(x, keep, cols, None if xs is None else xs.add):
@@ -199,8 +204,8 @@ def accumulate(x, pos, keep, cols, directions, sample_flag, codes, scans=None) -
         v = next(pos_rows) if pos_rows is not None else None
         m.add(z, directions, sample_flag[done:done + rows], v=v, codes=None if codes is None else codes[done:done + rows])
         done += rows
-    arrays = {name: np.concatenate(getattr(m, name)) for name in ("norms", "projections", "sample")}
-    m.norms = m.projections = m.sample = None  # one copy of the O(n) arrays
+    arrays = {"norms": m.norms, "projections": m.projections, "sample": np.concatenate(m.sample)}
+    m.norms = m.projections = m.sample = None  # one home for the O(n) arrays
     return m, arrays
 
 
