@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["Z_MAX", "Estimate", "max_abs_z", "mean_estimate", "cv_estimate", "mean_norm_sq", "mean_norm_sq_from_sums"]
+__all__ = ["Z_MAX", "Estimate", "max_abs_z", "mean_estimate", "proportion_estimate", "cv_estimate", "mean_norm_sq", "mean_norm_sq_from_sums"]
 
 Z_MAX = 4.0  # Monte Carlo agreement: within 4 standard errors (two-sided p ≈ 6e-5 per comparison)
 
@@ -45,6 +45,13 @@ class Estimate:
 def max_abs_z(pairs) -> float:
     """The largest :math:`|z|` over ``(estimate, exact)`` pairs."""
     return max(abs(est.z_score(exact)) for est, exact in pairs)
+
+
+def proportion_estimate(count: int, trials: int, seed: int | None = None) -> Estimate:
+    r"""The proportion ``count / trials`` with its binomial standard error :math:`\sqrt{p(1-p)/m}`, floored at
+    :math:`\sqrt{1/(4m^2)}` so that a proportion of 0 or 1 still carries one."""
+    p = count / trials
+    return Estimate(p, math.sqrt(max(p * (1 - p), 0.25 / trials) / trials), trials, seed)
 
 
 def mean_estimate(values, *, seed: int | None = None) -> Estimate:

@@ -30,6 +30,7 @@ Mardia (1970, 1974); Henze & Zirkler (1990); Székely & Rizzo (2005); Roy & Vett
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-from infonce_gauss.simulations.estimates import Estimate, cv_estimate
+from infonce_gauss.simulations.estimates import Estimate, cv_estimate, proportion_estimate
 from infonce_gauss.simulations.sampling import as_generator
 from infonce_gauss.theory._validation import integer
 from infonce_gauss.theory.special import log_hyp0f1
@@ -293,11 +294,6 @@ class NullRates:
         return out
 
 
-def _binomial_estimate(k: int, m: int, seed) -> Estimate:
-    p = k / m
-    return Estimate(p, math.sqrt(max(p * (1 - p), 0.25 / m) / m), m, seed)
-
-
 def null_pass_rates(n, d, *, law: str, replicates: int = 400, seed: int = 0, workers=None) -> NullRates:
     r"""Probability that one coordinate passes each test under ``law`` (see :func:`null_columns`), at
     sample size n. The standard error of a rate is :math:`\sqrt{p(1-p)/R}` (floored at
@@ -317,9 +313,9 @@ def null_pass_rates(n, d, *, law: str, replicates: int = 400, seed: int = 0, wor
     r = ad.size
     return NullRates(
         law=law, n=n, d=int(d), replicates=r, seed=seed,
-        ad_pass=_binomial_estimate(int(np.sum(ad < AD_THRESHOLD)), r, seed),
-        dp_pass=_binomial_estimate(int(np.sum(dp > DP_LEVEL)), r, seed),
-        both_pass=_binomial_estimate(int(np.sum((ad < AD_THRESHOLD) & (dp > DP_LEVEL))), r, seed),
+        ad_pass=proportion_estimate(int(np.sum(ad < AD_THRESHOLD)), r, seed),
+        dp_pass=proportion_estimate(int(np.sum(dp > DP_LEVEL)), r, seed),
+        both_pass=proportion_estimate(int(np.sum((ad < AD_THRESHOLD) & (dp > DP_LEVEL))), r, seed),
         ad_mean=Estimate(float(ad.mean()), float(ad.std(ddof=1) / math.sqrt(r)), r, seed),
         dp_mean=Estimate(float(dp.mean()), float(dp.std(ddof=1) / math.sqrt(r)), r, seed),
     )
@@ -531,6 +527,16 @@ def _energy_statistic(y: np.ndarray) -> float:
     return m * (2 * to_gauss - 2 * ratio - within)
 
 
+@lru_cache(maxsize=16)
+def _energy_null(m: int, k: int, replicates: int, seed) -> np.ndarray:
+    """The energy statistics of ``replicates`` standardized N(0, I_k) samples of size m: the bootstrap null,
+    which depends on (m, k, replicates, seed) only, so it is simulated once per process (read-only)."""
+    gen = np.random.default_rng(seed)
+    null = np.array([_energy_statistic(standardize(gen.standard_normal((m, k)))) for _ in range(replicates)])
+    null.flags.writeable = False
+    return null
+
+
 def energy_test(x, *, replicates: int = 99, seed: int = 0) -> MultivariateTest:
     r"""Energy test of multivariate normality (Székely & Rizzo 2005) of an (m, k) sample.
 
@@ -543,9 +549,7 @@ def energy_test(x, *, replicates: int = 99, seed: int = 0) -> MultivariateTest:
     y = standardize(x)
     m, k = y.shape
     stat = _energy_statistic(y)
-    gen = np.random.default_rng(seed)
-    null = np.array([_energy_statistic(standardize(gen.standard_normal((m, k)))) for _ in range(replicates)])
-    p = (1 + int(np.sum(null >= stat))) / (replicates + 1)
+    p = (1 + int(np.sum(_energy_null(m, k, int(replicates), seed) >= stat))) / (replicates + 1)
     return MultivariateTest("energy", float(stat), p, float(stat) / m, m, k, note=f"bootstrap R={replicates}, seed={seed}")
 
 

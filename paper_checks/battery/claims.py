@@ -169,6 +169,39 @@ def battery(ctx: CheckContext) -> Verdict:
     )
 
 
+@CLAIMS.claim(
+    "CHK-BATTERY-CALIBRATION",
+    finding="calibration",
+    title="On exact null data each verdict of the check says 'fails' at most at its level",
+    paper_ref="Cor 1, Prop 2, Assumption 2 (the assumptions the check tests)",
+    statement="Across many seeds of exact N(0, I_d) data every verdict, and across exactly uniform directions of a "
+              "fixed radius the thin shell, the sphere band of normalized coordinates, isotropy and uniformity, say "
+              "'fails' at most at the test level 0.05, within binomial error.",
+)
+def battery_calibration(ctx: CheckContext) -> Verdict:
+    from infonce_gauss.battery.calibration import false_fail_rates
+
+    level = 0.05
+    reps, n, d = ctx.profile.pick(quick=40, full=500), ctx.profile.pick(quick=1000, full=2000), ctx.profile.pick(quick=16, full=32)
+    options = {"null_replicates": ctx.profile.pick(quick=300, full=1000), "subsample": 300}
+    bound = level + Z_MAX * math.sqrt(level * (1 - level) / reps)
+    rates = {law: false_fail_rates(law, replicates=reps, n=n, d=d, seed=derive_seed(ctx.seed, i), level=level, **options)
+             for i, law in enumerate(("gaussian", "sphere"))}
+    ctx.save_table("false_fail_rates", [{"law": law, "verdict": key, "fails": r.value, "se": r.se, "replicates": reps,
+                                         "bound": bound} for law, part in rates.items() for key, r in part.items()])
+    worst = max((r.value, law, key) for law, part in rates.items() for key, r in part.items())
+    return Verdict.from_checks(
+        {f"{law}: '{key}' fails at most {level:g} + {Z_MAX:g} binomial SE": r.value <= bound
+         for law, part in rates.items() for key, r in part.items()},
+        measured=worst[0], expected=f"<= {level:g} (bound {bound:.3f} with binomial error)",
+        uncertainty=rates[worst[1]][worst[2]].se,
+        rule=f"{reps} seeds per law (SeedSequence children), n = {n}, d = {d}, one check configuration (seed 0); "
+             f"a rule is calibrated if its rate of 'fails' is at most level + {Z_MAX:g}·√(level(1−level)/R)",
+        details={"rates": {law: {key: r.as_dict() for key, r in part.items()} for law, part in rates.items()},
+                 "worst": {"law": worst[1], "verdict": worst[2], "rate": worst[0]}},
+    )
+
+
 def _text_encoder_check(encoder: str, sentences, positives, labels, seed: int):
     """The battery on one packaged encoder: its paper columns (the normalized and whitened ones only for an
     encoder whose outputs are L2-normalized), thin shell, Prop 1's alignment and the label structure."""

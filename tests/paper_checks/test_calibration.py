@@ -58,3 +58,18 @@ def test_cache_off_writes_nothing(tmp_path, monkeypatch):
     calibration.null_rates(300, 16, seed=6, replicates=30)
     calibration._rates.cache_clear()
     assert not any(tmp_path.iterdir())
+
+
+def test_false_fail_rates_on_exact_null_data_are_within_the_level():
+    # 30 seeds per law at n = 500, d = 8: every verdict whose assumption is true of the law fails at most
+    # 0.05 + 4 binomial SE (0.21); the estimator itself counts fails (at level 0.5 the projections'
+    # Bonferroni rule fails about half the time).
+    bound = 0.05 + 4 * (0.05 * 0.95 / 30) ** 0.5
+    for law in ("gaussian", "sphere"):
+        rates = calibration.false_fail_rates(law, replicates=30, n=500, d=8, seed=3, null_replicates=200, subsample=200)
+        assert set(rates) == set(calibration.NULL_TRUE[law])
+        for key, rate in rates.items():
+            assert rate.value <= bound, (law, key, rate)
+    loose = calibration.false_fail_rates("gaussian", replicates=30, n=500, d=8, seed=3, level=0.5, null_replicates=200,
+                                         subsample=200)
+    assert 0.15 < loose["projections"].value
