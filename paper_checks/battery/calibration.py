@@ -1,5 +1,4 @@
-r"""The null calibration of the check: the coordinate tests' null rates (cached in memory and on disk),
-and the whole battery's false-alarm rates on exact null data (:func:`false_fail_rates`).
+r"""The null calibration of the coordinate tests, cached in memory and on disk.
 
 The pass-rate bands of :func:`~infonce_gauss.battery.assumptions.coordinates` need the probability
 that one coordinate passes Anderson–Darling and D'Agostino–Pearson under the Gaussian law and under
@@ -28,23 +27,16 @@ from pathlib import Path
 import numpy as np
 
 from infonce_gauss.simulations import gaussianity as g
-from infonce_gauss.simulations.estimates import Estimate, proportion_estimate
+from infonce_gauss.simulations.estimates import Estimate
 from infonce_gauss.simulations.files import write_json
 from infonce_gauss.simulations.sampling import derive_seed
 
-__all__ = ["NULL_RATES_VERSION", "LAWS", "NULL_TRUE", "cache_folder", "null_rates", "false_fail_rates"]
+__all__ = ["NULL_RATES_VERSION", "LAWS", "cache_folder", "null_rates"]
 
 NULL_RATES_VERSION = 2  # bump when null_columns, null_pass_rates or the coordinate tests change
 LAWS = ("gaussian", "sphere")
 _ESTIMATES = ("ad_pass", "dp_pass", "both_pass", "ad_mean", "dp_mean")
 
-# The verdicts whose assumption is true of each exact law: N(0, I_d) satisfies all of them (its directions are
-# exactly uniform, so its normalized coordinates follow the sphere law); exactly uniform directions of a
-# fixed radius satisfy the thin shell, the sphere band of the normalized coordinates, isotropy and
-# uniformity, but not Gaussian coordinates or projections at finite d.
-NULL_TRUE = {"gaussian": ("thin_shell", "coordinates", "coordinates.unnormalized", "coordinates.normalized",
-                          "projections", "joint", "isotropy", "uniformity"),
-             "sphere": ("thin_shell", "coordinates.normalized", "isotropy", "uniformity")}
 
 
 def cache_folder() -> Path | None:
@@ -99,27 +91,3 @@ def _read(path: Path, key: dict) -> dict | None:
         pass
     return None
 
-
-def false_fail_rates(law: str, *, replicates: int, n: int, d: int, seed: int, level: float = 0.05,
-                     **options) -> dict[str, Estimate]:
-    r"""How often each verdict of :func:`~infonce_gauss.battery.check.check` says "fails" on exact null data.
-
-    ``replicates`` data sets of n rows are drawn from ``law`` (``"gaussian"``: N(0, I_d); ``"sphere"``:
-    uniform on the sphere of radius √d), each from its own child of ``SeedSequence(seed)``, and checked
-    with one fixed configuration (``seed=0``, ``level``, ``options``: the directions and the null
-    calibration are those a user gets). For each verdict in :data:`NULL_TRUE` of the law, the rate of
-    "fails" is an :class:`~infonce_gauss.simulations.estimates.Estimate` with its binomial standard error
-    (floored at :math:`\sqrt{1/(4R^2)}`): a calibrated rule fails at most ``level`` of the time.
-    """
-    from infonce_gauss.battery.check import check
-    from infonce_gauss.simulations.sampling import uniform_sphere
-
-    keys = NULL_TRUE[law]
-    fails = dict.fromkeys(keys, 0)
-    for child in np.random.SeedSequence(seed).spawn(replicates):
-        rng = np.random.default_rng(child)
-        x = rng.standard_normal((n, d)) if law == "gaussian" else np.sqrt(d) * uniform_sphere(n, d, rng=rng)
-        verdicts = check(x, level=level, seed=0, **options).verdicts
-        for key in keys:
-            fails[key] += verdicts[key] == "fails"
-    return {key: proportion_estimate(count, replicates, seed) for key, count in fails.items()}

@@ -13,7 +13,7 @@ from scipy import stats
 
 from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
 from infonce_gauss.simulations import gaussianity as g
-from infonce_gauss.simulations.estimates import Z_MAX, Estimate
+from infonce_gauss.simulations.estimates import Z_MAX, Estimate, proportion_estimate
 from infonce_gauss.simulations.sampling import derive_seed, uniform_sphere
 
 CLAIMS = ClaimSet("CHK-")
@@ -169,6 +169,40 @@ def battery(ctx: CheckContext) -> Verdict:
     )
 
 
+# The verdicts whose assumption is true of each exact law: N(0, I_d) satisfies all of them (its directions are
+# exactly uniform, so its normalized coordinates follow the sphere law); exactly uniform directions of a
+# fixed radius satisfy the thin shell, the sphere band of the normalized coordinates, isotropy and
+# uniformity, but not Gaussian coordinates or projections at finite d.
+NULL_TRUE = {"gaussian": ("thin_shell", "coordinates", "coordinates.unnormalized", "coordinates.normalized",
+                          "projections", "joint", "isotropy", "uniformity"),
+             "sphere": ("thin_shell", "coordinates.normalized", "isotropy", "uniformity")}
+
+
+def false_fail_rates(law: str, *, replicates: int, n: int, d: int, seed: int, level: float = 0.05,
+                     **options) -> dict[str, Estimate]:
+    r"""How often each verdict of :func:`~infonce_gauss.battery.check.check` says "fails" on exact null data
+    (the check battery's own calibration, CHK-BATTERY-CALIBRATION).
+
+    ``replicates`` data sets of n rows are drawn from ``law`` (``"gaussian"``: N(0, I_d); ``"sphere"``:
+    uniform on the sphere of radius √d), each from its own child of ``SeedSequence(seed)``, and checked
+    with one fixed configuration (``seed=0``, ``level``, ``options``: the directions and the null
+    calibration are those a user gets). For each verdict in :data:`NULL_TRUE` of the law, the rate of
+    "fails" is an :class:`~infonce_gauss.simulations.estimates.Estimate` with its binomial standard error
+    (floored at :math:`\sqrt{1/(4R^2)}`): a calibrated rule fails at most ``level`` of the time.
+    """
+    from infonce_gauss.battery.check import check
+
+    keys = NULL_TRUE[law]
+    fails = dict.fromkeys(keys, 0)
+    for child in np.random.SeedSequence(seed).spawn(replicates):
+        rng = np.random.default_rng(child)
+        x = rng.standard_normal((n, d)) if law == "gaussian" else np.sqrt(d) * uniform_sphere(n, d, rng=rng)
+        verdicts = check(x, level=level, seed=0, **options).verdicts
+        for key in keys:
+            fails[key] += verdicts[key] == "fails"
+    return {key: proportion_estimate(count, replicates, seed) for key, count in fails.items()}
+
+
 @CLAIMS.claim(
     "CHK-BATTERY-CALIBRATION",
     finding="calibration",
@@ -179,8 +213,6 @@ def battery(ctx: CheckContext) -> Verdict:
               "'fails' at most at the test level 0.05, within binomial error.",
 )
 def battery_calibration(ctx: CheckContext) -> Verdict:
-    from infonce_gauss.battery.calibration import false_fail_rates
-
     level = 0.05
     reps, n, d = ctx.profile.pick(quick=40, full=500), ctx.profile.pick(quick=1000, full=2000), ctx.profile.pick(quick=16, full=32)
     options = {"null_replicates": ctx.profile.pick(quick=300, full=1000), "subsample": 300}

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from infonce_gauss.battery import calibration
+from infonce_gauss.battery.claims import NULL_TRUE, false_fail_rates
 from infonce_gauss.simulations import gaussianity as g
 
 
@@ -66,10 +67,10 @@ def test_false_fail_rates_on_exact_null_data_are_within_the_level():
     # Bonferroni rule fails about half the time).
     bound = 0.05 + 4 * (0.05 * 0.95 / 30) ** 0.5
     for law in ("gaussian", "sphere"):
-        rates = calibration.false_fail_rates(law, replicates=30, n=500, d=8, seed=3, null_replicates=200, subsample=200)
-        assert set(rates) == set(calibration.NULL_TRUE[law])
+        rates = false_fail_rates(law, replicates=30, n=500, d=8, seed=3, null_replicates=200, subsample=200)
+        assert set(rates) == set(NULL_TRUE[law])
         for key, rate in rates.items():
             assert rate.value <= bound, (law, key, rate)
-    loose = calibration.false_fail_rates("gaussian", replicates=30, n=500, d=8, seed=3, level=0.5, null_replicates=200,
+    loose = false_fail_rates("gaussian", replicates=30, n=500, d=8, seed=3, level=0.5, null_replicates=200,
                                          subsample=200)
     assert 0.15 < loose["projections"].value
