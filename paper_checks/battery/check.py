@@ -248,6 +248,7 @@ def _whitened_tests(x, keep, cols, m, cfg: CheckConfig) -> tuple[g.CoordinateTes
     width = streaming.block_width(n, d, cfg.memory_mb)
     parts = []
     for j in range(0, d, width):
-        block = np.concatenate([((z - mean) @ white[:, j:j + width]).astype(np.float32) for z in streaming.kept_rows(x, keep, cols)])
-        parts.append(g.coordinate_tests(np.ascontiguousarray(block.T), columns_first=True, workers=cfg.workers))
+        columns = white[:, j:j + width]
+        block = streaming.transposed_block(((z - mean) @ columns for z in streaming.kept_rows(x, keep, cols)), columns.shape[1], n)
+        parts.append(g.coordinate_tests(block, columns_first=True, workers=cfg.workers))
     return _merge(parts), rank
