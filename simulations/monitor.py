@@ -82,6 +82,11 @@ class GaussianityMonitor:
         self._w_on: dict[tuple, torch.Tensor] = {}
         self.reset()
 
+    @property
+    def directions(self) -> torch.Tensor:
+        """The K fixed projection directions, orthonormal columns of a (d, K) float64 CPU tensor."""
+        return self._w.clone()
+
     def reset(self) -> None:
         """Forget every batch."""
         self.n = 0
