@@ -22,7 +22,7 @@ def bench_steps(encoder: str, in_dim: int, out_dim: int, *, batch: int, steps: i
     import torch
 
     from infonce_gauss.simulations.device import resolve_device
-    from infonce_gauss.simulations.training import TrainConfig, _build_model, _step_loss
+    from infonce_gauss.simulations.training import TrainConfig, build_model, _step_loss
 
     dev = resolve_device(device)
     config = TrainConfig(encoder=encoder, out_dim=out_dim, hidden=256, batch_size=batch, device=device,
@@ -32,7 +32,7 @@ def bench_steps(encoder: str, in_dim: int, out_dim: int, *, batch: int, steps: i
     class _Shape:
         input_shape = (in_dim,)
 
-    model = _build_model(config, _Shape(), dev)
+    model = build_model(config, _Shape(), dev)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     gen = torch.Generator().manual_seed(0)
     x, y = torch.randn(batch, in_dim, generator=gen), torch.randn(batch, in_dim, generator=gen)

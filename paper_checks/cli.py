@@ -314,7 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
         "train", help="train encoders with InfoNCE for one of the paper's experiments (named presets)",
         description="Train the runs of a named preset (the paper's Table 1, Figs. 3–4 experiments) and write, per run, "
         "diagnostics.csv (CV, the four AD/DP columns on unnormalized and normalized embeddings, alignment vs Prop 1's "
-        "bound, uniformity, ‖m‖², negative-cosine variance vs 1/d), checkpoint.pt and the final embeddings "
+        "bound, uniformity, ‖m‖², negative-cosine variance vs 1/d on held-out data; train_* columns: the "
+        "streaming monitor's norm CV, ‖m‖², alignment, effective rank and moments over the epoch's training batches), "
+        "checkpoint.pt and the final embeddings "
         "(embeddings.npy, positives_a.npy, positives_b.npy) for `infonce-gauss check`; plus diagnostics.csv, "
         "figures and run.json for the whole preset.",
     )

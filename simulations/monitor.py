@@ -14,6 +14,18 @@ fixed random projections. :meth:`~GaussianityMonitor.compute` turns them into
   for the K projections (``projection_*``), each from the first four power sums; a uniform sphere
   gives excess kurtosis :math:`-6/(d+2)`, a Gaussian 0.
 
+Precision and cost. Each batch's products (the two Gram matrices, the power sums, the projections) are
+computed in the batch's own floating dtype (float32 for float32 embeddings; bf16/fp16 are raised to
+float32, float64 stays float64) and added into the float64 running sums; the per-row norms and
+cosines, whose sums feed the CV of the norms and the alignment, are summed in float64. A float32 sum
+over a batch of a few hundred rows is accurate to about 1e-6 relative, and the float64 running sums
+add no error of their own, so after any number of batches the statistics agree with a float64
+computation on the concatenated data to about 1e-6 relative (the tests pin 2e-6 on 100 batches of
+256 rows), far below their sampling error; the covariance spectrum loses digits only where a
+coordinate's mean is many standard deviations from zero. Float64 products would cost about 3× as much
+on the CPU. The cost of an update is dominated by the two Gram matrices, 2·n·d² multiply-adds for a
+batch of n (one batched product); the rest is one (d, K) projection and O(n(d + K)) elementwise work.
+
 Examples
 --------
 >>> import torch
@@ -53,7 +65,13 @@ def _standardized_moments(s1, s2, s3, s4, n: int) -> tuple[np.ndarray, np.ndarra
 
 class GaussianityMonitor:
     """Streaming statistics of embeddings (see the module docstring); ``directions`` fixed random
-    projections drawn once from ``seed``."""
+    projections drawn once from ``seed``.
+
+    Attributes
+    ----------
+    dim : the embedding dimension d.
+    n, pairs : embeddings and positive pairs added since the last :meth:`reset`.
+    """
 
     def __init__(self, dim: int, *, directions: int = 16, seed: int = 0):
         if dim < 2:
@@ -61,39 +79,67 @@ class GaussianityMonitor:
         q, r = np.linalg.qr(np.random.default_rng(seed).standard_normal((dim, min(directions, dim))))
         self.dim = dim
         self._w = torch.from_numpy(q * np.sign(np.diag(r)))
+        self._w_on: dict[tuple, torch.Tensor] = {}
         self.reset()
+
+    @property
+    def directions(self) -> torch.Tensor:
+        """The K fixed projection directions, orthonormal columns of a (d, K) float64 CPU tensor."""
+        return self._w.clone()
 
     def reset(self) -> None:
         """Forget every batch."""
         self.n = 0
         self.pairs = 0
-        self._sums: dict[str, torch.Tensor] = {}
+        self._sums: dict[str, torch.Tensor] | None = None
 
-    def _add(self, name: str, value: torch.Tensor) -> None:
-        self._sums[name] = self._sums[name] + value if name in self._sums else value
+    def _directions(self, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+        """The K directions as a (d, K) matrix on ``device`` in ``dtype``, converted once per (device, dtype)."""
+        key = (device, dtype)
+        if key not in self._w_on:
+            self._w_on[key] = self._w.to(device=device, dtype=dtype)
+        return self._w_on[key]
+
+    def _zeros(self, device: torch.device) -> dict[str, torch.Tensor]:
+        d, k = self.dim, self._w.shape[1]
+        shapes = {"gram": (2, d, d), "powers": (4, d + k), "u": (d,), "norms": (2,), "cos": (2,)}
+        return {name: torch.zeros(shape, dtype=torch.float64, device=device) for name, shape in shapes.items()}
 
     @torch.no_grad()
     def update(self, z: torch.Tensor, z_positive: torch.Tensor | None = None) -> None:
-        """Add a (batch, dim) batch of embeddings (and their positives, row by row)."""
+        """Add a (batch, dim) batch of embeddings (and their positives, row by row); gradients are not tracked,
+        and autocast, if on, is suspended (its bf16 products would lose the digits the statistics need)."""
         if z.ndim != 2 or z.shape[1] != self.dim:
             raise ValueError(f"expected a (batch, {self.dim}) tensor, got shape {tuple(z.shape)}.")
-        z = z.detach().to(torch.float64)
-        norms = z.norm(dim=1)
+        if z_positive is not None and z_positive.shape != z.shape:
+            raise ValueError(f"z_positive must pair up with z row by row: shapes {tuple(z_positive.shape)} and "
+                             f"{tuple(z.shape)}.")
+        z = z.detach()
+        if z.dtype not in (torch.float32, torch.float64):
+            z = z.float()
+        with torch.autocast(z.device.type, enabled=False):
+            self._accumulate(z, z_positive)
+
+    def _accumulate(self, z: torch.Tensor, z_positive: torch.Tensor | None) -> None:
+        if self._sums is None:
+            self._sums = self._zeros(z.device)
+        sums = self._sums
+        norms = torch.linalg.vector_norm(z, dim=1)
         u = z / norms[:, None]
-        p = z @ self._w.to(z.device)
+        both = torch.stack((z, u))                           # Gram matrices of z and u in one product
+        sums["gram"].add_(torch.bmm(both.transpose(1, 2), both))
+        x = torch.cat((z, z @ self._directions(z.device, z.dtype)), dim=1)
+        x2 = x * x
+        sums["powers"].add_(torch.stack((x.sum(0), x2.sum(0), (x2 * x).sum(0), (x2 * x2).sum(0))))
+        sums["u"].add_(u.sum(dim=0))
+        r = norms.double()
+        sums["norms"].add_(torch.stack((r.sum(), r @ r)))
         self.n += z.shape[0]
-        for name, value in (("z", z.sum(0)), ("zz", z.T @ z), ("u", u.sum(0)), ("uu", u.T @ u),
-                            ("r", norms.sum()), ("r2", (norms * norms).sum())):
-            self._add(name, value)
-        for power in (1, 2, 3, 4):
-            self._add(f"c{power}", (z**power).sum(0))
-            self._add(f"p{power}", (p**power).sum(0))
         if z_positive is not None:
-            v = z_positive.detach().to(torch.float64)
-            cos = (u * (v / v.norm(dim=1, keepdim=True))).sum(1)
+            v = z_positive.detach().to(z.dtype)
+            cos = (torch.linalg.vecdot(u, v) / torch.linalg.vector_norm(v, dim=1)).double()
+            sums["cos"].add_(torch.stack((cos.sum(), cos @ cos)))
             self.pairs += cos.shape[0]
-            self._add("cos", cos.sum())
-            self._add("cos2", (cos * cos).sum())
 
     def compute(self) -> dict:
         """The statistics of every batch since the last :meth:`reset` (Python floats)."""
@@ -101,15 +147,16 @@ class GaussianityMonitor:
             raise ValueError("the monitor needs at least 2 embeddings; call update() first.")
         s = {k: v.cpu().numpy() for k, v in self._sums.items()}
         n, d = self.n, self.dim
-        mean_r = float(s["r"]) / n
-        m_sq = mean_norm_sq_from_sums(s["u"], s["uu"], n)
-        mean = s["z"] / n
-        lam = np.clip(np.linalg.eigvalsh((s["zz"] - n * np.outer(mean, mean)) / (n - 1)), 0, None)
+        (zz, uu), powers = s["gram"], s["powers"]
+        mean_r = float(s["norms"][0]) / n
+        m_sq = mean_norm_sq_from_sums(s["u"], uu, n)
+        mean = powers[0, :d] / n
+        lam = np.clip(np.linalg.eigvalsh((zz - n * np.outer(mean, mean)) / (n - 1)), 0, None)
         prob = lam / lam.sum()
         prob = prob[prob > 0]
-        c_skew, c_kurt = _standardized_moments(s["c1"], s["c2"], s["c3"], s["c4"], n)
-        p_skew, p_kurt = _standardized_moments(s["p1"], s["p2"], s["p3"], s["p4"], n)
-        out = {"n": n, "norm_cv": math.sqrt(max(float(s["r2"]) / n - mean_r**2, 0.0)) / mean_r,
+        c_skew, c_kurt = _standardized_moments(*powers[:, :d], n)
+        p_skew, p_kurt = _standardized_moments(*powers[:, d:], n)
+        out = {"n": n, "norm_cv": math.sqrt(max(float(s["norms"][1]) / n - mean_r**2, 0.0)) / mean_r,
                "norm_cv_chi": chi_norm_moments(d).cv, "mean_norm_sq": m_sq.value, "mean_norm_sq_se": m_sq.se,
                "effective_rank": float(np.exp(-np.sum(prob * np.log(prob)))),
                "participation_ratio": float(lam.sum() ** 2 / np.sum(lam * lam)),
@@ -117,7 +164,7 @@ class GaussianityMonitor:
                "projection_skewness": float(p_skew.mean()), "projection_excess_kurtosis": float(p_kurt.mean()),
                "projection_max_abs_excess_kurtosis": float(np.abs(p_kurt).max())}
         if self.pairs:
-            a = float(s["cos"]) / self.pairs
-            var = max(float(s["cos2"]) / self.pairs - a * a, 0.0) * self.pairs / max(self.pairs - 1, 1)
+            a = float(s["cos"][0]) / self.pairs
+            var = max(float(s["cos"][1]) / self.pairs - a * a, 0.0) * self.pairs / max(self.pairs - 1, 1)
             out.update(alignment=a, alignment_se=math.sqrt(var / self.pairs))
         return out

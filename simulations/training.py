@@ -16,7 +16,10 @@ resumed from the checkpoint of epoch e continues exactly as the uninterrupted ru
 the same number of threads). On CUDA the forward pass runs under bf16 autocast.
 
 Diagnostics (every ``diagnostics_every`` epochs, epoch 0 included) go to a tidy table, one row per
-evaluation, computed on a fixed held-out set: see :func:`embedding_diagnostics`.
+evaluation, computed on a fixed held-out set: see :func:`embedding_diagnostics`. Beside them, the row of
+epoch e carries the streaming statistics of the embeddings the loss saw during that epoch, every
+training batch of it (:class:`~infonce_gauss.simulations.monitor.GaussianityMonitor`, reset at the
+start of the epoch; columns ``train_*``, see :func:`train`).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from infonce_gauss.simulations.device import resolve_device
 from infonce_gauss.simulations.encoders import build_encoder
 from infonce_gauss.simulations.estimates import cv_estimate, mean_estimate, mean_norm_sq
 from infonce_gauss.simulations.files import atomic_write, atomic_write_text, csv_text
+from infonce_gauss.simulations.monitor import GaussianityMonitor
 from infonce_gauss.simulations.sampling import normalize_rows
 from infonce_gauss.theory._validation import integer, positive
 from infonce_gauss.theory.special import log_hyp0f1
@@ -496,13 +500,22 @@ class TrainResult:
         return self.rows[-1]
 
 
-def _step_loss(model, config, inputs, targets, device, regularizer=None) -> torch.Tensor:
+def _step_loss(model, config, inputs, targets, device, regularizer=None, monitor=None) -> torch.Tensor:
+    """The loss of one batch; ``monitor`` (a :class:`GaussianityMonitor`), when given, is fed the embeddings
+    the loss is computed on (both views of each pair for InfoNCE, the classifier's input for the supervised
+    baseline), outside autocast and without a second forward pass."""
     with _autocast(device):
         if config.objective == "supervised":
-            logits = model.classifier(model(inputs.to(device)))
-            return F.cross_entropy(logits.float(), targets.to(device))
-        both = model(torch.cat([inputs, targets]).to(device))
-        z_a, z_b = both.chunk(2)
+            z = model(inputs.to(device))
+            logits = model.classifier(z)
+        else:
+            z_a, z_b = model(torch.cat([inputs, targets]).to(device)).chunk(2)
+    if config.objective == "supervised":
+        if monitor is not None:
+            monitor.update(z)
+        return F.cross_entropy(logits.float(), targets.to(device))
+    if monitor is not None:
+        monitor.update(z_a, z_b)
     loss = info_nce_loss(z_a, z_b, tau=config.tau, symmetric=config.symmetric)
     return loss if regularizer is None else loss + regularizer(z_a)
 
@@ -519,8 +532,23 @@ def _resume_state(path: Path, config: TrainConfig):
 
 
 def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, progress: bool = True,
-          checkpoint_every: int | None = None) -> TrainResult:
+          checkpoint_every: int | None = None, monitor: bool = True) -> TrainResult:
     """Train an encoder on ``task`` (:class:`PairTask` or :class:`ImageTask`) and log diagnostics.
+
+    Each row of the diagnostics table (``rows``, ``diagnostics.csv``) holds ``epoch``, ``step``,
+    ``train_loss`` (the mean loss over the epoch's batches), ``seconds``, the held-out
+    :func:`embedding_diagnostics` and, with ``monitor`` (the default), the
+    :class:`~infonce_gauss.simulations.monitor.GaussianityMonitor` statistics of the embeddings the loss
+    saw in that epoch (for InfoNCE the unnormalized outputs of the first view of every training batch, the
+    anchors, with the second view's as their positives for the alignment; for the supervised baseline the
+    classifier's input), prefixed ``train_``: ``train_n`` (anchors seen), ``train_norm_cv`` (beside ``train_norm_cv_chi``),
+    ``train_mean_norm_sq`` ± ``train_mean_norm_sq_se``, ``train_alignment`` ± ``train_alignment_se`` (InfoNCE
+    only), ``train_effective_rank``, ``train_participation_ratio``, ``train_coordinate_skewness``,
+    ``train_coordinate_excess_kurtosis``, ``train_projection_skewness``, ``train_projection_excess_kurtosis``
+    and ``train_projection_max_abs_excess_kurtosis``. They describe the moving encoder over the epoch (each batch
+    embedded by the weights of its step, in training mode), not the final encoder of the epoch as the held-out
+    columns do. The monitor is fed only in the epochs that get a row (it is reset at their start) and
+    is absent from the row of epoch 0; ``monitor=False`` leaves the ``train_*`` columns out.
 
     With ``out_dir``: writes ``diagnostics.csv`` (rewritten at each evaluation), ``checkpoint.pt``
     (every ``checkpoint_every`` epochs, default ``diagnostics_every``, and at the end), and at the end
@@ -550,11 +578,12 @@ def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, prog
     if steps_per_epoch == 0:
         raise ValueError(f"batch_size {config.batch_size} exceeds the {task.train_size} training items; lower it.")
 
-    def evaluate(epoch: int, loss: float | None) -> None:
+    def evaluate(epoch: int, loss: float | None, streamed: dict | None = None) -> None:
         z, za, zb = _embed_evaluation(model, evaluation, device)
         rows.append({"epoch": epoch, "step": epoch * steps_per_epoch, "train_loss": loss,
                      "seconds": round(elapsed + time.perf_counter() - start, 3),
-                     **embedding_diagnostics(z, za, zb, eta2=eta2)})
+                     **embedding_diagnostics(z, za, zb, eta2=eta2),
+                     **{f"train_{k}": v for k, v in (streamed or {}).items()}})
         if out is not None:
             atomic_write_text(out / _DIAGNOSTICS, csv_text(rows))
 
@@ -564,6 +593,7 @@ def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, prog
                  "seconds": elapsed + time.perf_counter() - start}
         atomic_write(out / _CHECKPOINT, lambda fh: torch.save(state, fh))
 
+    streaming = GaussianityMonitor(config.out_dim, seed=config.seed) if monitor else None
     start = time.perf_counter()
     if first_epoch == 1:
         evaluate(0, None)
@@ -572,16 +602,20 @@ def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, prog
                unit="epoch", disable=not progress, leave=False)
     for epoch in bar:
         total = 0.0
+        logged = epoch % config.diagnostics_every == 0 or epoch == config.epochs
+        watch = streaming if logged else None
+        if watch is not None:
+            watch.reset()
         for inputs, targets in task.batches(_rng(config.seed, _TRAIN_STREAM, epoch), config.batch_size, config.objective):
-            loss = _step_loss(model, config, inputs, targets, device, regularizer)
+            loss = _step_loss(model, config, inputs, targets, device, regularizer, watch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             total += float(loss.detach())
         mean_loss = total / steps_per_epoch
         bar.set_postfix(loss=f"{mean_loss:.4f}")
-        if epoch % config.diagnostics_every == 0 or epoch == config.epochs:
-            evaluate(epoch, mean_loss)
+        if logged:
+            evaluate(epoch, mean_loss, None if watch is None else watch.compute())
         if out is not None and (epoch % every == 0 or epoch == config.epochs):
             checkpoint(epoch)
     bar.close()

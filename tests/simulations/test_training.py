@@ -10,10 +10,12 @@ import torch
 from infonce_gauss.simulations.datasets import ImageData, make_synthetic
 from infonce_gauss.simulations.encoders import LinearEncoder
 from infonce_gauss.simulations.estimates import mean_norm_sq
+from infonce_gauss.simulations.monitor import GaussianityMonitor
 from infonce_gauss.simulations.training import (
     ImageTask,
     PairTask,
     TrainConfig,
+    build_model,
     embed,
     embedding_diagnostics,
     info_nce_loss,
@@ -204,6 +206,35 @@ def test_checkpoint_resume_equals_the_uninterrupted_run(tmp_path):
     for name in ("embeddings", "positives_a", "positives_b", "diagnostics", "checkpoint"):
         assert (tmp_path / "split" / resumed.files[name].name).is_file()
     assert np.array_equal(np.load(tmp_path / "split" / "embeddings.npy"), resumed.embeddings)
+
+
+def test_the_train_columns_monitor_the_epochs_own_batches(tmp_path):
+    # the row of epoch 2 holds the GaussianityMonitor statistics of epoch 2's training batches exactly as the loss
+    # saw them (anchors z_a, positives z_b), replayed here by hand from the documented seeds (module docstring)
+    task = _task()
+    result = train(task, CONFIG, out_dir=tmp_path, progress=False)
+    model = build_model(CONFIG, task)
+    optimizer = torch.optim.Adam(model.parameters(), lr=CONFIG.lr, weight_decay=CONFIG.weight_decay)
+    replay = GaussianityMonitor(CONFIG.out_dim, seed=CONFIG.seed)
+    for epoch in (1, 2):
+        rng = np.random.default_rng(np.random.SeedSequence([CONFIG.seed, 1, epoch]))
+        for x, y in task.batches(rng, CONFIG.batch_size, "infonce"):
+            z_a, z_b = model(torch.cat([x, y])).chunk(2)
+            if epoch == 2:
+                replay.update(z_a, z_b)
+            loss = info_nce_loss(z_a, z_b, tau=CONFIG.tau)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    rows = {row["epoch"]: row for row in result.rows}
+    assert {k: v for k, v in rows[2].items() if k.startswith("train_") and k != "train_loss"} == pytest.approx(
+        {f"train_{k}": v for k, v in replay.compute().items()}, rel=1e-12)
+    assert rows[4]["train_n"] == task.train_size  # reset at the epoch's start: one epoch of anchors, not two
+    assert "train_alignment" not in rows[0]       # no training before epoch 0
+    assert "train_effective_rank" in (tmp_path / "diagnostics.csv").read_text().splitlines()[0].split(",")
+    plain = train(task, CONFIG, progress=False, monitor=False)
+    assert [k for k in plain.final if k.startswith("train_")] == ["train_loss"]
+    assert np.array_equal(plain.embeddings, result.embeddings)  # the monitor leaves training untouched
 
 
 def test_resume_refuses_a_changed_config_or_a_missing_checkpoint(tmp_path):
