@@ -53,6 +53,8 @@ __all__ = [
     "ProjectionTests",
     "MultivariateTest",
     "coordinate_tests",
+    "tested_shape",
+    "coordinate_results",
     "paper_columns",
     "null_columns",
     "resolve_workers",
@@ -206,13 +208,7 @@ def coordinate_tests(x, *, columns_first: bool = False, workers=None) -> Coordin
         equal ``scipy.stats.normaltest(col)`` (to ~1e-10; tested). Needs n >= 20 (the kurtosis test's
         normal approximation) and non-constant columns.
     """
-    shape = getattr(x, "shape", None)
-    if shape is None or len(shape) != 2:
-        raise ValueError(f"x must be a 2-D array (samples × variables), got shape {shape}.")
-    d, n = shape if columns_first else shape[::-1]
-    if n < 20:
-        raise ValueError(f"the coordinate tests need at least 20 samples per column, got {n}.")
-
+    d, n = tested_shape(x, columns_first)
     step = max(1, _BLOCK_ELEMENTS // n)
 
     def work(start: int) -> np.ndarray:
@@ -227,7 +223,23 @@ def coordinate_tests(x, *, columns_first: bool = False, workers=None) -> Coordin
     else:
         with ThreadPoolExecutor(nw) as pool:
             parts = list(pool.map(work, starts))
-    res = np.concatenate(parts)
+    return coordinate_results(np.concatenate(parts), n)
+
+
+def tested_shape(x, columns_first: bool) -> tuple[int, int]:
+    """(variables d, samples n) of the input of :func:`coordinate_tests`; a ValueError unless 2-D with n >= 20."""
+    shape = getattr(x, "shape", None)
+    if shape is None or len(shape) != 2:
+        raise ValueError(f"x must be a 2-D array (samples × variables), got shape {shape}.")
+    d, n = tuple(shape) if columns_first else tuple(shape)[::-1]
+    if n < 20:
+        raise ValueError(f"the coordinate tests need at least 20 samples per column, got {n}.")
+    return int(d), int(n)
+
+
+def coordinate_results(res: np.ndarray, n: int) -> CoordinateTests:
+    r""":class:`CoordinateTests` from the (d, 3) rows :math:`(A^2, g_1, b_2)` of :func:`_block_tests` (or of its
+    device mirror), with D'Agostino–Pearson's :math:`K^2` and p-value; a ValueError naming constant columns (NaN rows)."""
     if np.any(np.isnan(res[:, 0])):
         bad = np.flatnonzero(np.isnan(res[:, 0]))
         raise ValueError(f"{bad.size} column(s) are constant (e.g. {bad[:5].tolist()}); the normality tests are "

@@ -1,7 +1,8 @@
 r"""``check``: the paper's assumptions measured on embeddings a user brings.
 
-:func:`check` takes an (n, d) NumPy array, a memory-mapped array, a torch tensor (CPU or CUDA; moved
-to the CPU, where the statistics run in NumPy), an :class:`~infonce_gauss.battery.embeddings.EmbeddingMatrix`
+:func:`check` takes an (n, d) NumPy array, a memory-mapped array, a torch tensor (on the CPU its
+statistics run in NumPy; on a CUDA device the passes over the rows and the per-coordinate tests run there,
+:mod:`infonce_gauss.battery.torch_backend`), an :class:`~infonce_gauss.battery.embeddings.EmbeddingMatrix`
 or the path of an embedding file, and returns a :class:`~infonce_gauss.battery.result.CheckResult`: one
 :class:`~infonce_gauss.battery.result.Assumption` per assumption (holds / fails / cannot tell, effect
 sizes with intervals, a p-value, the rule and the paper's reference). The rules are those of
@@ -20,7 +21,7 @@ import numpy as np
 from infonce_gauss.battery import assumptions as tests
 from infonce_gauss.battery import streaming
 from infonce_gauss.battery.calibration import null_rates
-from infonce_gauss.battery.embeddings import load_trace, load_vector
+from infonce_gauss.battery.embeddings import EmbeddingMatrix, load_trace, load_vector
 from infonce_gauss.battery.result import CheckConfig, CheckResult
 from infonce_gauss.simulations import gaussianity as g
 from infonce_gauss.simulations.sliced import sliced_epps_pulley
@@ -32,7 +33,7 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
           directions: int = 32, sliced_directions: int = 64, k: int = 8, subsample: int = 1000,
           null_replicates: int | None = None, tau: float = 0.1, whiten: bool = False, drop_nonfinite: bool = False,
           drop_constant: bool = False, seed: int = 0, memory_mb: int = 1024, workers: int | None = None,
-          key: str | None = None, progress: bool = False) -> CheckResult:
+          key: str | None = None, backend: str = "auto", progress: bool = False) -> CheckResult:
     r"""Check the paper's assumptions on an (n, d) matrix of embeddings, one row per sample.
 
     Parameters
@@ -72,6 +73,11 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
         Threads for the per-coordinate tests (default ``min(2, cpu_count)``).
     key : str, optional
         The array inside a ``.npz``/``.safetensors``/``.pt`` file holding several.
+    backend : {"auto", "numpy", "torch"}
+        Where a tensor's passes over the rows and per-coordinate tests run: ``"auto"`` on its device unless
+        that is the CPU (then NumPy, which is faster there), ``"numpy"`` in NumPy, ``"torch"`` on its device
+        even the CPU (for testing the device path). Every verdict agrees between them (the statistics to
+        ~1e-13 relative; see :mod:`~infonce_gauss.battery.torch_backend`).
     progress : bool
         Print a line per stage.
 
@@ -106,8 +112,8 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
                       workers=workers)
     start = time.perf_counter()
     say = (lambda msg: print(f"[{time.perf_counter() - start:6.1f}s] {msg}", flush=True)) if progress else (lambda msg: None)
-    x = streaming.as_input(embeddings, "embeddings", key=key)
-    pos = None if positives is None else streaming.as_input(positives, "positives", key=key)
+    x = streaming.as_input(embeddings, "embeddings", key=key, backend=backend)
+    pos = None if positives is None else streaming.colocate(streaming.as_input(positives, "positives", key=key, backend=backend), x)
     if pos is not None and pos.shape != x.shape:
         raise ValueError(f"positives have shape {pos.shape} but the embeddings {x.shape}; row i of the positives must be "
                          "the positive view of row i of the embeddings.")
@@ -125,6 +131,7 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
         x, pos, draws.directions, draws.sample_flag, draws.codes, drop_nonfinite=cfg.drop_nonfinite,
         drop_constant=cfg.drop_constant)
     n, d = described["n"], described["d"]
+    described["statistics_on"] = "numpy" if isinstance(x, EmbeddingMatrix) else f"torch on {x.device}"
     if first is None:  # rows or columns dropped or the input rescaled: the pass again on what is kept
         say(f"moments of the {n} × {d} rows and columns kept")
         draws = _draws(cfg, labels, keep, d)
@@ -197,23 +204,27 @@ def _coordinate_variants(x, keep, cols, norms, m, cfg: CheckConfig, rng, say) ->
     (a reason string in place of the whitened tests where they cannot run), the whitening rank, and QQ
     rows for three random coordinates."""
     n, d = m.n, cols.size
+    ops = streaming.backend(x)  # the blocks and their tests where x lives (NumPy or its torch device)
     parts = {"unnormalized": [], "normalized": []}
     qq_cols = set(cols[rng.choice(d, size=min(3, d), replace=False)].tolist())
     qq = []
-    inverse_norms = (1 / norms).astype(np.float32)[None, :]
-    for idx, block in streaming.column_blocks(x, keep, cols, streaming.block_width(n, d, cfg.memory_mb)):
-        parts["unnormalized"].append(g.coordinate_tests(block, columns_first=True, workers=cfg.workers))
-        qq += [row for j, col in zip(idx, block) if int(j) in qq_cols for row in tests.qq_rows(f"coordinate {int(j)}", col, d)]
+    inverse_norms = None
+    for idx, block in ops.column_blocks(x, keep, cols, streaming.block_width(n, d, cfg.memory_mb)):
+        if inverse_norms is None:
+            inverse_norms = ops.put((1 / norms).astype(np.float32)[None, :], block)
+        parts["unnormalized"].append(ops.coordinate_tests(block, columns_first=True, workers=cfg.workers))
+        qq += [row for j, col in zip(idx, block) if int(j) in qq_cols
+               for row in tests.qq_rows(f"coordinate {int(j)}", ops.host(col), d)]
         block *= inverse_norms
-        parts["normalized"].append(g.coordinate_tests(block, columns_first=True, workers=cfg.workers))
+        parts["normalized"].append(ops.coordinate_tests(block, columns_first=True, workers=cfg.workers))
     variants = {name: _merge(p) for name, p in parts.items()}
     rank = None
     if cfg.whiten:
         say("whitened coordinates")
         if n <= d:
             variants["whitened"] = f"whitening needs more rows than columns (n = {n}, d = {d})"
-        else:
-            variants["whitened"], rank = _whitened_tests(x, keep, cols, m, cfg)
+        else:  # on the host (a device's rows are copied there chunk by chunk)
+            variants["whitened"], rank = _whitened_tests(ops.host_matrix(x), keep, cols, m, cfg)
     return variants, rank, qq
 
 

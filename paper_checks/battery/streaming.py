@@ -11,6 +11,10 @@ memory is checked with memory bounded by ``memory_mb`` plus O(n) vectors and O(d
   rescale is the pass repeated on what is kept (:func:`accumulate`);
 * :func:`column_blocks`: (columns × n) float32 blocks for the per-coordinate tests, one read per block.
 
+A torch tensor on an accelerator stays there: :func:`as_input` wraps it in a
+:class:`~infonce_gauss.battery.torch_backend.TensorMatrix`, and :func:`backend` gives the functions that
+run where the input lives, NumPy's here or their mirrors in :mod:`~infonce_gauss.battery.torch_backend`.
+
 A chunk is copied only where it must be: files are memory-mapped a chunk at a time, rows are masked
 only when some are dropped, and columns are sliced (a view) rather than gathered when none is dropped.
 """
@@ -18,18 +22,30 @@ only when some are dropped, and columns are sliced (a view) rather than gathered
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 
 from infonce_gauss.battery.embeddings import EmbeddingMatrix, Scan, as_matrix, bad_rows_text, open_embeddings
+from infonce_gauss.simulations import gaussianity as g
 
-__all__ = ["as_input", "validate", "GRAM_ROWS", "add_gram", "Moments", "scan_and_accumulate", "accumulate", "block_width",
-           "transposed_block", "column_blocks", "kept_rows"]
+__all__ = ["BACKENDS", "as_input", "backend", "colocate", "validate", "GRAM_ROWS", "add_gram", "Moments",
+           "scan_and_accumulate", "accumulate", "block_width", "transposed_block", "column_blocks", "kept_rows"]
 
 
-def as_input(x, name: str, *, key: str | None = None) -> EmbeddingMatrix:
+BACKENDS = ("auto", "numpy", "torch")
+
+
+def as_input(x, name: str, *, key: str | None = None, backend: str = "auto"):
     """``x`` as an :class:`EmbeddingMatrix`: an EmbeddingMatrix, a path, a NumPy (or memory-mapped) array,
-    or a torch tensor (moved to the CPU; float16/bfloat16 widened to float32)."""
+    or a torch tensor (float16/bfloat16 widened to float32).
+
+    ``backend`` says where a tensor's statistics run: ``"auto"`` on its device when that is not the CPU
+    (a :class:`~infonce_gauss.battery.torch_backend.TensorMatrix`), else in NumPy; ``"numpy"`` always in
+    NumPy (the tensor moved to the CPU); ``"torch"`` on its device, the CPU included (slower there than
+    NumPy; it lets the device path be tested without an accelerator). Other inputs are always NumPy's."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}.")
     if isinstance(x, EmbeddingMatrix):
         return x
     if isinstance(x, (str, bytes)) or hasattr(x, "__fspath__"):
@@ -38,11 +54,47 @@ def as_input(x, name: str, *, key: str | None = None) -> EmbeddingMatrix:
         x = x.detach()
         if x.dtype.is_floating_point and x.element_size() < 4:
             x = x.float()
+        if backend == "torch" or (backend == "auto" and x.device.type != "cpu"):
+            if x.ndim != 2:
+                raise ValueError(f"{name} must be an n × d array (one row per sample), got shape {tuple(x.shape)}.")
+            from infonce_gauss.battery.torch_backend import TensorMatrix
+
+            return TensorMatrix(name, x)
         x = x.cpu().numpy()
     arr = np.asarray(x)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be an n × d array (one row per sample), got shape {arr.shape}.")
     return as_matrix(arr, name)
+
+
+def backend(x):
+    """The functions the statistics of ``x`` run with where its rows live: for a
+    :class:`~infonce_gauss.battery.torch_backend.TensorMatrix` the module
+    :mod:`~infonce_gauss.battery.torch_backend`, else NumPy's (this module's :class:`Scan`, :class:`Moments`,
+    :func:`kept_rows`, :func:`column_blocks`, and
+    :func:`~infonce_gauss.simulations.gaussianity.coordinate_tests`). Both also have ``host(a)`` (an array as
+    NumPy's), ``put(a, like)`` (a NumPy array where ``like`` lives) and ``host_matrix(x)`` (x read as NumPy)."""
+    if isinstance(x, EmbeddingMatrix):
+        return _NUMPY
+    from infonce_gauss.battery import torch_backend
+
+    return torch_backend
+
+
+def colocate(y, x):
+    """``y`` read where the statistics of ``x`` run (the positives beside the embeddings): as it is when
+    :func:`backend` is the same for both, else copied to the host or to ``x``'s device."""
+    if isinstance(y, EmbeddingMatrix) and isinstance(x, EmbeddingMatrix):
+        return y
+    from infonce_gauss.battery import torch_backend
+
+    if isinstance(x, EmbeddingMatrix):
+        return torch_backend.host_matrix(y)
+    if isinstance(y, EmbeddingMatrix):
+        import torch
+
+        return torch_backend.TensorMatrix(y.source, torch.as_tensor(y[:], device=x.device))
+    return y if y.device == x.device else torch_backend.TensorMatrix(y.source, y.tensor.to(x.device))
 
 
 def validate(x: EmbeddingMatrix, pos: EmbeddingMatrix | None, info: dict, pinfo: dict | None, *, drop_nonfinite: bool,
@@ -147,6 +199,10 @@ class Moments:
     sum_cos_w: np.ndarray = None
     class_sums: dict = field(default_factory=dict)
 
+    def host(self) -> Moments:
+        """These moments with NumPy arrays: themselves (see :meth:`torch_backend.Moments.host`)."""
+        return self
+
     def covariance(self) -> np.ndarray:
         r"""The unbiased covariance of z, :math:`\frac1{n-1}\big[\sum(z-c)(z-c)^\top-n(\bar z-c)(\bar z-c)^\top\big]`."""
         offset = self.sum_z / self.n - self.shift
@@ -196,14 +252,16 @@ def accumulate(x, pos, keep, cols, directions, sample_flag, codes, scans=None) -
     and the O(n) arrays ``norms``, ``projections`` (n × K) and ``sample`` (the subsampled rows).
     ``scans``: a :class:`Scan` for x and one for the positives (or None), fed every chunk as read."""
     xs, ps = scans or (None, None)
-    m = Moments(size=int(keep.sum()))
+    ops = backend(x)
+    m = ops.Moments(size=int(keep.sum()))
     done = 0
-    pos_rows = kept_rows(pos, keep, cols, None if ps is None else ps.add) if pos is not None else None
-    for z in kept_rows(x, keep, cols, None if xs is None else xs.add):
+    pos_rows = ops.kept_rows(pos, keep, cols, None if ps is None else ps.add) if pos is not None else None
+    for z in ops.kept_rows(x, keep, cols, None if xs is None else xs.add):
         rows = z.shape[0]
         v = next(pos_rows) if pos_rows is not None else None
         m.add(z, directions, sample_flag[done:done + rows], v=v, codes=None if codes is None else codes[done:done + rows])
         done += rows
+    m = m.host()
     arrays = {"norms": m.norms, "projections": m.projections, "sample": np.concatenate(m.sample)}
     m.norms = m.projections = m.sample = None  # one home for the O(n) arrays
     return m, arrays
@@ -217,7 +275,8 @@ def scan_and_accumulate(x, pos, directions, sample_flag, codes, *, drop_nonfinit
     scan found rows or columns to drop or a scale to apply (``x.scale`` is then set): the moments of
     this pass are then void, and the caller runs :func:`accumulate` again on what is kept.
     """
-    scans = (Scan(*x.shape), None if pos is None else Scan(*pos.shape))
+    ops = backend(x)
+    scans = (ops.Scan(*x.shape), None if pos is None else ops.Scan(*pos.shape))
     x.scale = 1.0
     if pos is not None:
         pos.scale = 1.0
@@ -263,3 +322,8 @@ def column_blocks(x: EmbeddingMatrix, keep: np.ndarray, cols: np.ndarray, width:
         take = _columns(idx, x.shape[1])
         parts = (_take(x.rows(a, a + step), keep[a:a + step], take) for a in range(0, x.shape[0], step))
         yield idx, transposed_block(parts, idx.size, n_kept)
+
+
+_NUMPY = SimpleNamespace(Scan=Scan, Moments=Moments, kept_rows=kept_rows, column_blocks=column_blocks,
+                         coordinate_tests=g.coordinate_tests, host=np.asarray, put=lambda a, like: a,
+                         host_matrix=lambda x: x)
