@@ -112,8 +112,8 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
                       workers=workers)
     start = time.perf_counter()
     say = (lambda msg: print(f"[{time.perf_counter() - start:6.1f}s] {msg}", flush=True)) if progress else (lambda msg: None)
-    x = streaming.as_input(embeddings, "embeddings", key=key, backend=backend)
-    pos = None if positives is None else streaming.colocate(streaming.as_input(positives, "positives", key=key, backend=backend), x)
+    x = _read(embeddings, "embeddings", key, backend)
+    pos = None if positives is None else _read(positives, "positives", key, backend, like=x)
     if pos is not None and pos.shape != x.shape:
         raise ValueError(f"positives have shape {pos.shape} but the embeddings {x.shape}; row i of the positives must be "
                          "the positive view of row i of the embeddings.")
@@ -170,6 +170,29 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
         uniformity=uniformity, alignment=alignment, plateau=plateau, input=described, config=cfg,
         calibration={law: r.as_dict() for law, r in nulls.items()}, spectrum=spectrum,
         labels=None if labels is None else tests.labels(m, draws.names), seconds=time.perf_counter() - start, tables=tables)
+
+
+BACKENDS = ("auto", "numpy", "torch")
+
+
+def _read(data, name: str, key, backend: str, like=None):
+    """``data`` read where its statistics run: a tensor on an accelerator (``backend="auto"``) or any tensor
+    (``"torch"``) by :func:`infonce_gauss.battery.torch_backend.as_input` on its device, anything else by
+    :func:`~infonce_gauss.battery.streaming.as_input` (NumPy); positives (``like``: the embeddings) where
+    the embeddings' statistics run. torch_backend is imported only for a tensor."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}.")
+    if like is not None:
+        device = None if isinstance(like, EmbeddingMatrix) else like.device
+    elif type(data).__module__.startswith("torch") and (backend == "torch" or (backend == "auto" and data.device.type != "cpu")):
+        device = data.device
+    else:
+        device = None
+    if device is None:
+        return streaming.as_input(data, name, key=key)
+    from infonce_gauss.battery import torch_backend
+
+    return torch_backend.as_input(data, name, device=device, key=key)
 
 
 @dataclass(frozen=True)

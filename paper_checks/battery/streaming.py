@@ -11,9 +11,9 @@ memory is checked with memory bounded by ``memory_mb`` plus O(n) vectors and O(d
   rescale is the pass repeated on what is kept (:func:`accumulate`);
 * :func:`column_blocks`: (columns × n) float32 blocks for the per-coordinate tests, one read per block.
 
-A torch tensor on an accelerator stays there: :func:`as_input` wraps it in a
-:class:`~infonce_gauss.battery.torch_backend.TensorMatrix`, and :func:`backend` gives the functions that
-run where the input lives, NumPy's here or their mirrors in :mod:`~infonce_gauss.battery.torch_backend`.
+A torch tensor on an accelerator stays there (:func:`infonce_gauss.battery.torch_backend.as_input` wraps it
+in a :class:`~infonce_gauss.battery.torch_backend.TensorMatrix`), and :func:`backend` gives the functions
+that run where the input lives: NumPy's here, or their mirrors in :mod:`~infonce_gauss.battery.torch_backend`.
 
 A chunk is copied only where it must be: files are memory-mapped a chunk at a time, rows are masked
 only when some are dropped, and columns are sliced (a view) rather than gathered when none is dropped.
@@ -29,23 +29,14 @@ import numpy as np
 from infonce_gauss.battery.embeddings import EmbeddingMatrix, Scan, as_matrix, bad_rows_text, open_embeddings
 from infonce_gauss.simulations import gaussianity as g
 
-__all__ = ["BACKENDS", "as_input", "backend", "colocate", "validate", "GRAM_ROWS", "add_gram", "Moments",
+__all__ = ["as_input", "backend", "NUMPY", "validate", "GRAM_ROWS", "add_gram", "Moments",
            "scan_and_accumulate", "accumulate", "block_width", "transposed_block", "column_blocks", "kept_rows"]
 
 
-BACKENDS = ("auto", "numpy", "torch")
-
-
-def as_input(x, name: str, *, key: str | None = None, backend: str = "auto"):
+def as_input(x, name: str, *, key: str | None = None) -> EmbeddingMatrix:
     """``x`` as an :class:`EmbeddingMatrix`: an EmbeddingMatrix, a path, a NumPy (or memory-mapped) array,
-    or a torch tensor (float16/bfloat16 widened to float32).
-
-    ``backend`` says where a tensor's statistics run: ``"auto"`` on its device when that is not the CPU
-    (a :class:`~infonce_gauss.battery.torch_backend.TensorMatrix`), else in NumPy; ``"numpy"`` always in
-    NumPy (the tensor moved to the CPU); ``"torch"`` on its device, the CPU included (slower there than
-    NumPy; it lets the device path be tested without an accelerator). Other inputs are always NumPy's."""
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}.")
+    or a torch tensor (moved to the CPU; float16/bfloat16 widened to float32). A tensor whose statistics
+    run on its device is read by :func:`~infonce_gauss.battery.torch_backend.as_input` instead."""
     if isinstance(x, EmbeddingMatrix):
         return x
     if isinstance(x, (str, bytes)) or hasattr(x, "__fspath__"):
@@ -54,12 +45,6 @@ def as_input(x, name: str, *, key: str | None = None, backend: str = "auto"):
         x = x.detach()
         if x.dtype.is_floating_point and x.element_size() < 4:
             x = x.float()
-        if backend == "torch" or (backend == "auto" and x.device.type != "cpu"):
-            if x.ndim != 2:
-                raise ValueError(f"{name} must be an n × d array (one row per sample), got shape {tuple(x.shape)}.")
-            from infonce_gauss.battery.torch_backend import TensorMatrix
-
-            return TensorMatrix(name, x)
         x = x.cpu().numpy()
     arr = np.asarray(x)
     if arr.ndim != 2:
@@ -68,33 +53,13 @@ def as_input(x, name: str, *, key: str | None = None, backend: str = "auto"):
 
 
 def backend(x):
-    """The functions the statistics of ``x`` run with where its rows live: for a
-    :class:`~infonce_gauss.battery.torch_backend.TensorMatrix` the module
-    :mod:`~infonce_gauss.battery.torch_backend`, else NumPy's (this module's :class:`Scan`, :class:`Moments`,
-    :func:`kept_rows`, :func:`column_blocks`, and
-    :func:`~infonce_gauss.simulations.gaussianity.coordinate_tests`). Both also have ``host(a)`` (an array as
-    NumPy's), ``put(a, like)`` (a NumPy array where ``like`` lives) and ``host_matrix(x)`` (x read as NumPy)."""
-    if isinstance(x, EmbeddingMatrix):
-        return _NUMPY
-    from infonce_gauss.battery import torch_backend
-
-    return torch_backend
-
-
-def colocate(y, x):
-    """``y`` read where the statistics of ``x`` run (the positives beside the embeddings): as it is when
-    :func:`backend` is the same for both, else copied to the host or to ``x``'s device."""
-    if isinstance(y, EmbeddingMatrix) and isinstance(x, EmbeddingMatrix):
-        return y
-    from infonce_gauss.battery import torch_backend
-
-    if isinstance(x, EmbeddingMatrix):
-        return torch_backend.host_matrix(y)
-    if isinstance(y, EmbeddingMatrix):
-        import torch
-
-        return torch_backend.TensorMatrix(y.source, torch.as_tensor(y[:], device=x.device))
-    return y if y.device == x.device else torch_backend.TensorMatrix(y.source, y.tensor.to(x.device))
+    """The functions the statistics of ``x`` run with where its rows live: ``x.backend`` for a matrix on a
+    device (a :class:`~infonce_gauss.battery.torch_backend.TensorMatrix`: the module
+    :mod:`~infonce_gauss.battery.torch_backend`), else NumPy's: this module's :class:`Scan`, :class:`Moments`,
+    :func:`kept_rows`, :func:`column_blocks`, and :func:`~infonce_gauss.simulations.gaussianity.coordinate_tests`.
+    Both also have ``host(a)`` (an array as NumPy's), ``put(a, like)`` (a NumPy array where ``like`` lives)
+    and ``host_matrix(x)`` (x read as NumPy)."""
+    return getattr(x, "backend", NUMPY)
 
 
 def validate(x: EmbeddingMatrix, pos: EmbeddingMatrix | None, info: dict, pinfo: dict | None, *, drop_nonfinite: bool,
@@ -324,6 +289,6 @@ def column_blocks(x: EmbeddingMatrix, keep: np.ndarray, cols: np.ndarray, width:
         yield idx, transposed_block(parts, idx.size, n_kept)
 
 
-_NUMPY = SimpleNamespace(Scan=Scan, Moments=Moments, kept_rows=kept_rows, column_blocks=column_blocks,
-                         coordinate_tests=g.coordinate_tests, host=np.asarray, put=lambda a, like: a,
-                         host_matrix=lambda x: x)
+NUMPY = SimpleNamespace(Scan=Scan, Moments=Moments, kept_rows=kept_rows, column_blocks=column_blocks,
+                        coordinate_tests=g.coordinate_tests, host=np.asarray, put=lambda a, like: a,
+                        host_matrix=lambda x: x)

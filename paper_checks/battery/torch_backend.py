@@ -1,7 +1,7 @@
 r"""The check's heavy statistics on the device a torch tensor lives on (a CUDA GPU), mirroring the NumPy path.
 
-:func:`~infonce_gauss.battery.streaming.as_input` wraps a tensor on a CUDA device (or any tensor, with
-``backend="torch"``) in a :class:`TensorMatrix`; :func:`~infonce_gauss.battery.streaming.backend` then hands
+:func:`~infonce_gauss.check` reads a tensor on a CUDA device (or any tensor, with ``backend="torch"``)
+with :func:`as_input`, as a :class:`TensorMatrix`; :func:`~infonce_gauss.battery.streaming.backend` then hands
 :func:`~infonce_gauss.check` this module in place of the NumPy functions, one for one:
 
 ============================  =======================================================================
@@ -35,6 +35,7 @@ accelerator.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +44,7 @@ import torch
 from infonce_gauss.battery import embeddings, streaming
 from infonce_gauss.simulations import gaussianity as g
 
-__all__ = ["TensorMatrix", "Scan", "kept_rows", "Moments", "column_blocks", "block_tests", "coordinate_tests",
+__all__ = ["as_input", "TensorMatrix", "Scan", "kept_rows", "Moments", "column_blocks", "block_tests", "coordinate_tests",
            "DEVICE_BLOCK_ELEMENTS", "host", "put", "host_matrix"]
 
 DEVICE_BLOCK_ELEMENTS = 2**24  # samples per device work item in coordinate_tests (128 MB per float64 temporary)
@@ -68,6 +69,11 @@ class TensorMatrix:
     def device(self) -> torch.device:
         return self.tensor.device
 
+    @property
+    def backend(self):
+        """The functions its statistics run with (see :func:`~infonce_gauss.battery.streaming.backend`): this module."""
+        return sys.modules[__name__]
+
     def rows(self, start: int, stop: int) -> torch.Tensor:
         out = self.tensor[max(0, start):min(self.shape[0], stop)].to(self.out_dtype)
         return out if self.scale == 1 else out * self.scale
@@ -78,6 +84,21 @@ class TensorMatrix:
 
     def __len__(self) -> int:
         return self.shape[0]
+
+
+def as_input(x, name: str, *, device, key: str | None = None) -> TensorMatrix:
+    """``x`` as a :class:`TensorMatrix` on ``device``: a tensor (float16/bfloat16 widened to float32) moved
+    there if elsewhere, or anything :func:`~infonce_gauss.battery.streaming.as_input` reads, read whole and
+    copied there (the positives of embeddings on a device)."""
+    if type(x).__module__.startswith("torch"):
+        x = x.detach()
+        if x.dtype.is_floating_point and x.element_size() < 4:
+            x = x.float()
+        if x.ndim != 2:
+            raise ValueError(f"{name} must be an n × d array (one row per sample), got shape {tuple(x.shape)}.")
+        return TensorMatrix(name, x.to(device))
+    m = streaming.as_input(x, name, key=key)
+    return TensorMatrix(m.source, torch.as_tensor(m[:], device=device))
 
 
 def host(a) -> np.ndarray:

@@ -133,7 +133,7 @@ def test_moments_match_numpy(monkeypatch, dtype):
     monkeypatch.setattr(tb.TensorMatrix, "chunk_rows", lambda self: 700)
     args = (g.random_directions(cols.size, 6, rng=np.random.default_rng(0)), flag[keep], codes[keep])
     m, arrays = streaming.accumulate(streaming.as_input(z, "z"), streaming.as_input(v, "v"), keep, cols, *args)
-    zt, vt = (streaming.as_input(torch.from_numpy(a), "t", backend="torch") for a in (z, v))
+    zt, vt = (tb.as_input(torch.from_numpy(a), "t", device="cpu") for a in (z, v))
     mt, arrays_t = streaming.accumulate(zt, vt, keep, cols, *args)
     _assert_moments_equal(m, mt)
     np.testing.assert_allclose(arrays_t["norms"], arrays["norms"], rtol=RTOL)
@@ -146,7 +146,7 @@ def test_device_gram_is_the_float64_product():
     """Without the float64 stand-in, the device's Gram matrix is the float64 product of the centred rows."""
     z, _, directions, flag, _ = _pass_inputs(2000, 8, seed=9)
     keep = np.ones(2000, dtype=bool)
-    m, _ = streaming.accumulate(streaming.as_input(torch.from_numpy(z), "z", backend="torch"), None, keep, np.arange(8),
+    m, _ = streaming.accumulate(tb.as_input(torch.from_numpy(z), "z", device="cpu"), None, keep, np.arange(8),
                                 directions, flag, None)
     c = z.astype(np.float64) - m.shift
     np.testing.assert_allclose(m.gram_z, c.T @ c, rtol=RTOL, atol=RTOL * np.abs(c.T @ c).max())
@@ -159,7 +159,7 @@ def test_scan_matches_numpy():
     z[4, 2], z[9, 0], z[17] = np.nan, -np.inf, 0.0
     z[:, 5] = 1.5
     out = []
-    for x in (streaming.as_input(z, "z"), streaming.as_input(torch.from_numpy(z), "z", backend="torch")):
+    for x in (streaming.as_input(z, "z"), tb.as_input(torch.from_numpy(z), "z", device="cpu")):
         keep, cols, described, moments = streaming.scan_and_accumulate(x, None, directions, flag, None, drop_nonfinite=True,
                                                                       drop_constant=True)
         out.append((keep, cols, described, moments, x.scale))
@@ -214,19 +214,20 @@ def test_check_matches_numpy_on_cpu_tensors(monkeypatch):
 
 
 def test_backend_choice():
+    from infonce_gauss.battery.check import _read
+
     t = torch.zeros((30, 4))
-    assert isinstance(streaming.as_input(t, "t"), streaming.EmbeddingMatrix)  # a CPU tensor: NumPy by default
-    assert isinstance(streaming.as_input(t, "t", backend="torch"), tb.TensorMatrix)
-    assert streaming.backend(streaming.as_input(t, "t", backend="torch")) is tb
+    assert isinstance(_read(t, "t", None, "auto"), streaming.EmbeddingMatrix)  # a CPU tensor: NumPy by default
+    on_device = _read(t, "t", None, "torch")
+    assert isinstance(on_device, tb.TensorMatrix) and streaming.backend(on_device) is tb
+    assert streaming.backend(_read(t, "t", None, "numpy")) is streaming.NUMPY
     with pytest.raises(ValueError, match="backend must be one of"):
-        streaming.as_input(t, "t", backend="cuda")
+        _read(t, "t", None, "cuda")
     with pytest.raises(ValueError, match="n × d"):
-        streaming.as_input(torch.zeros(5), "t", backend="torch")
+        _read(torch.zeros(5), "t", None, "torch")
     # positives follow the embeddings to where their statistics run
-    assert isinstance(streaming.colocate(streaming.as_input(np.zeros((30, 4)), "p"), streaming.as_input(t, "t", backend="torch")),
-                      tb.TensorMatrix)
-    assert isinstance(streaming.colocate(streaming.as_input(t, "p", backend="torch"), streaming.as_input(t, "t")),
-                      streaming.EmbeddingMatrix)
+    assert isinstance(_read(np.zeros((30, 4)), "p", None, "auto", like=on_device), tb.TensorMatrix)
+    assert isinstance(_read(t, "p", None, "torch", like=_read(t, "t", None, "numpy")), streaming.EmbeddingMatrix)
 
 
 @pytest.mark.gpu
@@ -250,8 +251,8 @@ def test_moments_and_check_match_numpy_on_cuda(monkeypatch):
     keep = np.ones(3000, dtype=bool)
     m, arrays = streaming.accumulate(streaming.as_input(z, "z"), streaming.as_input(v, "v"), keep, np.arange(11),
                                      directions, flag, codes)
-    mt, arrays_t = streaming.accumulate(streaming.as_input(torch.from_numpy(z).cuda(), "z"),
-                                        streaming.as_input(torch.from_numpy(v).cuda(), "v"), keep, np.arange(11),
+    mt, arrays_t = streaming.accumulate(tb.as_input(torch.from_numpy(z), "z", device="cuda"),
+                                        tb.as_input(torch.from_numpy(v), "v", device="cuda"), keep, np.arange(11),
                                         directions, flag, codes)
     _assert_moments_equal(m, mt)
     np.testing.assert_allclose(arrays_t["norms"], arrays["norms"], rtol=RTOL)
