@@ -241,6 +241,7 @@ def _coordinate_variants(x, keep, cols, norms, m, cfg: CheckConfig, rng, say) ->
                for row in tests.qq_rows(f"coordinate {int(j)}", ops.host(col), d)]
         block *= inverse_norms
         parts["normalized"].append(ops.coordinate_tests(block, columns_first=True, workers=cfg.workers))
+        del block  # before the next block is built: one block in memory, not two
     variants = {name: _merge(p) for name, p in parts.items()}
     rank = None
     if cfg.whiten:
@@ -286,4 +287,5 @@ def _whitened_tests(x, keep, cols, m, cfg: CheckConfig) -> tuple[g.CoordinateTes
         columns = white[:, j:j + width]
         block = streaming.transposed_block(((z - mean) @ columns for z in streaming.kept_rows(x, keep, cols)), columns.shape[1], n)
         parts.append(g.coordinate_tests(block, columns_first=True, workers=cfg.workers))
+        del block  # one block in memory, not two
     return _merge(parts), rank
