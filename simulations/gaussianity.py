@@ -128,11 +128,12 @@ def _block_tests(block: np.ndarray) -> np.ndarray:
     Each row is sorted in its own dtype (float32 sorts twice as fast) and widened to float64. With
     :math:`w_{(i)}=(y_{(i)}-\bar y)/s` (``ddof=1``) and :math:`c_i=(2i-1)/n`,
     :math:`A^2=-n-\sum_i c_i[\log\Phi(w_{(i)})+\log\Phi(-w_{(n+1-i)})]`
-    :math:`=-n-\sum_i[c_i\log\Phi(w_{(i)})+c_{n+1-i}\log\Phi(-w_{(i)})]`. One ``ndtr`` of
-    :math:`-|w|` gives the small tail probability p to full relative precision; the other tail is
-    :math:`\log(1-p)`, whose absolute error is below 3e-16 because :math:`1-p\ge1/2`. So :math:`A^2`
+    :math:`=-n-\sum_i[c_i\log\Phi(w_{(i)})+c_{n+1-i}\log\Phi(-w_{(i)})]`. One ``erfc`` of
+    :math:`|w|/\sqrt2` gives the small tail probability p to full relative precision; the other tail is
+    :math:`\log(1-p)`, whose absolute error is below 3e-16 because :math:`1-p\ge1/2`
+    (:math:`p=\tfrac12\mathrm{erfc}(|w|/\sqrt2)`). So :math:`A^2`
     carries an absolute error of order :math:`n\cdot10^{-16}`, as SciPy's two ``log_ndtr`` calls do,
-    for a third of the work. Where ``ndtr`` underflows (:math:`|w|>37`) ``log_ndtr`` takes over.
+    for a third of the work. Where p underflows (:math:`|w|>37`) ``log_ndtr`` takes over.
     """
     rows, n = block.shape
     y = np.sort(block, axis=1).astype(np.float64)
@@ -147,13 +148,14 @@ def _block_tests(block: np.ndarray) -> np.ndarray:
         y, sq, m2, m3, m4 = y[ok], sq[ok], m2[ok], m3[ok], m4[ok]
     upper = y >= 0
     np.abs(y, out=y)
-    y *= (-1.0 / np.sqrt(m2 * n / (n - 1)))[:, None]
-    p = special.ndtr(y, out=sq)
+    y *= (1.0 / np.sqrt(2 * m2 * n / (n - 1)))[:, None]  # |w|/√2
+    p = special.erfc(y, out=sq)
+    p *= 0.5  # Φ(−|w|) = erfc(|w|/√2)/2, to full relative precision (ndtr's own route, at ~10% less cost)
     with np.errstate(divide="ignore"):
         small = np.log(p)
     if p[:, [0, -1]].min() < _TINY:  # |w| is largest at the two ends of each sorted row
         far = p < _TINY
-        small[far] = special.log_ndtr(y[far])
+        small[far] = special.log_ndtr(-math.sqrt(2) * y[far])
     large = np.log(np.subtract(1.0, p, out=p), out=p)
     c = (2.0 * np.arange(1, n + 1) - 1.0) / n
     cr = c[::-1]
