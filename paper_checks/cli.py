@@ -207,10 +207,36 @@ def _cmd_train(args) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_rate_experiments(rates: argparse.ArgumentParser) -> None:
+    """One ``rates`` subcommand per result with a rate experiment (imports every result, ~1 s)."""
     from infonce_gauss.catalog import RATES
     from infonce_gauss.executors import ENGINES
 
+    rate_sub = rates.add_subparsers(dest="experiment", required=True, metavar="RESULT")
+    for name, experiment in RATES.items():
+        p = rate_sub.add_parser(name, help=experiment.help, description=experiment.help)
+        experiment.add_arguments(p)
+        p.add_argument("--executor", choices=ENGINES, default="inline",
+                       help="where the Monte Carlo sweep runs: in this process, a local process pool, a dask.distributed "
+                       "cluster or Ray (dask and ray need the cluster extra); seeds, and so every number, do not "
+                       "depend on it (default: %(default)s)")
+        p.add_argument("--workers", type=positive_int, help="worker processes of a local pool or cluster")
+        p.add_argument("--address", help="join a running cluster: a dask scheduler (tcp://host:8786) or a Ray head "
+                       "(ray://host:10001); default: start a local one")
+        _common(p)
+        p.set_defaults(func=_cmd_rates)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``infonce-gauss`` parser.
+
+    Parameters
+    ----------
+    command : str, optional
+        The subcommand about to be parsed. The ``rates`` experiments, which import every result, are
+        registered only when it is ``"rates"`` or None (the whole parser), so that the other commands
+        start in a fraction of a second.
+    """
     parser = argparse.ArgumentParser(
         prog="infonce-gauss",
         description="Verification suite for 'InfoNCE Induces Gaussian Distribution' (Betser et al., ICLR 2026).",
@@ -246,19 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     rates = sub.add_parser("rates", help="sweep one result over d and draw its convergence-rate plot",
                            description="Sweep a result over d (and seeds), fit log-log slopes with intervals, "
                            "and write the table (CSV), the fits (CSV) and the plot (PNG, PDF).")
-    rate_sub = rates.add_subparsers(dest="experiment", required=True, metavar="RESULT")
-    for name, experiment in RATES.items():
-        p = rate_sub.add_parser(name, help=experiment.help, description=experiment.help)
-        experiment.add_arguments(p)
-        p.add_argument("--executor", choices=ENGINES, default="inline",
-                       help="where the Monte Carlo sweep runs: in this process, a local process pool, a dask.distributed "
-                       "cluster or Ray (dask and ray need the cluster extra); seeds, and so every number, do not "
-                       "depend on it (default: %(default)s)")
-        p.add_argument("--workers", type=positive_int, help="worker processes of a local pool or cluster")
-        p.add_argument("--address", help="join a running cluster: a dask scheduler (tcp://host:8786) or a Ray head "
-                       "(ray://host:10001); default: start a local one")
-        _common(p)
-        p.set_defaults(func=_cmd_rates)
+    if command in (None, "rates"):
+        _add_rate_experiments(rates)
 
     record = sub.add_parser(
         "record", help="write the committed record of a claims run (and the README's findings) from its claims.json",
@@ -414,7 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # before the parser imports the suite (and tqdm with it), so that tqdm reads TQDM_DISABLE
         with _signals_and_bars(progress="--no-progress" not in argv):
             try:
-                args = build_parser().parse_args(argv)
+                command = next((a for a in argv if not a.startswith("-")), None)
+                args = build_parser(command).parse_args(argv)
             except SystemExit as exit:  # --help/--version (0) or a usage error (2, message already printed)
                 return exit.code
             from infonce_gauss.results import git_commit

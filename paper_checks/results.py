@@ -160,14 +160,18 @@ class RunFolder:
 
 
 def save_figure(figure, stem: str | os.PathLike) -> list[Path]:
-    """Save ``figure`` as ``stem.png`` and ``stem.pdf`` without timestamps (byte-reproducible), then close it."""
+    """Save ``figure`` as ``stem.png`` and ``stem.pdf`` without timestamps (byte-reproducible), then close it.
+
+    The figure lays itself out (``tight_layout`` or a constrained layout) when drawn; a tight bounding box would
+    draw every format twice.
+    """
     import matplotlib.pyplot as plt
 
     stem = Path(stem)
     paths = []
     for fmt, meta in (("png", {"Software": None}), ("pdf", {"Creator": None, "Producer": None, "CreationDate": None})):
         buf = io.BytesIO()
-        figure.savefig(buf, format=fmt, dpi=150, metadata=meta, bbox_inches="tight")
+        figure.savefig(buf, format=fmt, dpi=150, metadata=meta)
         paths.append(atomic_write_bytes(stem.with_suffix(f".{fmt}"), buf.getvalue()))
     plt.close(figure)
     return paths

@@ -34,7 +34,7 @@ def test_an_internal_error_exits_3_with_one_line(monkeypatch, tmp_path, capsys):
 
     monkeypatch.setattr(cli, "_cmd_rates", crash)
     parser = cli.build_parser
-    monkeypatch.setattr(cli, "build_parser", lambda: _with_func(parser(), crash))
+    monkeypatch.setattr(cli, "build_parser", lambda command=None: _with_func(parser(command), crash))
     assert main(["rates", "sphere", "--out", str(tmp_path / "o")]) == 3
     err = capsys.readouterr().err
     assert "internal error (TypeError: unexpected)" in err and "Traceback" not in err
@@ -164,7 +164,7 @@ def test_third_party_bars_are_silenced(flag, tmp_path):
             "    print('hub bars disabled:', os.environ.get('HF_HUB_DISABLE_PROGRESS_BARS'))\n    return 0\n"
             "cli._cmd_embed_text = command\n"
             "build = cli.build_parser\n"
-            "def patched():\n    p = build()\n    p._subparsers._group_actions[0].choices['embed-text'].set_defaults(func=command)\n    return p\n"
+            "def patched(name=None):\n    p = build(name)\n    p._subparsers._group_actions[0].choices['embed-text'].set_defaults(func=command)\n    return p\n"
             "cli.build_parser = patched\n"
             f"sys.exit(cli.main(['embed-text', *{flag!r}]))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
@@ -204,3 +204,17 @@ def test_check_interrupted_while_writing_leaves_no_report(tmp_path, emb_file, mo
     assert json.loads((out / "run.json").read_text()) == before  # still the finished run, complete and alone
     partial = tmp_path / "out.partial"
     assert (partial / "PARTIAL.txt").is_file() and not (partial / "report.md").exists()
+
+
+def test_commands_other_than_rates_do_not_import_every_result():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom infonce_gauss.cli import build_parser\nfrom infonce_gauss import check\n"
+            "build_parser('check').parse_args(['check', 'emb.npy'])\n"
+            "print(sorted(m for m in ('infonce_gauss.catalog', 'infonce_gauss.battery.claims') if m in sys.modules))\n"
+            "build_parser('rates').parse_args(['rates', 'sphere'])\n"
+            "print('infonce_gauss.catalog' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "True"]
