@@ -124,19 +124,29 @@ def kept_rows(x: EmbeddingMatrix, keep: np.ndarray, cols: np.ndarray, observe=No
 GRAM_ROWS = 4096
 
 
-def add_gram(gram: np.ndarray, rows: np.ndarray) -> None:
-    r"""``gram += rowsᵀ rows``: float32 products of :data:`GRAM_ROWS` rows at a time, summed in float64.
+def add_gram(gram: np.ndarray, z: np.ndarray, *, shift: np.ndarray | None = None, scale: np.ndarray | None = None) -> None:
+    r"""``gram += yᵀy`` for the rows :math:`y_i=s_i(z_i-c)` (``shift`` c, ``scale`` s, each optional): float32
+    products of :data:`GRAM_ROWS` rows at a time, summed in float64.
 
-    A float32 product over k rows carries a relative rounding error of order :math:`\sqrt k\,\epsilon_{32}`
-    (:math:`\epsilon_{32}=6\cdot10^{-8}`); over 4096 rows that is ~4e-6 of :math:`\sum|a_i||b_i|` per block, and the
-    blocks' errors, summed in float64, do not grow with n. The spectrum's summaries, the Bingham statistic and
-    :math:`\|m\|^2` then agree with float64 products far within their standard errors (tested), at half the
-    cost; the rows should be centred (see :class:`Moments`) so that a large common mean does not cancel.
+    Each part of y is computed in z's precision and rounded once into a float32 buffer, so no float64 copy
+    of y is made. A float32 product over k rows carries a relative rounding error of order
+    :math:`\sqrt k\,\epsilon_{32}` (:math:`\epsilon_{32}=6\cdot10^{-8}`); over 4096 rows that is ~4e-6 of
+    :math:`\sum|a_i||b_i|` per block, and the blocks' errors, summed in float64, do not grow with n. The
+    spectrum's summaries, the Bingham statistic and :math:`\|m\|^2` then agree with float64 products far
+    within their standard errors (tested), at half the cost; the rows should be centred (see
+    :class:`Moments`) so that a large common mean does not cancel.
     """
-    block = np.asarray(rows, dtype=np.float32)
-    for a in range(0, block.shape[0], GRAM_ROWS):
-        part = block[a:a + GRAM_ROWS]
-        gram += part.T @ part
+    buffer = np.empty((min(GRAM_ROWS, z.shape[0]), z.shape[1]), dtype=np.float32)
+    for a in range(0, z.shape[0], GRAM_ROWS):
+        part = z[a:a + GRAM_ROWS]
+        y = buffer[:part.shape[0]]
+        if shift is not None:
+            np.subtract(part, shift, out=y, casting="same_kind")
+        if scale is not None:
+            np.multiply(y if shift is not None else part, scale[a:a + GRAM_ROWS, None], out=y, casting="same_kind")
+        if shift is None and scale is None:
+            np.copyto(y, part, casting="same_kind")
+        gram += y.T @ y
 
 
 @dataclass
@@ -174,8 +184,10 @@ class Moments:
         return (self.gram_z - self.n * np.outer(offset, offset)) / (self.n - 1)
 
     def add(self, z: np.ndarray, directions: np.ndarray, sample_mask: np.ndarray, v=None, codes=None):
+        r"""Add the float64 rows ``z``: :math:`\sum u=\sum z_i/\|z_i\|` as the product (1/‖z‖)ᵀz and the Gram
+        matrices from z (:func:`add_gram`), so that u itself is formed only for positives or labels."""
         norms = np.sqrt(np.einsum("ij,ij->i", z, z))
-        u = z / norms[:, None]
+        inverse = 1 / norms
         if self.sum_z is None:
             d = z.shape[1]
             self.shift = z.mean(axis=0)
@@ -185,12 +197,15 @@ class Moments:
         rows = slice(self.n, self.n + z.shape[0])
         self.n += z.shape[0]
         self.sum_z += z.sum(axis=0)
-        self.sum_u += u.sum(axis=0)
-        add_gram(self.gram_z, z - self.shift)
-        add_gram(self.gram_u, u)
+        self.sum_u += inverse @ z
+        add_gram(self.gram_z, z, shift=self.shift)
+        add_gram(self.gram_u, z, scale=inverse)
         self.norms[rows] = norms
         self.projections[rows] = z @ directions
         self.sample.append(z[sample_mask])
+        if v is None and codes is None:
+            return
+        u = z * inverse[:, None]
         if v is not None:
             v = v / np.sqrt(np.einsum("ij,ij->i", v, v))[:, None]
             cos = np.einsum("ij,ij->i", u, v)

@@ -95,8 +95,10 @@ def test_coordinate_tests_match_numpy_hypothesis(seed, n, d, dtype, scale):
     _assert_same_tests(g.coordinate_tests(x, workers=1), tb.coordinate_tests(torch.from_numpy(x)))
 
 
-def _float64_gram(gram, rows):
-    gram += np.asarray(rows, dtype=np.float64).T @ np.asarray(rows, dtype=np.float64)
+def _float64_gram(gram, z, *, shift=None, scale=None):
+    y = np.asarray(z, dtype=np.float64) - (0 if shift is None else shift)
+    y = y if scale is None else y * scale[:, None]
+    gram += y.T @ y
 
 
 def _assert_moments_equal(a: streaming.Moments, b: streaming.Moments):
