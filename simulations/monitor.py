@@ -16,12 +16,13 @@ fixed random projections. :meth:`~GaussianityMonitor.compute` turns them into
 
 Precision and cost. Each batch's products (the two Gram matrices, the power sums, the projections) are
 computed in the batch's own floating dtype (float32 for float32 embeddings; bf16/fp16 are raised to
-float32, float64 stays float64) and added into the float64 running sums; the per-row norms and
-cosines, whose sums feed the CV of the norms and the alignment, are summed in float64. A float32 sum
-over a batch of a few hundred rows is accurate to about 1e-6 relative, and the float64 running sums
-add no error of their own, so after any number of batches the statistics agree with a float64
-computation on the concatenated data to about 1e-6 relative (the tests pin 2e-6 on 100 batches of
-256 rows), far below their sampling error; the covariance spectrum loses digits only where a
+float32, float64 stays float64); the power sums are added into float64 running sums batch by batch,
+the Gram matrices in place into a window of :data:`WINDOW_ROWS` rows that is added into its float64
+sum when full; the per-row norms and cosines, whose sums feed the CV of the norms and the alignment,
+are summed in float64. A float32 sum over a batch of a few hundred rows (or a window of 4096) is
+accurate to about 1e-6 relative, and the float64 running sums add no error of their own, so after any
+number of batches the statistics agree with a float64 computation on the concatenated data to about
+1e-6 relative (the tests pin 2e-6 on 100 batches of 256 rows), far below their sampling error; the covariance spectrum loses digits only where a
 coordinate's mean is many standard deviations from zero. Float64 products would cost about 3× as much
 on the CPU. The cost of an update is dominated by the two Gram matrices, 2·n·d² multiply-adds for a
 batch of n (one batched product); the rest is one (d, K) projection and O(n(d + K)) elementwise work.
@@ -51,7 +52,12 @@ import torch
 from infonce_gauss.simulations.estimates import mean_norm_sq_from_sums
 from infonce_gauss.theory.sphere import chi_norm_moments
 
-__all__ = ["GaussianityMonitor"]
+__all__ = ["GaussianityMonitor", "WINDOW_ROWS"]
+
+WINDOW_ROWS = 4096
+"""Rows whose Gram and power sums are accumulated in the batch's dtype before they are added into the float64
+running sums: a float32 sum over 4096 rows is accurate to ~√4096·6e-8 ≈ 4e-6 relative, as NumPy's
+:func:`~infonce_gauss.battery.streaming.add_gram` blocks are, and each window's error is added once."""
 
 
 def _standardized_moments(s1, s2, s3, s4, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -92,6 +98,8 @@ class GaussianityMonitor:
         self.n = 0
         self.pairs = 0
         self._sums: dict[str, torch.Tensor] | None = None
+        self._window: torch.Tensor | None = None  # the Gram matrices of the last < WINDOW_ROWS rows, batch dtype
+        self._window_rows = 0
 
     def _directions(self, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """The K directions as a (d, K) matrix on ``device`` in ``dtype``, converted once per (device, dtype)."""
@@ -105,10 +113,10 @@ class GaussianityMonitor:
         shapes = {"gram": (2, d, d), "powers": (4, d + k), "u": (d,), "norms": (2,), "cos": (2,)}
         return {name: torch.zeros(shape, dtype=torch.float64, device=device) for name, shape in shapes.items()}
 
-    @torch.no_grad()
     def update(self, z: torch.Tensor, z_positive: torch.Tensor | None = None) -> None:
-        """Add a (batch, dim) batch of embeddings (and their positives, row by row); gradients are not tracked,
-        and autocast, if on, is suspended (its bf16 products would lose the digits the statistics need)."""
+        """Add a (batch, dim) batch of embeddings (and their positives, row by row); gradients are not tracked
+        (both are detached), and autocast, if on, is suspended (its bf16 products would lose the digits the
+        statistics need)."""
         if z.ndim != 2 or z.shape[1] != self.dim:
             raise ValueError(f"expected a (batch, {self.dim}) tensor, got shape {tuple(z.shape)}.")
         if z_positive is not None and z_positive.shape != z.shape:
@@ -117,34 +125,52 @@ class GaussianityMonitor:
         z = z.detach()
         if z.dtype not in (torch.float32, torch.float64):
             z = z.float()
-        with torch.autocast(z.device.type, enabled=False):
+        if z_positive is not None:
+            z_positive = z_positive.detach()
+        if torch.is_autocast_enabled(z.device.type):
+            with torch.autocast(z.device.type, enabled=False):
+                self._accumulate(z, z_positive)
+        else:
             self._accumulate(z, z_positive)
 
     def _accumulate(self, z: torch.Tensor, z_positive: torch.Tensor | None) -> None:
         if self._sums is None:
             self._sums = self._zeros(z.device)
-        sums = self._sums
+        if self._window is None or self._window.dtype != z.dtype:
+            self._flush()
+            self._window = torch.zeros((2, self.dim, self.dim), dtype=z.dtype, device=z.device)
         norms = torch.linalg.vector_norm(z, dim=1)
         u = z / norms[:, None]
-        both = torch.stack((z, u))                           # Gram matrices of z and u in one product
-        sums["gram"].add_(torch.bmm(both.transpose(1, 2), both))
+        self._window[0].addmm_(z.T, z)  # accumulated in place, in the batch's dtype (see WINDOW_ROWS)
+        self._window[1].addmm_(u.T, u)
         x = torch.cat((z, z @ self._directions(z.device, z.dtype)), dim=1)
         x2 = x * x
-        sums["powers"].add_(torch.stack((x.sum(0), x2.sum(0), (x2 * x).sum(0), (x2 * x2).sum(0))))
-        sums["u"].add_(u.sum(dim=0))
+        self._sums["powers"] += torch.stack((x.sum(0), x2.sum(0), (x2 * x).sum(0), (x2 * x2).sum(0)))
+        self._sums["u"] += u.sum(dim=0)
         r = norms.double()
-        sums["norms"].add_(torch.stack((r.sum(), r @ r)))
+        self._sums["norms"] += torch.stack((r.sum(), r @ r))
         self.n += z.shape[0]
         if z_positive is not None:
-            v = z_positive.detach().to(z.dtype)
+            v = z_positive.to(z.dtype)
             cos = (torch.linalg.vecdot(u, v) / torch.linalg.vector_norm(v, dim=1)).double()
-            sums["cos"].add_(torch.stack((cos.sum(), cos @ cos)))
+            self._sums["cos"] += torch.stack((cos.sum(), cos @ cos))
             self.pairs += cos.shape[0]
+        self._window_rows += z.shape[0]
+        if self._window_rows >= WINDOW_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Add the window's Gram matrices into their float64 running sums and empty it."""
+        if self._window_rows:
+            self._sums["gram"] += self._window
+            self._window.zero_()
+            self._window_rows = 0
 
     def compute(self) -> dict:
         """The statistics of every batch since the last :meth:`reset` (Python floats)."""
         if self.n < 2:
             raise ValueError("the monitor needs at least 2 embeddings; call update() first.")
+        self._flush()
         s = {k: v.cpu().numpy() for k, v in self._sums.items()}
         n, d = self.n, self.dim
         (zz, uu), powers = s["gram"], s["powers"]

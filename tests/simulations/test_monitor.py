@@ -143,3 +143,39 @@ def test_cuda_agrees_with_cpu():
     cpu = _feed(x, batch=5000)
     for key, value in mon.compute().items():
         assert value == pytest.approx(cpu[key], rel=1e-10, abs=1e-12), key
+
+
+def test_updates_inside_a_training_step_track_no_gradients_and_ignore_autocast():
+    # A model's output (requires grad) under CPU bf16 autocast: the monitor's sums hold no graph, and its
+    # statistics equal those of the same float32 embeddings fed outside autocast (bf16 products would move
+    # the effective rank and the kurtoses by ~1e-3, far outside the 1e-9 asserted).
+    gen = torch.Generator().manual_seed(2)
+    layer = torch.nn.Linear(12, 24)
+    x, noise = torch.randn(512, 12, generator=gen), 0.1 * torch.randn(512, 24, generator=gen)
+    z = layer(x)
+    plain = GaussianityMonitor(24, seed=1)
+    plain.update(z.detach(), z.detach() + noise)
+    inside = GaussianityMonitor(24, seed=1)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        inside.update(z, z + noise)
+    assert all(not t.requires_grad for t in inside._sums.values())
+    expected = plain.compute()
+    for key, value in inside.compute().items():
+        assert value == pytest.approx(expected[key], rel=1e-9, abs=1e-12), key
+
+
+def test_compute_between_updates_and_a_change_of_dtype_lose_no_rows():
+    # compute() mid-epoch adds the open window (WINDOW_ROWS) into the running sums, and a batch of another dtype
+    # starts a new window: every statistic equals that of one float64 stream of the same rows (to float32 rounding).
+    x = np.random.default_rng(4).standard_normal((3000, 10)) * np.linspace(0.5, 2, 10)
+    mixed = GaussianityMonitor(10, seed=2)
+    mixed.update(torch.from_numpy(x[:1000]).float())
+    first = mixed.compute()
+    mixed.update(torch.from_numpy(x[1000:2000]))  # float64
+    mixed.update(torch.from_numpy(x[2000:]).float())
+    reference = GaussianityMonitor(10, seed=2)
+    reference.update(torch.from_numpy(x))
+    got, expected = mixed.compute(), reference.compute()
+    assert first["n"] == 1000 and got["n"] == 3000
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=1e-5, abs=1e-9), key
