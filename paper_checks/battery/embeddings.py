@@ -95,9 +95,10 @@ class Scan:
 
     def add(self, chunk: np.ndarray) -> None:
         a, b = self.rows, self.rows + chunk.shape[0]
-        ok = np.isfinite(chunk).all(axis=1)
+        top = np.maximum(chunk.max(axis=1, initial=-np.inf), -chunk.min(axis=1, initial=np.inf))  # NaN propagates
+        ok = np.isfinite(top)
         self.finite[a:b] = ok
-        self.row_max[a:b][ok] = np.abs(chunk[ok]).max(axis=1, initial=0.0)
+        self.row_max[a:b] = np.where(ok, top, 0.0)
         usable = ok & (self.row_max[a:b] > 0)
         good = chunk if usable.all() else chunk[usable]
         if good.size:
