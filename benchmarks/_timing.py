@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import platform
 import time
 
 
@@ -33,3 +35,24 @@ def write_json(path: str | None, results: list) -> None:
     if path:
         with open(path, "w") as fh:
             json.dump(results, fh, indent=2)
+
+
+def machine() -> dict:
+    """What the timings depend on: cores, CPU model, its widest SIMD extension (NumPy's sorts and reductions
+    dispatch on it: an AVX-512 sort of float32 is several times faster than an AVX2 one) and NumPy's version."""
+    import numpy as np
+
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    model = value.strip()
+                elif key.strip() == "flags":
+                    flags = set(value.split())
+                    break
+    except OSError:
+        pass
+    simd = next((name for flag, name in (("avx512f", "AVX-512"), ("avx2", "AVX2")) if flag in flags), "no AVX2")
+    return {"cpu_count": os.cpu_count(), "cpu": model, "simd": simd, "numpy": np.__version__}

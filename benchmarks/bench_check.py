@@ -33,7 +33,7 @@ import warnings
 
 import numpy as np
 
-from _timing import best_of, write_json
+from _timing import best_of, machine, write_json
 
 _WRITE = """
 import sys, numpy as np
@@ -179,7 +179,8 @@ def readme_section(results: dict) -> str:
     """The README's table of the measured figures (between :data:`README_START` and :data:`README_END`)."""
     c = results["coordinate_tests"]
     lines = [README_START, "",
-             f"Measured by `benchmarks/bench_check.py` on {results['cpu_count']} cores ({results['date']}); ratios are to a floor "
+             f"Measured by `benchmarks/bench_check.py` on {results['cpu_count']} cores of an {results['cpu']} "
+             f"({results['simd']}, NumPy {results['numpy']}; {results['date']}); ratios are to a floor "
              "timed in the same run on the same file (floor: one read, every column sorted, four moments per column, "
              "one float64 Gram matrix; fuller floor: also the second Gram matrix and the second sort). \"cold\": the "
              "null calibration simulated; \"warm\": read from its disk cache. Times are the CLI end to end "
@@ -209,7 +210,7 @@ def main() -> None:
     parser.add_argument("--readme", metavar="FILE", help="rewrite the generated benchmark table in this README")
     args = parser.parse_args()
     start = time.perf_counter()
-    results = {"cpu_count": os.cpu_count(), "date": time.strftime("%Y-%m-%d"),
+    results = {**machine(), "date": time.strftime("%Y-%m-%d"),
                "coordinate_tests": bench_coordinate_tests(args.repeats),
                "anderson_darling": bench_anderson(args.repeats),
                "check_1e5x512": bench_battery(100_000, 512, args.repeats, fuller=False, target_seconds=4.0),
