@@ -21,7 +21,7 @@ import numpy as np
 from infonce_gauss.battery import assumptions as tests
 from infonce_gauss.battery import streaming
 from infonce_gauss.battery.calibration import null_rates
-from infonce_gauss.battery.embeddings import EmbeddingMatrix, load_trace, load_vector
+from infonce_gauss.battery.embeddings import EmbeddingMatrix, is_tensor, load_trace, load_vector
 from infonce_gauss.battery.result import CheckConfig, CheckResult
 from infonce_gauss.simulations import gaussianity as g
 from infonce_gauss.simulations.sliced import sliced_epps_pulley
@@ -185,7 +185,7 @@ def _read(data, name: str, key, backend: str, like=None):
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}.")
     if like is not None:
         device = None if isinstance(like, EmbeddingMatrix) else like.device
-    elif type(data).__module__.startswith("torch") and (backend == "torch" or (backend == "auto" and data.device.type != "cpu")):
+    elif is_tensor(data) and (backend == "torch" or (backend == "auto" and data.device.type != "cpu")):
         device = data.device
     else:
         device = None

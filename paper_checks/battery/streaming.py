@@ -26,7 +26,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from infonce_gauss.battery.embeddings import EmbeddingMatrix, Scan, as_matrix, bad_rows_text, open_embeddings
+from infonce_gauss.battery.embeddings import (EmbeddingMatrix, Scan, as_matrix, bad_rows_text, is_tensor, open_embeddings,
+                                              widened_tensor)
 from infonce_gauss.simulations import gaussianity as g
 
 __all__ = ["as_input", "backend", "NUMPY", "validate", "GRAM_ROWS", "add_gram", "Moments",
@@ -41,11 +42,8 @@ def as_input(x, name: str, *, key: str | None = None) -> EmbeddingMatrix:
         return x
     if isinstance(x, (str, bytes)) or hasattr(x, "__fspath__"):
         return open_embeddings(x, key=key)
-    if type(x).__module__.startswith("torch"):
-        x = x.detach()
-        if x.dtype.is_floating_point and x.element_size() < 4:
-            x = x.float()
-        x = x.cpu().numpy()
+    if is_tensor(x):
+        x = widened_tensor(x).cpu().numpy()
     arr = np.asarray(x)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be an n × d array (one row per sample), got shape {arr.shape}.")

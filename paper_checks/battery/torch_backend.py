@@ -92,10 +92,8 @@ def as_input(x, name: str, *, device, key: str | None = None) -> TensorMatrix:
     """``x`` as a :class:`TensorMatrix` on ``device``: a tensor (float16/bfloat16 widened to float32) moved
     there if elsewhere, or anything :func:`~infonce_gauss.battery.streaming.as_input` reads, read whole and
     copied there (the positives of embeddings on a device)."""
-    if type(x).__module__.startswith("torch"):
-        x = x.detach()
-        if x.dtype.is_floating_point and x.element_size() < 4:
-            x = x.float()
+    if embeddings.is_tensor(x):
+        x = embeddings.widened_tensor(x)
         if x.ndim != 2:
             raise ValueError(f"{name} must be an n × d array (one row per sample), got shape {tuple(x.shape)}.")
         return TensorMatrix(name, x.to(device))
