@@ -1,0 +1,80 @@
+"""A PyTorch Lightning callback that feeds :class:`~infonce_gauss.simulations.monitor.GaussianityMonitor`
+(needs PyTorch Lightning: ``pip install -c constraints/cpu.txt -e ".[lightning]"``; never a core dependency).
+
+The callback reads the embeddings from what the LightningModule's ``training_step`` returns (a dict, under
+``key`` and, for positive pairs, ``positive_key``), resets the monitor when a monitored epoch starts, and
+at its end logs every statistic as ``<prefix><name>`` with ``LightningModule.log_dict`` (to the loggers,
+the progress bar's metrics and ``trainer.callback_metrics``) and appends it to :attr:`GaussianityCallback.history`.
+In a multi-process run each process monitors its own share of the batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+try:
+    from lightning.pytorch import Callback
+except ImportError as exc:
+    raise ImportError("GaussianityCallback needs PyTorch Lightning: pip install -c constraints/cpu.txt -e '.[lightning]' "
+                      "(or pip install lightning).") from exc
+
+from infonce_gauss.simulations.monitor import GaussianityMonitor
+
+__all__ = ["GaussianityCallback"]
+
+
+class GaussianityCallback(Callback):
+    """Monitor the paper's assumptions on the embeddings of a Lightning training loop.
+
+    Parameters
+    ----------
+    dim : int
+        The embedding dimension d.
+    key, positive_key : str
+        Keys of the dict ``training_step`` returns holding the (batch, d) embeddings and their positive
+        pairs, row by row (``positive_key=None``: no alignment statistics).
+    prefix : str
+        Prefix of the logged names.
+    every_n_epochs : int
+        Monitor the epochs whose index is a multiple of this (the others cost nothing).
+    directions, seed : int
+        The monitor's fixed random projections.
+
+    Attributes
+    ----------
+    monitor : GaussianityMonitor
+    history : list of dict
+        One dict per monitored epoch: ``epoch`` and every statistic of
+        :meth:`~infonce_gauss.simulations.monitor.GaussianityMonitor.compute`.
+    """
+
+    def __init__(self, dim: int, *, key: str = "z", positive_key: str | None = "z_positive", prefix: str = "gauss/",
+                 every_n_epochs: int = 1, directions: int = 16, seed: int = 0):
+        if every_n_epochs < 1:
+            raise ValueError(f"every_n_epochs must be at least 1, got {every_n_epochs}.")
+        self.monitor = GaussianityMonitor(dim, directions=directions, seed=seed)
+        self.key, self.positive_key, self.prefix, self.every_n_epochs = key, positive_key, prefix, every_n_epochs
+        self.history: list[dict] = []
+
+    def _active(self, trainer) -> bool:
+        return trainer.current_epoch % self.every_n_epochs == 0
+
+    def on_train_epoch_start(self, trainer, pl_module) -> None:
+        self.monitor.reset()
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if not self._active(trainer):
+            return
+        if not isinstance(outputs, Mapping) or self.key not in outputs:
+            found = sorted(outputs) if isinstance(outputs, Mapping) else type(outputs).__name__
+            raise KeyError(f"GaussianityCallback reads the embeddings from training_step's returned dict under "
+                           f"{self.key!r}; it returned {found}. Return e.g. {{'loss': loss, {self.key!r}: z}} or pass key=.")
+        positive = outputs.get(self.positive_key) if self.positive_key is not None else None
+        self.monitor.update(outputs[self.key], positive)
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        if not self._active(trainer) or self.monitor.n < 2:
+            return
+        stats = self.monitor.compute()
+        self.history.append({"epoch": trainer.current_epoch, **stats})
+        pl_module.log_dict({f"{self.prefix}{name}": float(value) for name, value in stats.items()})

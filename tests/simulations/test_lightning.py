@@ -1,0 +1,67 @@
+"""GaussianityCallback inside a real Lightning Trainer: each monitored epoch's statistics are those of a
+GaussianityMonitor fed that epoch's embeddings, and they reach the trainer's logged metrics."""
+
+import pytest
+import torch
+
+lightning = pytest.importorskip("lightning")
+
+from infonce_gauss.simulations.lightning import GaussianityCallback  # noqa: E402
+from infonce_gauss.simulations.monitor import GaussianityMonitor  # noqa: E402
+
+
+class _Encoder(lightning.LightningModule):
+    """A linear encoder trained to align two noisy views; it records the embeddings it returns."""
+
+    def __init__(self, returned_key="z"):
+        super().__init__()
+        self.net = torch.nn.Linear(8, 16)
+        self.returned_key = returned_key
+        self.seen = []
+
+    def training_step(self, batch, batch_idx):
+        (x,) = batch
+        z, z_pos = self.net(x), self.net(x + 0.05 * torch.randn_like(x))
+        loss = -torch.nn.functional.cosine_similarity(z, z_pos).mean()
+        self.seen.append((self.current_epoch, z.detach().clone(), z_pos.detach().clone()))
+        return {"loss": loss, self.returned_key: z, "z_positive": z_pos}
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.5)
+
+
+def _fit(module, callback, tmp_path, epochs=2):
+    torch.manual_seed(0)
+    data = torch.utils.data.TensorDataset(torch.randn(512, 8))
+    trainer = lightning.Trainer(max_epochs=epochs, accelerator="cpu", logger=False, enable_checkpointing=False,
+                                enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path,
+                                callbacks=[callback])
+    trainer.fit(module, torch.utils.data.DataLoader(data, batch_size=128))
+    return trainer
+
+
+def test_each_epoch_is_monitored_alone_and_logged(tmp_path):
+    module, callback = _Encoder(), GaussianityCallback(16)
+    trainer = _fit(module, callback, tmp_path)
+    assert [h["epoch"] for h in callback.history] == [0, 1]
+    for h in callback.history:  # the monitor is reset at each epoch's start: n is one epoch's rows
+        reference = GaussianityMonitor(16)
+        for epoch, z, z_pos in module.seen:
+            if epoch == h["epoch"]:
+                reference.update(z, z_pos)
+        expected = reference.compute()
+        assert h["n"] == expected["n"] == 512
+        for key, value in expected.items():
+            assert h[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+    assert callback.history[0]["alignment"] != callback.history[1]["alignment"]  # training moved the encoder
+    logged = trainer.callback_metrics
+    assert float(logged["gauss/alignment"]) == pytest.approx(callback.history[-1]["alignment"], rel=1e-6)
+    assert float(logged["gauss/effective_rank"]) == pytest.approx(callback.history[-1]["effective_rank"], rel=1e-6)
+
+
+def test_every_n_epochs_and_a_missing_key(tmp_path):
+    sparse = GaussianityCallback(16, every_n_epochs=2)
+    _fit(_Encoder(), sparse, tmp_path, epochs=3)
+    assert [h["epoch"] for h in sparse.history] == [0, 2]
+    with pytest.raises(KeyError, match="returned dict under 'z'.*'embedding'"):
+        _fit(_Encoder(returned_key="embedding"), GaussianityCallback(16), tmp_path, epochs=1)
