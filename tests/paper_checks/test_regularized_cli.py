@@ -3,6 +3,7 @@
 import csv
 import json
 
+import numpy as np
 import pytest
 
 from infonce_gauss.cli import main
@@ -32,3 +33,27 @@ def test_rates_regularized_cli(tmp_path):
     assert float(fits["beta0"]["slope_ci_low"]) <= -1 <= float(fits["beta0"]["slope_ci_high"])
     assert (out / "rates_regularized.png").stat().st_size > 0
     assert json.loads((out / "run.json").read_text())["config"]["factors"] == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("scale, finding", [(0.0, "sharpened"), (1.0, "confirmed")])
+def test_encoder_dims_is_sharpened_only_when_every_trend_interval_excludes_zero(monkeypatch, tmp_path, scale, finding):
+    # Four d: each distance falls exactly like d^-1/2 (scale 0: every slope interval tight around -0.5) or
+    # with alternating noise of a factor e (scale 1: the intervals span 0), Prop 1 never rejected.
+    from infonce_gauss.registry import PROFILES, CheckContext
+    from infonce_gauss.regularized import claims
+
+    def rows(name, ctx):
+        out = []
+        for i, d in enumerate((16, 32, 64, 128)):
+            for state, c in (("trained", 1.0), ("trained", 0.0)):
+                wobble = np.exp(scale * (-1) ** i)
+                out.append({"state": state, "c": c, "d": d, "n": 4000, "align_excess_z": 0.0,
+                            **{k: wobble * d**-0.5 for k in ("ks_radius", "radius_cv", "ks_coord_mean", "ks_proj_mean",
+                                                             "cov_rel_error")}})
+        return out
+
+    monkeypatch.setattr(claims, "_encoder_rows", rows)
+    claim = select(["REG-ENCODER-DIMS"])[0]
+    verdict = claim.check(CheckContext(profile=PROFILES["quick"], out_dir=tmp_path, seed=0))
+    assert verdict.status == "passed" and claim.finding_of(verdict) == finding
+    assert ("not resolved" in verdict.reason) == (finding == "confirmed")
