@@ -34,10 +34,12 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
-import sympy as sp
 from scipy import integrate, optimize, special, stats
 
+from infonce_gauss.theory._lazy import lazy_import
 from infonce_gauss.theory._validation import dimension_and_k, finite_array, integer, positive
+
+sp = lazy_import("sympy")  # the symbolic derivations below load it (~0.2 s) on first use
 
 __all__ = [
     "projected_logpdf",
@@ -339,7 +341,10 @@ def pinelis_kolmogorov_bound(d):
 # --------------------------------------------------------------------------------------------
 # Symbolic derivations (sympy)
 # --------------------------------------------------------------------------------------------
-_EPS, _X, _K, _D = sp.symbols("epsilon x k d", positive=True)
+@functools.lru_cache(maxsize=1)
+def _symbols():
+    """The derivations' symbols, made on first use: ε = 1/d, x = ‖s‖², k, d, and a, b of the Beta integral."""
+    return sp.symbols("epsilon x k d a b", positive=True)
 
 
 def _stirling_loggamma(z, terms: int = 4):
@@ -359,6 +364,7 @@ def derive_density_ratio_expansion(order: int = 2):
     :math:`l_0=0`: the density converges pointwise to the Gaussian; :math:`l_1` is the classical
     :math:`-(x^2-2(k+2)x+k(k+2))/4` (for k = 1, :math:`-He_4(s)/4`).
     """
+    _EPS, _X, _K, _D, _A, _B = _symbols()
     order = integer(order, "order", minimum=1, maximum=6)
     b = 1 / (2 * _EPS)
     a = (1 - _K * _EPS) / (2 * _EPS)
@@ -369,6 +375,7 @@ def derive_density_ratio_expansion(order: int = 2):
 
 
 def _chi2_density(k):
+    _EPS, _X, _K, _D, _A, _B = _symbols()
     return _X ** (sp.Rational(k, 2) - 1) * sp.exp(-_X / 2) / (2 ** sp.Rational(k, 2) * sp.gamma(sp.Rational(k, 2)))
 
 
@@ -411,6 +418,7 @@ def asymptotic_constants(k=1) -> AsymptoticConstants:
     :math:`c_K` is the largest absolute value of that integral. Exact for integer k
     (for k = 1, :math:`c_{KL}=3/4`, :math:`c_{TV}\approx0.35008`, :math:`c_K\approx0.13756`).
     """
+    _EPS, _X, _K, _D, _A, _B = _symbols()
     k = integer(k, "k (the number of projected coordinates)", minimum=1)
     l1 = derive_density_ratio_expansion(1)[1].subs(_K, k)
     q = _chi2_density(k)
@@ -424,6 +432,7 @@ def asymptotic_constants(k=1) -> AsymptoticConstants:
 
 def _kolmogorov_constant(l1):
     r""":math:`c_K=\max_t|\int_{-\infty}^t l_1(s^2)\varphi(s)ds|` for k = 1, at the critical points :math:`l_1(t^2)=0`."""
+    _EPS, _X, _K, _D, _A, _B = _symbols()
     s, t = sp.symbols("s t", real=True)
     phi = sp.exp(-(s**2) / 2) / sp.sqrt(2 * sp.pi)
     gap = sp.simplify(sp.integrate(l1.subs(_X, s**2) * phi, (s, -sp.oo, t)))
@@ -432,15 +441,13 @@ def _kolmogorov_constant(l1):
     return max(values, key=lambda v: float(v))
 
 
-_A, _B = sp.symbols("a b", positive=True)
-
-
 @functools.lru_cache(maxsize=1)
 def _beta_integral():
     r""":math:`\int_0^1u^{a-1}(1-u)^{b-1}du=\Gamma(a)\Gamma(b)/\Gamma(a+b)`, integrated by sympy.
 
     Meijer-G integration takes about 0.5 s here; sympy's default (Risch–Norman heuristics) takes ten times longer.
     """
+    _EPS, _X, _K, _D, _A, _B = _symbols()
     u = sp.symbols("u", positive=True)
     value = sp.integrate(u ** (_A - 1) * (1 - u) ** (_B - 1), (u, 0, 1), conds="none", meijerg=True)
     return sp.gammasimp(sp.hyperexpand(value))
@@ -453,6 +460,7 @@ def derive_normalizing_constant():
     :math:`u=\rho^2` turns it into half the Beta integral at :math:`(k/2,(d-k)/2)`. Returns
     :math:`\Gamma(d/2)/(\pi^{k/2}\Gamma((d-k)/2))`.
     """
+    _EPS, _X, _K, _D, _A, _B = _symbols()
     sphere_area = 2 * sp.pi ** (_K / 2) / sp.gamma(_K / 2)
     total = sphere_area * _beta_integral().subs({_A: _K / 2, _B: (_D - _K) / 2}) / 2
     return sp.gammasimp(1 / total)
@@ -465,6 +473,7 @@ def derive_projected_moments():
     from the symbolic Beta integral. Returns ``{'second': 1/d, 'fourth': 3/(d(d+2)),
     'excess_kurtosis': -6/(d+2)}`` (claim A1).
     """
+    _EPS, _X, _K, _D, _A, _B = _symbols()
     beta = _beta_integral()
 
     def moment(n):
@@ -483,6 +492,7 @@ def derive_chi_expansions(order: int = 3):
     ``cv*sqrt(2d)``: :math:`\mu_d/\sqrt d=1-\tfrac1{4d}+\dots`, :math:`\mathrm{Var}=\tfrac12-\tfrac1{8d}+\dots`,
     so CV :math:`\approx1/\sqrt{2d}` (Assumption 2's Gaussian reference).
     """
+    _EPS, _X, _K, _D, _A, _B = _symbols()
     order = integer(order, "order", minimum=1, maximum=6)
     log_ratio = (
         sp.log(2) / 2
