@@ -29,7 +29,7 @@ from unittest import mock
 
 import torch
 
-from _timing import best_of_interleaved, write_json
+from _timing import best_of_interleaved, machine, write_json
 
 from infonce_gauss.simulations.monitor import GaussianityMonitor
 
@@ -140,7 +140,7 @@ def main() -> None:
                                    TrainConfig(encoder="mlp", hidden=256, out_dim=128, batch_size=256, **common),
                                    args.repeats))
         print(json.dumps(results[-1]))
-    write_json(args.json, results)
+    write_json(args.json, {**machine(), "date": time.strftime("%Y-%m-%d"), "results": results})
 
 
 if __name__ == "__main__":
