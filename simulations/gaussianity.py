@@ -71,6 +71,7 @@ __all__ = [
     "thin_shell",
     "spectrum_summary",
     "phi_gap",
+    "phi_null_gaps",
 ]
 
 AD_THRESHOLD = 0.752  # SciPy's 5% critical value of A^2 for large n (D'Agostino & Stephens case 3)
@@ -618,24 +619,31 @@ def _phi_estimate(u: np.ndarray, alpha: float) -> float:
     return float(np.mean(special.logsumexp(g, axis=1) - math.log(m - 1)))
 
 
-def phi_gap(u, *, alpha: float = 10.0, replicates: int = 20, seed: int = 0) -> dict:
+def phi_null_gaps(m: int, d: int, *, alpha: float, replicates: int, seed: int) -> np.ndarray:
+    r"""The plug-in Φ estimator minus :math:`\Phi(\sigma)` on ``replicates`` exactly uniform samples of m points
+    on :math:`S^{d-1}` (seeded ``seed``): the null law of :func:`phi_gap` at (m, d, α)."""
+    exact = float(log_hyp0f1(d / 2, alpha * alpha / 4))
+    gen = np.random.default_rng(seed)
+    null = []
+    for _ in range(replicates):
+        g = gen.standard_normal((m, d))
+        null.append(_phi_estimate(g / np.linalg.norm(g, axis=1, keepdims=True), alpha) - exact)
+    return np.array(null)
+
+
+def phi_gap(u, *, alpha: float = 10.0, replicates: int = 20, seed: int = 0, null=None) -> dict:
     r"""The uniformity potential :math:`\Phi(\mu)=E_u\log E_v e^{\alpha u\cdot v}` of unit vectors ``u``
     (m × d, subsample them first) against its minimum :math:`\Phi(\sigma)=\log{}_0F_1(;d/2;\alpha^2/4)`.
 
     The plug-in estimator is biased at finite m, so the same estimator on ``replicates`` exactly uniform
-    samples of the same (m, d) gives the null band; ``excess`` is the gap minus the null mean, in nats.
-    By Jensen :math:`\Phi(\mu)\ge\alpha\|m\|^2`.
+    samples of the same (m, d) gives the null band (:func:`phi_null_gaps`, or ``null``: its values, e.g.
+    cached); ``excess`` is the gap minus the null mean, in nats. By Jensen :math:`\Phi(\mu)\ge\alpha\|m\|^2`.
     """
     u = np.asarray(u, dtype=np.float64)
     m, d = u.shape
     exact = float(log_hyp0f1(d / 2, alpha * alpha / 4))
     est = _phi_estimate(u, alpha)
-    gen = np.random.default_rng(seed)
-    null = []
-    for _ in range(replicates):
-        g = gen.standard_normal((m, d))
-        null.append(_phi_estimate(g / np.linalg.norm(g, axis=1, keepdims=True), alpha))
-    null = np.array(null) - exact
+    null = phi_null_gaps(m, d, alpha=alpha, replicates=replicates, seed=seed) if null is None else np.asarray(null)
     return {"alpha": alpha, "m": m, "phi": est, "phi_uniform": exact, "gap": est - exact,
             "null_gap_mean": float(null.mean()), "null_gap_sd": float(null.std(ddof=1)),
-            "excess": est - exact - float(null.mean()), "replicates": replicates, "seed": seed}
+            "excess": est - exact - float(null.mean()), "replicates": int(null.size), "seed": seed}

@@ -38,6 +38,7 @@ from dataclasses import asdict
 import numpy as np
 from scipy import stats
 
+from infonce_gauss.battery.calibration import phi_null
 from infonce_gauss.battery.result import Assumption, Effect
 from infonce_gauss.battery.streaming import Moments
 from infonce_gauss.simulations import gaussianity as g
@@ -239,7 +240,9 @@ def uniformity(m: Moments, sample_u: np.ndarray, d: int, *, tau: float, seed: in
     mean_tol, iso_tol = 1 / math.sqrt(d), 1 / ISOTROPY_MIN_FRACTION - 1
     verdicts = [_interval_verdict(m2, m2_se, mean_tol), _interval_verdict(iso, iso_se, iso_tol)]
     verdict = "fails" if "fails" in verdicts else "holds" if verdicts == ["holds", "holds"] else "cannot tell"
-    phi = g.phi_gap(sample_u, alpha=1 / tau, replicates=10, seed=derive_seed(seed, 2))
+    m_phi, phi_seed = sample_u.shape[0], derive_seed(seed, 2)
+    phi = g.phi_gap(sample_u, alpha=1 / tau, seed=phi_seed,
+                    null=phi_null(m_phi, d, alpha=1 / tau, replicates=10, seed=phi_seed))
     std_u = np.sqrt(np.clip(np.diag(cov_u), 0, None)) * math.sqrt(d)
     details = {"rayleigh": asdict(ray), "bingham": asdict(bing), "mean_norm_sq": m2, "mean_norm_sq_se": m2_se,
                "mean_norm_sq_tolerance": mean_tol, "neg_cos_second_moment_times_d": d * tr2, "isotropy_effect": iso,

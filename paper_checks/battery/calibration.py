@@ -14,7 +14,8 @@ part of a check on big inputs (~15 s at n = 5·10⁵), so each is computed once 
   rewritten; a folder that cannot be written is skipped silently (the rates are then only recomputed).
 
 Each file records its key and :data:`NULL_RATES_VERSION`, which changes whenever the sampler or the
-tests change, so a stale file is never used.
+tests change, so a stale file is never used. The null of the Φ potential's gap (:func:`phi_null`), which
+depends on (m, d, α, replicates, seed) only, is stored the same way.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from infonce_gauss.simulations.estimates import Estimate
 from infonce_gauss.simulations.files import write_json
 from infonce_gauss.simulations.sampling import derive_seed
 
-__all__ = ["NULL_RATES_VERSION", "LAWS", "cache_folder", "null_rates"]
+__all__ = ["NULL_RATES_VERSION", "LAWS", "cache_folder", "null_rates", "phi_null"]
 
 NULL_RATES_VERSION = 2  # bump when null_columns, null_pass_rates or the coordinate tests change
 LAWS = ("gaussian", "sphere")
@@ -62,32 +63,46 @@ def null_rates(n: int, d: int, *, seed: int, replicates: int | None = None) -> d
 def _rates(law: str, n: int, d: int, replicates: int, seed: int) -> g.NullRates:
     key = {"version": NULL_RATES_VERSION, "law": law, "n": n, "d": d if law == "sphere" else None,
            "replicates": replicates, "seed": seed}
+
+    def compute() -> dict:
+        rates = g.null_pass_rates(n, d, law=law, replicates=replicates, seed=seed)
+        return {name: [getattr(rates, name).value, getattr(rates, name).se, getattr(rates, name).n,
+                       getattr(rates, name).seed] for name in _ESTIMATES}
+
+    record = _stored(f"null-rates/{law}-n{n}-d{key['d'] or 'any'}-r{replicates}-s{seed}-v{NULL_RATES_VERSION}", key,
+                     compute, valid=lambda r: all(len(r[name]) == 4 for name in _ESTIMATES))
+    return g.NullRates(law=law, n=n, d=d, replicates=replicates, seed=seed,
+                       **{name: Estimate(*record[name]) for name in _ESTIMATES})
+
+
+@lru_cache(maxsize=32)
+def phi_null(m: int, d: int, *, alpha: float, replicates: int, seed: int) -> tuple[float, ...]:
+    """The null gaps of the Φ potential at (m, d, α) (:func:`~infonce_gauss.simulations.gaussianity.phi_null_gaps`),
+    cached in memory and on disk like the null rates."""
+    key = {"version": NULL_RATES_VERSION, "kind": "phi-null", "m": int(m), "d": int(d), "alpha": float(alpha),
+           "replicates": int(replicates), "seed": int(seed)}
+    record = _stored(f"phi-null/m{m}-d{d}-a{float(alpha)!r}-r{replicates}-s{seed}-v{NULL_RATES_VERSION}", key,
+                     lambda: {"gaps": g.phi_null_gaps(m, d, alpha=alpha, replicates=replicates, seed=seed).tolist()},
+                     valid=lambda r: len(r["gaps"]) == replicates)
+    return tuple(float(v) for v in record["gaps"])
+
+
+def _stored(name: str, key: dict, compute, *, valid) -> dict:
+    """The record for ``key``: read from ``<cache folder>/<name>.json`` when that file parses, matches ``key`` and
+    passes ``valid``; else ``{**key, **compute()}``, written there (a folder that cannot be written is skipped)."""
     folder = cache_folder()
-    path = None if folder is None else folder / "null-rates" / (
-        f"{law}-n{n}-d{key['d'] or 'any'}-r{replicates}-s{seed}-v{NULL_RATES_VERSION}.json")
-    stored = _read(path, key) if path is not None else None
-    if stored is not None:
-        return g.NullRates(law=law, n=n, d=d, replicates=replicates, seed=seed,
-                           **{name: Estimate(*stored[name]) for name in _ESTIMATES})
-    rates = g.null_pass_rates(n, d, law=law, replicates=replicates, seed=seed)
+    path = None if folder is None else folder / f"{name}.json"
     if path is not None:
-        record = {**key, **{name: [getattr(rates, name).value, getattr(rates, name).se, getattr(rates, name).n,
-                            getattr(rates, name).seed] for name in _ESTIMATES}}
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            if all(record.get(k) == v for k, v in key.items()) and valid(record):
+                return record
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    record = {**key, **compute()}
+    if path is not None:
         try:
             write_json(path, record)
-        except OSError:  # a read-only or full cache folder: the rates are simply not stored
+        except OSError:  # a read-only or full cache folder: the record is simply not stored
             pass
-    return rates
-
-
-def _read(path: Path, key: dict) -> dict | None:
-    """The stored record at ``path`` if it exists, parses and matches ``key`` (each estimate a
-    [value, se, n, seed] list); else None."""
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        if all(record.get(k) == v for k, v in key.items()) and all(len(record[name]) == 4 for name in _ESTIMATES):
-            return record
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    return None
-
+    return record

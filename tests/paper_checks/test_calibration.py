@@ -74,3 +74,24 @@ def test_false_fail_rates_on_exact_null_data_are_within_the_level():
     loose = false_fail_rates("gaussian", replicates=30, n=500, d=8, seed=3, level=0.5, null_replicates=200,
                                          subsample=200)
     assert 0.15 < loose["projections"].value
+
+
+def test_the_phi_null_is_stored_read_back_and_gives_phi_gap_its_own_null(cache, monkeypatch):
+    # The stored null gaps equal phi_null_gaps' and, passed to phi_gap, give exactly the dict phi_gap computes
+    # with its own null at the same (replicates, seed); a second call reads the file instead of simulating.
+    from infonce_gauss.simulations.sampling import uniform_sphere
+
+    calibration.phi_null.cache_clear()
+    stored = calibration.phi_null(200, 8, alpha=10.0, replicates=6, seed=3)
+    assert stored == tuple(g.phi_null_gaps(200, 8, alpha=10.0, replicates=6, seed=3))
+    u = uniform_sphere(200, 8, rng=1)
+    assert g.phi_gap(u, alpha=10.0, seed=3, null=stored) == g.phi_gap(u, alpha=10.0, replicates=6, seed=3)
+    calibration.phi_null.cache_clear()
+    monkeypatch.setattr(g, "phi_null_gaps", _refuse)
+    assert calibration.phi_null(200, 8, alpha=10.0, replicates=6, seed=3) == stored
+    (path,) = (cache.parent / "phi-null").iterdir()
+    path.write_text("{not json")
+    calibration.phi_null.cache_clear()
+    with pytest.raises(AssertionError, match="simulated again"):  # a corrupt file is recomputed
+        calibration.phi_null(200, 8, alpha=10.0, replicates=6, seed=3)
+    calibration.phi_null.cache_clear()
