@@ -294,7 +294,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "read in chunks, so files larger than memory work) and write report.md (with figures), check.json (every "
         "number), data/ and run.json. Prints one line per assumption: holds / fails / cannot tell. Exit status 2 "
         "on unusable input (nothing is written then); 1 with --strict when an assumption fails. The null "
-        "calibration of the pass-rate bands is stored after its first simulation in ~/.cache/infonce-gauss "
+        "calibration (the pass-rate bands and the Φ gap's null) is stored after its first simulation in ~/.cache/infonce-gauss "
         "(INFONCE_GAUSS_CACHE=DIR for another folder, =off for none).",
     )
     check.add_argument("embeddings", metavar="EMB", help="n × d embeddings, one row per sample")
