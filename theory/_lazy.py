@@ -1,24 +1,42 @@
-"""Modules imported on first use: ``sp = lazy_import("sympy")`` binds a module whose attributes load it."""
+"""Modules imported on first use: ``sp = lazy_import("sympy")`` binds a stand-in whose attributes import it.
+
+Not :class:`importlib.util.LazyLoader`: before Python 3.12.3 its first attribute access is not thread-safe
+(CPython gh-114763: another thread can see the module half-loaded). Here the first access imports the
+module under a lock with :func:`importlib.import_module`, which is thread-safe, and ``sys.modules`` holds
+only the real module.
+"""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import importlib
+import threading
 from types import ModuleType
 
 __all__ = ["lazy_import"]
 
 
-def lazy_import(name: str) -> ModuleType:
-    """The module ``name``, executed only when one of its attributes is first read
-    (:class:`importlib.util.LazyLoader`); the module itself if it is already imported."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    if spec is None:
-        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+class _LazyModule:
+    """Stands in for the module ``name`` until an attribute is read; then forwards to it."""
+
+    def __init__(self, name: str):
+        self._name = name
+        self._module: ModuleType | None = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, attribute: str):
+        module = self._module
+        if module is None:
+            with self._lock:
+                if self._module is None:
+                    self._module = importlib.import_module(self._name)
+                module = self._module
+        return getattr(module, attribute)
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self._name!r}{' (imported)' if self._module is not None else ''}>"
+
+
+def lazy_import(name: str) -> _LazyModule:
+    """A stand-in for the module ``name`` that imports it when one of its attributes is first read; a
+    ModuleNotFoundError then, not now, if it is missing."""
+    return _LazyModule(name)
