@@ -22,10 +22,11 @@ sum when full; the per-row norms and cosines, whose sums feed the CV of the norm
 are summed in float64. A float32 sum over a batch of a few hundred rows (or a window of 4096) is
 accurate to about 1e-6 relative, and the float64 running sums add no error of their own, so after any
 number of batches the statistics agree with a float64 computation on the concatenated data to about
-1e-6 relative (the tests pin 2e-6 on 100 batches of 256 rows), far below their sampling error; the covariance spectrum loses digits only where a
-coordinate's mean is many standard deviations from zero. Float64 products would cost about 3× as much
-on the CPU. The cost of an update is dominated by the two Gram matrices, 2·n·d² multiply-adds for a
-batch of n (one batched product); the rest is one (d, K) projection and O(n(d + K)) elementwise work.
+1e-6 relative (the tests pin 2e-6 on 100 batches of 256 rows), far below their sampling error; the
+covariance spectrum loses digits only where a coordinate's mean is many standard deviations from zero.
+Float64 products would cost about 3× as much on the CPU. The cost of an update is dominated by the two
+Gram matrices, 2·n·d² multiply-adds for a batch of n (two in-place products); the rest is one (d, K)
+projection and O(n(d + K)) elementwise work.
 
 Examples
 --------
@@ -55,7 +56,7 @@ from infonce_gauss.theory.sphere import chi_norm_moments
 __all__ = ["GaussianityMonitor", "WINDOW_ROWS"]
 
 WINDOW_ROWS = 4096
-"""Rows whose Gram and power sums are accumulated in the batch's dtype before they are added into the float64
+"""Rows whose Gram matrices are accumulated in the batch's dtype before they are added into the float64
 running sums: a float32 sum over 4096 rows is accurate to ~√4096·6e-8 ≈ 4e-6 relative, as NumPy's
 :func:`~infonce_gauss.battery.streaming.add_gram` blocks are, and each window's error is added once."""
 

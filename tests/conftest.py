@@ -23,3 +23,18 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 def _private_null_cache(tmp_path_factory):
     """Null calibrations go to a temporary cache folder, never to the user's ~/.cache."""
     os.environ["INFONCE_GAUSS_CACHE"] = str(tmp_path_factory.mktemp("null-cache"))
+
+
+@pytest.fixture
+def fresh_python():
+    """Run Python ``code`` in a new interpreter (what a fresh process imports, signals, prints) and return the
+    completed process (``stdout``, ``stderr``); a non-zero exit fails the test with the interpreter's stderr."""
+    import subprocess
+    import sys
+
+    def run(code: str, **kwargs) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, **kwargs)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    return run

@@ -341,10 +341,22 @@ def pinelis_kolmogorov_bound(d):
 # --------------------------------------------------------------------------------------------
 # Symbolic derivations (sympy)
 # --------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
-def _symbols():
-    """The derivations' symbols, made on first use: ε = 1/d, x = ‖s‖², k, d, and a, b of the Beta integral."""
-    return sp.symbols("epsilon x k d a b", positive=True)
+class _Symbols:
+    """The derivations' symbols, made (and sympy imported) when one is first read: ``eps`` = ε = 1/d,
+    ``x`` = ‖s‖², ``k``, ``d``, and ``a``, ``b`` of the Beta integral."""
+
+    @functools.cached_property
+    def _made(self) -> dict:
+        return dict(zip(("eps", "x", "k", "d", "a", "b"), sp.symbols("epsilon x k d a b", positive=True)))
+
+    def __getattr__(self, name: str):
+        try:
+            return self._made[name]
+        except KeyError:
+            raise AttributeError(f"no symbol {name!r}") from None
+
+
+_S = _Symbols()
 
 
 def _stirling_loggamma(z, terms: int = 4):
@@ -364,19 +376,17 @@ def derive_density_ratio_expansion(order: int = 2):
     :math:`l_0=0`: the density converges pointwise to the Gaussian; :math:`l_1` is the classical
     :math:`-(x^2-2(k+2)x+k(k+2))/4` (for k = 1, :math:`-He_4(s)/4`).
     """
-    _EPS, _X, _K, _D, _A, _B = _symbols()
     order = integer(order, "order", minimum=1, maximum=6)
-    b = 1 / (2 * _EPS)
-    a = (1 - _K * _EPS) / (2 * _EPS)
-    ell = _stirling_loggamma(b, order + 1) - _stirling_loggamma(a, order + 1) - _K / 2 * sp.log(b)
-    ell += (1 / _EPS - _K - 2) / 2 * sp.log(1 - _X * _EPS) + _X / 2
-    series = sp.series(sp.expand_log(ell, force=True), _EPS, 0, order + 1).removeO()
-    return [sp.factor(sp.simplify(series.coeff(_EPS, j))) for j in range(order + 1)]
+    b = 1 / (2 * _S.eps)
+    a = (1 - _S.k * _S.eps) / (2 * _S.eps)
+    ell = _stirling_loggamma(b, order + 1) - _stirling_loggamma(a, order + 1) - _S.k / 2 * sp.log(b)
+    ell += (1 / _S.eps - _S.k - 2) / 2 * sp.log(1 - _S.x * _S.eps) + _S.x / 2
+    series = sp.series(sp.expand_log(ell, force=True), _S.eps, 0, order + 1).removeO()
+    return [sp.factor(sp.simplify(series.coeff(_S.eps, j))) for j in range(order + 1)]
 
 
 def _chi2_density(k):
-    _EPS, _X, _K, _D, _A, _B = _symbols()
-    return _X ** (sp.Rational(k, 2) - 1) * sp.exp(-_X / 2) / (2 ** sp.Rational(k, 2) * sp.gamma(sp.Rational(k, 2)))
+    return _S.x ** (sp.Rational(k, 2) - 1) * sp.exp(-_S.x / 2) / (2 ** sp.Rational(k, 2) * sp.gamma(sp.Rational(k, 2)))
 
 
 @dataclass(frozen=True)
@@ -418,25 +428,23 @@ def asymptotic_constants(k=1) -> AsymptoticConstants:
     :math:`c_K` is the largest absolute value of that integral. Exact for integer k
     (for k = 1, :math:`c_{KL}=3/4`, :math:`c_{TV}\approx0.35008`, :math:`c_K\approx0.13756`).
     """
-    _EPS, _X, _K, _D, _A, _B = _symbols()
     k = integer(k, "k (the number of projected coordinates)", minimum=1)
-    l1 = derive_density_ratio_expansion(1)[1].subs(_K, k)
+    l1 = derive_density_ratio_expansion(1)[1].subs(_S.k, k)
     q = _chi2_density(k)
-    if sp.simplify(sp.integrate(l1 * q, (_X, 0, sp.oo))) != 0:
+    if sp.simplify(sp.integrate(l1 * q, (_S.x, 0, sp.oo))) != 0:
         raise ArithmeticError("first-order density ratio term does not integrate to 0")
-    lo, hi = sorted(sp.solve(l1, _X), key=float)
-    c_tv = sp.simplify(sp.integrate(l1 * q, (_X, lo, hi)))
-    c_kl = sp.simplify(sp.integrate(l1**2 * q, (_X, 0, sp.oo)) / 2)
+    lo, hi = sorted(sp.solve(l1, _S.x), key=float)
+    c_tv = sp.simplify(sp.integrate(l1 * q, (_S.x, lo, hi)))
+    c_kl = sp.simplify(sp.integrate(l1**2 * q, (_S.x, 0, sp.oo)) / 2)
     return AsymptoticConstants(k=k, tv=c_tv, kl=c_kl, kolmogorov=_kolmogorov_constant(l1) if k == 1 else None, ratio_first_order=l1)
 
 
 def _kolmogorov_constant(l1):
     r""":math:`c_K=\max_t|\int_{-\infty}^t l_1(s^2)\varphi(s)ds|` for k = 1, at the critical points :math:`l_1(t^2)=0`."""
-    _EPS, _X, _K, _D, _A, _B = _symbols()
     s, t = sp.symbols("s t", real=True)
     phi = sp.exp(-(s**2) / 2) / sp.sqrt(2 * sp.pi)
-    gap = sp.simplify(sp.integrate(l1.subs(_X, s**2) * phi, (s, -sp.oo, t)))
-    critical = [r for r in sp.solve(l1.subs(_X, t**2), t)]
+    gap = sp.simplify(sp.integrate(l1.subs(_S.x, s**2) * phi, (s, -sp.oo, t)))
+    critical = [r for r in sp.solve(l1.subs(_S.x, t**2), t)]
     values = [sp.Abs(sp.simplify(gap.subs(t, r))) for r in critical]
     return max(values, key=lambda v: float(v))
 
@@ -447,9 +455,8 @@ def _beta_integral():
 
     Meijer-G integration takes about 0.5 s here; sympy's default (Risch–Norman heuristics) takes ten times longer.
     """
-    _EPS, _X, _K, _D, _A, _B = _symbols()
     u = sp.symbols("u", positive=True)
-    value = sp.integrate(u ** (_A - 1) * (1 - u) ** (_B - 1), (u, 0, 1), conds="none", meijerg=True)
+    value = sp.integrate(u ** (_S.a - 1) * (1 - u) ** (_S.b - 1), (u, 0, 1), conds="none", meijerg=True)
     return sp.gammasimp(sp.hyperexpand(value))
 
 
@@ -460,9 +467,8 @@ def derive_normalizing_constant():
     :math:`u=\rho^2` turns it into half the Beta integral at :math:`(k/2,(d-k)/2)`. Returns
     :math:`\Gamma(d/2)/(\pi^{k/2}\Gamma((d-k)/2))`.
     """
-    _EPS, _X, _K, _D, _A, _B = _symbols()
-    sphere_area = 2 * sp.pi ** (_K / 2) / sp.gamma(_K / 2)
-    total = sphere_area * _beta_integral().subs({_A: _K / 2, _B: (_D - _K) / 2}) / 2
+    sphere_area = 2 * sp.pi ** (_S.k / 2) / sp.gamma(_S.k / 2)
+    total = sphere_area * _beta_integral().subs({_S.a: _S.k / 2, _S.b: (_S.d - _S.k) / 2}) / 2
     return sp.gammasimp(1 / total)
 
 
@@ -473,11 +479,10 @@ def derive_projected_moments():
     from the symbolic Beta integral. Returns ``{'second': 1/d, 'fourth': 3/(d(d+2)),
     'excess_kurtosis': -6/(d+2)}`` (claim A1).
     """
-    _EPS, _X, _K, _D, _A, _B = _symbols()
     beta = _beta_integral()
 
     def moment(n):
-        ratio = beta.subs({_A: sp.Rational(1, 2) + n, _B: (_D - 1) / 2}) / beta.subs({_A: sp.Rational(1, 2), _B: (_D - 1) / 2})
+        ratio = beta.subs({_S.a: sp.Rational(1, 2) + n, _S.b: (_S.d - 1) / 2}) / beta.subs({_S.a: sp.Rational(1, 2), _S.b: (_S.d - 1) / 2})
         return sp.factor(sp.gammasimp(ratio))
 
     second, fourth = moment(1), moment(2)
@@ -492,19 +497,18 @@ def derive_chi_expansions(order: int = 3):
     ``cv*sqrt(2d)``: :math:`\mu_d/\sqrt d=1-\tfrac1{4d}+\dots`, :math:`\mathrm{Var}=\tfrac12-\tfrac1{8d}+\dots`,
     so CV :math:`\approx1/\sqrt{2d}` (Assumption 2's Gaussian reference).
     """
-    _EPS, _X, _K, _D, _A, _B = _symbols()
     order = integer(order, "order", minimum=1, maximum=6)
     log_ratio = (
         sp.log(2) / 2
-        + _stirling_loggamma((1 + _EPS) / (2 * _EPS), order + 1)
-        - _stirling_loggamma(1 / (2 * _EPS), order + 1)
-        + sp.log(_EPS) / 2
+        + _stirling_loggamma((1 + _S.eps) / (2 * _S.eps), order + 1)
+        - _stirling_loggamma(1 / (2 * _S.eps), order + 1)
+        + sp.log(_S.eps) / 2
     )
-    log_ratio = sp.series(sp.expand_log(log_ratio, force=True), _EPS, 0, order + 2).removeO()
-    mean_ratio = sp.series(sp.exp(log_ratio), _EPS, 0, order + 1).removeO()
-    variance = sp.series((1 - sp.exp(2 * log_ratio)) / _EPS, _EPS, 0, order + 1).removeO()
-    cv_scaled = sp.series(sp.sqrt(2 * variance) / mean_ratio, _EPS, 0, order + 1).removeO()
-    to_d = {_EPS: 1 / _D}
+    log_ratio = sp.series(sp.expand_log(log_ratio, force=True), _S.eps, 0, order + 2).removeO()
+    mean_ratio = sp.series(sp.exp(log_ratio), _S.eps, 0, order + 1).removeO()
+    variance = sp.series((1 - sp.exp(2 * log_ratio)) / _S.eps, _S.eps, 0, order + 1).removeO()
+    cv_scaled = sp.series(sp.sqrt(2 * variance) / mean_ratio, _S.eps, 0, order + 1).removeO()
+    to_d = {_S.eps: 1 / _S.d}
     return {
         "mean/sqrt(d)": sp.expand(mean_ratio.subs(to_d)),
         "variance": sp.expand(variance.subs(to_d)),

@@ -123,8 +123,8 @@ GRAM_ROWS = 4096
 
 
 def add_gram(gram: np.ndarray, z: np.ndarray, *, shift: np.ndarray | None = None, scale: np.ndarray | None = None) -> None:
-    r"""``gram += yᵀy`` for the rows :math:`y_i=s_i(z_i-c)` (``shift`` c, ``scale`` s, each optional): float32
-    products of :data:`GRAM_ROWS` rows at a time, summed in float64.
+    r"""``gram += yᵀy`` for the rows :math:`y_i=z_i-c` (``shift`` c) or :math:`y_i=s_iz_i` (``scale`` s) or z
+    itself: float32 products of :data:`GRAM_ROWS` rows at a time, summed in float64.
 
     Each part of y is computed in z's precision and rounded once into a float32 buffer, so no float64 copy
     of y is made. A float32 product over k rows carries a relative rounding error of order
@@ -134,16 +134,16 @@ def add_gram(gram: np.ndarray, z: np.ndarray, *, shift: np.ndarray | None = None
     within their standard errors (tested), at half the cost; the rows should be centred (see
     :class:`Moments`) so that a large common mean does not cancel.
     """
+    if shift is not None and scale is not None:
+        raise ValueError("add_gram takes a shift or a scale, not both.")
     buffer = np.empty((min(GRAM_ROWS, z.shape[0]), z.shape[1]), dtype=np.float32)
     for a in range(0, z.shape[0], GRAM_ROWS):
         part = z[a:a + GRAM_ROWS]
         y = buffer[:part.shape[0]]
-        if shift is not None:
-            np.subtract(part, shift, out=y, casting="same_kind")
         if scale is not None:
-            np.multiply(y if shift is not None else part, scale[a:a + GRAM_ROWS, None], out=y, casting="same_kind")
-        if shift is None and scale is None:
-            np.copyto(y, part, casting="same_kind")
+            np.multiply(part, scale[a:a + GRAM_ROWS, None], out=y, casting="same_kind")
+        else:
+            np.subtract(part, 0.0 if shift is None else shift, out=y, casting="same_kind")
         gram += y.T @ y
 
 

@@ -153,10 +153,7 @@ def test_train_warns_that_data_dir_is_ignored_for_synthetic_presets(tmp_path, ca
 
 
 @pytest.mark.parametrize("flag", [[], ["--no-progress"]])
-def test_third_party_bars_are_silenced(flag, tmp_path):
-    import subprocess
-    import sys
-
+def test_third_party_bars_are_silenced(flag, tmp_path, fresh_python):
     code = ("import sys\nfrom infonce_gauss import cli\n"
             "def command(args):\n"
             "    import os\n    from tqdm.auto import tqdm\n"
@@ -167,8 +164,7 @@ def test_third_party_bars_are_silenced(flag, tmp_path):
             "def patched(name=None):\n    p = build(name)\n    p._subparsers._group_actions[0].choices['embed-text'].set_defaults(func=command)\n    return p\n"
             "cli.build_parser = patched\n"
             f"sys.exit(cli.main(['embed-text', *{flag!r}]))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
-    assert done.returncode == 0, done.stderr
+    done = fresh_python(code, cwd=tmp_path)
     assert "hub bars disabled: 1" in done.stdout  # Hugging Face's bars ("Loading weights") are always off
     assert ("third-party bar" in done.stderr) == (not flag)  # other libraries' bars: off with --no-progress
 
@@ -206,16 +202,11 @@ def test_check_interrupted_while_writing_leaves_no_report(tmp_path, emb_file, mo
     assert (partial / "PARTIAL.txt").is_file() and not (partial / "report.md").exists()
 
 
-def test_commands_other_than_rates_do_not_import_every_result_nor_sympy():
-    import subprocess
-    import sys
-
+def test_commands_other_than_rates_do_not_import_every_result_nor_sympy(fresh_python):
     code = ("import sys\nfrom infonce_gauss.cli import build_parser\nfrom infonce_gauss import check\n"
             "build_parser('check').parse_args(['check', 'emb.npy'])\n"
             "print(sorted(m for m in ('infonce_gauss.catalog', 'infonce_gauss.battery.claims', 'sympy.core') "
             "if m in sys.modules))\n"
             "build_parser('rates').parse_args(['rates', 'sphere'])\n"
             "print('infonce_gauss.catalog' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["[]", "True"]
+    assert fresh_python(code).stdout.split() == ["[]", "True"]

@@ -1,15 +1,12 @@
 """lazy_import: nothing is imported until an attribute is read, and many threads reading at once all see
 the whole module."""
 
-import subprocess
-import sys
-
 import pytest
 
 from infonce_gauss.theory._lazy import lazy_import
 
 
-def test_the_module_is_imported_on_first_attribute_and_once_under_threads():
+def test_the_module_is_imported_on_first_attribute_and_seen_whole_by_many_threads(fresh_python):
     code = ("import sys, threading\nfrom infonce_gauss.theory._lazy import lazy_import\n"
             "m = lazy_import('http.cookiejar')\nprint('http.cookiejar' in sys.modules)\n"
             "barrier, seen = threading.Barrier(16), []\n"
@@ -17,9 +14,7 @@ def test_the_module_is_imported_on_first_attribute_and_once_under_threads():
             "threads = [threading.Thread(target=read) for _ in range(16)]\n"
             "[t.start() for t in threads]; [t.join() for t in threads]\n"
             "print('http.cookiejar' in sys.modules, len(seen), set(seen))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[:2] == ["False", "True 16 {'CookieJar'}"]
+    assert fresh_python(code).stdout.split("\n")[:2] == ["False", "True 16 {'CookieJar'}"]
 
 
 def test_a_missing_module_fails_when_first_used():
