@@ -131,7 +131,7 @@ def bench_coordinate_tests(repeats: int, n: int = 100_000, d: int = 512) -> dict
     """Anderson–Darling + D'Agostino–Pearson on d float32 columns against sorting them, same threads."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from infonce_gauss.simulations.gaussianity import coordinate_tests, resolve_workers
+    from infonce_gauss.simulations.univariate import coordinate_tests, resolve_workers
 
     block = np.random.default_rng(2).standard_normal((d, n), dtype=np.float32)
     workers = resolve_workers(None)
@@ -150,7 +150,7 @@ def bench_anderson(repeats: int) -> list[dict]:
     """Our Anderson–Darling statistics against a loop over ``scipy.stats.anderson``: equal, and faster."""
     from scipy import stats
 
-    from infonce_gauss.simulations.gaussianity import coordinate_tests
+    from infonce_gauss.simulations.univariate import coordinate_tests
 
     rows = []
     for n in (1000, 10_000, 100_000):

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from infonce_gauss.simulations.files import atomic_write
-from infonce_gauss.simulations.gaussianity import spectrum_summary
+from infonce_gauss.simulations.geometry import spectrum_summary
 
 __all__ = ["MODALITIES", "SUMMARY_PATH", "WhiteningSpectrum", "ClipMoments", "spectrum_from_whitening",
            "summarize", "write_summary", "load_clip_moments", "isotropic_sample_participation_ratio",
@@ -170,7 +170,7 @@ class ClipMoments:
 
     @property
     def spectrum(self) -> dict:
-        """:func:`~infonce_gauss.simulations.gaussianity.spectrum_summary` of the eigenvalues."""
+        """:func:`~infonce_gauss.simulations.geometry.spectrum_summary` of the eigenvalues."""
         return spectrum_summary(self.eigenvalues)
 
     @property

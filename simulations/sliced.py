@@ -15,7 +15,7 @@ the composite "Gaussian with some mean and variance". The closed form costs O(n�
 is computed instead by 32-node Gauss–Hermite quadrature in O(n · 16): within 1e-5 relative of the
 closed form on Gaussian samples and 1e-3 on Laplace ones, and within 1% on heavy tails (Student t₃),
 where T is far in the rejection region (tests pin it to the closed form,
-:func:`infonce_gauss.simulations.gaussianity.bhep_statistic` with k = 1).
+:func:`infonce_gauss.simulations.multivariate.bhep_statistic` with k = 1).
 
 The p-value of one direction is Henze's (1990) approximation of the law of T under normality: a
 Johnson :math:`S_B` fit of the limit law, :math:`Z=\gamma+\delta\log\frac{T^*-\xi}{\xi+\lambda-T^*}`,
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from infonce_gauss.simulations.gaussianity import resolve_workers
+from infonce_gauss.simulations.univariate import resolve_workers
 
 __all__ = ["EP_BETA", "SlicedTest", "epps_pulley", "epps_pulley_pvalue", "sliced_epps_pulley"]
 

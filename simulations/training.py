@@ -336,13 +336,13 @@ class ImageTask:
 def gaussianity_columns(z: np.ndarray) -> dict:
     """The paper's four Table-1 columns of an (n, d) embedding matrix: mean Anderson–Darling A²,
     % of coordinates with A² < 0.752, mean D'Agostino–Pearson p-value, % with p > 0.05
-    (:mod:`infonce_gauss.simulations.gaussianity`); and ``ad_sd``, ``dp_sd``, the standard deviations of
+    (:mod:`infonce_gauss.simulations.univariate`); and ``ad_sd``, ``dp_sd``, the standard deviations of
     A² and of the p-value over the d coordinates (so sd/√d is the standard error of each mean when the
     coordinates are taken as independent)."""
-    from infonce_gauss.simulations import gaussianity
+    from infonce_gauss.simulations.univariate import coordinate_tests, paper_columns
 
-    tests = gaussianity.coordinate_tests(z, workers=1)
-    cols = gaussianity.paper_columns(tests)
+    tests = coordinate_tests(z, workers=1)
+    cols = paper_columns(tests)
     return {"ad_avg": cols.ad_avg, "ad_pass_pct": cols.ad_pass_pct, "dp_avg": cols.dp_avg, "dp_pass_pct": cols.dp_pass_pct,
             "ad_sd": float(tests.ad.std(ddof=1)), "dp_sd": float(tests.dp_pvalue.std(ddof=1))}
 

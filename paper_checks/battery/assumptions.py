@@ -40,11 +40,16 @@ from scipy import stats
 
 from infonce_gauss.battery.calibration import phi_null
 from infonce_gauss.battery.result import Assumption, Effect
-from infonce_gauss.battery.streaming import Moments
-from infonce_gauss.simulations import gaussianity as g
+from infonce_gauss.simulations import geometry, univariate
 from infonce_gauss.simulations.estimates import mean_estimate, mean_norm_sq_from_sums
+from infonce_gauss.simulations.geometry import spectrum_summary
+from infonce_gauss.simulations.moments import Moments
+from infonce_gauss.simulations.multivariate import energy_test, henze_zirkler, mardia_tests
+from infonce_gauss.simulations.null_rates import pass_rate_band
+from infonce_gauss.simulations.projections import projection_tests
 from infonce_gauss.simulations.sampling import derive_seed
-from infonce_gauss.simulations.uniformity import bingham_from_scatter, rayleigh_from_mean
+from infonce_gauss.simulations.uniformity import bingham_from_scatter, phi_gap, rayleigh_from_mean
+from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL, CoordinateTests
 
 __all__ = ["THIN_SHELL_MAX_RATIO", "ISOTROPY_MIN_FRACTION", "thin_shell", "coordinates",
            "projections", "joint", "isotropy", "uniformity", "alignment", "plateau", "labels", "qq_rows"]
@@ -71,7 +76,7 @@ def _interval(name: str, value: float, se: float) -> Effect:
 
 def thin_shell(norms: np.ndarray, d: int) -> tuple[Assumption, list[dict]]:
     """Assumption 2 from the norms; returns the assumption and the histogram table of the norms."""
-    sec = g.thin_shell(norms, d)
+    sec = geometry.thin_shell(norms, d)
     verdict = _interval_verdict(sec["ratio"], sec["ratio_se"], THIN_SHELL_MAX_RATIO)
     a = Assumption(
         "thin_shell", "Thin shell (Assumption 2)", verdict,
@@ -95,16 +100,16 @@ def _norm_histogram(norms: np.ndarray, d: int, mean_norm: float) -> list[dict]:
              "mean_norm": mean_norm} for a, b, p, c in zip(edges[:-1], edges[1:], density, centers)]
 
 
-def _coordinate_variant(name: str, tests: g.CoordinateTests | str, nulls: dict, level: float) -> Assumption:
+def _coordinate_variant(name: str, tests: CoordinateTests | str, nulls: dict, level: float) -> Assumption:
     title = f"Coordinates Gaussian, paper's protocol ({name})"
-    ref = f"Sec. 5, Tables 1–2 (AD < {g.AD_THRESHOLD:g}, DP p > {g.DP_LEVEL:g})"
+    ref = f"Sec. 5, Tables 1–2 (AD < {AD_THRESHOLD:g}, DP p > {DP_LEVEL:g})"
     if isinstance(tests, str):
         return Assumption(f"coordinates.{name}", title, "cannot tell", (), None, "", ref, tests, {"skipped": tests})
     reference = "sphere" if name == "normalized" else "gaussian"
-    cols = g.paper_columns(tests)
+    cols = univariate.paper_columns(tests)
     d = tests.ad.size
     observed = {"ad": cols.ad_pass_count, "dp": cols.dp_pass_count}
-    bands = {law: {t: g.pass_rate_band(getattr(r, f"{t}_pass"), d, level=1 - level) for t in ("ad", "dp")}
+    bands = {law: {t: pass_rate_band(getattr(r, f"{t}_pass"), d, level=1 - level) for t in ("ad", "dp")}
              for law, r in nulls.items()}
     band = bands[reference]
     below = [t.upper() for t in ("ad", "dp") if observed[t] / d < band[t][0]]
@@ -116,7 +121,7 @@ def _coordinate_variant(name: str, tests: g.CoordinateTests | str, nulls: dict, 
     details = {"paper_columns": cols.as_dict(), "reference_law": reference, "bands": bands,
                "all_pass_probability": {law: {"ad": r.ad_pass.value ** d, "dp": r.dp_pass.value ** d} for law, r in nulls.items()},
                "below_band": below, "above_band": above, "lower_tail_pvalues": lower,
-               "paper_rule_gaussian": bool(cols.ad_avg < g.AD_THRESHOLD and cols.dp_avg > g.DP_LEVEL),
+               "paper_rule_gaussian": bool(cols.ad_avg < AD_THRESHOLD and cols.dp_avg > DP_LEVEL),
                "mean_skewness": float(tests.skewness.mean()), "mean_excess_kurtosis": float(tests.excess_kurtosis.mean()),
                "ad": tests.ad, "dp_pvalue": tests.dp_pvalue, "excess_kurtosis": tests.excess_kurtosis}
     figure = (f"AD avg {cols.ad_avg:.3f}, {cols.ad_pass_pct:.1f}% pass; DP avg p {cols.dp_avg:.3f}, {cols.dp_pass_pct:.1f}% pass "
@@ -144,8 +149,8 @@ def _distinguishable(nulls: dict, d: int, level: float) -> dict:
     """Whether the Gaussian and the sphere-law pass-rate bands are disjoint at this (n, d), for each test."""
     out = {}
     for test in ("ad", "dp"):
-        ga = g.pass_rate_band(getattr(nulls["gaussian"], f"{test}_pass"), d, level=1 - level)
-        sp = g.pass_rate_band(getattr(nulls["sphere"], f"{test}_pass"), d, level=1 - level)
+        ga = pass_rate_band(getattr(nulls["gaussian"], f"{test}_pass"), d, level=1 - level)
+        sp = pass_rate_band(getattr(nulls["sphere"], f"{test}_pass"), d, level=1 - level)
         out[test] = bool(ga[0] > sp[1] or sp[0] > ga[1])
     return out
 
@@ -166,7 +171,7 @@ def qq_rows(series: str, column: np.ndarray, d: int, points: int = 120) -> list[
 def projections(proj: np.ndarray, sliced, *, level: float, workers=None) -> Assumption:
     """Cor 1 one direction at a time: Anderson–Darling on the K projections ``proj`` (n × K) and the
     sliced Epps–Pulley family ``sliced`` (a :class:`~infonce_gauss.simulations.sliced.SlicedTest`)."""
-    one = g.projection_tests(proj, level=level, workers=workers)
+    one = projection_tests(proj, level=level, workers=workers)
     p = min(1.0, 2 * min(one.family_pvalue, sliced.pvalue))
     details = {"anderson_darling": {"directions": proj.shape[1], "ad": one.ad, "pvalue": one.pvalue, "effect": one.effect,
                                     "family_pvalue": one.family_pvalue, "rule": "Bonferroni: K·min p"},
@@ -189,9 +194,9 @@ def joint(low: np.ndarray, sample_rows: np.ndarray, *, level: float, seed: int) 
     if n <= 4 * k:
         reason = f"needs more than {4 * k} rows for a {k}-dimensional test, got {n}"
         return Assumption("joint", title, "cannot tell", (), None, "", ref, reason, {"skipped": reason})
-    tests = [*g.mardia_tests(low), g.henze_zirkler(low[sample_rows])]
+    tests = [*mardia_tests(low), henze_zirkler(low[sample_rows])]
     energy_rows = sample_rows[: min(sample_rows.size, 500)]
-    tests.append(g.energy_test(low[energy_rows], replicates=99, seed=derive_seed(seed, 3)))
+    tests.append(energy_test(low[energy_rows], replicates=99, seed=derive_seed(seed, 3)))
     family = min(1.0, len(tests) * min(t.pvalue for t in tests))
     return Assumption(
         "joint", title, "fails" if family <= level else "holds", tuple(Effect(f"{t.name} effect", t.effect) for t in tests),
@@ -207,7 +212,7 @@ def isotropy(m: Moments, d: int) -> tuple[Assumption, dict, list[dict]]:
     n = m.n
     eig_z = np.linalg.eigvalsh(m.covariance())[::-1]
     eig_u = np.linalg.eigvalsh(m.gram_u / n)[::-1]
-    spectrum = {"covariance": g.spectrum_summary(eig_z), "second_moment_u": g.spectrum_summary(eig_u),
+    spectrum = {"covariance": spectrum_summary(eig_z), "second_moment_u": spectrum_summary(eig_u),
                 "eigenvalues_covariance": eig_z, "marchenko_pastur_edges": [(1 - math.sqrt(d / n)) ** 2, (1 + math.sqrt(d / n)) ** 2]}
     c = spectrum["covariance"]
     pr, erank = c["participation_ratio"], c["effective_rank"]
@@ -231,7 +236,7 @@ def uniformity(m: Moments, sample_u: np.ndarray, d: int, *, tau: float, seed: in
     scatter = m.gram_u / n
     ray, bing = rayleigh_from_mean(mean_u, n), bingham_from_scatter(scatter, n)
     cov_u = scatter - np.outer(mean_u, mean_u)
-    m_sq = mean_norm_sq_from_sums(m.sum_u, m.gram_u, n)
+    m_sq = m.mean_norm_sq()
     m2, m2_se = m_sq.value, m_sq.se
     tr2 = (n * float(np.sum(scatter * scatter)) - 1) / (n - 1)  # unbiased tr M² = E (u·v')²
     q = np.einsum("ij,jk,ik->i", sample_u, scatter, sample_u)
@@ -241,7 +246,7 @@ def uniformity(m: Moments, sample_u: np.ndarray, d: int, *, tau: float, seed: in
     verdicts = [_interval_verdict(m2, m2_se, mean_tol), _interval_verdict(iso, iso_se, iso_tol)]
     verdict = "fails" if "fails" in verdicts else "holds" if verdicts == ["holds", "holds"] else "cannot tell"
     m_phi, phi_seed = sample_u.shape[0], derive_seed(seed, 2)
-    phi = g.phi_gap(sample_u, alpha=1 / tau, seed=phi_seed,
+    phi = phi_gap(sample_u, alpha=1 / tau, seed=phi_seed,
                     null=phi_null(m_phi, d, alpha=1 / tau, replicates=10, seed=phi_seed))
     std_u = np.sqrt(np.clip(np.diag(cov_u), 0, None)) * math.sqrt(d)
     details = {"rayleigh": asdict(ray), "bingham": asdict(bing), "mean_norm_sq": m2, "mean_norm_sq_se": m2_se,

@@ -3,7 +3,7 @@ r"""The null calibration of the coordinate tests, cached in memory and on disk.
 The pass-rate bands of :func:`~infonce_gauss.battery.assumptions.coordinates` need the probability
 that one coordinate passes Anderson–Darling and D'Agostino–Pearson under the Gaussian law and under
 the exact uniform-sphere coordinate law at the same (n, d)
-(:func:`~infonce_gauss.simulations.gaussianity.null_pass_rates`). Those rates depend on
+(:func:`~infonce_gauss.simulations.null_rates.null_pass_rates`). Those rates depend on
 (law, n, d, replicates, seed) only (the Gaussian law not even on d), and simulating them is a large
 part of a check on big inputs (~15 s at n = 5·10⁵), so each is computed once and stored:
 
@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from infonce_gauss.simulations import gaussianity as g
+from infonce_gauss.simulations.null_rates import NullRates, null_pass_rates
+from infonce_gauss.simulations.uniformity import phi_null_gaps
 from infonce_gauss.simulations.estimates import Estimate
 from infonce_gauss.simulations.files import write_json
 from infonce_gauss.simulations.sampling import derive_seed
@@ -49,7 +50,7 @@ def cache_folder() -> Path | None:
     return Path(base) / "infonce-gauss"
 
 
-def null_rates(n: int, d: int, *, seed: int, replicates: int | None = None) -> dict[str, g.NullRates]:
+def null_rates(n: int, d: int, *, seed: int, replicates: int | None = None) -> dict[str, NullRates]:
     r"""Simulated pass rates of one coordinate under the Gaussian and the uniform-sphere law at (n, d).
 
     ``replicates`` defaults to :math:`2\cdot10^7/n` clipped to [200, 2000]; the two laws get the seeds
@@ -60,29 +61,29 @@ def null_rates(n: int, d: int, *, seed: int, replicates: int | None = None) -> d
 
 
 @lru_cache(maxsize=32)
-def _rates(law: str, n: int, d: int, replicates: int, seed: int) -> g.NullRates:
+def _rates(law: str, n: int, d: int, replicates: int, seed: int) -> NullRates:
     key = {"version": NULL_RATES_VERSION, "law": law, "n": n, "d": d if law == "sphere" else None,
            "replicates": replicates, "seed": seed}
 
     def compute() -> dict:
-        rates = g.null_pass_rates(n, d, law=law, replicates=replicates, seed=seed)
+        rates = null_pass_rates(n, d, law=law, replicates=replicates, seed=seed)
         return {name: [getattr(rates, name).value, getattr(rates, name).se, getattr(rates, name).n,
                        getattr(rates, name).seed] for name in _ESTIMATES}
 
     record = _stored(f"null-rates/{law}-n{n}-d{key['d'] or 'any'}-r{replicates}-s{seed}-v{NULL_RATES_VERSION}", key,
                      compute, valid=lambda r: all(len(r[name]) == 4 for name in _ESTIMATES))
-    return g.NullRates(law=law, n=n, d=d, replicates=replicates, seed=seed,
+    return NullRates(law=law, n=n, d=d, replicates=replicates, seed=seed,
                        **{name: Estimate(*record[name]) for name in _ESTIMATES})
 
 
 @lru_cache(maxsize=32)
 def phi_null(m: int, d: int, *, alpha: float, replicates: int, seed: int) -> tuple[float, ...]:
-    """The null gaps of the Φ potential at (m, d, α) (:func:`~infonce_gauss.simulations.gaussianity.phi_null_gaps`),
+    """The null gaps of the Φ potential at (m, d, α) (:func:`~infonce_gauss.simulations.uniformity.phi_null_gaps`),
     cached in memory and on disk like the null rates."""
     key = {"version": NULL_RATES_VERSION, "kind": "phi-null", "m": int(m), "d": int(d), "alpha": float(alpha),
            "replicates": int(replicates), "seed": int(seed)}
     record = _stored(f"phi-null/m{m}-d{d}-a{float(alpha)!r}-r{replicates}-s{seed}-v{NULL_RATES_VERSION}", key,
-                     lambda: {"gaps": g.phi_null_gaps(m, d, alpha=alpha, replicates=replicates, seed=seed).tolist()},
+                     lambda: {"gaps": phi_null_gaps(m, d, alpha=alpha, replicates=replicates, seed=seed).tolist()},
                      valid=lambda r: len(r["gaps"]) == replicates)
     return tuple(float(v) for v in record["gaps"])
 

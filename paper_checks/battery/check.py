@@ -23,7 +23,8 @@ from infonce_gauss.battery import streaming
 from infonce_gauss.battery.calibration import null_rates
 from infonce_gauss.battery.embeddings import EmbeddingMatrix, is_tensor, load_trace, load_vector
 from infonce_gauss.battery.result import CheckConfig, CheckResult
-from infonce_gauss.simulations import gaussianity as g
+from infonce_gauss.simulations.projections import random_directions
+from infonce_gauss.simulations.univariate import CoordinateTests, coordinate_tests
 from infonce_gauss.simulations.sliced import sliced_epps_pulley
 
 __all__ = ["check"]
@@ -213,7 +214,7 @@ def _draws(cfg: CheckConfig, labels, keep: np.ndarray, d: int) -> _Draws:
     n = int(keep.sum())
     rng = np.random.default_rng(cfg.seed)
     k_ad = min(cfg.directions, d)
-    directions = np.hstack([g.random_directions(d, k_ad, rng=rng), g.random_directions(d, min(cfg.sliced_directions, d), rng=rng)])
+    directions = np.hstack([random_directions(d, k_ad, rng=rng), random_directions(d, min(cfg.sliced_directions, d), rng=rng)])
     sample_idx = np.sort(rng.choice(n, size=min(n, cfg.subsample), replace=False))
     sample_flag = np.zeros(n, dtype=bool)
     sample_flag[sample_idx] = True
@@ -253,8 +254,8 @@ def _coordinate_variants(x, keep, cols, norms, m, cfg: CheckConfig, rng, say) ->
     return variants, rank, qq
 
 
-def _merge(parts: list[g.CoordinateTests]) -> g.CoordinateTests:
-    return g.CoordinateTests(*(np.concatenate([getattr(p, f) for p in parts])
+def _merge(parts: list[CoordinateTests]) -> CoordinateTests:
+    return CoordinateTests(*(np.concatenate([getattr(p, f) for p in parts])
                                for f in ("ad", "dp_statistic", "dp_pvalue", "skewness", "excess_kurtosis")), n=parts[0].n)
 
 
@@ -276,7 +277,7 @@ def _whitening(x, keep, cols, mean: np.ndarray) -> tuple[np.ndarray, int]:
     return (v * (np.sqrt(n) / s[kept])) @ v.T, int(kept.sum())
 
 
-def _whitened_tests(x, keep, cols, m, cfg: CheckConfig) -> tuple[g.CoordinateTests, int]:
+def _whitened_tests(x, keep, cols, m, cfg: CheckConfig) -> tuple[CoordinateTests, int]:
     """Per-coordinate tests on ZCA-whitened coordinates (see :func:`_whitening`), one column block at a time."""
     n, d = m.n, cols.size
     mean = m.sum_z / n
@@ -286,6 +287,6 @@ def _whitened_tests(x, keep, cols, m, cfg: CheckConfig) -> tuple[g.CoordinateTes
     for j in range(0, d, width):
         columns = white[:, j:j + width]
         block = streaming.transposed_block(((z - mean) @ columns for z in streaming.kept_rows(x, keep, cols)), columns.shape[1], n)
-        parts.append(g.coordinate_tests(block, columns_first=True, workers=cfg.workers))
+        parts.append(coordinate_tests(block, columns_first=True, workers=cfg.workers))
         del block  # one block in memory, not two
     return _merge(parts), rank

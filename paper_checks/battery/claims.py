@@ -12,7 +12,8 @@ import numpy as np
 from scipy import stats
 
 from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
-from infonce_gauss.simulations import gaussianity as g
+from infonce_gauss.simulations.null_rates import null_pass_rates, pass_rate_band
+from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL
 from infonce_gauss.simulations.estimates import Z_MAX, Estimate, proportion_estimate
 from infonce_gauss.simulations.sampling import derive_seed, uniform_sphere
 
@@ -27,7 +28,7 @@ TABLE2_CLIP_TEXT = {"unnormalized": {"ad_avg": 0.53, "ad_pass_pct": 94.0, "dp_av
     finding="classical",
     title="Exact Gaussian coordinates pass each of the paper's tests 95% of the time, both about 92%, never 100%",
     paper_ref="Sec. 5 metrics; Table 1",
-    statement=f"Under an exact N(0,1) null a coordinate passes AD < {g.AD_THRESHOLD:g} and DP p > {g.DP_LEVEL:g} with "
+    statement=f"Under an exact N(0,1) null a coordinate passes AD < {AD_THRESHOLD:g} and DP p > {DP_LEVEL:g} with "
               "probability 0.95 each (the tests' 5% level), at every n; it passes both less often, with a probability "
               "between the independent 0.95² and 0.95 (the two tests are positively correlated).",
 )
@@ -35,7 +36,7 @@ def null_calibration(ctx: CheckContext) -> Verdict:
     reps = ctx.profile.pick(quick=2000, full=20000)
     rows, z = [], []
     for i, n in enumerate((1000, 5000, 10000)):
-        r = g.null_pass_rates(n, 2, law="gaussian", replicates=reps, seed=derive_seed(ctx.seed, i))
+        r = null_pass_rates(n, 2, law="gaussian", replicates=reps, seed=derive_seed(ctx.seed, i))
         rows.append(r.as_dict())
         z += [abs(r.ad_pass.z_score(0.95)), abs(r.dp_pass.z_score(0.95))]
     ctx.save_table("null_calibration", rows)
@@ -47,7 +48,7 @@ def null_calibration(ctx: CheckContext) -> Verdict:
         measured={f"n={r['n']}": f"AD {r['ad_pass']:.4f}, DP {r['dp_pass']:.4f}, both {r['both_pass']:.4f}" for r in rows},
         expected=0.95, uncertainty=rows[0]["ad_pass_se"],
         rule=f"{reps} simulated N(0,1) columns per n; |rate - 0.95| <= {Z_MAX:g} SE",
-        details={"rows": rows, "threshold_source": f"{g.AD_THRESHOLD:g} = SciPy's large-n 5% point of A² (D'Agostino & Stephens case 3)"},
+        details={"rows": rows, "threshold_source": f"{AD_THRESHOLD:g} = SciPy's large-n 5% point of A² (D'Agostino & Stephens case 3)"},
     )
 
 
@@ -66,15 +67,15 @@ def sphere_detect(ctx: CheckContext) -> Verdict:
     for i, d in enumerate((16, 64, 256)):
         for j, n in enumerate((1000, 5000, 20000)):
             reps = int(np.clip(budget // n, 150, 2000))
-            sphere = g.null_pass_rates(n, d, law="sphere", replicates=reps, seed=derive_seed(ctx.seed, i, j))
-            gauss_band = g.pass_rate_band(Estimate(0.95, 0.0, reps), d)
+            sphere = null_pass_rates(n, d, law="sphere", replicates=reps, seed=derive_seed(ctx.seed, i, j))
+            gauss_band = pass_rate_band(Estimate(0.95, 0.0, reps), d)
             lam = 1.5 * n / (d + 2) ** 2
             rows.append({"d": d, "n": n, "replicates": reps, "sphere_dp_pass": sphere.dp_pass.value,
                          "sphere_dp_pass_se": sphere.dp_pass.se, "sphere_ad_pass": sphere.ad_pass.value,
                          "sphere_ad_mean": sphere.ad_mean.value, "sphere_dp_mean": sphere.dp_mean.value,
                          "noncentrality": lam, "predicted_dp_pass": float(stats.ncx2.cdf(stats.chi2.ppf(0.95, 2), 2, lam)),
                          "gaussian_band_low": gauss_band[0],
-                         "paper_rule_passes": bool(sphere.ad_mean.value < g.AD_THRESHOLD and sphere.dp_mean.value > g.DP_LEVEL)})
+                         "paper_rule_passes": bool(sphere.ad_mean.value < AD_THRESHOLD and sphere.dp_mean.value > DP_LEVEL)})
     ctx.save_table("sphere_detect", rows)
     gap = max(abs(r["sphere_dp_pass"] - r["predicted_dp_pass"]) for r in rows)
     flagged = [r for r in rows if r["d"] <= 64 and r["n"] >= 5000]
@@ -109,7 +110,7 @@ def compliance(ctx: CheckContext) -> Verdict:
     d = 256
     out = {}
     for i, law in enumerate(("gaussian", "sphere")):
-        r = g.null_pass_rates(5000, d, law=law, replicates=reps, seed=derive_seed(ctx.seed, i))
+        r = null_pass_rates(5000, d, law=law, replicates=reps, seed=derive_seed(ctx.seed, i))
         p, se = r.both_pass.value, r.both_pass.se
         upper = min(1.0, p + 2 * se)
         out[law] = {"p_ad": r.ad_pass.value, "p_dp": r.dp_pass.value, "p_both": p, "p_both_se": se,
@@ -291,7 +292,7 @@ def text_encoder(ctx: CheckContext) -> Verdict:
                    [{"encoder": r["encoder"], "embeddings": k, "n": r["n"], **v} for r in runs.values()
                     for k, v in r["columns"].items()]
                    + [{"encoder": "paper: CLIP ViT-L/14 text (COCO)", "embeddings": k, **v} for k, v in TABLE2_CLIP_TEXT.items()])
-    gaussian = mini["columns"]["unnormalized"]["ad_avg"] < g.AD_THRESHOLD and mini["columns"]["unnormalized"]["dp_avg"] > g.DP_LEVEL
+    gaussian = mini["columns"]["unnormalized"]["ad_avg"] < AD_THRESHOLD and mini["columns"]["unnormalized"]["dp_avg"] > DP_LEVEL
     side = "; ".join(
         f"{r['encoder']} ({next(iter(r['columns']))}): AD avg {next(iter(r['columns'].values()))['ad_avg']:.2f}, "
         f"DP avg {next(iter(r['columns'].values()))['dp_avg']:.2f}, ||m||² = {r['mean_norm_sq']:.2f} (0 for uniform "

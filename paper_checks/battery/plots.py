@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from infonce_gauss.plotting import plt, rows_matching, sorted_xy
-from infonce_gauss.simulations.gaussianity import AD_THRESHOLD, DP_LEVEL
+from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL
 
 __all__ = ["plot_norm_histogram", "plot_qq", "plot_pass_rates", "plot_spectrum"]
 

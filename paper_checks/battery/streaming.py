@@ -5,7 +5,7 @@ Every pass reads the rows in chunks (``EmbeddingMatrix.chunk_rows``), so a file 
 memory is checked with memory bounded by ``memory_mb`` plus O(n) vectors and O(d²) matrices:
 
 * :func:`scan_and_accumulate`: the sufficient statistics of the moment-based assumptions
-  (:class:`Moments`) and, in the same pass, the input's scan
+  (:class:`~infonce_gauss.simulations.moments.Moments`) and, in the same pass, the input's scan
   (:class:`~infonce_gauss.battery.embeddings.Scan`: rows with NaN/inf or zero norm, constant columns,
   the scale that keeps extreme magnitudes finite); only when the scan finds something to drop or
   rescale is the pass repeated on what is kept (:func:`accumulate`);
@@ -21,17 +21,16 @@ only when some are dropped, and columns are sliced (a view) rather than gathered
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import numpy as np
 
 from infonce_gauss.battery.embeddings import (EmbeddingMatrix, Scan, as_matrix, bad_rows_text, is_tensor, open_embeddings,
                                               widened_tensor)
-from infonce_gauss.simulations import gaussianity as g
+from infonce_gauss.simulations import univariate
+from infonce_gauss.simulations.moments import Moments
 
-__all__ = ["as_input", "backend", "NUMPY", "validate", "GRAM_ROWS", "add_gram", "Moments",
-           "scan_and_accumulate", "accumulate", "block_width", "transposed_block", "column_blocks", "kept_rows"]
+__all__ = ["as_input", "backend", "NUMPY", "validate", "scan_and_accumulate", "accumulate", "block_width", "transposed_block", "column_blocks", "kept_rows"]
 
 
 def as_input(x, name: str, *, key: str | None = None) -> EmbeddingMatrix:
@@ -53,8 +52,7 @@ def as_input(x, name: str, *, key: str | None = None) -> EmbeddingMatrix:
 def backend(x):
     """The functions the statistics of ``x`` run with where its rows live: ``x.backend`` for a matrix on a
     device (a :class:`~infonce_gauss.battery.torch_backend.TensorMatrix`: the module
-    :mod:`~infonce_gauss.battery.torch_backend`), else NumPy's: this module's :class:`Scan`, :class:`Moments`,
-    :func:`kept_rows`, :func:`column_blocks`, and :func:`~infonce_gauss.simulations.gaussianity.coordinate_tests`.
+    :mod:`~infonce_gauss.battery.torch_backend`), else NumPy's: :class:`Scan`, :func:`kept_rows`, :func:`column_blocks`, and :func:`~infonce_gauss.simulations.univariate.coordinate_tests`.
     Both also have ``host(a)`` (an array as NumPy's), ``put(a, like)`` (a NumPy array where ``like`` lives)
     and ``host_matrix(x)`` (x read as NumPy)."""
     return getattr(x, "backend", NUMPY)
@@ -119,125 +117,20 @@ def kept_rows(x: EmbeddingMatrix, keep: np.ndarray, cols: np.ndarray, observe=No
         yield np.asarray(_take(chunk, keep[a:a + chunk.shape[0]], take), dtype=np.float64)
 
 
-GRAM_ROWS = 4096
-
-
-def add_gram(gram: np.ndarray, z: np.ndarray, *, shift: np.ndarray | None = None, scale: np.ndarray | None = None) -> None:
-    r"""``gram += yᵀy`` for the rows :math:`y_i=z_i-c` (``shift`` c) or :math:`y_i=s_iz_i` (``scale`` s) or z
-    itself: float32 products of :data:`GRAM_ROWS` rows at a time, summed in float64.
-
-    Each part of y is computed in z's precision and rounded once into a float32 buffer, so no float64 copy
-    of y is made. A float32 product over k rows carries a relative rounding error of order
-    :math:`\sqrt k\,\epsilon_{32}` (:math:`\epsilon_{32}=6\cdot10^{-8}`); over 4096 rows that is ~4e-6 of
-    :math:`\sum|a_i||b_i|` per block, and the blocks' errors, summed in float64, do not grow with n. The
-    spectrum's summaries, the Bingham statistic and :math:`\|m\|^2` then agree with float64 products far
-    within their standard errors (tested), at half the cost; the rows should be centred (see
-    :class:`Moments`) so that a large common mean does not cancel.
-    """
-    if shift is not None and scale is not None:
-        raise ValueError("add_gram takes a shift or a scale, not both.")
-    buffer = np.empty((min(GRAM_ROWS, z.shape[0]), z.shape[1]), dtype=np.float32)
-    for a in range(0, z.shape[0], GRAM_ROWS):
-        part = z[a:a + GRAM_ROWS]
-        y = buffer[:part.shape[0]]
-        if scale is not None:
-            np.multiply(part, scale[a:a + GRAM_ROWS, None], out=y, casting="same_kind")
-        else:
-            np.subtract(part, 0.0 if shift is None else shift, out=y, casting="same_kind")
-        gram += y.T @ y
-
-
-@dataclass
-class Moments:
-    r"""Sufficient statistics of one pass over ``size`` rows: sums of z and u = z/‖z‖, the Gram matrix of u and
-    that of z about a shift c (the first chunk's mean: :math:`\sum(z-c)(z-c)^\top`, so that a large common
-    mean does not cancel in the covariance), the norms, K projections :math:`zW` (float32), a row
-    subsample; with positives v, the cosines u·v, the sum of v and, for the pair means w = (u + v)/2, the
-    sums of w wᵀ and of (u·v) w; with labels, the per-class sums of u. Sums are float64, Gram products
-    float32 blocks summed in float64 (:func:`add_gram`)."""
-
-    n: int = 0
-    size: int = 0  # rows the O(n) arrays are allocated for
-    shift: np.ndarray = None
-    sum_z: np.ndarray = None
-    gram_z: np.ndarray = None
-    sum_u: np.ndarray = None
-    gram_u: np.ndarray = None
-    norms: np.ndarray = None
-    projections: np.ndarray = None
-    sample: list = field(default_factory=list)
-    cosines: np.ndarray = None
-    sum_v: np.ndarray = None
-    gram_w: np.ndarray = None
-    sum_cos_w: np.ndarray = None
-    class_sums: dict = field(default_factory=dict)
-
-    def host(self) -> Moments:
-        """These moments with NumPy arrays: themselves (see :meth:`torch_backend.Moments.host`)."""
-        return self
-
-    def covariance(self) -> np.ndarray:
-        r"""The unbiased covariance of z, :math:`\frac1{n-1}\big[\sum(z-c)(z-c)^\top-n(\bar z-c)(\bar z-c)^\top\big]`."""
-        offset = self.sum_z / self.n - self.shift
-        return (self.gram_z - self.n * np.outer(offset, offset)) / (self.n - 1)
-
-    def add(self, z: np.ndarray, directions: np.ndarray, sample_mask: np.ndarray, v=None, codes=None):
-        r"""Add the float64 rows ``z``: :math:`\sum u=\sum z_i/\|z_i\|` as the product (1/‖z‖)ᵀz and the Gram
-        matrices from z (:func:`add_gram`), so that u itself is formed only for positives or labels."""
-        norms = np.sqrt(np.einsum("ij,ij->i", z, z))
-        inverse = 1 / norms
-        if self.sum_z is None:
-            d = z.shape[1]
-            self.shift = z.mean(axis=0)
-            self.sum_z, self.sum_u = np.zeros(d), np.zeros(d)
-            self.gram_z, self.gram_u = np.zeros((d, d)), np.zeros((d, d))
-            self.norms, self.projections = np.empty(self.size), np.empty((self.size, directions.shape[1]), np.float32)
-        rows = slice(self.n, self.n + z.shape[0])
-        self.n += z.shape[0]
-        self.sum_z += z.sum(axis=0)
-        self.sum_u += inverse @ z
-        add_gram(self.gram_z, z, shift=self.shift)
-        add_gram(self.gram_u, z, scale=inverse)
-        self.norms[rows] = norms
-        self.projections[rows] = z @ directions
-        self.sample.append(z[sample_mask])
-        if v is None and codes is None:
-            return
-        u = z * inverse[:, None]
-        if v is not None:
-            v = v / np.sqrt(np.einsum("ij,ij->i", v, v))[:, None]
-            cos = np.einsum("ij,ij->i", u, v)
-            w = (u + v) / 2
-            if self.cosines is None:
-                self.cosines = np.empty(self.size)
-            self.cosines[rows] = cos
-            if self.sum_v is None:
-                self.sum_v, self.gram_w, self.sum_cos_w = np.zeros_like(self.sum_u), np.zeros_like(self.gram_u), np.zeros_like(self.sum_u)
-            self.sum_v += v.sum(axis=0)
-            add_gram(self.gram_w, w)
-            self.sum_cos_w += cos @ w
-        if codes is not None:
-            order = np.argsort(codes, kind="stable")
-            uniq, starts = np.unique(codes[order], return_index=True)
-            counts = np.diff(np.append(starts, codes.size))
-            for c, s, k in zip(uniq, np.add.reduceat(u[order], starts, axis=0), counts):
-                total, count = self.class_sums.get(int(c), (0.0, 0))
-                self.class_sums[int(c)] = (total + s, count + int(k))
-
-
 def accumulate(x, pos, keep, cols, directions, sample_flag, codes, scans=None) -> tuple[Moments, dict]:
-    """One pass over the kept rows (and their positives) collecting the :class:`Moments`; returns them
-    and the O(n) arrays ``norms``, ``projections`` (n × K) and ``sample`` (the subsampled rows).
-    ``scans``: a :class:`Scan` for x and one for the positives (or None), fed every chunk as read."""
+    """One pass over the kept rows (and their positives) collecting their
+    :class:`~infonce_gauss.simulations.moments.Moments` (centred, with the pair means' sums and per-row
+    records); returns them and the O(n) arrays ``norms``, ``projections`` (n × K) and ``sample`` (the
+    subsampled rows). ``scans``: a :class:`Scan` for x and one for the positives (or None), fed every chunk as read."""
     xs, ps = scans or (None, None)
     ops = backend(x)
-    m = ops.Moments(size=int(keep.sum()))
+    m = Moments(directions=directions, size=int(keep.sum()), centre=True, pair_means=True)
     done = 0
     pos_rows = ops.kept_rows(pos, keep, cols, None if ps is None else ps.add) if pos is not None else None
     for z in ops.kept_rows(x, keep, cols, None if xs is None else xs.add):
         rows = z.shape[0]
         v = next(pos_rows) if pos_rows is not None else None
-        m.add(z, directions, sample_flag[done:done + rows], v=v, codes=None if codes is None else codes[done:done + rows])
+        m.add(z, v, codes=None if codes is None else codes[done:done + rows], sample=sample_flag[done:done + rows])
         done += rows
     m = m.host()
     arrays = {"norms": m.norms, "projections": m.projections, "sample": np.concatenate(m.sample)}
@@ -249,7 +142,7 @@ def scan_and_accumulate(x, pos, directions, sample_flag, codes, *, drop_nonfinit
     """:func:`accumulate` over every row and column with the input's scan in the same pass.
 
     Returns ``(keep, cols, described, moments)``: the kept rows and columns and the description of the
-    input (:func:`validate`, which raises on unusable input), and ``(Moments, arrays)``, or None when the
+    input (:func:`validate`, which raises on unusable input), and ``(Moments, arrays)`` (:func:`accumulate`), or None when the
     scan found rows or columns to drop or a scale to apply (``x.scale`` is then set): the moments of
     this pass are then void, and the caller runs :func:`accumulate` again on what is kept.
     """
@@ -302,6 +195,6 @@ def column_blocks(x: EmbeddingMatrix, keep: np.ndarray, cols: np.ndarray, width:
         yield idx, transposed_block(parts, idx.size, n_kept)
 
 
-NUMPY = SimpleNamespace(Scan=Scan, Moments=Moments, kept_rows=kept_rows, column_blocks=column_blocks,
-                        coordinate_tests=g.coordinate_tests, host=np.asarray, put=lambda a, like: a,
+NUMPY = SimpleNamespace(Scan=Scan, kept_rows=kept_rows, column_blocks=column_blocks,
+                        coordinate_tests=univariate.coordinate_tests, host=np.asarray, put=lambda a, like: a,
                         host_matrix=lambda x: x)

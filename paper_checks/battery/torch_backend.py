@@ -10,15 +10,14 @@ here                          NumPy
 :class:`TensorMatrix`         :class:`~infonce_gauss.battery.embeddings.EmbeddingMatrix`
 :class:`Scan`                 :class:`~infonce_gauss.battery.embeddings.Scan`
 :func:`kept_rows`             :func:`~infonce_gauss.battery.streaming.kept_rows`
-:class:`Moments`              :class:`~infonce_gauss.battery.streaming.Moments`
 :func:`column_blocks`         :func:`~infonce_gauss.battery.streaming.column_blocks`
 :func:`block_tests`           ``gaussianity._block_tests``
-:func:`coordinate_tests`      :func:`~infonce_gauss.simulations.gaussianity.coordinate_tests`
+:func:`coordinate_tests`      :func:`~infonce_gauss.simulations.univariate.coordinate_tests`
 ============================  =======================================================================
 
 The rows never leave the device: what comes back to the host is O(n) vectors (norms, K projections, the
 scan's row flags), O(d²) matrices and the per-column :math:`(A^2, g_1, b_2)`, from which the NumPy code
-makes every verdict (:func:`~infonce_gauss.simulations.gaussianity.coordinate_results` adds the same
+makes every verdict (:func:`~infonce_gauss.simulations.univariate.coordinate_results` adds the same
 D'Agostino–Pearson :math:`K^2`). The whitened variant and the multivariate tests (on a subsample) stay on
 the host.
 
@@ -26,10 +25,12 @@ Precision is that of the NumPy path: columns sorted in float32 and tested in flo
 float64, the results equal to the NumPy path's on the same data (tested on CPU tensors) to ~1e-11 relative
 up to n ≈ 10⁴; at 10⁵–10⁶ rows A² differs by up to ~3e-9 relative, NumPy's own summation rounding (order n·ε:
 against an exact ``math.fsum`` this path's sum is the closer one).
-One difference, on purpose: Gram matrices are float64 products here, where
-:func:`~infonce_gauss.battery.streaming.add_gram` takes float32 blocks summed in float64 to halve the
-CPU's cost; they agree with float64 products of the same rows to 1e-13 and with the NumPy path's float32
-blocks within those blocks' own rounding (~1e-6 relative). On the CPU NumPy is faster (``torch.sort`` is
+The sufficient statistics are the same :class:`~infonce_gauss.simulations.moments.Moments` state as
+NumPy's, fed tensors (its torch path, on the device). One difference, on purpose: Gram matrices of the
+float64 rows are float64 products there, where the NumPy path takes float32 blocks summed in float64
+(:func:`~infonce_gauss.simulations.moments.add_gram`) to halve the CPU's cost; they agree with float64
+products of the same rows to 1e-13 and with the NumPy path's float32 blocks within those blocks' own
+rounding (~1e-6 relative). On the CPU NumPy is faster (``torch.sort`` is
 13–25× slower than ``np.sort`` there), so ``backend="auto"`` takes this path only for a tensor on an
 accelerator.
 """
@@ -44,9 +45,10 @@ import numpy as np
 import torch
 
 from infonce_gauss.battery import embeddings, streaming
-from infonce_gauss.simulations import gaussianity as g
+from infonce_gauss.simulations import univariate
+from infonce_gauss.simulations.univariate import CoordinateTests, coordinate_results, tested_shape
 
-__all__ = ["as_input", "TensorMatrix", "Scan", "kept_rows", "Moments", "column_blocks", "block_tests", "coordinate_tests",
+__all__ = ["as_input", "TensorMatrix", "Scan", "kept_rows", "column_blocks", "block_tests", "coordinate_tests",
            "DEVICE_BLOCK_ELEMENTS", "host", "put", "host_matrix"]
 
 DEVICE_BLOCK_ELEMENTS = 2**24  # samples per device work item in coordinate_tests (128 MB per float64 temporary)
@@ -171,64 +173,6 @@ def kept_rows(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, observe=None)
         yield _take(chunk, keep[a:a + chunk.shape[0]], take).double()
 
 
-class Moments(streaming.Moments):
-    r""":class:`~infonce_gauss.battery.streaming.Moments` accumulated on the device: the same sums of z, u = z/‖z‖, v
-    and of the pair means w = (u + v)/2 in float64, the Gram matrices :math:`\sum(z-c)(z-c)^\top`,
-    :math:`\sum uu^\top`, :math:`\sum ww^\top` as float64 products (see the module docstring), the norms
-    (float64) and the projections :math:`zW` (float64, stored float32), the cosines u·v, the row subsample
-    and the per-class sums of u. :meth:`host` returns them as a NumPy :class:`Moments`."""
-
-    def add(self, z: torch.Tensor, directions: np.ndarray, sample_mask: np.ndarray, v=None, codes=None):
-        norms = torch.sqrt(torch.einsum("ij,ij->i", z, z))
-        u = z / norms[:, None]
-        if self.sum_z is None:
-            d, dev = z.shape[1], z.device
-            self.shift = z.mean(dim=0)
-            self.sum_z, self.sum_u = (torch.zeros(d, dtype=torch.float64, device=dev) for _ in range(2))
-            self.gram_z, self.gram_u = (torch.zeros((d, d), dtype=torch.float64, device=dev) for _ in range(2))
-            self.norms = torch.empty(self.size, dtype=torch.float64, device=dev)
-            self.projections = torch.empty((self.size, directions.shape[1]), dtype=torch.float32, device=dev)
-            self._directions = put(np.asarray(directions, dtype=np.float64), z)
-        rows = slice(self.n, self.n + z.shape[0])
-        self.n += z.shape[0]
-        self.sum_z += z.sum(dim=0)
-        self.sum_u += u.sum(dim=0)
-        centred = z - self.shift
-        self.gram_z += centred.T @ centred
-        self.gram_u += u.T @ u
-        self.norms[rows] = norms
-        self.projections[rows] = (z @ self._directions).float()
-        self.sample.append(z[put(sample_mask, z)])
-        if v is not None:
-            v = v / torch.sqrt(torch.einsum("ij,ij->i", v, v))[:, None]
-            cos = torch.einsum("ij,ij->i", u, v)
-            w = (u + v) / 2
-            if self.cosines is None:
-                self.cosines = torch.empty(self.size, dtype=torch.float64, device=z.device)
-            self.cosines[rows] = cos
-            if self.sum_v is None:
-                self.sum_v, self.sum_cos_w = torch.zeros_like(self.sum_u), torch.zeros_like(self.sum_u)
-                self.gram_w = torch.zeros_like(self.gram_u)
-            self.sum_v += v.sum(dim=0)
-            self.gram_w += w.T @ w
-            self.sum_cos_w += cos @ w
-        if codes is not None:
-            uniq, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
-            sums = torch.zeros((uniq.size, u.shape[1]), dtype=torch.float64, device=u.device)
-            sums.index_add_(0, put(inverse.astype(np.int64), u), u)
-            for c, s, k in zip(uniq, sums, counts):
-                total, count = self.class_sums.get(int(c), (0.0, 0))
-                self.class_sums[int(c)] = (total + s, count + int(k))
-
-    def host(self) -> streaming.Moments:
-        """These moments as a NumPy :class:`~infonce_gauss.battery.streaming.Moments` (arrays copied to the host)."""
-        fields = {name: None if value is None else host(value) for name, value in vars(self).items()
-                  if isinstance(value, torch.Tensor) or value is None}
-        fields.pop("_directions", None)
-        return streaming.Moments(n=self.n, size=self.size, sample=[host(s) for s in self.sample],
-                                 class_sums={c: (host(t), k) for c, (t, k) in self.class_sums.items()}, **fields)
-
-
 def column_blocks(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, width: int):
     """:func:`~infonce_gauss.battery.streaming.column_blocks` on the device: yield (column indices, (b, n_kept)
     float32 block), filled chunk by chunk."""
@@ -249,7 +193,7 @@ def column_blocks(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, width: in
 
 def block_tests(block: torch.Tensor) -> torch.Tensor:
     r"""(rows, 3) float64 tensor of :math:`(A^2, g_1, b_2)` for each row of a (rows, n) block: ``_block_tests``
-    of :mod:`~infonce_gauss.simulations.gaussianity` on the block's device, step for step.
+    of :mod:`~infonce_gauss.simulations.univariate` on the block's device, step for step.
 
     Each row is sorted in its own dtype and widened to float64. With :math:`w_{(i)}=(y_{(i)}-\bar y)/s`
     (``ddof=1``) and :math:`c_i=(2i-1)/n`,
@@ -273,7 +217,7 @@ def block_tests(block: torch.Tensor) -> torch.Tensor:
     y *= (-1.0 / torch.sqrt(m2 * n / (n - 1)))[:, None]
     p = torch.special.erfc(y * -math.sqrt(0.5)) / 2
     small = torch.log(p)
-    far = p < g._TINY
+    far = p < univariate._TINY
     if bool(far[:, [0, -1]].any()):  # |w| is largest at the two ends of each sorted row
         small = torch.where(far, torch.special.log_ndtr(y), small)
     large = torch.log(1.0 - p)
@@ -291,13 +235,13 @@ def block_tests(block: torch.Tensor) -> torch.Tensor:
     return torch.where((m2 > 0)[:, None], out, torch.nan)
 
 
-def coordinate_tests(x: torch.Tensor, *, columns_first: bool = False, workers=None) -> g.CoordinateTests:
-    """:func:`~infonce_gauss.simulations.gaussianity.coordinate_tests` of a tensor on its device: Anderson–Darling
+def coordinate_tests(x: torch.Tensor, *, columns_first: bool = False, workers=None) -> CoordinateTests:
+    """:func:`~infonce_gauss.simulations.univariate.coordinate_tests` of a tensor on its device: Anderson–Darling
     :math:`A^2`, skewness and kurtosis per column by :func:`block_tests`, in work items of
     :data:`DEVICE_BLOCK_ELEMENTS` samples, and D'Agostino–Pearson on the host
-    (:func:`~infonce_gauss.simulations.gaussianity.coordinate_results`). ``workers`` (the NumPy path's
+    (:func:`~infonce_gauss.simulations.univariate.coordinate_results`). ``workers`` (the NumPy path's
     threads) is accepted for the same call and unused: the device runs each work item whole."""
-    d, n = g.tested_shape(x, columns_first)
+    d, n = tested_shape(x, columns_first)
     step = max(1, DEVICE_BLOCK_ELEMENTS // n)
     parts = [block_tests(x[s:s + step] if columns_first else x[:, s:s + step].T) for s in range(0, d, step)]
-    return g.coordinate_results(host(torch.cat(parts)), n)
+    return coordinate_results(host(torch.cat(parts)), n)

@@ -4,7 +4,7 @@ Training runs come from the named presets (:mod:`infonce_gauss.empirical.presets
 and ``full`` profiles, paper-sized in ``gpu``. The tolerance rule for the Table-1 columns is the
 calibrated null: a column "reproduces Gaussian" when it lies in the band that d independent N(0, 1)
 coordinates at the same n fall in with probability 0.99 (simulated by
-:func:`infonce_gauss.simulations.gaussianity.null_pass_rates`), next to the paper's own rule (mean A² < 0.752 and
+:func:`infonce_gauss.simulations.null_rates.null_pass_rates`), next to the paper's own rule (mean A² < 0.752 and
 mean DP p-value > 0.05). Paper references are to arXiv 2602.24012 by its own numbering.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 
 from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
 from infonce_gauss.simulations.device import one_torch_thread
-from infonce_gauss.simulations.gaussianity import AD_THRESHOLD, DP_LEVEL
+from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL
 from infonce_gauss.simulations.sampling import derive_seed
 
 CLAIMS = ClaimSet("EMP-")
@@ -71,21 +71,21 @@ def null_bands(n: int, d: int, *, seed: int, replicates: int = 1000, law: str = 
     exact uniform law on the sphere of dimension d, scaled by √d: the reference for normalized ones).
 
     Pass percentages: binomial quantiles at the simulated pass rate
-    (:func:`infonce_gauss.simulations.gaussianity.pass_rate_band`); means of A² and of the p-value: the simulated
+    (:func:`infonce_gauss.simulations.null_rates.pass_rate_band`); means of A² and of the p-value: the simulated
     null mean ± z·sd/sqrt(d), widened by 2 Monte Carlo standard errors.
     """
     from scipy import stats
 
-    from infonce_gauss.simulations import gaussianity as g
+    from infonce_gauss.simulations.null_rates import null_pass_rates, pass_rate_band
 
-    rates = g.null_pass_rates(n, d, law=law, replicates=replicates, seed=seed)
+    rates = null_pass_rates(n, d, law=law, replicates=replicates, seed=seed)
     z = stats.norm.ppf(0.5 + BAND_LEVEL / 2)
     bands = {}
     for col, est in (("ad_avg", rates.ad_mean), ("dp_avg", rates.dp_mean)):
         half = z * est.se * math.sqrt(est.n) / math.sqrt(d) + 2 * est.se
         bands[col] = (est.value - half, est.value + half)
     for col, est in (("ad_pass_pct", rates.ad_pass), ("dp_pass_pct", rates.dp_pass)):
-        lo, hi = g.pass_rate_band(est, d, level=BAND_LEVEL)
+        lo, hi = pass_rate_band(est, d, level=BAND_LEVEL)
         bands[col] = (100 * lo, 100 * hi)
     return bands
 

@@ -7,7 +7,7 @@ import pytest
 
 from infonce_gauss.battery import calibration
 from infonce_gauss.battery.claims import NULL_TRUE, false_fail_rates
-from infonce_gauss.simulations import gaussianity as g
+from infonce_gauss.simulations import uniformity
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def test_stored_rates_are_read_back_equal(cache, monkeypatch):
     files = sorted(p.name for p in cache.iterdir())
     assert len(files) == 2 and files[0].startswith("gaussian-n300-dany-r50") and files[1].startswith("sphere-n300-d16-r50")
     calibration._rates.cache_clear()
-    monkeypatch.setattr(g, "null_pass_rates", _refuse)
+    monkeypatch.setattr(calibration, "null_pass_rates", _refuse)
     again = calibration.null_rates(300, 16, seed=4, replicates=50)
     assert {law: r.as_dict() for law, r in again.items()} == {law: r.as_dict() for law, r in first.items()}
     # the Gaussian law does not depend on d: another d reuses its file
@@ -83,11 +83,11 @@ def test_the_phi_null_is_stored_read_back_and_gives_phi_gap_its_own_null(cache, 
 
     calibration.phi_null.cache_clear()
     stored = calibration.phi_null(200, 8, alpha=10.0, replicates=6, seed=3)
-    assert stored == tuple(g.phi_null_gaps(200, 8, alpha=10.0, replicates=6, seed=3))
+    assert stored == tuple(uniformity.phi_null_gaps(200, 8, alpha=10.0, replicates=6, seed=3))
     u = uniform_sphere(200, 8, rng=1)
-    assert g.phi_gap(u, alpha=10.0, seed=3, null=stored) == g.phi_gap(u, alpha=10.0, replicates=6, seed=3)
+    assert uniformity.phi_gap(u, alpha=10.0, seed=3, null=stored) == uniformity.phi_gap(u, alpha=10.0, replicates=6, seed=3)
     calibration.phi_null.cache_clear()
-    monkeypatch.setattr(g, "phi_null_gaps", _refuse)
+    monkeypatch.setattr(calibration, "phi_null_gaps", _refuse)
     assert calibration.phi_null(200, 8, alpha=10.0, replicates=6, seed=3) == stored
     (path,) = (cache.parent / "phi-null").iterdir()
     path.write_text("{not json")

@@ -287,23 +287,6 @@ def test_bad_positive_rows_name_the_positives(tmp_path, gaussian, capsys):
     assert f"{tmp_path / 'emb.npy'}:" not in err  # the embeddings are fine
 
 
-@pytest.mark.parametrize("form", ["plain", "shift", "scale"])
-def test_add_gram_is_the_float64_product_of_the_shifted_or_scaled_rows_to_float32_rounding(form):
-    # 10 000 rows (three float32 blocks and a partial one), summed in float64: each entry within
-    # ~sqrt(4096)·6e-8 = 4e-6 of the sum of |a_i||b_i| per block (add_gram's docstring), typically ~10x less; 1e-6
-    # of the largest such sum is asserted (a missing shift or scale is off by far more).
-    rng = np.random.default_rng(3)
-    z = 5 + rng.standard_normal((10_000, 7))
-    shift = z[:100].mean(axis=0) if form == "shift" else None
-    scale = 1 / np.linalg.norm(z, axis=1) if form == "scale" else None
-    y = z - (0 if shift is None else shift)
-    y = y if scale is None else y * scale[:, None]
-    gram = np.zeros((7, 7))
-    streaming.add_gram(gram, z, shift=shift, scale=scale)
-    exact = y.T @ y
-    np.testing.assert_allclose(gram, exact, rtol=0, atol=1e-6 * (np.abs(y).T @ np.abs(y)).max())
-
-
 def test_float32_gram_blocks_match_float64_within_a_tiny_fraction_of_the_errors(monkeypatch):
     # Anisotropic coordinates (sd 1 to 10) around a common mean 1000, read 2000 rows at a time: float32
     # products of blocks centred on the first chunk's mean, summed in float64, give the covariance spectrum,
@@ -311,7 +294,7 @@ def test_float32_gram_blocks_match_float64_within_a_tiny_fraction_of_the_errors(
     # ~1e-7·1000² = 0.1 of each covariance entry).
     from infonce_gauss.battery.embeddings import as_matrix
     from infonce_gauss.simulations.estimates import mean_norm_sq, mean_norm_sq_from_sums
-    from infonce_gauss.simulations.gaussianity import spectrum_summary
+    from infonce_gauss.simulations.geometry import spectrum_summary
     from infonce_gauss.simulations.uniformity import bingham_from_scatter
 
     n, d = 20_000, 48

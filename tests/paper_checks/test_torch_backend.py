@@ -5,7 +5,7 @@ Agreement is asked to 1e-10 relative. The one statistic whose NumPy value carrie
 is A² at large n (-n minus a sum of ~n terms of order one: an absolute error of order n·ε₆₄, measured up
 to 44·n·ε for NumPy's einsum against an exact fsum); the tests at n ≤ 4000 stay far below it, and the
 GPU test at n = 2·10⁵ allows it explicitly. Gram matrices are float64 products on the device and float32
-blocks in NumPy (streaming.add_gram), so the comparisons of everything built on them replace add_gram by
+blocks in NumPy (moments.add_gram), so the comparisons of everything built on them replace add_gram by
 float64 products (the quantity add_gram approximates, within its own tested error).
 """
 
@@ -22,7 +22,10 @@ from scipy import stats
 from infonce_gauss import check
 from infonce_gauss.battery import streaming
 from infonce_gauss.battery import torch_backend as tb
-from infonce_gauss.simulations import gaussianity as g
+from infonce_gauss.simulations import moments
+from infonce_gauss.simulations.moments import Moments
+from infonce_gauss.simulations.projections import random_directions
+from infonce_gauss.simulations.univariate import CoordinateTests, coordinate_tests
 
 RTOL = 1e-10
 FIELDS = ("ad", "dp_statistic", "dp_pvalue", "skewness", "excess_kurtosis")
@@ -41,7 +44,7 @@ def _columns(n, d, dtype, seed):
     return x.astype(dtype)
 
 
-def _assert_same_tests(a: g.CoordinateTests, b: g.CoordinateTests, ad_atol: float = 0.0):
+def _assert_same_tests(a: CoordinateTests, b: CoordinateTests, ad_atol: float = 0.0):
     assert a.n == b.n
     for f in FIELDS:
         np.testing.assert_allclose(getattr(b, f), getattr(a, f), rtol=RTOL, atol=ad_atol if f == "ad" else 0.0, err_msg=f)
@@ -51,9 +54,9 @@ def _assert_same_tests(a: g.CoordinateTests, b: g.CoordinateTests, ad_atol: floa
 @pytest.mark.parametrize("n,d", [(20, 3), (1500, 5), (4000, 9)])
 def test_coordinate_tests_match_numpy(dtype, n, d):
     x = _columns(n, d, dtype, seed=n + d)
-    _assert_same_tests(g.coordinate_tests(x, workers=1), tb.coordinate_tests(torch.from_numpy(x)))
+    _assert_same_tests(coordinate_tests(x, workers=1), tb.coordinate_tests(torch.from_numpy(x)))
     xt = np.ascontiguousarray(x.T)
-    _assert_same_tests(g.coordinate_tests(xt, columns_first=True, workers=1),
+    _assert_same_tests(coordinate_tests(xt, columns_first=True, workers=1),
                        tb.coordinate_tests(torch.from_numpy(xt), columns_first=True))
 
 
@@ -92,7 +95,7 @@ def test_block_tests_constant_row_is_nan_and_coordinate_tests_refuse_it():
 def test_coordinate_tests_match_numpy_hypothesis(seed, n, d, dtype, scale):
     rng = np.random.default_rng(seed)
     x = (rng.standard_normal((n, d)) * rng.exponential(size=(n, 1)) * scale).astype(dtype)  # a scale mixture
-    _assert_same_tests(g.coordinate_tests(x, workers=1), tb.coordinate_tests(torch.from_numpy(x)))
+    _assert_same_tests(coordinate_tests(x, workers=1), tb.coordinate_tests(torch.from_numpy(x)))
 
 
 def _float64_gram(gram, z, *, shift=None, scale=None):
@@ -101,7 +104,7 @@ def _float64_gram(gram, z, *, shift=None, scale=None):
     gram += y.T @ y
 
 
-def _assert_moments_equal(a: streaming.Moments, b: streaming.Moments):
+def _assert_moments_equal(a: Moments, b: Moments):
     assert (a.n, a.size) == (b.n, b.size)
     for name in ("shift", "sum_z", "gram_z", "sum_u", "gram_u", "cosines", "sum_v", "gram_w", "sum_cos_w"):
         x, y = getattr(a, name), getattr(b, name)
@@ -117,7 +120,7 @@ def _pass_inputs(n, d, seed):
     rng = np.random.default_rng(seed)
     z = (rng.standard_normal((n, d)) + 3.0).astype(np.float32)  # a large common mean: the shift matters
     v = (z + 0.5 * rng.standard_normal((n, d))).astype(np.float32)
-    directions = g.random_directions(d, 6, rng=rng)
+    directions = random_directions(d, 6, rng=rng)
     flag = np.zeros(n, dtype=bool)
     flag[rng.choice(n, 50, replace=False)] = True
     return z, v, directions, flag, rng.integers(0, 4, n)
@@ -130,10 +133,10 @@ def test_moments_match_numpy(monkeypatch, dtype):
     keep = np.ones(3000, dtype=bool)
     keep[[3, 700, 2999]] = False  # dropped rows
     cols = np.array([0, 1, 2, 4, 5, 6, 7, 8, 10])  # dropped columns: indices, not a slice
-    monkeypatch.setattr(streaming, "add_gram", _float64_gram)
+    monkeypatch.setattr(moments, "add_gram", _float64_gram)
     monkeypatch.setattr(streaming.EmbeddingMatrix, "chunk_rows", lambda self: 700)  # several chunks
     monkeypatch.setattr(tb.TensorMatrix, "chunk_rows", lambda self: 700)
-    args = (g.random_directions(cols.size, 6, rng=np.random.default_rng(0)), flag[keep], codes[keep])
+    args = (random_directions(cols.size, 6, rng=np.random.default_rng(0)), flag[keep], codes[keep])
     m, arrays = streaming.accumulate(streaming.as_input(z, "z"), streaming.as_input(v, "v"), keep, cols, *args)
     zt, vt = (tb.as_input(torch.from_numpy(a), "t", device="cpu") for a in (z, v))
     mt, arrays_t = streaming.accumulate(zt, vt, keep, cols, *args)
@@ -206,7 +209,7 @@ def _check_inputs(n=2500, d=10, seed=4):
 
 def test_check_matches_numpy_on_cpu_tensors(monkeypatch):
     """The whole check with positives, labels, a dropped row and whitening: every number to 1e-10 relative."""
-    monkeypatch.setattr(streaming, "add_gram", _float64_gram)
+    monkeypatch.setattr(moments, "add_gram", _float64_gram)
     z, v, labels = _check_inputs()
     kw = dict(labels=labels, whiten=True, eta2=0.5, null_replicates=200, drop_nonfinite=True, memory_mb=1)
     numpy_result = check(z, positives=v, **kw)
@@ -238,17 +241,17 @@ def test_backend_choice():
 def test_coordinate_tests_match_numpy_on_cuda(dtype):
     for n, d in ((1500, 5), (4000, 9)):
         x = _columns(n, d, dtype, seed=n)
-        _assert_same_tests(g.coordinate_tests(x, workers=1), tb.coordinate_tests(torch.from_numpy(x).cuda()))
+        _assert_same_tests(coordinate_tests(x, workers=1), tb.coordinate_tests(torch.from_numpy(x).cuda()))
     n = 200_000  # A²'s own rounding in NumPy is of order n·ε (module docstring): allowed at this n
     x = _columns(n, 4, dtype, seed=11)
-    _assert_same_tests(g.coordinate_tests(x), tb.coordinate_tests(torch.from_numpy(x).cuda()),
+    _assert_same_tests(coordinate_tests(x), tb.coordinate_tests(torch.from_numpy(x).cuda()),
                        ad_atol=64 * n * np.finfo(np.float64).eps)
 
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not CUDA, reason="needs a CUDA device")
 def test_moments_and_check_match_numpy_on_cuda(monkeypatch):
-    monkeypatch.setattr(streaming, "add_gram", _float64_gram)
+    monkeypatch.setattr(moments, "add_gram", _float64_gram)
     z, v, directions, flag, codes = _pass_inputs(3000, 11, seed=5)
     keep = np.ones(3000, dtype=bool)
     m, arrays = streaming.accumulate(streaming.as_input(z, "z"), streaming.as_input(v, "v"), keep, np.arange(11),

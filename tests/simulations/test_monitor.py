@@ -158,14 +158,14 @@ def test_updates_inside_a_training_step_track_no_gradients_and_ignore_autocast()
     inside = GaussianityMonitor(24, seed=1)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         inside.update(z, z + noise)
-    assert all(not t.requires_grad for t in inside._sums.values())
+    assert all(not t.requires_grad for t in inside._moments.sums().values())
     expected = plain.compute()
     for key, value in inside.compute().items():
         assert value == pytest.approx(expected[key], rel=1e-9, abs=1e-12), key
 
 
 def test_compute_between_updates_and_a_change_of_dtype_lose_no_rows():
-    # compute() mid-epoch adds the open window (WINDOW_ROWS) into the running sums, and a batch of another dtype
+    # compute() mid-epoch adds the open window (moments.GRAM_ROWS) into the running sums, and a batch of another dtype
     # starts a new window: every statistic equals that of one float64 stream of the same rows (to float32 rounding).
     x = np.random.default_rng(4).standard_normal((3000, 10)) * np.linspace(0.5, 2, 10)
     mixed = GaussianityMonitor(10, seed=2)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from infonce_gauss.simulations.gaussianity import bhep_statistic
+from infonce_gauss.simulations.multivariate import bhep_statistic
 from infonce_gauss.simulations.sliced import epps_pulley, epps_pulley_pvalue, sliced_epps_pulley
 
 

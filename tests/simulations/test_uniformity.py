@@ -1,11 +1,12 @@
-"""Rayleigh and Bingham uniformity tests: calibration under the null, power, effect sizes, input errors."""
+"""Rayleigh and Bingham uniformity tests: calibration under the null, power, effect sizes, input errors; the Φ gap
+on uniform and concentrated samples."""
 
 import numpy as np
 import pytest
 from scipy import stats
 
 from infonce_gauss.simulations.sampling import uniform_sphere
-from infonce_gauss.simulations.uniformity import bingham_test, rayleigh_test
+from infonce_gauss.simulations.uniformity import bingham_test, phi_gap, rayleigh_test
 
 
 def test_false_alarm_rate_matches_level():
@@ -48,3 +49,15 @@ def test_statistic_follows_chi2_with_d_degrees_of_freedom():
 def test_bad_input_is_explained(bad, message):
     with pytest.raises(ValueError, match=message):
         rayleigh_test(bad)
+
+
+def test_phi_gap_uniform_and_concentrated():
+    rng = np.random.default_rng(18)
+    uniform = phi_gap(uniform_sphere(400, 16, rng=rng), replicates=10, seed=1)
+    assert abs(uniform["excess"]) <= 4 * uniform["null_gap_sd"]
+    cone = uniform_sphere(400, 16, rng=rng) + 2 * np.eye(16)[0]
+    cone /= np.linalg.norm(cone, axis=1, keepdims=True)
+    tilted = phi_gap(cone, replicates=10, seed=1)
+    m2 = float(np.sum(cone.mean(axis=0) ** 2))
+    assert tilted["phi"] >= 10 * m2 - 0.05        # Jensen: Φ(μ) >= α||m||², α = 10
+    assert tilted["excess"] > 50 * tilted["null_gap_sd"]
