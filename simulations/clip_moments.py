@@ -95,7 +95,8 @@ def spectrum_from_whitening(w) -> WhiteningSpectrum:
         gap = float(np.max(np.abs(lam_inv[resolved] - lam[resolved]) / lam[resolved]))
     else:
         gap = float("nan")
-    return WhiteningSpectrum(lam, v, resolved, defect, duplicates, gap)
+    return WhiteningSpectrum(eigenvalues=lam, eigenvectors=v, resolved=resolved, orthogonality_defect=defect,
+                             duplicate_pairs=duplicates, inverse_gap=gap)
 
 
 def summarize(mean, w) -> dict[str, np.ndarray]:
@@ -186,9 +187,11 @@ def load_clip_moments(path=SUMMARY_PATH) -> dict[str, ClipMoments]:
     """The vendored summary (or one written by :func:`write_summary`), one :class:`ClipMoments` per modality."""
     with np.load(path) as data:
         return {mod: ClipMoments(
-            mod, data[f"{mod}_eigenvalues"], data[f"{mod}_mean"], data[f"{mod}_mean_components"],
-            data[f"{mod}_coordinate_variances"], float(data[f"{mod}_orthogonality_defect"]),
-            int(data[f"{mod}_duplicate_pairs"]), float(data[f"{mod}_inverse_gap"]), int(data[f"{mod}_resolved"]))
+            modality=mod, eigenvalues=data[f"{mod}_eigenvalues"], mean=data[f"{mod}_mean"],
+            mean_components=data[f"{mod}_mean_components"], coordinate_variances=data[f"{mod}_coordinate_variances"],
+            orthogonality_defect=float(data[f"{mod}_orthogonality_defect"]),
+            duplicate_pairs=int(data[f"{mod}_duplicate_pairs"]), inverse_gap=float(data[f"{mod}_inverse_gap"]),
+            resolved=int(data[f"{mod}_resolved"]))
             for mod in MODALITIES}
 
 

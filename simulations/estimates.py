@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["Z_MAX", "Estimate", "max_abs_z", "mean_estimate", "proportion_estimate", "cv_estimate", "mean_norm_sq", "mean_norm_sq_from_sums"]
+__all__ = ["MC_AGREEMENT_Z", "Estimate", "max_abs_z", "mean_estimate", "proportion_estimate", "cv_estimate", "mean_norm_sq", "mean_norm_sq_from_sums"]
 
-Z_MAX = 4.0  # Monte Carlo agreement: within 4 standard errors (two-sided p ≈ 6e-5 per comparison)
+MC_AGREEMENT_Z = 4.0  # Monte Carlo agreement: within 4 standard errors (two-sided p ≈ 6e-5 per comparison)
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,9 @@ class Estimate:
     n: int
     seed: int | None = None
 
-    def ci(self, level: float = 0.95) -> tuple[float, float]:
-        """Normal-approximation confidence interval at ``level``."""
-        z = stats.norm.ppf(0.5 + level / 2)
+    def ci(self, confidence_level: float = 0.95) -> tuple[float, float]:
+        """Normal-approximation confidence interval of coverage ``confidence_level``."""
+        z = stats.norm.ppf(0.5 + confidence_level / 2)
         return self.value - z * self.se, self.value + z * self.se
 
     def z_score(self, reference: float) -> float:
@@ -34,11 +34,11 @@ class Estimate:
             return 0.0 if gap == 0 else math.inf
         return gap / self.se
 
-    def agrees(self, reference: float, *, z: float = Z_MAX, slack: float = 0.0) -> bool:
+    def agrees(self, reference: float, *, z: float = MC_AGREEMENT_Z, slack: float = 0.0) -> bool:
         r"""Whether :math:`|\hat\theta-\theta|\le z\,\mathrm{se}+\text{slack}` (plus float rounding of ``reference``)."""
         return abs(self.value - reference) <= z * self.se + slack + 1e-12 * max(1.0, abs(reference))
 
-    def as_dict(self, prefix: str = "") -> dict:
+    def to_dict(self, prefix: str = "") -> dict:
         return {f"{prefix}{key}": value for key, value in asdict(self).items()}
 
 

@@ -353,7 +353,7 @@ class AlignmentCheck:
         r"""Not rejected: slack + z·SE + (1 − ‖m‖²)·η₂ error ≥ 0 (one-sided, z standard errors)."""
         return self.slack.value + z * self.slack.se + (1 - self.mean_sq_norm.value) * self.eta2.error >= 0
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return {"alignment": self.alignment.value, "alignment_se": self.alignment.se,
                 "mean_sq_norm": self.mean_sq_norm.value, "mean_sq_norm_se": self.mean_sq_norm.se,
                 "eta2": self.eta2.value, "eta2_error": self.eta2.error, "bound": self.bound,
@@ -480,7 +480,7 @@ def solvable_rate_table(A_values: Sequence[float], dims: Sequence[int], *, n, se
     return rows
 
 
-def solvable_rate_fits(table, *, d_min=32, d_max=None, level=0.95) -> list[dict]:
+def solvable_rate_fits(table, *, d_min=32, d_max=None, confidence_level=0.95) -> list[dict]:
     r"""Slope fits of :math:`\log\delta=\log C+s\log d+b/d` per A (exact: with truncation error; MC:
     weighted, dropping points within 2 SE of 0), predicted s = −1 and :math:`C=A^2(1-A^4)/2`."""
     fits = []
@@ -494,8 +494,8 @@ def solvable_rate_fits(table, *, d_min=32, d_max=None, level=0.95) -> list[dict]
                 continue
             fit = fit_rate(column(series, "d"), column(series, "value"),
                            se=column(series, "se") if source == "mc" else None, exact=source == "exact",
-                           corrections=1, level=level, predicted_slope=-1.0,
+                           corrections=1, confidence_level=confidence_level, predicted_slope=-1.0,
                            predicted_constant=solvable_delta_constant(A))
-            fits.append({"A": A, "metric": "delta", "source": source, **fit.as_dict(),
+            fits.append({"A": A, "metric": "delta", "source": source, **fit.to_dict(),
                          "slope_covers_prediction": fit.slope_covers_prediction})
     return fits

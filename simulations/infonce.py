@@ -197,7 +197,7 @@ def bias_sweep(law, sizes, *, pairs, seeds, executor=None, progress=False) -> li
     return sweep(measure, grid, seeds=list(seeds), executor=executor, progress=progress, desc="InfoNCE bias")
 
 
-def bias_rate_fits(table, law, *, level=0.95) -> dict[str, dict]:
+def bias_rate_fits(table, law, *, confidence_level=0.95) -> dict[str, dict]:
     r"""Fitted log–log slopes of the bias (:math:`|c_1|/N`: slope −1, constant :math:`|c_1|`) and of the
     standard deviation of :math:`L_N` (slope −1/2) against N, by weighted least squares on the SEs with
     one :math:`1/N` correction term (the :math:`O(N^{-2})` of the expansion). The bias is fitted in
@@ -207,11 +207,12 @@ def bias_rate_fits(table, law, *, level=0.95) -> dict[str, dict]:
     if len(bias_rows) < 4:
         raise ValueError("fewer than 4 batch sizes resolve the bias from 0; use more batches or smaller N.")
     bias = fit_rate(column(bias_rows, "n_batch"), sign * column(bias_rows, "bias"), se=column(bias_rows, "bias_se"),
-                    corrections=1, level=level, predicted_slope=-1.0, predicted_constant=abs(law.bias_constant()))
+                    corrections=1, confidence_level=confidence_level, predicted_slope=-1.0,
+                    predicted_constant=abs(law.bias_constant()))
     spread = fit_rate(column(table, "n_batch"), column(table, "loss_sd"), se=column(table, "loss_sd_se"),
-                      corrections=1, level=level, predicted_slope=-0.5)
-    return {"bias": {"metric": "bias", **bias.as_dict(), "sign": sign, "slope_covers_prediction": bias.slope_covers_prediction},
-            "loss_sd": {"metric": "loss_sd", **spread.as_dict(), "slope_covers_prediction": spread.slope_covers_prediction}}
+                      corrections=1, confidence_level=confidence_level, predicted_slope=-0.5)
+    return {"bias": {"metric": "bias", **bias.to_dict(), "sign": sign, "slope_covers_prediction": bias.slope_covers_prediction},
+            "loss_sd": {"metric": "loss_sd", **spread.to_dict(), "slope_covers_prediction": spread.slope_covers_prediction}}
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,7 +382,8 @@ def _train(config: ParticleConfig, device, torch) -> ParticleRun:
                             "alignment": float(positives.mean()) / config.alpha, "mean_norm2": float(mean @ mean)})
     final = params.detach().cpu().double().numpy()
     final = final / np.linalg.norm(final, axis=1, keepdims=True)
-    return ParticleRun(config, initial, final, tuple(history), np.exp(log_radii.detach().cpu().double().numpy()) * final)
+    return ParticleRun(config=config, initial=initial, final=final, history=tuple(history),
+                       final_points=np.exp(log_radii.detach().cpu().double().numpy()) * final)
 
 
 def _ks(values, cdf) -> tuple[float, float]:
@@ -409,8 +411,8 @@ def particle_diagnostics(points, *, alpha, ks=(1, 2, 3)) -> dict:
     points = np.asarray(points, dtype=np.float64)
     n, d = points.shape
     ray, bing = rayleigh_test(points), bingham_test(points)
-    row = {"n": n, "d": d, "rayleigh_effect": ray.effect, "rayleigh_p": ray.p_value, "rayleigh_iid": 1 / n,
-           "bingham_effect": bing.effect, "bingham_p": bing.p_value, "bingham_iid": (d - 1) / n,
+    row = {"n": n, "d": d, "rayleigh_effect": ray.effect, "rayleigh_p": ray.pvalue, "rayleigh_iid": 1 / n,
+           "bingham_effect": bing.effect, "bingham_p": bing.pvalue, "bingham_iid": (d - 1) / n,
            "phi_gap": empirical_phi(points, alpha) - phi_uniform(d, alpha),
            "kolmogorov_sphere_to_gauss": kolmogorov_to_gaussian(d)}
     scaled = math.sqrt(d) * points

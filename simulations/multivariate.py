@@ -57,7 +57,7 @@ class MultivariateTest:
     k: int
     note: str = ""
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return dict(self.__dict__)
 
 
@@ -80,8 +80,10 @@ def mardia_tests(x) -> tuple[MultivariateTest, MultivariateTest]:
     skew_stat = m * c * b1 / 6
     b2 = float(np.mean(np.einsum("ij,ij->i", y, y) ** 2))
     z = (b2 - k * (k + 2) * (m - 1) / (m + 1)) / math.sqrt(8 * k * (k + 2) / m)
-    return (MultivariateTest("mardia_skewness", skew_stat, float(stats.chi2.sf(skew_stat, df)), b1, m, k),
-            MultivariateTest("mardia_kurtosis", z, float(2 * stats.norm.sf(abs(z))), b2 / (k * (k + 2)) - 1, m, k))
+    return (MultivariateTest(name="mardia_skewness", statistic=skew_stat, pvalue=float(stats.chi2.sf(skew_stat, df)),
+                             effect=b1, m=m, k=k),
+            MultivariateTest(name="mardia_kurtosis", statistic=z, pvalue=float(2 * stats.norm.sf(abs(z))),
+                             effect=b2 / (k * (k + 2)) - 1, m=m, k=k))
 
 
 def _pairwise_sum(y: np.ndarray, kernel, *, chunk_rows: int = 1024) -> float:
@@ -134,7 +136,8 @@ def henze_zirkler(x, *, chunk_rows: int = 1024) -> MultivariateTest:
     log_sd = math.sqrt(math.log1p(var / mu**2))
     log_mean = math.log(mu) - log_sd**2 / 2
     p = float(stats.lognorm.sf(t, log_sd, scale=math.exp(log_mean)))
-    return MultivariateTest("henze_zirkler", float(t), p, float(t) / m, m, k, note=f"beta={beta:.4g}")
+    return MultivariateTest(name="henze_zirkler", statistic=float(t), pvalue=p, effect=float(t) / m, m=m, k=k,
+                            note=f"beta={beta:.4g}")
 
 
 def _mean_distance_to_gaussian(sq_norms: np.ndarray, k: int) -> np.ndarray:
@@ -176,4 +179,5 @@ def energy_test(x, *, replicates: int = 99, seed: int = 0) -> MultivariateTest:
     m, k = y.shape
     stat = _energy_statistic(y)
     p = (1 + int(np.sum(_energy_null(m, k, int(replicates), seed) >= stat))) / (replicates + 1)
-    return MultivariateTest("energy", float(stat), p, float(stat) / m, m, k, note=f"bootstrap R={replicates}, seed={seed}")
+    return MultivariateTest(name="energy", statistic=float(stat), pvalue=p, effect=float(stat) / m, m=m, k=k,
+                            note=f"bootstrap R={replicates}, seed={seed}")

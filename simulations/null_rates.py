@@ -63,7 +63,7 @@ class NullRates:
     ad_mean: Estimate
     dp_mean: Estimate
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         out = {"law": self.law, "n": self.n, "d": self.d, "replicates": self.replicates, "seed": self.seed}
         for name in ("ad_pass", "dp_pass", "both_pass", "ad_mean", "dp_mean"):
             est = getattr(self, name)
@@ -99,14 +99,14 @@ def null_pass_rates(n, d, *, law: str, replicates: int = 400, seed: int = 0, wor
     )
 
 
-def pass_rate_band(rate: Estimate, columns: int, *, level: float = 0.95) -> tuple[float, float]:
+def pass_rate_band(rate: Estimate, columns: int, *, confidence_level: float = 0.95) -> tuple[float, float]:
     r"""The interval a pass *fraction* over ``columns`` independent coordinates falls in with
-    probability >= ``level`` under the null: the :math:`(1\mp\text{level})/2` quantiles of
+    probability >= ``confidence_level`` under the null: the :math:`(1\mp\text{confidence\_level})/2` quantiles of
     Binomial(columns, p) with p moved 2 standard errors of the simulated rate outwards (the
     Monte Carlo error of the null rate is thereby included, conservatively)."""
     columns = integer(columns, "columns", minimum=1)
     lo_p = min(max(rate.value - 2 * rate.se, 0.0), 1.0)
     hi_p = min(max(rate.value + 2 * rate.se, 0.0), 1.0)
-    tail = (1 - level) / 2
+    tail = (1 - confidence_level) / 2
     return (float(stats.binom.ppf(tail, columns, lo_p)) / columns,
             float(stats.binom.ppf(1 - tail, columns, hi_p)) / columns)

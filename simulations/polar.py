@@ -141,7 +141,7 @@ class RadialFit:
     r"""The norms of a sample against the chi law :math:`s\chi_d` fitted by maximum likelihood.
 
     ``ks`` is the Kolmogorov–Smirnov distance of :math:`r/\hat s` to :math:`\chi_d` (an effect size that
-    does not grow with n) and ``p_value`` its parametric-bootstrap p-value (the scale is estimated, so
+    does not grow with n) and ``pvalue`` its parametric-bootstrap p-value (the scale is estimated, so
     the plain KS p-value would be conservative); ``cv`` is the coefficient of variation of the norms
     (with its standard error) and ``chi_cv`` the exact CV of :math:`\chi_d`.
     """
@@ -150,7 +150,7 @@ class RadialFit:
     n: int
     scale: float
     ks: float
-    p_value: float
+    pvalue: float
     cv: Estimate
     chi_cv: float
 
@@ -186,7 +186,7 @@ def radial_chi_fit(z, *, seed, n_boot: int = 199) -> RadialFit:
     null = np.concatenate([_chi_ks(gen.chisquare(d, size=(min(rows, n_boot - start), n)), d)
                            for start in range(0, n_boot, rows)])
     return RadialFit(d=d, n=n, scale=math.sqrt(float(np.mean(r * r)) / d), ks=ks,
-                     p_value=float((1 + np.sum(null >= ks)) / (n_boot + 1)),
+                     pvalue=float((1 + np.sum(null >= ks)) / (n_boot + 1)),
                      cv=cv_estimate(r, seed=seed), chi_cv=chi_norm_moments(d).cv)
 
 
@@ -285,7 +285,7 @@ def polar_rate_table(dims, *, spike=4.0, n, seeds, mc_dims=None, executor=None, 
 _DECAYING = ("radial_kl_given_direction", "radial_kl")
 
 
-def polar_rate_fits(table, *, d_min=16, level=0.95) -> list[dict]:
+def polar_rate_fits(table, *, d_min=16, confidence_level=0.95) -> list[dict]:
     r"""Fit the log–log slope of the two radial terms (exact series, d ≥ ``d_min``) against d.
 
     Both are predicted to fall like :math:`C/d` (slope −1) with :math:`C=3(a-1)^2/4` and :math:`(a-1)^2/4`
@@ -299,9 +299,9 @@ def polar_rate_fits(table, *, d_min=16, level=0.95) -> list[dict]:
             continue
         d_ref = series[-1]["d"]
         constant = next(r["value"] for r in table if r["term"] == term and r["source"] == "asymptotic" and r["d"] == d_ref) * d_ref
-        fit = fit_rate(column(series, "d"), column(series, "value"), exact=True, corrections=1, level=level,
-                       predicted_slope=-1.0, predicted_constant=constant)
-        fits.append({"term": term, "label": _TERM_LABELS[term], **fit.as_dict(),
+        fit = fit_rate(column(series, "d"), column(series, "value"), exact=True, corrections=1,
+                       confidence_level=confidence_level, predicted_slope=-1.0, predicted_constant=constant)
+        fits.append({"term": term, "label": _TERM_LABELS[term], **fit.to_dict(),
                      "slope_covers_prediction": fit.slope_covers_prediction,
                      "constant_covers_prediction": fit.constant_ci[0] <= constant <= fit.constant_ci[1]})
     return fits

@@ -81,13 +81,13 @@ def column(rows: Sequence[Mapping], key: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class RateFit:
-    r"""A fitted power law :math:`y\approx C x^{s}` with confidence intervals at ``level``."""
+    r"""A fitted power law :math:`y\approx C x^{s}` with confidence intervals of coverage ``confidence_level``."""
 
     slope: float
     slope_ci: tuple[float, float]
     constant: float
     constant_ci: tuple[float, float]
-    level: float
+    confidence_level: float
     n_points: int
     predicted_slope: float | None = None
     predicted_constant: float | None = None
@@ -99,7 +99,7 @@ class RateFit:
             raise ValueError("no predicted slope was given to fit_rate.")
         return self.slope_ci[0] <= self.predicted_slope <= self.slope_ci[1]
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return {
             "slope": self.slope,
             "slope_ci_low": self.slope_ci[0],
@@ -107,7 +107,7 @@ class RateFit:
             "constant": self.constant,
             "constant_ci_low": self.constant_ci[0],
             "constant_ci_high": self.constant_ci[1],
-            "level": self.level,
+            "confidence_level": self.confidence_level,
             "n_points": self.n_points,
             "predicted_slope": self.predicted_slope,
             "predicted_constant": self.predicted_constant,
@@ -131,7 +131,7 @@ def _least_squares(x, target, weights, corrections: int, errors_known: bool):
 
 
 def fit_rate(
-    x, y, *, se=None, level=0.95, corrections=0, exact=False, predicted_slope=None, predicted_constant=None
+    x, y, *, se=None, confidence_level=0.95, corrections=0, exact=False, predicted_slope=None, predicted_constant=None
 ) -> RateFit:
     r"""Fit :math:`\log y=\log C+s\log x+\sum_{j\le m}b_jx^{-j}` with intervals for s and C.
 
@@ -144,6 +144,8 @@ def fit_rate(
         interval comes from the residual scatter (t quantiles). With them it is weighted least squares
         with :math:`\mathrm{Var}\log y\approx(se/y)^2`, its covariance scaled up (never down) by the
         reduced :math:`\chi^2`, and normal quantiles.
+    confidence_level : float
+        Coverage of the intervals of s and C.
     corrections : int
         m, the number of :math:`x^{-j}` correction terms of the asymptotic expansion fitted along.
     exact : bool
@@ -163,8 +165,8 @@ def fit_rate(
             "a log–log fit needs x > 0 and y > 0; a Monte Carlo value <= 0 means the effect is below the "
             "noise at this sample size: increase n or drop those points."
         )
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}.")
+    if not 0 < confidence_level < 1:
+        raise ValueError(f"confidence_level must be in (0, 1), got {confidence_level}.")
     if exact and se is not None:
         raise ValueError("exact values carry no standard errors; pass either exact=True or se, not both.")
     if se is None:
@@ -177,7 +179,7 @@ def fit_rate(
     target = np.log(y)
     m = int(corrections) + int(bool(exact))
     coef, cov, dof = _least_squares(x, target, weights, m, se is not None)
-    quantile = stats.norm.ppf(0.5 + level / 2) if se is not None else stats.t.ppf(0.5 + level / 2, dof)
+    quantile = stats.norm.ppf(0.5 + confidence_level / 2) if se is not None else stats.t.ppf(0.5 + confidence_level / 2, dof)
     half = quantile * np.sqrt(np.diag(cov)[:2])
     if exact:
         coarser, *_ = _least_squares(x, target, weights, m - 1, False)
@@ -187,7 +189,7 @@ def fit_rate(
         slope_ci=(float(coef[1] - half[1]), float(coef[1] + half[1])),
         constant=float(math.exp(coef[0])),
         constant_ci=(float(math.exp(coef[0] - half[0])), float(math.exp(coef[0] + half[0]))),
-        level=level,
+        confidence_level=confidence_level,
         n_points=int(x.size),
         predicted_slope=predicted_slope,
         predicted_constant=predicted_constant,

@@ -139,7 +139,7 @@ class SlicedTest:
     def rule(self) -> str:
         return f"Bonferroni over {self.directions} Epps–Pulley p-values (Henze 1990): K·min p"
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return {"directions": self.directions, "n": self.n, "statistics": self.statistics, "pvalues": self.pvalues,
                 "family_pvalue": self.pvalue, "max_effect": self.effect, "mean_effect": self.mean_effect,
                 "beta": EP_BETA, "rule": self.rule}

@@ -145,7 +145,7 @@ def sphere_rate_table(ks, dims, *, n, seeds, executor=None, progress=True) -> li
     return rows
 
 
-def sphere_rate_fits(table, *, d_min=32, d_max=None, level=0.95) -> list[dict]:
+def sphere_rate_fits(table, *, d_min=32, d_max=None, confidence_level=0.95) -> list[dict]:
     r"""Fit the log–log slope of every (k, metric) series of :func:`sphere_rate_table` with d in [d_min, d_max].
 
     The model is :math:`\log y=\log C+s\log d+b/d` (the distances have a next-order 1/d term that a
@@ -169,9 +169,9 @@ def sphere_rate_fits(table, *, d_min=32, d_max=None, level=0.95) -> list[dict]:
         fit = fit_rate(
             column(series, "d"), column(series, "value"),
             se=column(series, "se") if source == "mc" else None,
-            exact=source == "exact", corrections=1, level=level,
+            exact=source == "exact", corrections=1, confidence_level=confidence_level,
             predicted_slope=_PREDICTED_SLOPE[metric], predicted_constant=predicted_constant,
         )
-        fits.append({"k": k, "metric": metric, "source": source, **fit.as_dict(),
+        fits.append({"k": k, "metric": metric, "source": source, **fit.to_dict(),
                      "slope_covers_prediction": fit.slope_covers_prediction})
     return fits

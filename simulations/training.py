@@ -176,7 +176,7 @@ class TrainConfig:
         return {"mlp": {"hidden": self.hidden}, "cnn": {"width": self.width}, "resnet18": {"width": self.width}}.get(
             self.encoder, {})
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
 
@@ -523,7 +523,7 @@ def _step_loss(model, config, inputs, targets, device, regularizer=None, monitor
 def _resume_state(path: Path, config: TrainConfig):
     state = torch.load(path, map_location="cpu", weights_only=False)
     saved = {k: v for k, v in state["config"].items() if k not in ("epochs", "device")}
-    wanted = {k: v for k, v in config.as_dict().items() if k not in ("epochs", "device")}
+    wanted = {k: v for k, v in config.to_dict().items() if k not in ("epochs", "device")}
     if saved != wanted:
         changed = sorted(k for k in wanted if saved.get(k) != wanted[k])
         raise ValueError(f"the checkpoint {path} was written with a different configuration ({', '.join(changed)}); "
@@ -588,7 +588,7 @@ def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, prog
             atomic_write_text(out / _DIAGNOSTICS, csv_text(rows))
 
     def checkpoint(epoch: int) -> None:
-        state = {"config": config.as_dict(), "epoch": epoch, "model": model.state_dict(),
+        state = {"config": config.to_dict(), "epoch": epoch, "model": model.state_dict(),
                  "optimizer": optimizer.state_dict(), "rows": rows,
                  "seconds": elapsed + time.perf_counter() - start}
         atomic_write(out / _CHECKPOINT, lambda fh: torch.save(state, fh))

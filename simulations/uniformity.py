@@ -35,7 +35,7 @@ class UniformityTest:
     name: str
     statistic: float
     df: float
-    p_value: float
+    pvalue: float
     effect: float
     n: int
     d: int
@@ -80,7 +80,7 @@ def rayleigh_from_mean(mean, n: int) -> UniformityTest:
     d = mean.size
     m2 = float(mean @ mean)
     stat = d * n * m2
-    return UniformityTest("rayleigh", stat, d, float(stats.chi2.sf(stat, d)), m2, n, d)
+    return UniformityTest(name="rayleigh", statistic=stat, df=d, pvalue=float(stats.chi2.sf(stat, d)), effect=m2, n=n, d=d)
 
 
 def bingham_test(u) -> UniformityTest:
@@ -96,7 +96,8 @@ def bingham_from_scatter(scatter, n: int) -> UniformityTest:
     tr_s2 = float(np.sum(scatter * scatter))
     stat = n * d * (d + 2) / 2 * (tr_s2 - 1 / d)
     df = (d - 1) * (d + 2) / 2
-    return UniformityTest("bingham", stat, df, float(stats.chi2.sf(stat, df)), d * tr_s2 - 1, n, d)
+    return UniformityTest(name="bingham", statistic=stat, df=df, pvalue=float(stats.chi2.sf(stat, df)),
+                          effect=d * tr_s2 - 1, n=n, d=d)
 
 
 def _phi_estimate(u: np.ndarray, alpha: float) -> float:

@@ -76,7 +76,7 @@ class PaperColumns:
     dp_pass_count: int
     columns: int
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return dict(self.__dict__)
 
 
@@ -213,8 +213,8 @@ def paper_columns(tests: CoordinateTests) -> PaperColumns:
     """The paper's four table columns from per-coordinate results."""
     ad_ok, dp_ok = int(tests.ad_pass.sum()), int(tests.dp_pass.sum())
     d = tests.ad.size
-    return PaperColumns(float(tests.ad.mean()), 100.0 * ad_ok / d, float(tests.dp_pvalue.mean()),
-                        100.0 * dp_ok / d, ad_ok, dp_ok, int(d))
+    return PaperColumns(ad_avg=float(tests.ad.mean()), ad_pass_pct=100.0 * ad_ok / d, dp_avg=float(tests.dp_pvalue.mean()),
+                        dp_pass_pct=100.0 * dp_ok / d, ad_pass_count=ad_ok, dp_pass_count=dp_ok, columns=int(d))
 
 
 def anderson_pvalue(a2, n):

@@ -109,7 +109,7 @@ def _coordinate_variant(name: str, tests: CoordinateTests | str, nulls: dict, le
     cols = univariate.paper_columns(tests)
     d = tests.ad.size
     observed = {"ad": cols.ad_pass_count, "dp": cols.dp_pass_count}
-    bands = {law: {t: pass_rate_band(getattr(r, f"{t}_pass"), d, level=1 - level) for t in ("ad", "dp")}
+    bands = {law: {t: pass_rate_band(getattr(r, f"{t}_pass"), d, confidence_level=1 - level) for t in ("ad", "dp")}
              for law, r in nulls.items()}
     band = bands[reference]
     below = [t.upper() for t in ("ad", "dp") if observed[t] / d < band[t][0]]
@@ -118,7 +118,7 @@ def _coordinate_variant(name: str, tests: CoordinateTests | str, nulls: dict, le
     rates = nulls[reference]
     lower = {t: float(stats.binom.cdf(observed[t], d, max(getattr(rates, f"{t}_pass").value - 2 * getattr(rates, f"{t}_pass").se, 0)))
              for t in ("ad", "dp")}
-    details = {"paper_columns": cols.as_dict(), "reference_law": reference, "bands": bands,
+    details = {"paper_columns": cols.to_dict(), "reference_law": reference, "bands": bands,
                "all_pass_probability": {law: {"ad": r.ad_pass.value ** d, "dp": r.dp_pass.value ** d} for law, r in nulls.items()},
                "below_band": below, "above_band": above, "lower_tail_pvalues": lower,
                "paper_rule_gaussian": bool(cols.ad_avg < AD_THRESHOLD and cols.dp_avg > DP_LEVEL),
@@ -149,8 +149,8 @@ def _distinguishable(nulls: dict, d: int, level: float) -> dict:
     """Whether the Gaussian and the sphere-law pass-rate bands are disjoint at this (n, d), for each test."""
     out = {}
     for test in ("ad", "dp"):
-        ga = pass_rate_band(getattr(nulls["gaussian"], f"{test}_pass"), d, level=1 - level)
-        sp = pass_rate_band(getattr(nulls["sphere"], f"{test}_pass"), d, level=1 - level)
+        ga = pass_rate_band(getattr(nulls["gaussian"], f"{test}_pass"), d, confidence_level=1 - level)
+        sp = pass_rate_band(getattr(nulls["sphere"], f"{test}_pass"), d, confidence_level=1 - level)
         out[test] = bool(ga[0] > sp[1] or sp[0] > ga[1])
     return out
 
@@ -175,7 +175,7 @@ def projections(proj: np.ndarray, sliced, *, level: float, workers=None) -> Assu
     p = min(1.0, 2 * min(one.family_pvalue, sliced.pvalue))
     details = {"anderson_darling": {"directions": proj.shape[1], "ad": one.ad, "pvalue": one.pvalue, "effect": one.effect,
                                     "family_pvalue": one.family_pvalue, "rule": "Bonferroni: K·min p"},
-               "epps_pulley": sliced.as_dict()}
+               "epps_pulley": sliced.to_dict()}
     figure = (f"{proj.shape[1]} directions: AD Bonferroni p = {one.family_pvalue:.3g}, median A²/n = {np.median(one.effect):.2e}, "
               f"max {one.effect.max():.2e}; {sliced.directions} directions: sliced Epps–Pulley p = {sliced.pvalue:.3g}, "
               f"max T/n = {sliced.effect:.2e}")
@@ -203,7 +203,7 @@ def joint(low: np.ndarray, sample_rows: np.ndarray, *, level: float, seed: int) 
         family, f"fails if 4·min p <= {level:g} (Mardia skewness and kurtosis on all rows; HZ on {sample_rows.size} rows; "
                 f"energy on {energy_rows.size})", ref,
         "; ".join(f"{t.name} p = {t.pvalue:.2g} (effect {t.effect:.3g})" for t in tests),
-        {"k": k, "tests": [t.as_dict() for t in tests], "family_pvalue": family, "rule": "Bonferroni over the four tests"})
+        {"k": k, "tests": [t.to_dict() for t in tests], "family_pvalue": family, "rule": "Bonferroni over the four tests"})
 
 
 def isotropy(m: Moments, d: int) -> tuple[Assumption, dict, list[dict]]:
@@ -257,12 +257,12 @@ def uniformity(m: Moments, sample_u: np.ndarray, d: int, *, tau: float, seed: in
     return Assumption(
         "uniformity", "Uniform directions on the sphere (first two moments)", verdict,
         (_interval("||m||²", m2, m2_se), _interval("d·E(u·v')² − 1", iso, iso_se)),
-        min(1.0, 2 * min(ray.p_value, bing.p_value)),
+        min(1.0, 2 * min(ray.pvalue, bing.pvalue)),
         "holds if both 95% intervals lie below their tolerances (1/√d; participation ratio > d/2), fails if either lies "
         "above (the p-value, Bonferroni over Rayleigh and Bingham, tests exact uniformity and is not the rule)",
         "Lemma 2, Cor 1 (μ = σ)",
-        f"||m||² = {m2:.4f} ± {m2_se:.4f} (tol {mean_tol:.4f}, Rayleigh p = {ray.p_value:.2g}); "
-        f"d·E(u·v')² − 1 = {iso:.3f} ± {iso_se:.3f} (tol {iso_tol:g}, Bingham p = {bing.p_value:.2g}); "
+        f"||m||² = {m2:.4f} ± {m2_se:.4f} (tol {mean_tol:.4f}, Rayleigh p = {ray.pvalue:.2g}); "
+        f"d·E(u·v')² − 1 = {iso:.3f} ± {iso_se:.3f} (tol {iso_tol:g}, Bingham p = {bing.pvalue:.2g}); "
         f"Φ gap {phi['gap']:.3g} nats (uniform sample of the same size: {phi['null_gap_mean']:.3g} ± {phi['null_gap_sd']:.2g})",
         details)
 

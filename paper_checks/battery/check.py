@@ -170,7 +170,7 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
     return CheckResult(
         thin_shell=thin_shell, coordinates=coordinates, projections=projections, joint=joint, isotropy=isotropy,
         uniformity=uniformity, alignment=alignment, plateau=plateau, input=described, config=cfg,
-        calibration={law: r.as_dict() for law, r in nulls.items()}, spectrum=spectrum,
+        calibration={law: r.to_dict() for law, r in nulls.items()}, spectrum=spectrum,
         labels=None if labels is None else tests.labels(m, draws.names), seconds=time.perf_counter() - start, tables=tables)
 
 

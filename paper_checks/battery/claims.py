@@ -14,7 +14,7 @@ from scipy import stats
 from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
 from infonce_gauss.simulations.null_rates import null_pass_rates, pass_rate_band
 from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL
-from infonce_gauss.simulations.estimates import Z_MAX, Estimate, proportion_estimate
+from infonce_gauss.simulations.estimates import MC_AGREEMENT_Z, Estimate, proportion_estimate
 from infonce_gauss.simulations.sampling import derive_seed, uniform_sphere
 
 CLAIMS = ClaimSet("CHK-")
@@ -37,17 +37,17 @@ def null_calibration(ctx: CheckContext) -> Verdict:
     rows, z = [], []
     for i, n in enumerate((1000, 5000, 10000)):
         r = null_pass_rates(n, 2, law="gaussian", replicates=reps, seed=derive_seed(ctx.seed, i))
-        rows.append(r.as_dict())
+        rows.append(r.to_dict())
         z += [abs(r.ad_pass.z_score(0.95)), abs(r.dp_pass.z_score(0.95))]
     ctx.save_table("null_calibration", rows)
     return Verdict.from_checks(
-        {f"AD and DP pass rates within {Z_MAX:g} binomial SE of 0.95 at n = 1000, 5000, 10000": max(z) <= Z_MAX,
-         f"both tests: pass rate more than {Z_MAX:g} SE below 0.95, and not below 0.95² (positively correlated tests)": all(
-             0.95**2 - Z_MAX * r["both_pass_se"] <= r["both_pass"] < 0.95 - Z_MAX * r["both_pass_se"] for r in rows),
+        {f"AD and DP pass rates within {MC_AGREEMENT_Z:g} binomial SE of 0.95 at n = 1000, 5000, 10000": max(z) <= MC_AGREEMENT_Z,
+         f"both tests: pass rate more than {MC_AGREEMENT_Z:g} SE below 0.95, and not below 0.95² (positively correlated tests)": all(
+             0.95**2 - MC_AGREEMENT_Z * r["both_pass_se"] <= r["both_pass"] < 0.95 - MC_AGREEMENT_Z * r["both_pass_se"] for r in rows),
          "no null pass rate reaches 99%": all(max(r["ad_pass"], r["dp_pass"]) < 0.99 for r in rows)},
         measured={f"n={r['n']}": f"AD {r['ad_pass']:.4f}, DP {r['dp_pass']:.4f}, both {r['both_pass']:.4f}" for r in rows},
         expected=0.95, uncertainty=rows[0]["ad_pass_se"],
-        rule=f"{reps} simulated N(0,1) columns per n; |rate - 0.95| <= {Z_MAX:g} SE",
+        rule=f"{reps} simulated N(0,1) columns per n; |rate - 0.95| <= {MC_AGREEMENT_Z:g} SE",
         details={"rows": rows, "threshold_source": f"{AD_THRESHOLD:g} = SciPy's large-n 5% point of A² (D'Agostino & Stephens case 3)"},
     )
 
@@ -217,20 +217,20 @@ def battery_calibration(ctx: CheckContext) -> Verdict:
     level = 0.05
     reps, n, d = ctx.profile.pick(quick=40, full=500), ctx.profile.pick(quick=1000, full=2000), ctx.profile.pick(quick=16, full=32)
     options = {"null_replicates": ctx.profile.pick(quick=300, full=1000), "subsample": 300}
-    bound = level + Z_MAX * math.sqrt(level * (1 - level) / reps)
+    bound = level + MC_AGREEMENT_Z * math.sqrt(level * (1 - level) / reps)
     rates = {law: false_fail_rates(law, replicates=reps, n=n, d=d, seed=derive_seed(ctx.seed, i), level=level, **options)
              for i, law in enumerate(("gaussian", "sphere"))}
     ctx.save_table("false_fail_rates", [{"law": law, "verdict": key, "fails": r.value, "se": r.se, "replicates": reps,
                                          "bound": bound} for law, part in rates.items() for key, r in part.items()])
     worst = max((r.value, law, key) for law, part in rates.items() for key, r in part.items())
     return Verdict.from_checks(
-        {f"{law}: '{key}' fails at most {level:g} + {Z_MAX:g} binomial SE": r.value <= bound
+        {f"{law}: '{key}' fails at most {level:g} + {MC_AGREEMENT_Z:g} binomial SE": r.value <= bound
          for law, part in rates.items() for key, r in part.items()},
         measured=worst[0], expected=f"<= {level:g} (bound {bound:.3f} with binomial error)",
         uncertainty=rates[worst[1]][worst[2]].se,
         rule=f"{reps} seeds per law (SeedSequence children), n = {n}, d = {d}, one check configuration (seed 0); "
-             f"a rule is calibrated if its rate of 'fails' is at most level + {Z_MAX:g}·√(level(1−level)/R)",
-        details={"rates": {law: {key: r.as_dict() for key, r in part.items()} for law, part in rates.items()},
+             f"a rule is calibrated if its rate of 'fails' is at most level + {MC_AGREEMENT_Z:g}·√(level(1−level)/R)",
+        details={"rates": {law: {key: r.to_dict() for key, r in part.items()} for law, part in rates.items()},
                  "worst": {"law": worst[1], "verdict": worst[2], "rate": worst[0]}},
     )
 

@@ -23,7 +23,7 @@ from infonce_gauss.simulations.sampling import derive_seed
 
 CLAIMS = ClaimSet("EMP-")
 
-Z_MAX = 3.0  # alignment vs bound: allowed excess in standard errors (one-sided)
+CONTRAST_Z = 3.0  # a difference (alignment − bound, trained − initial, one arm − another) counts beyond 3 standard errors
 BAND_LEVEL = 0.99
 TABLE1 = {  # paper Table 1, synthetic part (unnormalized embeddings)
     "laplace": {"cv": 0.08, "ad_avg": 0.38, "ad_pass_pct": 100.0, "dp_avg": 0.49, "dp_pass_pct": 100.0},
@@ -85,7 +85,7 @@ def null_bands(n: int, d: int, *, seed: int, replicates: int = 1000, law: str = 
         half = z * est.se * math.sqrt(est.n) / math.sqrt(d) + 2 * est.se
         bands[col] = (est.value - half, est.value + half)
     for col, est in (("ad_pass_pct", rates.ad_pass), ("dp_pass_pct", rates.dp_pass)):
-        lo, hi = pass_rate_band(est, d, level=BAND_LEVEL)
+        lo, hi = pass_rate_band(est, d, confidence_level=BAND_LEVEL)
         bands[col] = (100 * lo, 100 * hi)
     return bands
 
@@ -120,7 +120,7 @@ def init_control(rows) -> list[dict]:
     """Each run's diagnostics at initialization (epoch 0) beside the trained encoder's (last epoch).
 
     One row per run and statistic of :data:`CONTROL_STATS`: both values with their standard errors
-    (:func:`diagnostic_se`), ``z`` = change / √(se₀² + se₁²), and ``moved`` = |z| > :data:`Z_MAX`.
+    (:func:`diagnostic_se`), ``z`` = change / √(se₀² + se₁²), and ``moved`` = |z| > :data:`CONTRAST_Z`.
     """
     out = []
     for run in dict.fromkeys(r["run"] for r in rows):
@@ -130,7 +130,7 @@ def init_control(rows) -> list[dict]:
             z = change_z(e0, end, stat)
             out.append({"run": run, "statistic": stat, "initialization": e0[stat],
                         "initialization_se": diagnostic_se(e0, stat), "trained": end[stat],
-                        "trained_se": diagnostic_se(end, stat), "epochs": end["epoch"], "z": z, "moved": abs(z) > Z_MAX})
+                        "trained_se": diagnostic_se(end, stat), "epochs": end["epoch"], "z": z, "moved": abs(z) > CONTRAST_Z})
     return out
 
 
@@ -334,10 +334,10 @@ def binary_table1(ctx: CheckContext) -> Verdict:
 
     checks["density 0.005: non-Gaussian at epoch 0 by the paper's rule (the paper's E0)"] = not _paper_rule(e0)
     checks[f"density 0.005: training does not make them Gaussian: non-Gaussian at the end, AD and DP pass fractions "
-           f"fall by > {Z_MAX:g} binomial SE"] = (
-        not _paper_rule(end) and moved("ad_pass_pct") < -Z_MAX and moved("dp_pass_pct") < -Z_MAX)
-    checks[f"density 0.005: the normalized coordinates' AD pass fraction rises by > {Z_MAX:g} binomial SE"] = (
-        moved("norm_ad_pass_pct") > Z_MAX)
+           f"fall by > {CONTRAST_Z:g} binomial SE"] = (
+        not _paper_rule(end) and moved("ad_pass_pct") < -CONTRAST_Z and moved("dp_pass_pct") < -CONTRAST_Z)
+    checks[f"density 0.005: the normalized coordinates' AD pass fraction rises by > {CONTRAST_Z:g} binomial SE"] = (
+        moved("norm_ad_pass_pct") > CONTRAST_Z)
     trend["moves_in_binomial_se"] = {c: moved(c) for c in ("ad_pass_pct", "dp_pass_pct", "norm_ad_pass_pct")}
     e0_dense = min(dense, key=lambda r: r["epoch"])
     return _verdict(
@@ -345,7 +345,7 @@ def binary_table1(ctx: CheckContext) -> Verdict:
         measured={c: round(last[c], 4) for c in ("cv", *COLUMNS)},
         expected=TABLE1["binary_e100"],
         rule=f"end-of-training columns vs the paper's rule and the {BAND_LEVEL:.0%} null band; the E0 → end trend at "
-             f"density 0.005 in binomial SEs over d coordinates, one-sided at {Z_MAX:g}",
+             f"density 0.005 in binomial SEs over d coordinates, one-sided at {CONTRAST_Z:g}",
         details={"side_by_side": table, "null_bands": bands, "paper_e0_e50": [TABLE1["binary_e0"], TABLE1["binary_e50"]],
                  "density_0.05_epoch0": {c: e0_dense[c] for c in ("cv", *COLUMNS)}, "density_0.005": trend,
                  "note": "the paper does not state the density. At 0.05 (~51 ones) a random linear map is already "
@@ -410,13 +410,13 @@ def align_eta2(ctx: CheckContext) -> Verdict:
     for i, (run, task, result) in enumerate(trained):
         check = alignment_check(result.model.cpu().eval(), task.data.channel, n=n, seed=derive_seed(ctx.seed, i))
         checks.append((run.label, check))
-        table.append({"channel": run.label, **check.as_dict(), "holds": check.holds(Z_MAX)})
+        table.append({"channel": run.label, **check.to_dict(), "holds": check.holds(CONTRAST_Z)})
     ctx.save_table("align_eta2", table)
     paper = dict(checks)["laplace A=0.6"]
     tightest = min(table, key=lambda r: r["slack"] / max(r["slack_se"], 1e-12))
     return _verdict(
         rows, {
-            f"Prop 1 not rejected for any channel (slack + {Z_MAX:g} SE + η₂ error >= 0)": all(r["holds"] for r in table),
+            f"Prop 1 not rejected for any channel (slack + {CONTRAST_Z:g} SE + η₂ error >= 0)": all(r["holds"] for r in table),
             "Fig. 2's 0.95 exceeds the bound of the stated channel (A = 0.6, jitter) on the trained encoder":
                 FIG2_ALIGNMENT > paper.bound + (1 - paper.mean_sq_norm.value) * paper.eta2.error,
         },
@@ -424,7 +424,7 @@ def align_eta2(ctx: CheckContext) -> Verdict:
         expected={r["channel"]: f"<= {r['bound']:.4f}" for r in table},
         uncertainty=tightest["slack_se"],
         rule=f"simulations.hgr.alignment_check on {n} fresh positive pairs per trained encoder (unbiased ‖m‖², slack "
-             f"SE with covariances); one-sided at {Z_MAX:g} SE plus the η₂ error",
+             f"SE with covariances); one-sided at {CONTRAST_Z:g} SE plus the η₂ error",
         details={"table": table, "fig2_alignment": FIG2_ALIGNMENT,
                  "note": "a linear encoder reaches about the Pearson correlation of the views (2A²/(1+A²) = 0.53 at "
                          "A = 0.6 before jitter), below the HGR bound; 0.95 would need a much milder channel"},
@@ -467,9 +467,9 @@ def violations(ctx: CheckContext) -> Verdict:
         table.append({"case": case, "d": r["d"], "N": r["batch_size"], "eta2": r["eta2"], "alignment": r["alignment"],
                       "alignment_se": r["alignment_se"], "m_sq": r["m_sq"], "m_sq_se": r["m_sq_se"],
                       "align_bound": r["align_bound"], "align_slack_se": r["align_slack_se"],
-                      "prop1_holds": r["align_excess_z"] <= Z_MAX, "channel_share": share, "channel_share_se": share_se,
+                      "prop1_holds": r["align_excess_z"] <= CONTRAST_Z, "channel_share": share, "channel_share_se": share_se,
                       "m_sq_epoch0": e0["m_sq"], "m_sq_epoch0_se": e0["m_sq_se"],
-                      "mean_drifts": r["m_sq"] - e0["m_sq"] > Z_MAX * math.hypot(r["m_sq_se"], e0["m_sq_se"]),
+                      "mean_drifts": r["m_sq"] - e0["m_sq"] > CONTRAST_Z * math.hypot(r["m_sq_se"], e0["m_sq_se"]),
                       "q_star": local_curvature(r["d"], alpha[case]), "q": alpha[case] * (1 - r["eta2"]),
                       "sigma_unstable_app_d": local_curvature(r["d"], alpha[case]) < alpha[case] * (1 - r["eta2"]),
                       "gaussian_unnormalized": _paper_rule(r), "gaussian_normalized": _paper_rule(r, "norm_"),
@@ -484,13 +484,13 @@ def violations(ctx: CheckContext) -> Verdict:
             f"low d: normalized coordinates rejected (mean A² > {AD_THRESHOLD:g})": low["norm_ad_avg"] > AD_THRESHOLD,
             "every other case: normalized coordinates Gaussian? by the paper's rule":
                 all(r["gaussian_normalized"] for r in table if r["case"] != "low d (d=4)"),
-            f"Prop 1 not rejected in any case (alignment − bound <= {Z_MAX:g} SE of the slack; ‖m‖² of the view law)":
+            f"Prop 1 not rejected in any case (alignment − bound <= {CONTRAST_Z:g} SE of the slack; ‖m‖² of the view law)":
                 all(t["prop1_holds"] for t in table),
             f"the channel's share (E[u·v] − ‖m‖²)/(1 − ‖m‖²) follows the channel: strong < baseline < weak augmentation, "
-            f"each gap beyond {Z_MAX:g} conservative SE":
-                all(b["channel_share"] - a["channel_share"] > Z_MAX * (a["channel_share_se"] + b["channel_share_se"])
+            f"each gap beyond {CONTRAST_Z:g} conservative SE":
+                all(b["channel_share"] - a["channel_share"] > CONTRAST_Z * (a["channel_share_se"] + b["channel_share_se"])
                     for a, b in zip(order, order[1:])),
-            f"the mean direction drifts off zero in training (‖m‖² rises by > {Z_MAX:g} SE) only where App. D's criterion "
+            f"the mean direction drifts off zero in training (‖m‖² rises by > {CONTRAST_Z:g} SE) only where App. D's criterion "
             "q*(d, α) < α(1 − η₂) says σ is not a local minimizer, and it does at strong augmentation":
                 all(t["sigma_unstable_app_d"] for t in table if t["mean_drifts"])
                 and at["strong augmentation (A=0.05)"]["mean_drifts"],
@@ -504,7 +504,7 @@ def violations(ctx: CheckContext) -> Verdict:
         expected="unnormalized Gaussian everywhere; normalized rejected only at low d; channel share ordered by η₂; "
                  "‖m‖² drifts where App. D says σ is unstable",
         rule=f"the paper's rule (mean A² < {AD_THRESHOLD:g}, mean DP p > {DP_LEVEL:g}) on the final unnormalized and normalized embeddings; "
-             f"Prop 1 and the ‖m‖² drift one-sided at {Z_MAX:g} SE (simulations.training.embedding_diagnostics)",
+             f"Prop 1 and the ‖m‖² drift one-sided at {CONTRAST_Z:g} SE (simulations.training.embedding_diagnostics)",
         details={"table": table,
                  "alignment_note": "raw E[u·v] = ‖m‖² + Σ_k Var(E[u_k|X₀]) is not ordered by the channel: with a bias the "
                                    "encoder can buy alignment by collapsing towards one direction, which pays where "
@@ -612,24 +612,24 @@ def fmnist(ctx: CheckContext) -> Verdict:
         expected={"contrastive": {"cv": 0.09, "ad_avg": 0.43, "dp_avg": 0.39}, "supervised": {"cv": 0.5, "ad_avg": 3.3, "dp_avg": 0.041},
                   "source": "Table 1, CIFAR-10 ResNet-18 rows (not this data set or network)"},
         rule=f"final epoch; each objective difference in units of its SE (CV: its own SE; mean A²: sd/√d per objective, "
-             f"coordinates taken as independent), resolved when |z| > {Z_MAX:g}; the paper's rule (mean A² < "
+             f"coordinates taken as independent), resolved when |z| > {CONTRAST_Z:g}; the paper's rule (mean A² < "
              f"{AD_THRESHOLD:g}, mean DP p > {DP_LEVEL:g})",
         details={"contrasts": list(contrasts.values()), "n": con["n"], "d": con["d"], "epochs": con["epoch"],
                  "ablation": "EMP-FMNIST-ABLATION (full profile) varies training length, width, architecture, d, "
                              "batch size and augmentation strength, and measures the backbone before the head"},
     )
-    unresolved = [s for s in ("ad_avg", "cv") if abs(contrasts[s]["z"]) <= Z_MAX]
+    unresolved = [s for s in ("ad_avg", "cv") if abs(contrasts[s]["z"]) <= CONTRAST_Z]
     if unresolved:
         control, summary = _control(rows)
         fields["details"].update(control)
         return Verdict.cannot_tell(
-            f"at this size the objectives' {' and '.join(unresolved)} differ by less than {Z_MAX:g} SE ("
+            f"at this size the objectives' {' and '.join(unresolved)} differ by less than {CONTRAST_Z:g} SE ("
             + ", ".join(f"{s}: z = {contrasts[s]['z']:.2g}" for s in unresolved) + f"); {summary}", **fields)
     return _verdict(rows, {
-        f"contrastive mean A² below the supervised one by > {Z_MAX:g} SE": contrasts["ad_avg"]["z"] < -Z_MAX,
+        f"contrastive mean A² below the supervised one by > {CONTRAST_Z:g} SE": contrasts["ad_avg"]["z"] < -CONTRAST_Z,
         "contrastive coordinates not Gaussian by the paper's rule": not _paper_rule(con),
         "supervised coordinates not Gaussian by the paper's rule": not _paper_rule(sup),
-        f"contrastive CV of the norms above the supervised one by > {Z_MAX:g} SE": contrasts["cv"]["z"] > Z_MAX,
+        f"contrastive CV of the norms above the supervised one by > {CONTRAST_Z:g} SE": contrasts["cv"]["z"] > CONTRAST_Z,
     }, **fields)
 
 
@@ -677,15 +677,15 @@ def fmnist_ablation(ctx: CheckContext) -> Verdict:
         {
             "no run's coordinates are Gaussian by the paper's rule after training": not any(t["gaussian_trained"] for t in table),
             "the baseline's backbone (before the head) is not Gaussian by the paper's rule either": not _paper_rule(backbone[1]),
-            f"‖m‖² falls in training by > {Z_MAX:g} SE in every run (towards uniformity)": all(t["m_sq_z"] < -Z_MAX for t in table),
-            f"the CV of the norms rises in training by > {Z_MAX:g} SE in every run (the shell thickens)":
-                all(t["cv_z"] > Z_MAX for t in table),
+            f"‖m‖² falls in training by > {CONTRAST_Z:g} SE in every run (towards uniformity)": all(t["m_sq_z"] < -CONTRAST_Z for t in table),
+            f"the CV of the norms rises in training by > {CONTRAST_Z:g} SE in every run (the shell thickens)":
+                all(t["cv_z"] > CONTRAST_Z for t in table),
         },
         measured={t["run"]: {"ad_avg": round(t["ad_avg_trained"], 3), "cv": round(t["cv_trained"], 3),
                              "m_sq": round(t["m_sq_trained"], 3), "d_E_cos2": round(t["d_neg_cos_sq_trained"], 2)} for t in table},
         expected="Table 1, CIFAR ResNet-18 contrastive: CV 0.09, mean A² 0.43 (uniform sphere: ‖m‖² = 0, d·E[(u·u')²] = 1)",
         rule=f"each run's last epoch against its epoch 0 (same seed); CV and ‖m‖² changes in units of their SEs, one-sided "
-             f"at {Z_MAX:g}; the paper's rule (mean A² < {AD_THRESHOLD:g}, mean DP p > {DP_LEVEL:g})",
+             f"at {CONTRAST_Z:g}; the paper's rule (mean A² < {AD_THRESHOLD:g}, mean DP p > {DP_LEVEL:g})",
         details={"table": table, "backbone": [{k: r[k] for k in ("epoch", "cv", "ad_avg", "ad_pass_pct", "m_sq", "d_neg_cos_sq")}
                                               for r in backbone],
                  "isotropy_range": [min(t["d_neg_cos_sq_trained"] for t in table), max(t["d_neg_cos_sq_trained"] for t in table)],

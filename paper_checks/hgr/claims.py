@@ -13,7 +13,7 @@ import sympy as sp
 from infonce_gauss.hgr.plots import plot_alignment_rates
 from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
 from infonce_gauss.simulations.channels import PAPER_JITTER, GMMChannel, Jitter, MixingChannel, SparseBinaryChannel
-from infonce_gauss.simulations.estimates import Z_MAX
+from infonce_gauss.simulations.estimates import MC_AGREEMENT_Z
 from infonce_gauss.simulations.hgr import (
     alignment_check,
     conditional_alignment,
@@ -83,16 +83,16 @@ def gaussian_example(ctx: CheckContext) -> Verdict:
         {
             "discretized SVD: singular values |A|^k (Mehler), k = 0..4, A in {0.2, 0.6, 0.9}, to 1e-9": mehler < 1e-9,
             "discretized SVD with extra noise 0.2: η₂ = A²/(1 + 0.2²) to 1e-9": noisy < 1e-9,
-            f"cross-fitted estimators from {n} samples within {Z_MAX:g} SE of |A| and of A² (views)": max(z.values()) <= Z_MAX,
+            f"cross-fitted estimators from {n} samples within {MC_AGREEMENT_Z:g} SE of |A| and of A² (views)": max(z.values()) <= MC_AGREEMENT_Z,
         },
         measured={"rho_m (discretized SVD, A = 0.6)": float(spectra[PAPER_A][1]),
                   **{name: est.value for name, (est, _) in estimates.items()}},
         expected={"rho_m": PAPER_A, "rho_m(X, Y) = eta2": PAPER_A**2},
         uncertainty=max(est.se for est, _ in estimates.values()),
         rule=f"quadrature-discretized joint pmf (Gauss–Legendre × trapezoid, |X0| <= 12) exact to 1e-9; "
-             f"Monte Carlo |z| <= {Z_MAX:g} (cross-fitted estimates; SE (1 - r²)/sqrt(n))",
+             f"Monte Carlo |z| <= {MC_AGREEMENT_Z:g} (cross-fitted estimates; SE (1 - r²)/sqrt(n))",
         details={"max_abs_error_mehler": mehler, "abs_error_noisy": noisy, "z": z, "mc_n": n,
-                 "estimates": {name: est.as_dict() for name, (est, _) in estimates.items()}},
+                 "estimates": {name: est.to_dict() for name, (est, _) in estimates.items()}},
     )
 
 
@@ -148,7 +148,7 @@ def discrete_laws(ctx: CheckContext) -> Verdict:
             "DPI: ρ_m(X,Z) <= ρ_m(X,Y)·ρ_m(Y,Z) on random chains": worst["dpi"] <= 1e-12,
             "views: ρ_m(X,Y) = ρ_m(X,X0)² (to 1e-10)": worst["views"] <= 1e-10,
             "binary channels: σ₂(B) = |1-f01-f10|·sqrt(q(1-q)/(r(1-r))) (|1-2p| symmetric) to 1e-12": worst["binary"] <= 1e-12,
-            f"histogram estimator on {n} categorical samples within {Z_MAX:g} SE of σ₂(B)": abs(est.z_score(exact)) <= Z_MAX,
+            f"histogram estimator on {n} categorical samples within {MC_AGREEMENT_Z:g} SE of σ₂(B)": abs(est.z_score(exact)) <= MC_AGREEMENT_Z,
         },
         measured={"worst": worst, "estimate_4x5": est.value},
         expected={"estimate_4x5": exact},
@@ -189,10 +189,10 @@ def eta2_default(ctx: CheckContext) -> Verdict:
             "η₂ > Pearson² = 2A²/(1+A²) (HGR beyond linear)": plain.lower > pearson2,
             "jitter lowers η₂ (DPI), for either scale convention": max(coord.upper, shared.upper) < plain.lower,
             "η₂ estimated from positive pairs (cross-fitted ACE) <= η₂ + 4 SE and > Pearson² + 4 SE (no jitter)":
-                samples["no jitter"].value <= plain.upper + Z_MAX * samples["no jitter"].se
-                and samples["no jitter"].value > pearson2 + Z_MAX * samples["no jitter"].se,
+                samples["no jitter"].value <= plain.upper + MC_AGREEMENT_Z * samples["no jitter"].se
+                and samples["no jitter"].value > pearson2 + MC_AGREEMENT_Z * samples["no jitter"].se,
             "η₂ from jittered positive pairs <= the bracket's upper end + 4 SE":
-                samples["jitter (shared scale)"].value <= shared.upper + Z_MAX * samples["jitter (shared scale)"].se,
+                samples["jitter (shared scale)"].value <= shared.upper + MC_AGREEMENT_Z * samples["jitter (shared scale)"].se,
         },
         measured={"eta2_no_jitter": plain.value, "eta2_no_jitter_error": plain.error,
                   "eta2_jitter_per_coordinate_scale": coord.value, "eta2_jitter_per_coordinate_scale_error": coord.error,
@@ -205,7 +205,7 @@ def eta2_default(ctx: CheckContext) -> Verdict:
         details={"no_jitter": {"value": plain.value, "error": plain.error, **d},
                  "jitter_per_coordinate": {"value": coord.value, "error": coord.error, **coord.details},
                  "jitter_shared_scale": dict(shared.details),
-                 "from_positive_pairs": {name: est.as_dict() for name, est in samples.items()},
+                 "from_positive_pairs": {name: est.to_dict() for name, est in samples.items()},
                  "pairs_per_estimate": n * dim,
                  "note": "the sup is not attained: functions escaping into the exponential tail reach the edge "
                          "exp(-S/(4A²)) (theory/hgr.py); a finite sample sees the bulk only, so sample estimates sit below it"},
@@ -245,7 +245,7 @@ def prop1(ctx: CheckContext) -> Verdict:
             cond = conditional_alignment(encoder, channel, n_base=n_base, n_views=n_views, seed=derive_seed(seed, 1))
             z_id = (cond.value - check.alignment.value) / math.hypot(cond.se, check.alignment.se)
             identity_z.append(abs(z_id))
-            rows.append({"channel": name, "encoder": enc_name, **check.as_dict(), "holds": check.holds(Z_MAX),
+            rows.append({"channel": name, "encoder": enc_name, **check.to_dict(), "holds": check.holds(MC_AGREEMENT_Z),
                          "slack_z": check.slack.value / check.slack.se if check.slack.se > 0 else math.inf,
                          "conditional_alignment": cond.value, "conditional_alignment_se": cond.se, "identity_z": z_id})
     ctx.save_table("prop1_encoders", rows)
@@ -254,16 +254,16 @@ def prop1(ctx: CheckContext) -> Verdict:
     exact_delta = solvable_delta(d, PAPER_A)
     return Verdict.from_checks(
         {
-            f"bound holds (slack + {Z_MAX:g} SE + η₂ error >= 0) for {len(rows)} encoder/channel pairs": all(r["holds"] for r in rows),
-            f"identity E[u·v] = E‖E[u|X0]‖² within {Z_MAX:g} SE for every pair": max(identity_z) <= Z_MAX,
-            f"identity encoder, Gaussian channel, d = {d}: slack matches the exact δ(d) within {Z_MAX:g} SE": abs(tight.slack.z_score(exact_delta)) <= Z_MAX,
-            f"… and is nearly tight: slack < 1% of η₂ (+{Z_MAX:g} SE)": tight.slack.value - Z_MAX * tight.slack.se < 0.01 * PAPER_A**2,
+            f"bound holds (slack + {MC_AGREEMENT_Z:g} SE + η₂ error >= 0) for {len(rows)} encoder/channel pairs": all(r["holds"] for r in rows),
+            f"identity E[u·v] = E‖E[u|X0]‖² within {MC_AGREEMENT_Z:g} SE for every pair": max(identity_z) <= MC_AGREEMENT_Z,
+            f"identity encoder, Gaussian channel, d = {d}: slack matches the exact δ(d) within {MC_AGREEMENT_Z:g} SE": abs(tight.slack.z_score(exact_delta)) <= MC_AGREEMENT_Z,
+            f"… and is nearly tight: slack < 1% of η₂ (+{MC_AGREEMENT_Z:g} SE)": tight.slack.value - MC_AGREEMENT_Z * tight.slack.se < 0.01 * PAPER_A**2,
         },
         measured={"min_slack_z": min(r["slack_z"] for r in rows), "max_explained_minus_eta2": max(r["explained"] - r["eta2"] for r in rows),
                   "tight_slack_d256": tight.slack.value},
-        expected={"min_slack_z": f">= -{Z_MAX:g}", "tight_slack_d256": exact_delta},
+        expected={"min_slack_z": f">= -{MC_AGREEMENT_Z:g}", "tight_slack_d256": exact_delta},
         uncertainty=tight.slack.se,
-        rule=f"one-sided: slack/SE >= -{Z_MAX:g} after adding the η₂ error; identity two-sided |z| <= {Z_MAX:g}; "
+        rule=f"one-sided: slack/SE >= -{MC_AGREEMENT_Z:g} after adding the η₂ error; identity two-sided |z| <= {MC_AGREEMENT_Z:g}; "
              f"{n} pairs per check, inner Monte Carlo {n_base} items × {n_views} views",
         details={"cases": [{k: r[k] for k in ("channel", "encoder", "alignment", "mean_sq_norm", "eta2", "bound", "slack", "slack_se", "explained")} for r in rows],
                  "max_abs_identity_z": max(identity_z), "mc_n": n},
@@ -312,7 +312,7 @@ def assumption3(ctx: CheckContext) -> Verdict:
     return Verdict.from_checks(
         {
             "closed form = independent quadrature over ‖X‖ ~ χ_d (1F1 route), to 1e-12": quad < 1e-12,
-            f"Monte Carlo E[u·v] within {Z_MAX:g} SE of the closed form (A in {{0.3, 0.6, 0.8}}, d in {{2, 8, 64}})": z_mc <= Z_MAX,
+            f"Monte Carlo E[u·v] within {MC_AGREEMENT_Z:g} SE of the closed form (A in {{0.3, 0.6, 0.8}}, d in {{2, 8, 64}})": z_mc <= MC_AGREEMENT_Z,
             "sympy: E[u·v] = ρ - ρ(1-ρ²)/(2d) + O(d^-2)": sp.simplify(c0 - rho) == 0 and sp.simplify(c1 + rho * (1 - rho**2) / 2) == 0,
             "d·δ(d) -> A²(1-A⁴)/2 (relative gap < 1e-4 at d = 1e5)": limit_gap < 1e-4,
             "fitted slope intervals cover -1 and constant intervals cover A²(1-A⁴)/2 (d >= 32)":

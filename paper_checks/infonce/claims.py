@@ -15,7 +15,7 @@ from scipy import integrate, special
 from infonce_gauss.infonce.plots import plot_bias, plot_particles
 from infonce_gauss.infonce.settings import BIAS_LAW, LIMIT_LAWS
 from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
-from infonce_gauss.simulations.estimates import Z_MAX, mean_estimate
+from infonce_gauss.simulations.estimates import MC_AGREEMENT_Z, mean_estimate
 from infonce_gauss.simulations.infonce import batch_loss_estimates, bias_rate_fits, bias_sweep, particle_sweep, sample_vmf
 from infonce_gauss.simulations.rates import fit_rate
 from infonce_gauss.simulations.sampling import derive_seed, projected_sphere, spawn_seeds, uniform_sphere
@@ -101,7 +101,7 @@ def phi_uniform_claim(ctx: CheckContext) -> Verdict:
             "sympy: the lower bound matches the series to order α⁴": sp.simplify(derived["lower_series"].coeff(a, 4) - derived["series"].coeff(a, 4)) == 0,
             "bounds hold on the (d, α) grid (d in 2..4096, α in 0.01..300)": bounds_hold,
             "log 0F1 equals an independent quadrature of E_σ e^{α u_1} to 1e-9 relative": max(quad.values()) < 1e-9,
-            f"Monte Carlo log E_σ e^{{α u_1}} within {Z_MAX:g} SE (d = 32, α = 10)": abs(log_mc - exact) <= Z_MAX * log_se,
+            f"Monte Carlo log E_σ e^{{α u_1}} within {MC_AGREEMENT_Z:g} SE (d = 32, α = 10)": abs(log_mc - exact) <= MC_AGREEMENT_Z * log_se,
             "no overflow at τ = 0.01, d = 4096: Φ(σ) and the batch loss are finite": math.isfinite(phi_uniform(4096, 100.0)) and math.isfinite(extreme_loss),
         },
         measured=exact,
@@ -170,13 +170,13 @@ def phi_unique(ctx: CheckContext) -> Verdict:
             "Φ(μ) − Φ(σ) > 0 for every μ ≠ σ tried": min_gap > 0,
             "Jensen: Φ(μ) ≥ α‖m(μ)‖² for every μ tried": all(r["gap"] >= r["jensen"] - 1e-9 for r in rows),
             "vMF(κ = 0) and ACG(Σ = I) give Φ(σ) to 1e-12": at_sigma < 1e-12,
-            f"Monte Carlo Φ of a 3-component mixture (d = 8) within {Z_MAX:g} SE of the quadrature": abs(mc.z_score(exact)) <= Z_MAX,
+            f"Monte Carlo Φ of a 3-component mixture (d = 8) within {MC_AGREEMENT_Z:g} SE of the quadrature": abs(mc.z_score(exact)) <= MC_AGREEMENT_Z,
         },
         measured=min_gap,
         expected="> 0",
         uncertainty=None,
-        rule=f"min over {len(rows)} laws of Φ(μ) − Φ(σ) by quadrature (α = {PAPER_ALPHA:g}); MC |z| <= {Z_MAX:g}",
-        details={"smallest_gap_law": min(rows, key=lambda r: r["gap"]), "mc": {**mc.as_dict(), "exact": exact},
+        rule=f"min over {len(rows)} laws of Φ(μ) − Φ(σ) by quadrature (α = {PAPER_ALPHA:g}); MC |z| <= {MC_AGREEMENT_Z:g}",
+        details={"smallest_gap_law": min(rows, key=lambda r: r["gap"]), "mc": {**mc.to_dict(), "exact": exact},
                  "note": "the antipodal mixtures and ACGs have m = 0, so Jensen gives only Φ ≥ 0: their gap is W&I's uniqueness, not the mean"},
     )
 
@@ -211,7 +211,7 @@ def wi_uniformity(ctx: CheckContext) -> Verdict:
             "0 <= L_uniform(σ; t) + 2t <= 2t²/d for d = 4 ... 16384": bool(np.all(gaps >= 0) and np.all(gaps <= 2 * t * t / np.array(dims))),
             "gap to −2t falls like 2t²/d: slope interval covers −1": fit.slope_covers_prediction,
             "d·gap → 2t² (constant interval covers it)": fit.constant_ci[0] <= 2 * t * t <= fit.constant_ci[1],
-            f"Monte Carlo log E e^{{−t‖u−v‖²}} within {Z_MAX:g} SE (d = 16, t = 2)": abs(log_mc - optimal_uniformity(d, t)) <= Z_MAX * log_se,
+            f"Monte Carlo log E e^{{−t‖u−v‖²}} within {MC_AGREEMENT_Z:g} SE (d = 16, t = 2)": abs(log_mc - optimal_uniformity(d, t)) <= MC_AGREEMENT_Z * log_se,
             "conversions: −αE[u·v] = −α + (α/2)L_align and log E e^{αu·v} = α + L_uniform(α/2) to 1e-10": max(align_identity, uniform_identity) < 1e-10,
         },
         measured=fit.slope,
@@ -261,14 +261,14 @@ def funk_hecke(ctx: CheckContext) -> Verdict:
             "d·(1 − q*/α) → α/2 (within 1% at d = 1e5)": abs(scaled[-1] / (PAPER_ALPHA / 2) - 1) < 0.01,
             "(Φ(vMF_κ) − Φ(σ))/(q*‖m‖²) → 1 as κ → 0, error decreasing, < 1e-3 at κ = 0.01": all(
                 np.all(np.diff(v) < 0) and v[-1] < 1e-3 for v in curvature.values()),
-            f"Monte Carlo E_σ[e^{{α v·e1}} (v·e1)] = λ_1 within {Z_MAX:g} SE (d = 8)": abs(mc.z_score(target)) <= Z_MAX,
+            f"Monte Carlo E_σ[e^{{α v·e1}} (v·e1)] = λ_1 within {MC_AGREEMENT_Z:g} SE (d = 8)": abs(mc.z_score(target)) <= MC_AGREEMENT_Z,
         },
         measured={"q*(d=256, α=10)": local_curvature(256, PAPER_ALPHA), "q*(d=1024)": local_curvature(1024, PAPER_ALPHA)},
         expected=f"→ α = {PAPER_ALPHA:g}",
         rule="quadrature 1e-9 (log λ_n); identities 1e-10; sympy limit exact; vMF second variation relative error monotone in κ",
         details={"q_star": {d_: local_curvature(d_, PAPER_ALPHA) for d_ in (16, 64, 256, 1024, 4096)},
                  "second_variation_rel_err": {str(d_): v for d_, v in curvature.items()}, "kappas": kappas,
-                 "max_log_lambda_err": max(errors), "mc": {**mc.as_dict(), "target": target},
+                 "max_log_lambda_err": max(errors), "mc": {**mc.to_dict(), "target": target},
                  "appendix_d_threshold": "σ is a local minimizer of Φ − α(1−η₂)‖m‖² along m iff q* > α(1−η₂)"},
     )
 
@@ -298,9 +298,9 @@ def wi_limit(ctx: CheckContext) -> Verdict:
         checks[f"{name}: |E L_N − log N − 𝓛| decreases in N and shrinks ≥ 8× over N = {sizes[0]}..{n_last}"] = (
             all(abs(b1) > abs(b2) for b1, b2 in zip(biases, biases[1:])) and abs(last.value) * 8 <= abs(first.value))
         checks[f"{name}: N·bias within 15% + 4 SE of c1 at N = {n_last}"] = (
-            abs(n_last * last.value - c1) <= 0.15 * abs(c1) + Z_MAX * n_last * last.se)
+            abs(n_last * last.value - c1) <= 0.15 * abs(c1) + MC_AGREEMENT_Z * n_last * last.se)
         checks[f"{name}: symmetric and one-sided losses agree in expectation (4 SE)"] = all(
-            abs(e["symmetric_minus_loss"].z_score(0.0)) <= Z_MAX for e in ests.values())
+            abs(e["symmetric_minus_loss"].z_score(0.0)) <= MC_AGREEMENT_Z for e in ests.values())
         summary[name] = {"population_loss": target, "c1": c1, f"loss_minus_log_n_at_N{n_last}": ests[n_last]["loss"].value,
                          "se": ests[n_last]["loss"].se, f"N_bias_at_N{n_last}": n_last * last.value, "N_bias_se": n_last * last.se}
     ctx.save_table("infonce_limit", rows)
@@ -331,7 +331,7 @@ def bias_rate(ctx: CheckContext) -> Verdict:
     pairs = ctx.profile.pick(quick=16_384, full=65_536)
     seeds = spawn_seeds(ctx.seed, ctx.profile.pick(quick=1, full=3))
     table = bias_sweep(BIAS_LAW, sizes, pairs=pairs, seeds=seeds)
-    fits = bias_rate_fits(table, BIAS_LAW, level=0.99)
+    fits = bias_rate_fits(table, BIAS_LAW, confidence_level=0.99)
     ctx.save_table("infonce_bias", table)
     ctx.save_table("infonce_bias_fits", list(fits.values()))
     ctx.save_figure("infonce_bias", plot_bias(table, bias_constant=BIAS_LAW.bias_constant()))
@@ -403,7 +403,7 @@ def plateau_particles(ctx: CheckContext) -> Verdict:
     return Verdict.from_checks(
         {
             "alignment held at its level (0.5) in every run: |mean batch cosine − 0.5| <= 4 SE": all(
-                abs(r["alignment_mean"] - r["alignment_target"]) <= Z_MAX * r["alignment_se"] for r in trained),
+                abs(r["alignment_mean"] - r["alignment_target"]) <= MC_AGREEMENT_Z * r["alignment_se"] for r in trained),
             "cap start is far from uniform (Rayleigh and Bingham effects > 10× their i.i.d. values)": all(
                 r["rayleigh_effect"] > 10 * r["rayleigh_iid"] and r["bingham_effect"] > 10 * r["bingham_iid"] for r in rows("cap", "initial")),
             "trained: Rayleigh and Bingham effects below their i.i.d. values (both starts, every d)": all(

@@ -15,7 +15,7 @@ from scipy import integrate, optimize, special, stats
 
 from infonce_gauss.polar.plots import plot_polar_terms
 from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
-from infonce_gauss.simulations.estimates import Z_MAX, mean_estimate
+from infonce_gauss.simulations.estimates import MC_AGREEMENT_Z, mean_estimate
 from infonce_gauss.simulations.polar import (
     TERMS,
     knn_polar_entropies,
@@ -109,7 +109,7 @@ def sphere_area_claim(ctx: CheckContext) -> Verdict:
                 sp.simplify(j["area"] - derived.subs(d_, d)) == 0 for d, j in jacobians.items()),
             "closed form matches 2π, 4π, 2π², 8π²/3 (d = 2..5)": all(
                 abs(math.exp(log_sphere_area(d)) / v - 1) < 1e-14 for d, v in textbook.items()),
-            f"Monte Carlo ball volume within {Z_MAX:g} SE (d = 2, 3, 5, 6)": all(e.agrees(x) for e, x in pairs),
+            f"Monte Carlo ball volume within {MC_AGREEMENT_Z:g} SE (d = 2, 3, 5, 6)": all(e.agrees(x) for e, x in pairs),
         },
         measured={"|S^2|": math.exp(log_sphere_area(3))},
         expected={"|S^2|": 4 * math.pi},
@@ -167,7 +167,7 @@ def entropy_identity(ctx: CheckContext) -> Verdict:
             f"both identities hold to {IDENTITY_TOL:g} on {len(rows)} Gaussians (d up to {max(dims)})": worst <= IDENTITY_TOL,
             "N(0, s²I): U is uniform and independent of R (angular terms are 0)": isotropic_uniform,
             "uniform ball: identity gives log vol(B)": abs(polar_terms(ball, GaussianReference(3, 0.5)).entropy - ball_exact) < 1e-9,
-            f"Kozachenko–Leonenko h(Z), h(R) within {Z_MAX:g} SE + {KNN_BIAS} nat of exact (d = 2, 3)": knn_ok,
+            f"Kozachenko–Leonenko h(Z), h(R) within {MC_AGREEMENT_Z:g} SE + {KNN_BIAS} nat of exact (d = 2, 3)": knn_ok,
         },
         measured=worst,
         expected=0.0,
@@ -225,7 +225,7 @@ def prop3(ctx: CheckContext) -> Verdict:
     z2 = mean_estimate(np.sum(sample_polar(product, knn_n, rng=derive_seed(ctx.seed, 2)) ** 2, axis=1))
     kl_knn = ref3.kl(h.value, z2.value)
     kl_knn_se = math.hypot(h.se, ref3.lam * z2.se)
-    knn_ok = abs(kl_knn - vmf_kl_to_uniform(3, 5.0)) <= Z_MAX * kl_knn_se + KNN_BIAS
+    knn_ok = abs(kl_knn - vmf_kl_to_uniform(3, 5.0)) <= MC_AGREEMENT_Z * kl_knn_se + KNN_BIAS
     # The decomposition against d for the spiked Gaussian: the radial terms fall like C/d
     table = polar_rate_table(ctx.profile.pick(quick=[4, 8, 16, 32, 64, 128, 256], full=sorted({int(round(v)) for v in np.geomspace(4, 1024, 17)})),
                              spike=4.0, n=ctx.profile.pick(quick=4000, full=20_000), seeds=[ctx.seed],
@@ -236,16 +236,16 @@ def prop3(ctx: CheckContext) -> Verdict:
     ctx.save_table("polar_terms_spiked", table)
     ctx.save_table("polar_terms_spiked_fits", fits)
     ctx.save_figure("polar_terms_spiked", plot_polar_terms(table))
-    mc_table_ok = all(abs(r["value"] - next(e["value"] for e in table if e["source"] == "exact" and e["d"] == r["d"] and e["term"] == r["term"])) <= Z_MAX * r["se"]
+    mc_table_ok = all(abs(r["value"] - next(e["value"] for e in table if e["source"] == "exact" and e["d"] == r["d"] and e["term"] == r["term"])) <= MC_AGREEMENT_Z * r["se"]
                       for r in table if r["source"] == "mc")
     return Verdict.from_checks(
         {
             f"chain rule, both orders, to {IDENTITY_TOL:g} on random anisotropic Gaussians (d = {dims})": worst <= IDENTITY_TOL,
             "every KL term is >= 0": nonneg,
-            f"Monte Carlo of every term within {Z_MAX:g} SE (d = 3)": mc_ok and mc_table_ok,
+            f"Monte Carlo of every term within {MC_AGREEMENT_Z:g} SE (d = 3)": mc_ok and mc_table_ok,
             "radial law ξ: radial KL = 0 and KL(ρ‖γ) = KL(μ‖σ) (R^d and ball B, vMF and uniform μ)": zero_ok,
             "among radial laws s·χ_d, s = 1/sqrt(2λ) minimizes KL; excess = (d/2)(s²-1-log s²)": optimum_ok,
-            f"kNN entropy + Eq. 13 gives KL(vMF⊗ξ‖γ) = KL(vMF‖σ) within {Z_MAX:g} SE + {KNN_BIAS} nat": knn_ok,
+            f"kNN entropy + Eq. 13 gives KL(vMF⊗ξ‖γ) = KL(vMF‖σ) within {MC_AGREEMENT_Z:g} SE + {KNN_BIAS} nat": knn_ok,
             "spiked Gaussian: radial terms fall like C/d (slope interval covers -1)": bool(fits) and all(f["slope_covers_prediction"] for f in fits),
         },
         measured=worst,
@@ -420,7 +420,7 @@ def mgf(ctx: CheckContext) -> Verdict:
     return Verdict.from_checks(
         {
             "closed form = quadrature of the law of w·u (relative 1e-10)": quad_err < 1e-10,
-            f"Monte Carlo E exp(t U_1) within {Z_MAX:g} SE": all(e.agrees(x) for e, x in pairs),
+            f"Monte Carlo E exp(t U_1) within {MC_AGREEMENT_Z:g} SE": all(e.agrees(x) for e, x in pairs),
             f"log 0F1 / (t²/(2d)) <= 1 (+1e-12 rounding) on {ratio.size} (d, t), d <= 1e4, t <= 1e4": float(ratio.max()) <= 1 + 1e-12,
             "ratio -> 1 as t -> 0 (the variance proxy 1/d is the variance)": abs(ratio[:, 0].min() - 1) < 1e-6,
             "sympy: termwise ratio (d/2)^n/((d/2)_n) <= 1 (proof of the bound)": termwise,
@@ -474,7 +474,7 @@ def lemma1(ctx: CheckContext) -> Verdict:
         m = float(np.linalg.norm(mixture.mean))
         mix_rows.append({"d": d, "components": mixture.weights.size, "mean_length": m, "kl_mc": est.value, "se": est.se, "n": n,
                          "lemma1_bound": float(lemma1_lower_bound(d, m)), "vmf_infimum": vmf_min_kl_at_mean_length(d, m)})
-    mix_ok = all(r["kl_mc"] + Z_MAX * r["se"] >= r["vmf_infimum"] >= r["lemma1_bound"] for r in mix_rows)
+    mix_ok = all(r["kl_mc"] + MC_AGREEMENT_Z * r["se"] >= r["vmf_infimum"] >= r["lemma1_bound"] for r in mix_rows)
     ctx.save_table("lemma1_vmf", rows)
     ctx.save_table("lemma1_mixtures", mix_rows)
     return Verdict.from_checks(
@@ -484,7 +484,7 @@ def lemma1(ctx: CheckContext) -> Verdict:
             "vMF: ratio -> 1 as κ -> 0 (within 1e-5 at κ = 1e-3)": max(abs(v - 1) for v in small) < 1e-5,
             "paper's form C(d-1)‖m‖² holds with C = 1/2": paper_form,
             "I-projection: vMF KL = Legendre transform of the log MGF (1e-8)": legendre_err < 1e-8,
-            f"random vMF mixtures: KL_MC + {Z_MAX:g} SE >= vMF infimum >= (d/2)‖m‖²": mix_ok,
+            f"random vMF mixtures: KL_MC + {MC_AGREEMENT_Z:g} SE >= vMF infimum >= (d/2)‖m‖²": mix_ok,
         },
         measured=float(ratios.min()),
         expected=">= 1",
@@ -529,7 +529,7 @@ def vmf_forms(ctx: CheckContext) -> Verdict:
     return Verdict.from_checks(
         {
             f"A_d, log 0F1 and KL within 1e-10 relative of mpmath ({len(dims) * len(kappas)} points, d <= 1e4, κ <= 1e4)": max(worst.values()) < 1e-10,
-            f"Monte Carlo mean length and KL within {Z_MAX:g} SE (scipy's vonmises_fisher sampler)": all(e.agrees(x) for e, x in pairs),
+            f"Monte Carlo mean length and KL within {MC_AGREEMENT_Z:g} SE (scipy's vonmises_fisher sampler)": all(e.agrees(x) for e, x in pairs),
             "entropy w.r.t. dS equals scipy's vonmises_fisher.entropy (1e-8)": entropy_err < 1e-8,
         },
         measured=worst,

@@ -65,7 +65,7 @@ def beta0_claim(ctx: CheckContext) -> Verdict:
         measured={"slope": fit.slope, "slope_ci": fit.slope_ci, "min_kl_ratio": worst},
         expected="slope −1; β₀ = 2α(1−η₂)/(d−1)",
         rule="symbolic identities exact; exact-curve slope fit with one correction term",
-        details={"fit": fit.as_dict()},
+        details={"fit": fit.to_dict()},
     )
 
 
@@ -121,7 +121,7 @@ def thm1_vmf(ctx: CheckContext) -> Verdict:
         measured={f"d={r['d']}, η₂={r['eta2']}": (r["beta_critical"], r["beta0"]) for r in rows},
         expected="critical β <= β₀ (pairs: critical β, β₀)",
         rule="exact quadrature of Φ on the vMF tilt; critical β by a log-κ scan refined by bounded maximization",
-        details={"rows": rows, "fit_eta2_0": fit.as_dict() if fit else None},
+        details={"rows": rows, "fit_eta2_0": fit.to_dict() if fit else None},
     )
 
 
@@ -157,7 +157,7 @@ def thm1_asymptotic(ctx: CheckContext) -> Verdict:
         measured={"slope": fit.slope, "slope_ci": fit.slope_ci, "alpha_delta": {r["d"]: r["alpha_delta"] for r in rows}},
         expected="slope −1",
         rule="exact closed forms and quadrature; exact-curve slope fit with one correction term",
-        details={"rows": rows, "fit": fit.as_dict()},
+        details={"rows": rows, "fit": fit.to_dict()},
     )
 
 

@@ -40,7 +40,7 @@ def critical_beta_fits(rows, *, d_min=32) -> list[dict]:
         for term, predicted in (("beta0", -1.0), ("beta_critical", None)):
             if len(sel) >= 5 and all(r[term] > 0 for r in sel):  # 3 parameters + the truncation-error term need 5
                 fit = fit_rate([r["d"] for r in sel], [r[term] for r in sel], exact=True, corrections=1, predicted_slope=predicted)
-                fits.append({"term": term, "family": f"eta2={eta2}", **fit.as_dict()})
+                fits.append({"term": term, "family": f"eta2={eta2}", **fit.to_dict()})
     return fits
 
 

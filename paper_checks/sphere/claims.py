@@ -12,7 +12,7 @@ import sympy as sp
 
 from infonce_gauss.sphere.plots import plot_loglog_series, plot_sphere_rates
 from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
-from infonce_gauss.simulations.estimates import Z_MAX, cv_estimate, max_abs_z
+from infonce_gauss.simulations.estimates import MC_AGREEMENT_Z, cv_estimate, max_abs_z
 from infonce_gauss.simulations.rates import column, fit_rate
 from infonce_gauss.simulations.sampling import derive_seed, spawn_seeds
 from infonce_gauss.simulations.sphere import (
@@ -85,11 +85,11 @@ def lemma3(ctx: CheckContext) -> Verdict:
             "sympy: log density ratio -> 0 pointwise (zeroth order of the 1/d expansion)": sp.simplify(l0) == 0,
             "sympy: derived normalizing constant equals Γ(d/2)/(π^{k/2}Γ((d-k)/2))": sp.simplify(c_dk - stated) == 0,
             "exact TV, KL, Kolmogorov strictly decrease in d towards 0 (k = 1, 2, 3)": monotone,
-            f"Monte Carlo within {Z_MAX:g} SE of the exact distances": z <= Z_MAX,
+            f"Monte Carlo within {MC_AGREEMENT_Z:g} SE of the exact distances": z <= MC_AGREEMENT_Z,
         },
         measured={"TV(k=1)": tv_last, "d": dims[-1]},
         expected="→ 0, monotonically",
-        rule=f"exact distances strictly decreasing on {len(dims)} dims in [8, {d_max}]; sympy identities exact; |z| <= {Z_MAX:g}",
+        rule=f"exact distances strictly decreasing on {len(dims)} dims in [8, {d_max}]; sympy identities exact; |z| <= {MC_AGREEMENT_Z:g}",
         details={"first_order_log_ratio": str(l1), "max_abs_z_mc": z, "mc_n": n, "mc_dims": mc_dims},
     )
 
@@ -204,12 +204,12 @@ def moments(ctx: CheckContext) -> Verdict:
             "sympy: E U_1^4 = 3/(d(d+2))": sp.simplify(derived["fourth"] - 3 / (d * (d + 2))) == 0,
             "sympy: excess kurtosis = -6/(d+2)": sp.simplify(derived["excess_kurtosis"] + 6 / (d + 2)) == 0,
             "closed-form moments match at d in {4, 8, 64, 1024, 1e5}": closed,
-            f"Monte Carlo within {Z_MAX:g} SE (d = 8, 64)": z <= Z_MAX,
+            f"Monte Carlo within {MC_AGREEMENT_Z:g} SE (d = 8, 64)": z <= MC_AGREEMENT_Z,
         },
         measured={"excess_kurtosis": str(derived["excess_kurtosis"]), "mc_kurtosis_d8": pairs[1][0].value},
         expected={"excess_kurtosis": "-6/(d + 2)", "kurtosis_d8": 2.4},
         uncertainty=pairs[1][0].se,
-        rule=f"sympy identities exact; closed forms to 1e-12; |z| <= {Z_MAX:g}",
+        rule=f"sympy identities exact; closed forms to 1e-12; |z| <= {MC_AGREEMENT_Z:g}",
         details={"max_abs_z_mc": z, "mc_n": n},
     )
 
@@ -249,7 +249,7 @@ def thin_shell(ctx: CheckContext) -> Verdict:
             "fitted slope interval covers -1/2": fit.slope_covers_prediction,
             "fitted constant interval covers 1/sqrt(2)": fit.constant_ci[0] <= 1 / math.sqrt(2) <= fit.constant_ci[1],
             "sympy expansion 1 + 1/(8d) - 9/(128d²) - ... matches the exact CV·sqrt(2d) within d^-4 (d >= 64)": expansion_ok,
-            f"Monte Carlo CV within {Z_MAX:g} SE (d = 16, 64, 256)": z <= Z_MAX,
+            f"Monte Carlo CV within {MC_AGREEMENT_Z:g} SE (d = 16, 64, 256)": z <= MC_AGREEMENT_Z,
         },
         measured=fit.slope,
         uncertainty=(fit.slope_ci[1] - fit.slope_ci[0]) / 2,
@@ -287,12 +287,12 @@ def kurtosis_identity(ctx: CheckContext) -> Verdict:
     z = max_abs_z(pairs)
     return Verdict.from_checks(
         {
-            f"Monte Carlo kurtosis within {Z_MAX:g} SE of the identity for every family": z <= Z_MAX,
+            f"Monte Carlo kurtosis within {MC_AGREEMENT_Z:g} SE of the identity for every family": z <= MC_AGREEMENT_Z,
             "chi radius gives kurtosis 3 exactly (Gaussian)": all(abs(r["exact"] - 3) < 1e-9 for r in rows if r["family"] == "chi radius"),
             "non-vanishing radial spread: excess kurtosis > 0 in the limit": limit_excess > 0,
         },
         measured=z,
-        expected=f"<= {Z_MAX:g}",
+        expected=f"<= {MC_AGREEMENT_Z:g}",
         rule="max |MC - identity| / SE over families and d in {8, 128}",
         details={"limit_excess_kurtosis_no_thin_shell": limit_excess, "mc_n": n},
     )

@@ -29,7 +29,7 @@ def test_stored_rates_are_read_back_equal(cache, monkeypatch):
     calibration._rates.cache_clear()
     monkeypatch.setattr(calibration, "null_pass_rates", _refuse)
     again = calibration.null_rates(300, 16, seed=4, replicates=50)
-    assert {law: r.as_dict() for law, r in again.items()} == {law: r.as_dict() for law, r in first.items()}
+    assert {law: r.to_dict() for law, r in again.items()} == {law: r.to_dict() for law, r in first.items()}
     # the Gaussian law does not depend on d: another d reuses its file
     seed = first["gaussian"].seed
     assert calibration._rates("gaussian", 300, 24, 50, seed).ad_pass == first["gaussian"].ad_pass
@@ -46,7 +46,7 @@ def test_corrupt_or_stale_files_are_recomputed(cache):
     sphere.write_text(json.dumps(record))
     calibration._rates.cache_clear()
     again = calibration.null_rates(300, 16, seed=5, replicates=40)
-    assert again["gaussian"].as_dict() == first["gaussian"].as_dict()
+    assert again["gaussian"].to_dict() == first["gaussian"].to_dict()
     assert json.loads(gauss.read_text())["version"] == calibration.NULL_RATES_VERSION  # rewritten
     assert json.loads(sphere.read_text())["version"] == calibration.NULL_RATES_VERSION
 

@@ -56,7 +56,7 @@ def _row(run, epoch, **values):
 
 
 def test_init_control_measures_changes_in_standard_errors():
-    from infonce_gauss.empirical.claims import Z_MAX, diagnostic_se, init_control
+    from infonce_gauss.empirical.claims import CONTRAST_Z, diagnostic_se, init_control
 
     rows = [_row("a", 0), _row("a", 5, cv=0.2, ad_avg=0.41), _row("b", 0), _row("b", 5)]
     control = {(c["run"], c["statistic"]): c for c in init_control(rows)}
@@ -68,7 +68,7 @@ def test_init_control_measures_changes_in_standard_errors():
     # a pass percentage: binomial SE 100·sqrt(p(1-p)/d) at p = 0.95, d = 64
     assert diagnostic_se(rows[0], "ad_pass_pct") == pytest.approx(100 * (0.95 * 0.05 / 64) ** 0.5)
     assert diagnostic_se(rows[0], "norm_ad_avg") == pytest.approx(0.02)
-    assert Z_MAX == 3.0
+    assert CONTRAST_Z == 3.0
 
 
 def test_gaussianity_origin_names_where_it_came_from():

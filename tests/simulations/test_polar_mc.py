@@ -92,7 +92,7 @@ def test_radial_fit_false_alarm_rate_matches_level():
     # (Binomial(300, 0.05), sd 3.8; accept within 4 sd). The plain KS p-value with an estimated scale
     # would reject far less often (conservative).
     rng = np.random.default_rng(11)
-    p = [radial_chi_fit(rng.standard_normal((200, 4)) * 3.0, seed=i, n_boot=99).p_value for i in range(300)]
+    p = [radial_chi_fit(rng.standard_normal((200, 4)) * 3.0, seed=i, n_boot=99).pvalue for i in range(300)]
     rejections = int(np.sum(np.array(p) <= 0.05))
     assert abs(rejections - 15) <= 4 * math.sqrt(300 * 0.05 * 0.95), rejections
 
@@ -101,8 +101,8 @@ def test_radial_fit_detects_a_thin_shell_and_reports_effect_sizes():
     rng = np.random.default_rng(1)
     gaussian = radial_chi_fit(rng.standard_normal((5000, 16)), seed=0)
     shell = radial_chi_fit(uniform_sphere(5000, 16, rng=rng) * rng.uniform(3.9, 4.1, size=(5000, 1)), seed=0)
-    assert gaussian.p_value > 0.01 and abs(gaussian.cv_ratio - 1) < 4 * gaussian.cv.se / gaussian.chi_cv
-    assert shell.p_value <= 1 / 200 and shell.cv_ratio < 0.2 and shell.ks > 0.1
+    assert gaussian.pvalue > 0.01 and abs(gaussian.cv_ratio - 1) < 4 * gaussian.cv.se / gaussian.chi_cv
+    assert shell.pvalue <= 1 / 200 and shell.cv_ratio < 0.2 and shell.ks > 0.1
     assert gaussian.scale == pytest.approx(1.0, rel=0.02)
 
 
@@ -110,11 +110,11 @@ def test_polar_diagnostics_split_radius_and_direction():
     rng = np.random.default_rng(2)
     tilted = sample_polar(ProductLaw(chi_radius(8), 8, kappa=3.0), 4000, rng=rng)  # chi radius, vMF direction
     diag = polar_diagnostics(tilted, seed=0, n_boot=99)
-    assert diag.radial.p_value > 0.01
-    assert diag.rayleigh.p_value < 1e-6 and diag.rayleigh.effect > 0.1
+    assert diag.radial.pvalue > 0.01
+    assert diag.rayleigh.pvalue < 1e-6 and diag.rayleigh.effect > 0.1
     axial = sample_polar(GaussianLaw.from_eigenvalues([4.0] + [1.0] * 7), 4000, rng=rng)
     diag = polar_diagnostics(axial, seed=0, n_boot=99)
-    assert diag.rayleigh.p_value > 1e-3 and diag.bingham.p_value < 1e-6
+    assert diag.rayleigh.pvalue > 1e-3 and diag.bingham.pvalue < 1e-6
 
 
 # --- vMF mixtures (Lemma 1) -----------------------------------------------------------------------

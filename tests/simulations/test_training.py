@@ -191,14 +191,14 @@ def test_training_is_deterministic_on_the_cpu():
     assert np.array_equal(a.embeddings, b.embeddings)
     assert [r["train_loss"] for r in a.rows] == [r["train_loss"] for r in b.rows]
     assert [r["epoch"] for r in a.rows] == [0, 2, 4]
-    c = train(task, TrainConfig(**{**CONFIG.as_dict(), "seed": 1}), progress=False)
+    c = train(task, TrainConfig(**{**CONFIG.to_dict(), "seed": 1}), progress=False)
     assert not np.array_equal(a.embeddings, c.embeddings)
 
 
 def test_checkpoint_resume_equals_the_uninterrupted_run(tmp_path):
     task = _task()
     whole = train(task, CONFIG, out_dir=tmp_path / "whole", progress=False)
-    train(task, TrainConfig(**{**CONFIG.as_dict(), "epochs": 2}), out_dir=tmp_path / "split", progress=False)
+    train(task, TrainConfig(**{**CONFIG.to_dict(), "epochs": 2}), out_dir=tmp_path / "split", progress=False)
     resumed = train(task, CONFIG, out_dir=tmp_path / "split", resume=True, progress=False)
     assert np.array_equal(whole.embeddings, resumed.embeddings)
     strip = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
@@ -239,9 +239,9 @@ def test_the_train_columns_monitor_the_epochs_own_batches(tmp_path):
 
 def test_resume_refuses_a_changed_config_or_a_missing_checkpoint(tmp_path):
     task = _task()
-    train(task, TrainConfig(**{**CONFIG.as_dict(), "epochs": 1}), out_dir=tmp_path, progress=False)
+    train(task, TrainConfig(**{**CONFIG.to_dict(), "epochs": 1}), out_dir=tmp_path, progress=False)
     with pytest.raises(ValueError, match="different configuration.*tau"):
-        train(task, TrainConfig(**{**CONFIG.as_dict(), "tau": 0.5}), out_dir=tmp_path, resume=True, progress=False)
+        train(task, TrainConfig(**{**CONFIG.to_dict(), "tau": 0.5}), out_dir=tmp_path, resume=True, progress=False)
     with pytest.raises(ValueError, match="nothing to resume"):
         train(task, CONFIG, out_dir=tmp_path / "empty", resume=True, progress=False)
 
@@ -249,7 +249,7 @@ def test_resume_refuses_a_changed_config_or_a_missing_checkpoint(tmp_path):
 def test_training_lowers_the_loss_and_logs_prop1():
     # sparse binary data: views differ in a few flipped bits, so positives are easy to align (η₂ ≈ 0.98)
     task = _task(n_train=512, dim=64, name="binary", density=0.2)
-    result = train(task, TrainConfig(**{**CONFIG.as_dict(), "epochs": 6, "diagnostics_every": 1}), progress=False)
+    result = train(task, TrainConfig(**{**CONFIG.to_dict(), "epochs": 6, "diagnostics_every": 1}), progress=False)
     losses = [r["train_loss"] for r in result.rows[1:]]
     assert losses[-1] < losses[0]
     last = result.final
@@ -303,14 +303,14 @@ def test_bad_configurations_raise():
     with pytest.raises(ValueError, match="exceeds"):
         train(_task(n_train=16), CONFIG, progress=False)
     with pytest.raises(ValueError, match="infonce"):
-        train(_task(), TrainConfig(**{**CONFIG.as_dict(), "objective": "supervised"}), progress=False)
+        train(_task(), TrainConfig(**{**CONFIG.to_dict(), "objective": "supervised"}), progress=False)
 
 
 @pytest.mark.gpu
 def test_cuda_training_with_bf16_autocast():
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device")
-    result = train(_task(), TrainConfig(**{**CONFIG.as_dict(), "device": "cuda"}), progress=False)
+    result = train(_task(), TrainConfig(**{**CONFIG.to_dict(), "device": "cuda"}), progress=False)
     assert np.all(np.isfinite(result.embeddings))
 
 

@@ -13,7 +13,7 @@ def test_false_alarm_rate_matches_level():
     # 1000 null replicates at level 0.05: the rejection count is Binomial(1000, 0.05) (sd 6.9);
     # accept within 4 sd. A wrong df or scaling moves it by far more (e.g. df d-1 -> ~0.09).
     rng = np.random.default_rng(11)
-    p = np.array([[t(u).p_value for t in (rayleigh_test, bingham_test)]
+    p = np.array([[t(u).pvalue for t in (rayleigh_test, bingham_test)]
                   for u in (uniform_sphere(400, 4, rng=rng) for _ in range(1000))])
     rejections = (p < 0.05).sum(axis=0)
     assert np.all(np.abs(rejections - 50) <= 4 * np.sqrt(1000 * 0.05 * 0.95)), rejections
@@ -29,9 +29,9 @@ def test_power_against_a_tilted_and_an_axial_law():
     rng = np.random.default_rng(3)
     tilted = uniform_sphere(2000, 8, rng=rng) + np.r_[0.3, np.zeros(7)]
     axial = uniform_sphere(2000, 8, rng=rng) * np.r_[2.0, np.ones(7)]  # symmetric, anisotropic
-    assert rayleigh_test(tilted).p_value < 1e-6
-    assert rayleigh_test(axial).p_value > 1e-3
-    assert bingham_test(axial).p_value < 1e-6
+    assert rayleigh_test(tilted).pvalue < 1e-6
+    assert rayleigh_test(axial).pvalue > 1e-3
+    assert bingham_test(axial).pvalue < 1e-6
 
 
 def test_statistic_follows_chi2_with_d_degrees_of_freedom():
