@@ -28,7 +28,7 @@ from scipy import spatial, special
 
 from infonce_gauss.simulations.estimates import Estimate
 from infonce_gauss.simulations.sampling import as_generator
-from infonce_gauss.theory._validation import finite_array, integer
+from infonce_gauss.theory.validation import finite_array, integer
 
 __all__ = ["knn_entropy", "log_unit_ball_volume"]
 

@@ -26,8 +26,8 @@ from infonce_gauss.simulations.estimates import Estimate, cv_estimate, mean_esti
 from infonce_gauss.simulations.rates import column, fit_rate, sweep
 from infonce_gauss.simulations.sampling import as_generator, derive_seed, uniform_sphere
 from infonce_gauss.simulations.uniformity import UniformityTest, bingham_test, rayleigh_test
-from infonce_gauss.theory._validation import finite_array, integer, positive
 from infonce_gauss.theory.polar import GaussianLaw, GaussianReference, ProductLaw, log_sphere_area, polar_terms
+from infonce_gauss.theory.validation import finite_array, integer, positive
 from infonce_gauss.theory.vmf import VMFMixture
 from infonce_gauss.theory.sphere import chi_norm_moments
 

@@ -38,8 +38,8 @@ from scipy import special
 
 from infonce_gauss.simulations.entropy import log_unit_ball_volume
 from infonce_gauss.simulations.sampling import as_generator, uniform_sphere
-from infonce_gauss.theory._validation import integer, positive
 from infonce_gauss.theory.regularized import beta_threshold
+from infonce_gauss.theory.validation import integer, positive
 
 __all__ = ["knn_entropy_torch", "EntropyRegularizer", "polar_regularizer_estimate", "knn_entropy_bias",
            "gaussian_gap", "BIAS_LAWS"]

@@ -39,7 +39,7 @@ import numpy as np
 import sympy as sp
 from scipy import integrate, special, stats
 
-from infonce_gauss.theory._validation import finite_array, integer, positive
+from infonce_gauss.theory.validation import finite_array, integer, positive
 from infonce_gauss.theory.vmf import vmf_kl_to_uniform, vmf_log_density, vmf_log_normalizer
 
 __all__ = [

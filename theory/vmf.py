@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from infonce_gauss.theory._validation import finite_array, integer
 from infonce_gauss.theory.special import bessel_ratio, log_hyp0f1
+from infonce_gauss.theory.validation import finite_array, integer
 
 __all__ = [
     "vmf_log_normalizer",
