@@ -10,10 +10,10 @@ Objectives (the paper's notation, Secs. 3–4; α = 1/τ, η₂ the augmentation
   :math:`\eta_2+(1-\eta_2)\|m\|^2` (the worst case, :class:`VMFRegularizedModel`).
 
 **Theorem 1's threshold.** :math:`\beta_0=\alpha(1-\eta_2)/(C(d-1))` with Lemma 1's constant, here
-:math:`C=1/2` (:data:`infonce_gauss.theory.polar.LEMMA1_CONSTANT`), so :math:`\beta_0=2\alpha(1-\eta_2)/(d-1)`
+:math:`C=1/2` (:data:`infonce_gauss.theory.mean_kl.LEMMA1_CONSTANT`), so :math:`\beta_0=2\alpha(1-\eta_2)/(d-1)`
 (:func:`beta_threshold`). How C enters: the proof needs :math:`\mathrm{KL}(\mu\|\sigma)\ge C(d-1)\|m\|^2`
 for every μ and every d ≥ 2; the paper's Lemma 1 states it in this (d−1) form with C "universal, not
-given". The suite proves the stronger :math:`\mathrm{KL}\ge\tfrac d2\|m\|^2` (:mod:`infonce_gauss.theory.polar`), so
+given". The suite proves the stronger :math:`\mathrm{KL}\ge\tfrac d2\|m\|^2` (:mod:`infonce_gauss.theory.mean_kl`), so
 C = 1/2 is valid in the paper's (d−1) form, and it is the best universal constant of that form:
 :math:`\inf_\mu\mathrm{KL}/((d-1)\|m\|^2)=d/(2(d-1))` (the vMF as :math:`\|m\|\to0`) tends to 1/2 as
 d → ∞. The sharp form gives the smaller threshold :math:`2\alpha(1-\eta_2)/d` (``sharp=True``); we keep
@@ -59,9 +59,10 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
+from infonce_gauss.theory.gaussian_reference import regularizer
 from infonce_gauss.theory.hgr import alignment_bound
 from infonce_gauss.theory.infonce import local_curvature, phi_uniform, phi_vmf
-from infonce_gauss.theory.polar import LEMMA1_CONSTANT, regularizer
+from infonce_gauss.theory.mean_kl import LEMMA1_CONSTANT
 from infonce_gauss.theory.validation import finite_array, integer, inverse_temperature, nonnegative, positive, unit_interval
 from infonce_gauss.theory.vmf import vmf_kl_to_uniform, vmf_mean_length
 

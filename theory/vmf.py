@@ -82,7 +82,7 @@ def vmf_entropy(d, kappa):
     r"""Entropy of vMF(:math:`\kappa`) relative to :math:`\sigma`: :math:`-\int\log\frac{d\mu}{d\sigma}\,d\mu=-\mathrm{KL}(\mathrm{vMF}\|\sigma)\le0`.
 
     The differential entropy with respect to the surface measure dS (scipy's
-    ``vonmises_fisher.entropy``) is this plus :math:`\log|S^{d-1}|` (:func:`infonce_gauss.theory.polar.log_sphere_area`).
+    ``vonmises_fisher.entropy``) is this plus :math:`\log|S^{d-1}|` (:func:`infonce_gauss.theory.polar_coordinates.log_sphere_area`).
     """
     return -vmf_kl_to_uniform(d, kappa)
 
