@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from infonce_gauss.simulations.estimates import Estimate, cv_estimate
-from infonce_gauss.theory._validation import integer
+from infonce_gauss.theory.validation import integer
 from infonce_gauss.theory.sphere import chi_norm_moments
 
 __all__ = ["thin_shell", "effective_rank", "participation_ratio", "spectrum_summary"]

@@ -19,7 +19,7 @@ from scipy import stats
 from infonce_gauss.simulations.estimates import Estimate, proportion_estimate
 from infonce_gauss.simulations.sampling import as_generator
 from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL, coordinate_tests
-from infonce_gauss.theory._validation import integer
+from infonce_gauss.theory.validation import integer
 
 __all__ = ["null_columns", "NullRates", "null_pass_rates", "pass_rate_band"]
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from infonce_gauss.simulations.sampling import as_generator
 from infonce_gauss.simulations.univariate import anderson_pvalue, coordinate_tests
-from infonce_gauss.theory._validation import integer
+from infonce_gauss.theory.validation import integer
 
 __all__ = ["random_directions", "ProjectionTests", "projection_tests"]
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from infonce_gauss.theory._validation import integer
+from infonce_gauss.theory.validation import integer
 
 __all__ = ["AD_THRESHOLD", "DP_LEVEL", "resolve_workers", "CoordinateTests", "PaperColumns", "coordinate_tests",
            "tested_shape", "coordinate_results", "paper_columns", "anderson_pvalue"]

@@ -1,17 +1,17 @@
 r"""The check's heavy statistics on the device a torch tensor lives on (a CUDA GPU), mirroring the NumPy path.
 
 :func:`~infonce_gauss.check` reads a tensor on a CUDA device (or any tensor, with ``backend="torch"``)
-with :func:`as_input`, as a :class:`TensorMatrix`; :func:`~infonce_gauss.battery.streaming.backend` then hands
+with :func:`as_input`, as a :class:`TensorMatrix`; :func:`~infonce_gauss.encoder_check.streaming.backend` then hands
 :func:`~infonce_gauss.check` this module in place of the NumPy functions, one for one:
 
 ============================  =======================================================================
 here                          NumPy
 ============================  =======================================================================
-:class:`TensorMatrix`         :class:`~infonce_gauss.battery.embeddings.EmbeddingMatrix`
-:class:`Scan`                 :class:`~infonce_gauss.battery.embeddings.Scan`
-:func:`kept_rows`             :func:`~infonce_gauss.battery.streaming.kept_rows`
-:func:`column_blocks`         :func:`~infonce_gauss.battery.streaming.column_blocks`
-:func:`block_tests`           ``gaussianity._block_tests``
+:class:`TensorMatrix`         :class:`~infonce_gauss.encoder_check.embeddings.EmbeddingMatrix`
+:class:`Scan`                 :class:`~infonce_gauss.encoder_check.embeddings.Scan`
+:func:`kept_rows`             :func:`~infonce_gauss.encoder_check.streaming.kept_rows`
+:func:`column_blocks`         :func:`~infonce_gauss.encoder_check.streaming.column_blocks`
+:func:`block_tests`           ``univariate._block_tests``
 :func:`coordinate_tests`      :func:`~infonce_gauss.simulations.univariate.coordinate_tests`
 ============================  =======================================================================
 
@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from infonce_gauss.battery import embeddings, streaming
+from infonce_gauss.encoder_check import embeddings, streaming
 from infonce_gauss.simulations import univariate
 from infonce_gauss.simulations.univariate import CoordinateTests, coordinate_results, tested_shape
 
@@ -56,7 +56,7 @@ DEVICE_BLOCK_ELEMENTS = 2**24  # samples per device work item in coordinate_test
 
 @dataclass
 class TensorMatrix:
-    """An (n, d) torch tensor read like an :class:`~infonce_gauss.battery.embeddings.EmbeddingMatrix`, its rows
+    """An (n, d) torch tensor read like an :class:`~infonce_gauss.encoder_check.embeddings.EmbeddingMatrix`, its rows
     left on the tensor's device: ``rows(a, b)`` is a float32 tensor there (float64 for a float64 tensor)."""
 
     source: str
@@ -75,7 +75,7 @@ class TensorMatrix:
 
     @property
     def backend(self):
-        """The functions its statistics run with (see :func:`~infonce_gauss.battery.streaming.backend`): this module."""
+        """The functions its statistics run with (see :func:`~infonce_gauss.encoder_check.streaming.backend`): this module."""
         return sys.modules[__name__]
 
     def rows(self, start: int, stop: int) -> torch.Tensor:
@@ -92,7 +92,7 @@ class TensorMatrix:
 
 def as_input(x, name: str, *, device, key: str | None = None) -> TensorMatrix:
     """``x`` as a :class:`TensorMatrix` on ``device``: a tensor (float16/bfloat16 widened to float32) moved
-    there if elsewhere, or anything :func:`~infonce_gauss.battery.streaming.as_input` reads, read whole and
+    there if elsewhere, or anything :func:`~infonce_gauss.encoder_check.streaming.as_input` reads, read whole and
     copied there (the positives of embeddings on a device)."""
     if embeddings.is_tensor(x):
         x = embeddings.widened_tensor(x)
@@ -114,7 +114,7 @@ def put(a: np.ndarray, like: torch.Tensor) -> torch.Tensor:
 
 
 def host_matrix(x: TensorMatrix) -> embeddings.EmbeddingMatrix:
-    """``x`` as a NumPy :class:`~infonce_gauss.battery.embeddings.EmbeddingMatrix` that copies each chunk read to
+    """``x`` as a NumPy :class:`~infonce_gauss.encoder_check.embeddings.EmbeddingMatrix` that copies each chunk read to
     the host (for the statistics that run there, e.g. the whitened variant)."""
     dtype = np.dtype(np.float64 if x.out_dtype == torch.float64 else np.float32)
     out = embeddings.EmbeddingMatrix(x.source, x.shape, dtype, lambda a, b: host(x.tensor[a:b].to(x.out_dtype)))
@@ -123,7 +123,7 @@ def host_matrix(x: TensorMatrix) -> embeddings.EmbeddingMatrix:
 
 
 class Scan(embeddings.Scan):
-    """:class:`~infonce_gauss.battery.embeddings.Scan` on the device: per row whether it is finite and its
+    """:class:`~infonce_gauss.encoder_check.embeddings.Scan` on the device: per row whether it is finite and its
     largest :math:`|x_{ij}|` (0 for a non-finite row), per column the least and largest entry over the rows
     that are finite and not zero, allocated on the first chunk's device; :meth:`result` is the host's, on
     these arrays copied back."""
@@ -162,7 +162,7 @@ def _take(chunk: torch.Tensor, mask: np.ndarray, cols) -> torch.Tensor:
 
 
 def kept_rows(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, observe=None):
-    """:func:`~infonce_gauss.battery.streaming.kept_rows` on the device: float64 chunks of the kept rows and columns
+    """:func:`~infonce_gauss.encoder_check.streaming.kept_rows` on the device: float64 chunks of the kept rows and columns
     (``observe(chunk)`` first called on each chunk as read)."""
     step = x.chunk_rows()
     take = streaming._columns(cols, x.shape[1])
@@ -174,7 +174,7 @@ def kept_rows(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, observe=None)
 
 
 def column_blocks(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, width: int):
-    """:func:`~infonce_gauss.battery.streaming.column_blocks` on the device: yield (column indices, (b, n_kept)
+    """:func:`~infonce_gauss.encoder_check.streaming.column_blocks` on the device: yield (column indices, (b, n_kept)
     float32 block), filled chunk by chunk."""
     step = x.chunk_rows()
     n_kept = int(keep.sum())
