@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from matplotlib.figure import Figure
-import numpy as np
 
 from infonce_gauss.plotting import mean_over_seeds, rows_matching, series_colours, sorted_xy
 
