@@ -15,7 +15,7 @@ once before the timings (so both paths read it from the cache). It prints the se
 ``gpu / device floor``, and the agreement of the two results: the summaries (verdicts and figures as printed), and the
 largest relative difference of the per-coordinate A², D'Agostino–Pearson p-value and excess kurtosis and of
 the thin-shell CV (the Gram-based figures differ by the
-NumPy path's float32 blocks, ~1e-6 relative, see ``infonce_gauss.battery.torch_backend``).
+NumPy path's float32 blocks, ~1e-6 relative, see ``infonce_gauss.encoder_check.torch_backend``).
 Timings are the best of ``--repeats`` runs.
 """
 
@@ -33,7 +33,7 @@ def main(argv=None) -> list:
     import torch
 
     from infonce_gauss import check
-    from infonce_gauss.battery.calibration import null_rates
+    from infonce_gauss.encoder_check.calibration import null_rates
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)

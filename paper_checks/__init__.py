@@ -37,10 +37,10 @@ _API = {
     "polar_rates": "infonce_gauss.polar.rates",
     "infonce_rates": "infonce_gauss.infonce.rates",
     "regularized_rates": "infonce_gauss.regularized.rates",
-    "check": "infonce_gauss.battery.check",
-    "CheckResult": "infonce_gauss.battery.result",
+    "check": "infonce_gauss.encoder_check.check",
+    "CheckResult": "infonce_gauss.encoder_check.result",
     "GaussianityMonitor": "infonce_gauss.simulations.monitor",
-    "open_embeddings": "infonce_gauss.battery.embeddings",
+    "open_embeddings": "infonce_gauss.encoder_check.embeddings",
     "executor": "infonce_gauss.executors",
 }
 _SUBPACKAGES = ("theory", "simulations")

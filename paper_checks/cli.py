@@ -98,44 +98,65 @@ def _cmd_record(args) -> int:
     return EXIT_OK
 
 
-def _check_options(args, emb, pos, labels) -> None:
-    """Refuse or warn about options that the battery would otherwise ignore or change silently."""
-    import numpy as np
+def _check_options() -> list:
+    """The options of ``check`` (its defaults are those of :func:`infonce_gauss.encoder_check.check.check`)."""
+    from infonce_gauss.options import Option
 
-    d = emb.shape[1]
-    if args.eta2 is not None and pos is None and args.trace is None:
-        _warn("check", "--eta2 is used only with --positives (Prop 1's bound) or --trace (the plateau); "
-              "without either it is ignored.")
-    from infonce_gauss.battery.result import CheckConfig
+    return [
+        Option("positives", "positive-pair embeddings, row i pairs with row i of EMB", type=None, metavar="POS"),
+        Option("labels", "one class label per row (.npy, .csv, .txt)", type=None, metavar="LAB"),
+        Option("key", "array name inside .npz/.safetensors/.pt files holding several", type=None),
+        Option("trace", "training trace with columns epoch, alignment (e.g. train's diagnostics.csv) for the alignment "
+               "plateau of Assumption 1", type=None, metavar="CSV"),
+        Option("trace_run", "the run to take from a trace that holds several (its 'run' column)", type=None, metavar="RUN"),
+        Option("eta2", "augmentation mildness η₂ in [0, 1] for Prop 1's bound", type=unit_interval),
+        Option("whiten", "also test ZCA-whitened coordinates"),
+        Option("drop_nonfinite", "drop rows with NaN/inf or zero norm (with their positives) instead of failing"),
+        Option("drop_constant", "drop constant (dead) columns instead of failing"),
+        Option("directions", "random 1-D projections", type=positive_int),
+        Option("k", "dimension of the multivariate projection", type=positive_int),
+        Option("subsample", "rows for Henze–Zirkler and the Φ gap", type=positive_int),
+        Option("level", "level of the tests the verdicts are decided by"),
+        Option("sliced_directions", "random 1-D projections for the sliced Epps–Pulley test", type=positive_int),
+        Option("tau", "temperature of the Φ potential"),
+        Option("memory_mb", "memory for one column block of the per-coordinate tests", type=positive_int),
+    ]
 
-    for name in ("k", "directions"):
-        value = getattr(args, name)
-        if value > d and value != getattr(CheckConfig, name):  # a default larger than d is documented as clamped
-            _warn("check", f"--{name} {value} is larger than d = {d}; using --{name} {d}.")
-    if labels is not None and labels.dtype.kind == "f" and (missing := np.isnan(labels)).any():
-        raise ValueError(f"--labels {args.labels}: {int(missing.sum())} label(s) are NaN (e.g. row "
-                         f"{int(np.flatnonzero(missing)[0])}); give every row a class label.")
+
+@contextlib.contextmanager
+def _option_warnings(command: str) -> Iterator[None]:
+    """Show the API's :class:`~infonce_gauss.encoder_check.check.OptionWarning` as the command line's warning,
+    naming the options as flags (``--k 20``)."""
+    import warnings
+
+    from infonce_gauss.encoder_check.check import OptionWarning
+
+    shown = warnings.showwarning
+
+    def show(message, category, *args, **kwargs):
+        if not issubclass(category, OptionWarning):
+            return shown(message, category, *args, **kwargs)
+        _warn(command, message.render(lambda name, value=None: f"--{name.replace('_', '-')}"
+                                      + ("" if value is None else f" {value}")))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", OptionWarning)
+        warnings.showwarning = show
+        yield
 
 
 def _cmd_check(args) -> int:
-    from infonce_gauss.battery.check import check
-    from infonce_gauss.battery.embeddings import load_trace, load_vector, open_embeddings
+    from infonce_gauss.encoder_check.check import check
+    from infonce_gauss.options import option_values
     from infonce_gauss.output import RunFolder
 
     folder = RunFolder("check", args.out)  # validated before the (possibly long) work
-    emb = open_embeddings(args.embeddings, key=args.key)
-    pos = open_embeddings(args.positives, key=args.key) if args.positives else None
-    labels = load_vector(args.labels, length=emb.shape[0]) if args.labels else None
-    _check_options(args, emb, pos, labels)
-    trace = load_trace(args.trace, run=args.trace_run) if args.trace else None
+    options = option_values(args, _check_options())
     command = {"embeddings": str(args.embeddings), "positives": args.positives, "labels": args.labels, "key": args.key,
                "trace": args.trace, "trace_run": args.trace_run, "strict": args.strict}
     with folder as out_dir:
-        result = check(emb, positives=pos, labels=labels, trace=trace, eta2=args.eta2, level=args.level,
-                       directions=args.directions, sliced_directions=args.sliced_directions, k=args.k,
-                       subsample=args.subsample, tau=args.tau, whiten=args.whiten, drop_nonfinite=args.drop_nonfinite,
-                       drop_constant=args.drop_constant, seed=args.seed, memory_mb=args.memory_mb,
-                       progress=not args.no_progress)
+        with _option_warnings("check"):
+            result = check(args.embeddings, **options, seed=args.seed, progress=not args.no_progress)
         result.save(out_dir, command=command)
     print(result.summary())
     print(f"report: {folder.target / 'report.md'}")
@@ -300,27 +321,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "(INFONCE_GAUSS_CACHE=DIR for another folder, =off for none).",
     )
     check.add_argument("embeddings", metavar="EMB", help="n × d embeddings, one row per sample")
-    check.add_argument("--positives", metavar="POS", help="positive-pair embeddings, row i pairs with row i of EMB")
-    check.add_argument("--labels", metavar="LAB", help="one class label per row (.npy, .csv, .txt)")
-    check.add_argument("--key", help="array name inside .npz/.safetensors/.pt files holding several")
-    check.add_argument("--trace", metavar="CSV", help="training trace with columns epoch, alignment (e.g. train's "
-                       "diagnostics.csv) for the alignment plateau of Assumption 1")
-    check.add_argument("--trace-run", metavar="RUN", help="the run to take from a trace that holds several (its 'run' column)")
-    check.add_argument("--eta2", type=unit_interval, help="augmentation mildness η₂ in [0, 1] for Prop 1's bound")
-    check.add_argument("--whiten", action="store_true", help="also test ZCA-whitened coordinates")
-    check.add_argument("--drop-nonfinite", action="store_true",
-                       help="drop rows with NaN/inf or zero norm (with their positives) instead of failing")
-    check.add_argument("--drop-constant", action="store_true", help="drop constant (dead) columns instead of failing")
-    check.add_argument("--directions", type=positive_int, default=32, help="random 1-D projections (default: %(default)s)")
-    check.add_argument("--k", type=positive_int, default=8, help="dimension of the multivariate projection (default: %(default)s)")
-    check.add_argument("--subsample", type=positive_int, default=1000,
-                       help="rows for Henze–Zirkler and the Φ gap (default: %(default)s)")
-    check.add_argument("--level", type=float, default=0.05, help="level of the tests the verdicts are decided by (default: %(default)s)")
-    check.add_argument("--sliced-directions", type=positive_int, default=64,
-                       help="random 1-D projections for the sliced Epps–Pulley test (default: %(default)s)")
-    check.add_argument("--tau", type=float, default=0.1, help="temperature of the Φ potential (default: %(default)s)")
-    check.add_argument("--memory-mb", type=positive_int, default=1024,
-                       help="memory for one column block of the per-coordinate tests (default: %(default)s)")
+    if command in (None, "check"):  # its options read check's signature, which imports the statistics
+        from infonce_gauss.encoder_check.check import check as check_function
+        from infonce_gauss.options import add_options
+
+        add_options(check, check_function, _check_options())
     check.add_argument("--strict", action="store_true",
                        help="exit with status 1 when any assumption fails (for scripts and CI; default: 0 whatever "
                        "the verdicts)")

@@ -16,16 +16,16 @@ cluster; default: in-process).
 from __future__ import annotations
 
 import argparse
-import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from infonce_gauss.formatting import format_value
+from infonce_gauss.options import Option, add_options, defaults, option_values
 from infonce_gauss.output import run_metadata, save_figure
 from infonce_gauss.simulations.files import write_csv, write_json
 
-__all__ = ["RateResult", "Option", "RateExperiment"]
+__all__ = ["RateResult", "RateExperiment"]
 
 _FIT_LABELS = ("k", "A", "metric", "source", "family", "term")
 
@@ -97,24 +97,6 @@ class RateResult:
 
 
 @dataclass(frozen=True)
-class Option:
-    """One command-line option of a rate function: its parameter name, help text and argparse type."""
-
-    name: str
-    help: str
-    type: Callable = float
-    nargs: str | int | None = None
-    metavar: str | tuple | None = None
-
-
-def _default_text(value) -> str:
-    if isinstance(value, (list, tuple)):
-        shown = " ".join(map(str, value)) if len(value) <= 6 else f"{len(value)} values from {value[0]} to {value[-1]}"
-        return shown or "none"
-    return str(value)
-
-
-@dataclass(frozen=True)
 class RateExperiment:
     """A result's rate function and its command-line options (defaults come from the function's signature)."""
 
@@ -125,18 +107,12 @@ class RateExperiment:
 
     def defaults(self) -> Mapping[str, object]:
         """The keyword defaults of :attr:`function`."""
-        return {k: p.default for k, p in inspect.signature(self.function).parameters.items()
-                if p.default is not inspect.Parameter.empty}
+        return defaults(self.function)
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         """Add ``--<name>`` for every option, with the function's default shown in the help."""
-        defaults = self.defaults()
-        for opt in self.options:
-            default = defaults[opt.name]
-            parser.add_argument(f"--{opt.name.replace('_', '-')}", dest=opt.name, type=opt.type, nargs=opt.nargs,
-                                metavar=opt.metavar, default=list(default) if isinstance(default, tuple) else default,
-                                help=f"{opt.help} (default: {_default_text(default)})")
+        add_options(parser, self.function, self.options)
 
     def from_args(self, args: argparse.Namespace, **common) -> RateResult:
         """Call :attr:`function` with the parsed options and the ``common`` keywords (seed, progress, executor)."""
-        return self.function(**{opt.name: getattr(args, opt.name) for opt in self.options}, **common)
+        return self.function(**option_values(args, self.options), **common)

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from infonce_gauss.simulations.sampling import as_generator
-from infonce_gauss.theory._validation import finite_array, integer, positive
 from infonce_gauss.theory.hgr import Eta2, binary_channel_maximal_correlation, mixing_channel_eta2
+from infonce_gauss.theory.validation import finite_array, integer, positive
 
 __all__ = [
     "laplace_base",

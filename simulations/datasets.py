@@ -269,7 +269,7 @@ def make_synthetic(name: str, *, n_train: int = 10_000, n_test: int = 5000, dim:
     """
     if name not in SYNTHETIC:
         raise ValueError(f"unknown synthetic set {name!r}; choose one of {', '.join(SYNTHETIC)}.")
-    from infonce_gauss.theory._validation import integer
+    from infonce_gauss.theory.validation import integer
 
     n_train = integer(n_train, "n_train", minimum=2)
     n_test = integer(n_test, "n_test", minimum=20)

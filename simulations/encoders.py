@@ -19,7 +19,7 @@ import math
 import torch
 from torch import nn
 
-from infonce_gauss.theory._validation import integer
+from infonce_gauss.theory.validation import integer
 
 __all__ = ["LinearEncoder", "MLPEncoder", "SmallCNN", "ResNet18", "ENCODERS", "build_encoder", "parameter_count"]
 

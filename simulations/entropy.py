@@ -9,7 +9,7 @@ k-th nearest neighbour (Kozachenko & Leonenko 1987; Kraskov, Stögbauer & Grassb
 It is consistent for any d, but its bias decays like :math:`n^{-2/d}` or slower (Berrett, Samworth & Yuan
 2019): **reliable only in low dimension**. Measured at n = 10^4 (k = 3): errors of a few hundredths of a
 nat for d ≤ 3 (about one standard error); at d = 10, −0.06 on N(0, I) but +0.57 on N(0, diag(geomspace(0.1,
-10))) and +1.3 on the uniform cube (boundaries); at d = 50, +5 to +16 nats. Use the exact formulas of :mod:`infonce_gauss.theory.polar` wherever they
+10))) and +1.3 on the uniform cube (boundaries); at d = 50, +5 to +16 nats. Use the exact formulas of :mod:`infonce_gauss.theory.polar_laws` wherever they
 exist; this estimator is the independent check of them on samples.
 
 Ties (duplicated rows, e.g. rounded data) would give :math:`\log0`; a seeded jitter of
@@ -28,7 +28,7 @@ from scipy import spatial, special
 
 from infonce_gauss.simulations.estimates import Estimate
 from infonce_gauss.simulations.sampling import as_generator
-from infonce_gauss.theory._validation import finite_array, integer
+from infonce_gauss.theory.validation import finite_array, integer
 
 __all__ = ["knn_entropy", "log_unit_ball_volume"]
 

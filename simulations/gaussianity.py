@@ -40,9 +40,9 @@ from scipy import special, stats
 
 from infonce_gauss.simulations.estimates import Estimate, cv_estimate, proportion_estimate
 from infonce_gauss.simulations.sampling import as_generator
-from infonce_gauss.theory._validation import integer
 from infonce_gauss.theory.special import log_hyp0f1
 from infonce_gauss.theory.sphere import chi_norm_moments
+from infonce_gauss.theory.validation import integer
 
 __all__ = [
     "AD_THRESHOLD",

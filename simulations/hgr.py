@@ -37,8 +37,8 @@ from infonce_gauss.simulations.channels import MixingChannel
 from infonce_gauss.simulations.estimates import Estimate, mean_estimate, mean_norm_sq_from_sums
 from infonce_gauss.simulations.rates import column, fit_rate, sweep
 from infonce_gauss.simulations.sampling import as_generator, normalize_rows
-from infonce_gauss.theory._validation import finite_array, integer, positive
 from infonce_gauss.theory.hgr import Eta2, pmf_svd, solvable_delta, solvable_delta_constant
+from infonce_gauss.theory.validation import finite_array, integer, positive
 
 __all__ = [
     "hgr_histogram",

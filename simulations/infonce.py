@@ -25,7 +25,6 @@ from infonce_gauss.simulations.rates import column, fit_rate, sweep
 from infonce_gauss.simulations.sampling import as_generator, uniform_sphere
 from infonce_gauss.simulations.sphere import kurtosis_estimate
 from infonce_gauss.simulations.uniformity import bingham_test, rayleigh_test
-from infonce_gauss.theory._validation import integer, positive
 from infonce_gauss.theory.infonce import CopyOrFresh, VMFAugmentation, empirical_phi, phi_uniform
 from infonce_gauss.theory.sphere import (
     kolmogorov_to_gaussian,
@@ -34,6 +33,7 @@ from infonce_gauss.theory.sphere import (
     squared_norm_law,
     tv_to_gaussian,
 )
+from infonce_gauss.theory.validation import integer, positive
 from infonce_gauss.theory.vmf import vmf_kappa_for_mean_length
 
 __all__ = [

@@ -58,7 +58,7 @@ __all__ = ["GaussianityMonitor", "WINDOW_ROWS"]
 WINDOW_ROWS = 4096
 """Rows whose Gram matrices are accumulated in the batch's dtype before they are added into the float64
 running sums: a float32 sum over 4096 rows is accurate to ~√4096·6e-8 ≈ 4e-6 relative, as NumPy's
-:func:`~infonce_gauss.battery.streaming.add_gram` blocks are, and each window's error is added once."""
+:func:`~infonce_gauss.encoder_check.streaming.add_gram` blocks are, and each window's error is added once."""
 
 
 def _standardized_moments(s1, s2, s3, s4, n: int) -> tuple[np.ndarray, np.ndarray]:

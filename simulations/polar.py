@@ -26,10 +26,13 @@ from infonce_gauss.simulations.estimates import Estimate, cv_estimate, mean_esti
 from infonce_gauss.simulations.rates import column, fit_rate, sweep
 from infonce_gauss.simulations.sampling import as_generator, derive_seed, uniform_sphere
 from infonce_gauss.simulations.uniformity import UniformityTest, bingham_test, rayleigh_test
-from infonce_gauss.theory._validation import finite_array, integer, positive
-from infonce_gauss.theory.polar import GaussianLaw, GaussianReference, ProductLaw, log_sphere_area, polar_terms
-from infonce_gauss.theory.vmf import VMFMixture
+from infonce_gauss.theory.gaussian_reference import GaussianReference
+from infonce_gauss.theory.polar import polar_terms
+from infonce_gauss.theory.polar_coordinates import log_sphere_area
+from infonce_gauss.theory.polar_laws import GaussianLaw, ProductLaw
 from infonce_gauss.theory.sphere import chi_norm_moments
+from infonce_gauss.theory.validation import finite_array, integer, positive
+from infonce_gauss.theory.vmf import VMFMixture
 
 __all__ = [
     "sample_polar",
@@ -56,8 +59,8 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 @functools.singledispatch
 def sample_polar(law, n, *, rng) -> np.ndarray:
-    """Draw ``n`` points of a law of :mod:`infonce_gauss.theory.polar` as an (n, d) array."""
-    raise ValueError(f"unknown law {type(law).__name__}; use theory.polar.GaussianLaw or ProductLaw.")
+    """Draw ``n`` points of a law of :mod:`infonce_gauss.theory.polar_laws` as an (n, d) array."""
+    raise ValueError(f"unknown law {type(law).__name__}; use theory.polar_laws.GaussianLaw or ProductLaw.")
 
 
 @sample_polar.register
@@ -126,7 +129,7 @@ def knn_polar_entropies(law, *, n, seed, k=3) -> dict[str, Estimate]:
     r"""Density-free estimates of :math:`h(Z)` and :math:`h(R)` (Kozachenko–Leonenko; low d only).
 
     The independent check of the exact entropies and of the polar identity: :math:`h(Z)` of a product
-    law, for instance, is only *defined* through the identity in :mod:`infonce_gauss.theory.polar`.
+    law, for instance, is only *defined* through the identity in :mod:`infonce_gauss.theory.polar_laws`.
     """
     z = sample_polar(law, integer(n, "n (number of samples)", minimum=10), rng=seed)
     return {"entropy": knn_entropy(z, k=k, seed=seed),

@@ -16,8 +16,8 @@ from scipy import stats
 
 from infonce_gauss.simulations.infonce import ParticleConfig, particle_diagnostics, train_particles
 from infonce_gauss.simulations.sampling import as_generator
-from infonce_gauss.theory._validation import integer, positive
 from infonce_gauss.theory.regularized import beta_threshold
+from infonce_gauss.theory.validation import integer, positive
 
 __all__ = ["regularized_particle_diagnostics", "regularizer_sweep", "gaussian_target_distances"]
 

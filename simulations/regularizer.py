@@ -38,8 +38,8 @@ from scipy import special
 
 from infonce_gauss.simulations.entropy import log_unit_ball_volume
 from infonce_gauss.simulations.sampling import as_generator, uniform_sphere
-from infonce_gauss.theory._validation import integer, positive
 from infonce_gauss.theory.regularized import beta_threshold
+from infonce_gauss.theory.validation import integer, positive
 
 __all__ = ["knn_entropy_torch", "EntropyRegularizer", "polar_regularizer_estimate", "knn_entropy_bias",
            "gaussian_gap", "BIAS_LAWS"]
@@ -76,7 +76,7 @@ class EntropyRegularizer:
     embeddings (Eq. 11), with :math:`\hat H` the kNN estimate of :func:`knn_entropy_torch`.
 
     Its minimizer over laws with this d is :math:`N(0,(2\lambda)^{-1}I_d)` (Corollary 2's optimum; the
-    exact minimum is :func:`infonce_gauss.theory.polar.max_entropy_minimum`). Feed it draws from one
+    exact minimum is :func:`infonce_gauss.theory.gaussian_reference.max_entropy_minimum`). Feed it draws from one
     law: in contrastive training one view per item, not both views of each pair (positives are close,
     and their tiny distances would make the estimate push them apart).
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from infonce_gauss.theory._validation import dimension_and_k, integer
 from infonce_gauss.theory.sphere import ChiRadius, FixedRadius, PerturbedRadius, chi_norm_moments
+from infonce_gauss.theory.validation import dimension_and_k, integer
 
 __all__ = [
     "derive_seed",

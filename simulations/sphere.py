@@ -20,7 +20,6 @@ from scipy import stats
 from infonce_gauss.simulations.estimates import Estimate, mean_estimate
 from infonce_gauss.simulations.rates import column, fit_rate, sweep
 from infonce_gauss.simulations.sampling import projected_sphere, sample_scaled_radius
-from infonce_gauss.theory._validation import dimension_and_k, integer
 from infonce_gauss.theory.sphere import (
     asymptotic_constants,
     density_crossings,
@@ -31,6 +30,7 @@ from infonce_gauss.theory.sphere import (
     pinelis_kolmogorov_bound,
     tv_to_gaussian,
 )
+from infonce_gauss.theory.validation import dimension_and_k, integer
 
 __all__ = [
     "mc_distances",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from infonce_gauss.theory._validation import finite_array
+from infonce_gauss.theory.validation import finite_array
 
 __all__ = ["Plateau", "detect_plateau"]
 

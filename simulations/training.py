@@ -46,8 +46,8 @@ from infonce_gauss.simulations.estimates import cv_estimate, mean_estimate, mean
 from infonce_gauss.simulations.files import atomic_write, atomic_write_text, csv_text
 from infonce_gauss.simulations.monitor import GaussianityMonitor
 from infonce_gauss.simulations.sampling import normalize_rows
-from infonce_gauss.theory._validation import integer, positive
 from infonce_gauss.theory.special import log_hyp0f1
+from infonce_gauss.theory.validation import integer, positive
 
 __all__ = [
     "TrainConfig",

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["infonce_gauss", "infonce_gauss.battery.check", "infonce_gauss.simulations.sliced",
+MODULES = ["infonce_gauss", "infonce_gauss.encoder_check.check", "infonce_gauss.simulations.sliced",
            "infonce_gauss.simulations.monitor"]
 
 

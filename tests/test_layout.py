@@ -1,5 +1,5 @@
 """The layout: one namespace over the three folders, every package installed, no import cycle, no result
-folder importing another.
+folder importing another, and each layer's ``__all__`` (its lazily loaded modules) equal to its folder.
 
 The cycle test reads every module of ``theory/``, ``simulations/`` and ``paper_checks/`` under its
 installed name (``infonce_gauss.theory.*``, ``infonce_gauss.simulations.*``, ``infonce_gauss.*``) and
@@ -7,6 +7,7 @@ follows every import, deferred (function-level) ones included.
 """
 
 import ast
+import importlib
 import subprocess
 import sys
 import tomllib
@@ -139,3 +140,37 @@ def test_every_public_name_resolves(name):
     import infonce_gauss
 
     assert getattr(infonce_gauss, name) is not None
+
+
+LAYERS = {"theory": "infonce_gauss.theory", "simulations": "infonce_gauss.simulations"}
+OPTIONAL = {"infonce_gauss.simulations.lightning": "lightning"}  # module -> the optional package it needs
+
+
+def _public_modules(folder: str) -> list[str]:
+    """The public modules of a layer's folder: its ``*.py`` files and subpackages not named ``_*``."""
+    root = ROOT / folder
+    files = {path.stem for path in root.glob("*.py")}
+    packages = {path.parent.name for path in root.glob("*/__init__.py")}
+    return sorted(name for name in files | packages if not name.startswith("_"))
+
+
+@pytest.mark.parametrize("folder", sorted(LAYERS))
+def test_a_layers_all_is_its_folder(folder):
+    assert importlib.import_module(LAYERS[folder]).__all__ == _public_modules(folder)
+
+
+@pytest.mark.parametrize("module", [f"{LAYERS[folder]}.{name}" for folder in sorted(LAYERS) for name in _public_modules(folder)])
+def test_every_module_of_a_layer_resolves_as_an_attribute_of_its_package(module):
+    if module in OPTIONAL:
+        pytest.importorskip(OPTIONAL[module], reason=f"{module} needs the optional package {OPTIONAL[module]!r} (dev extra)")
+    package, _, name = module.rpartition(".")
+    assert name in importlib.import_module(package).__all__
+    assert getattr(importlib.import_module(package), name) is importlib.import_module(module)
+
+
+def test_importing_the_layers_imports_neither_torch_nor_sympy(fresh_python):
+    # then the first attribute access imports the module (here two that need neither)
+    code = ("import sys, infonce_gauss.theory as t, infonce_gauss.simulations as s;"
+            "print(sorted(m for m in ('torch', 'sympy') if m in sys.modules));"
+            "print(t.validation.__name__, s.files.__name__)")
+    assert fresh_python(code).stdout.split("\n")[:2] == ["[]", "infonce_gauss.theory.validation infonce_gauss.simulations.files"]

@@ -47,8 +47,8 @@ import sympy as sp
 from scipy import special
 from scipy.sparse import linalg as sparse_linalg
 
-from infonce_gauss.theory._validation import finite_array, integer, positive
 from infonce_gauss.theory.sphere import derive_chi_expansions
+from infonce_gauss.theory.validation import finite_array, integer, positive
 
 __all__ = [
     "PmfSVD",

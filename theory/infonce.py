@@ -41,8 +41,8 @@ import sympy as sp
 from numpy.polynomial import chebyshev
 from scipy import optimize, special
 
-from infonce_gauss.theory._validation import finite_array, integer, inverse_temperature, positive
 from infonce_gauss.theory.special import bessel_ratio, log_hyp0f1
+from infonce_gauss.theory.validation import finite_array, integer, inverse_temperature, positive
 from infonce_gauss.theory.vmf import vmf_log_normalizer
 
 PAPER_ALPHA = 10.0  # the inverse temperature 1/τ of the paper's experiments (τ = 0.1)

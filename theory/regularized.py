@@ -10,10 +10,10 @@ Objectives (the paper's notation, Secs. 3–4; α = 1/τ, η₂ the augmentation
   :math:`\eta_2+(1-\eta_2)\|m\|^2` (the worst case, :class:`VMFRegularizedModel`).
 
 **Theorem 1's threshold.** :math:`\beta_0=\alpha(1-\eta_2)/(C(d-1))` with Lemma 1's constant, here
-:math:`C=1/2` (:data:`infonce_gauss.theory.polar.LEMMA1_CONSTANT`), so :math:`\beta_0=2\alpha(1-\eta_2)/(d-1)`
+:math:`C=1/2` (:data:`infonce_gauss.theory.mean_kl.LEMMA1_CONSTANT`), so :math:`\beta_0=2\alpha(1-\eta_2)/(d-1)`
 (:func:`beta_threshold`). How C enters: the proof needs :math:`\mathrm{KL}(\mu\|\sigma)\ge C(d-1)\|m\|^2`
 for every μ and every d ≥ 2; the paper's Lemma 1 states it in this (d−1) form with C "universal, not
-given". The suite proves the stronger :math:`\mathrm{KL}\ge\tfrac d2\|m\|^2` (:mod:`infonce_gauss.theory.polar`), so
+given". The suite proves the stronger :math:`\mathrm{KL}\ge\tfrac d2\|m\|^2` (:mod:`infonce_gauss.theory.mean_kl`), so
 C = 1/2 is valid in the paper's (d−1) form, and it is the best universal constant of that form:
 :math:`\inf_\mu\mathrm{KL}/((d-1)\|m\|^2)=d/(2(d-1))` (the vMF as :math:`\|m\|\to0`) tends to 1/2 as
 d → ∞. The sharp form gives the smaller threshold :math:`2\alpha(1-\eta_2)/d` (``sharp=True``); we keep
@@ -59,10 +59,11 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
-from infonce_gauss.theory._validation import finite_array, integer, inverse_temperature, positive
+from infonce_gauss.theory.gaussian_reference import regularizer
 from infonce_gauss.theory.hgr import alignment_bound
 from infonce_gauss.theory.infonce import local_curvature, phi_uniform, phi_vmf
-from infonce_gauss.theory.polar import LEMMA1_CONSTANT, regularizer
+from infonce_gauss.theory.mean_kl import LEMMA1_CONSTANT
+from infonce_gauss.theory.validation import finite_array, integer, inverse_temperature, nonnegative, positive, unit_interval
 from infonce_gauss.theory.vmf import vmf_kl_to_uniform, vmf_mean_length
 
 __all__ = [
@@ -83,31 +84,8 @@ __all__ = [
 ]
 
 
-# --------------------------------------------------------------------------------------------
-# Input checks
-# --------------------------------------------------------------------------------------------
-def _unit_interval(value, name: str) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}.") from None
-    if not 0 <= out <= 1:
-        raise ValueError(f"{name} must lie in [0, 1], got {value!r}.")
-    return out
-
-
 def _eta2(eta2) -> float:
-    return _unit_interval(eta2, "eta2 (the augmentation mildness, a squared maximal correlation)")
-
-
-def _nonnegative(value, name: str) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a non-negative number, got {value!r}.") from None
-    if not math.isfinite(out) or out < 0:
-        raise ValueError(f"{name} must be finite and >= 0, got {value!r}.")
-    return out
+    return unit_interval(eta2, "eta2 (the augmentation mildness, a squared maximal correlation)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,13 +107,13 @@ def reduced_objective(phi, align, kl, *, alpha, beta):
     kl = finite_array(kl, "kl (KL(mu||sigma))")
     if np.any(kl < 0):
         raise ValueError("kl is KL(mu||sigma) and must be >= 0.")
-    out = np.asarray(phi, dtype=float) - inverse_temperature(alpha) * np.asarray(align, dtype=float) + _nonnegative(beta, "beta") * kl
+    out = np.asarray(phi, dtype=float) - inverse_temperature(alpha) * np.asarray(align, dtype=float) + nonnegative(beta, "beta") * kl
     return out if out.ndim else float(out)
 
 
 def full_objective(phi, align, entropy, second_moment, *, alpha, beta, lam) -> float:
     r"""Eq. 11: :math:`J=\Phi(\mu)-\alpha E_\pi[u\cdot v]+\beta(-H(\rho)+\lambda E_\rho\|Z\|^2)` from its terms."""
-    return float(phi) - inverse_temperature(alpha) * float(align) + _nonnegative(beta, "beta") * regularizer(entropy, second_moment, lam)
+    return float(phi) - inverse_temperature(alpha) * float(align) + nonnegative(beta, "beta") * regularizer(entropy, second_moment, lam)
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,11 +194,11 @@ def is_nonnegative_combination(expr) -> bool:
 def stability_kl_bound(beta, beta0, alpha, delta, eps=0.0) -> float:
     r"""[Derived here] :math:`\mathrm{KL}(\mu\|\sigma)\le(\alpha\delta+\varepsilon)/(\beta-\beta_0)` for every
     ε-minimizer μ of :math:`\tilde J`; needs β > β₀."""
-    beta, beta0 = _nonnegative(beta, "beta"), _nonnegative(beta0, "beta0")
+    beta, beta0 = nonnegative(beta, "beta"), nonnegative(beta0, "beta0")
     if beta <= beta0:
         raise ValueError(f"the stability bound needs beta > beta0, got beta={beta:g} <= beta0={beta0:g}; "
                          "take beta a fixed multiple c > 1 of beta0.")
-    return (inverse_temperature(alpha) * _nonnegative(delta, "delta") + _nonnegative(eps, "eps")) / (beta - beta0)
+    return (inverse_temperature(alpha) * nonnegative(delta, "delta") + nonnegative(eps, "eps")) / (beta - beta0)
 
 
 def pinsker_tv_bound(kl):
@@ -245,7 +223,7 @@ def jensen_objective_lower_bound(alpha, eta2, mean_length):
 def jensen_value_gap_bound(d, alpha, delta) -> float:
     r"""[Derived here] :math:`\tilde J_0(\sigma)-\inf_\mu\tilde J_0(\mu)\le\Phi(\sigma)+\alpha\delta\le\alpha^2/(2d)+\alpha\delta`
     with no regularizer (β = 0); returns the middle (exact) bound."""
-    return float(phi_uniform(d, alpha)) + inverse_temperature(alpha) * _nonnegative(delta, "delta")
+    return float(phi_uniform(d, alpha)) + inverse_temperature(alpha) * nonnegative(delta, "delta")
 
 
 # --------------------------------------------------------------------------------------------
@@ -289,7 +267,7 @@ class VMFRegularizedModel:
         object.__setattr__(self, "d", integer(self.d, "d (the ambient dimension)", minimum=2))
         object.__setattr__(self, "alpha", inverse_temperature(self.alpha))
         object.__setattr__(self, "eta2", _eta2(self.eta2))
-        delta = _nonnegative(self.delta, "delta (Assumption 3's gap eta2 - Align(sigma))")
+        delta = nonnegative(self.delta, "delta (Assumption 3's gap eta2 - Align(sigma))")
         if delta > self.eta2:
             raise ValueError(f"delta = eta2 - Align(sigma) cannot exceed eta2 (Align(sigma) >= 0 here), got {delta} > {self.eta2}.")
         object.__setattr__(self, "delta", delta)
@@ -321,7 +299,7 @@ class VMFRegularizedModel:
 
     def gap(self, kappa, beta):
         r""":math:`\tilde J(\mu_\kappa)-\tilde J(\sigma)`; at β ≥ β₀ it is at least :math:`(\beta-\beta_0)\mathrm{KL}-\alpha\delta`."""
-        return self.phi_gap(kappa) - self.alpha * self.align_gap(kappa) + _nonnegative(beta, "beta") * self.kl(kappa)
+        return self.phi_gap(kappa) - self.alpha * self.align_gap(kappa) + nonnegative(beta, "beta") * self.kl(kappa)
 
     def jensen_gap(self, kappa):
         r"""The β = 0 gap :math:`\tilde J_0(\mu_\kappa)-\tilde J_0(\sigma)\ge-\Phi(\sigma)-\alpha\delta` (derived here)."""
@@ -364,7 +342,7 @@ class VMFRegularizedModel:
 # --------------------------------------------------------------------------------------------
 def tilt_objective_gap(d, alpha, q, kappa):
     r""":math:`J_q(\mu_\kappa)-J_q(\sigma)=\Phi(\mu_\kappa)-\Phi(\sigma)-q\,A_d(\kappa)^2` (Appendix D, Eq. 52)."""
-    q = _nonnegative(q, "q (the weight of ||m||^2, alpha (1 - eta2) in the paper)")
+    q = nonnegative(q, "q (the weight of ||m||^2, alpha (1 - eta2) in the paper)")
     model = VMFRegularizedModel(d, alpha, 0.0)
     a = np.asarray(vmf_mean_length(model.d, model._kappas(kappa)))
     return model.phi_gap(kappa) - q * a * a

@@ -37,7 +37,7 @@ import numpy as np
 from scipy import integrate, optimize, special, stats
 
 from infonce_gauss.theory._lazy import lazy_import
-from infonce_gauss.theory._validation import dimension_and_k, finite_array, integer, positive
+from infonce_gauss.theory.validation import dimension_and_k, finite_array, integer, positive
 
 sp = lazy_import("sympy")  # the symbolic derivations below load it (~0.2 s) on first use
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from infonce_gauss.theory._validation import finite_array, integer
 from infonce_gauss.theory.special import bessel_ratio, log_hyp0f1
+from infonce_gauss.theory.validation import finite_array, integer
 
 __all__ = [
     "vmf_log_normalizer",
@@ -82,7 +82,7 @@ def vmf_entropy(d, kappa):
     r"""Entropy of vMF(:math:`\kappa`) relative to :math:`\sigma`: :math:`-\int\log\frac{d\mu}{d\sigma}\,d\mu=-\mathrm{KL}(\mathrm{vMF}\|\sigma)\le0`.
 
     The differential entropy with respect to the surface measure dS (scipy's
-    ``vonmises_fisher.entropy``) is this plus :math:`\log|S^{d-1}|` (:func:`infonce_gauss.theory.polar.log_sphere_area`).
+    ``vonmises_fisher.entropy``) is this plus :math:`\log|S^{d-1}|` (:func:`infonce_gauss.theory.polar_coordinates.log_sphere_area`).
     """
     return -vmf_kl_to_uniform(d, kappa)
 

@@ -1,7 +1,8 @@
-"""The check battery, the application's own result: ``check`` on a user's embeddings
-(:func:`~infonce_gauss.battery.check.check`), its calibration claims (``CHK-``) and its figures.
+"""The ``CHK-`` result: the paper's per-coordinate protocol calibrated, and the calibration of
+:func:`infonce_gauss.check` on laws whose answer is known (the check itself is the application
+:mod:`infonce_gauss.encoder_check`).
 
-``CLAIMS`` is imported on first use, so that ``check`` does not load the claims' simulations."""
+``CLAIMS`` is imported on first use, so that importing the package loads none of the claims' simulations."""
 
 __all__ = ["CLAIMS"]
 

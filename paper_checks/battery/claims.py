@@ -131,7 +131,7 @@ def compliance(ctx: ClaimContext) -> Verdict:
 
 
 def _battery_verdicts(x, options: dict) -> dict:
-    from infonce_gauss.battery.check import check
+    from infonce_gauss.encoder_check.check import check
 
     return check(x, **options).verdicts
 
@@ -164,7 +164,7 @@ def battery(ctx: ClaimContext) -> Verdict:
              and clusters["isotropy"] == "fails",
          "exponential radius: thin shell fails": wide["thin_shell"] == "fails"},
         measured={"gaussian": gauss}, expected="see statement",
-        rule=f"n = {n}; verdict rules of infonce_gauss.battery.assumptions",
+        rule=f"n = {n}; verdict rules of infonce_gauss.encoder_check.rules",
         details={"sphere_d8": sphere, "laplace": laplace, "clusters": clusters, "wide_radius": wide},
     )
 
@@ -180,7 +180,7 @@ NULL_TRUE = {"gaussian": ("thin_shell", "coordinates", "coordinates.unnormalized
 
 def false_fail_rates(law: str, *, replicates: int, n: int, d: int, seed: int, level: float = 0.05,
                      **options) -> dict[str, Estimate]:
-    r"""How often each verdict of :func:`~infonce_gauss.battery.check.check` says "fails" on exact null data
+    r"""How often each verdict of :func:`~infonce_gauss.encoder_check.check.check` says "fails" on exact null data
     (the check battery's own calibration, CHK-BATTERY-CALIBRATION).
 
     ``replicates`` data sets of n rows are drawn from ``law`` (``"gaussian"``: N(0, I_d); ``"sphere"``:
@@ -190,7 +190,7 @@ def false_fail_rates(law: str, *, replicates: int, n: int, d: int, seed: int, le
     "fails" is an :class:`~infonce_gauss.simulations.estimates.Estimate` with its binomial standard error
     (floored at :math:`\sqrt{1/(4R^2)}`): a calibrated rule fails at most ``level`` of the time.
     """
-    from infonce_gauss.battery.check import check
+    from infonce_gauss.encoder_check.check import check
 
     keys = NULL_TRUE[law]
     fails = dict.fromkeys(keys, 0)
@@ -237,7 +237,7 @@ def battery_calibration(ctx: ClaimContext) -> Verdict:
 def _text_encoder_check(encoder: str, sentences, positives, labels, seed: int):
     """The battery on one packaged encoder: its paper columns (the normalized and whitened ones only for an
     encoder whose outputs are L2-normalized), thin shell, Prop 1's alignment and the label structure."""
-    from infonce_gauss.battery.check import check
+    from infonce_gauss.encoder_check.check import check
     from infonce_gauss.simulations.text import ENCODERS, embed_sentences
 
     n = len(sentences)
@@ -277,7 +277,7 @@ def text_encoder(ctx: ClaimContext) -> Verdict:
 
     if reason := encoder_unavailable(MINILM):
         return Verdict.skipped(reason)
-    from infonce_gauss.battery.assumptions import THIN_SHELL_MAX_RATIO
+    from infonce_gauss.encoder_check.rules import THIN_SHELL_MAX_RATIO
 
     n = ctx.profile.pick(quick=500, full=5000)
     seed = ctx.seed % 2**31

@@ -6,7 +6,8 @@ import numpy as np
 
 from infonce_gauss.hgr.plots import plot_alignment_rates
 from infonce_gauss.arguments import positive_int
-from infonce_gauss.rates import Option, RateExperiment, RateResult
+from infonce_gauss.options import Option
+from infonce_gauss.rates import RateExperiment, RateResult
 from infonce_gauss.simulations.hgr import solvable_rate_fits, solvable_rate_table
 from infonce_gauss.simulations.sampling import spawn_seeds
 

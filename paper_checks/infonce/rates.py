@@ -7,7 +7,8 @@ from matplotlib.figure import Figure
 from infonce_gauss.infonce.plots import plot_bias, plot_particles
 from infonce_gauss.infonce.settings import BIAS_LAW
 from infonce_gauss.arguments import positive_int
-from infonce_gauss.rates import Option, RateExperiment, RateResult
+from infonce_gauss.options import Option
+from infonce_gauss.rates import RateExperiment, RateResult
 from infonce_gauss.simulations.infonce import bias_rate_fits, bias_sweep, particle_sweep
 from infonce_gauss.simulations.sampling import spawn_seeds
 from infonce_gauss.theory.infonce import PAPER_ALPHA

@@ -27,25 +27,23 @@ from infonce_gauss.simulations.polar import (
     sample_polar,
 )
 from infonce_gauss.simulations.sampling import derive_seed, projected_sphere
-from infonce_gauss.theory.polar import (
-    GaussianLaw,
+from infonce_gauss.theory.gaussian_reference import (
     GaussianReference,
-    ProductLaw,
-    chi_radius,
-    derive_lemma1,
     derive_max_entropy_optimum,
-    derive_polar_jacobian,
     derive_reference_normalizer,
-    derive_sphere_area,
-    lemma1_lower_bound,
-    log_sphere_area,
     max_entropy_minimum,
-    polar_terms,
     regularizer,
-    sphere_log_mgf,
-    subgaussian_mgf_bound,
+)
+from infonce_gauss.theory.mean_kl import derive_lemma1, lemma1_lower_bound, sphere_log_mgf, subgaussian_mgf_bound
+from infonce_gauss.theory.polar import polar_terms
+from infonce_gauss.theory.polar_coordinates import (
+    chi_radius,
+    derive_polar_jacobian,
+    derive_sphere_area,
+    log_sphere_area,
     uniform_ball_radius,
 )
+from infonce_gauss.theory.polar_laws import GaussianLaw, ProductLaw
 from infonce_gauss.theory.special import bessel_ratio, log_hyp0f1
 from infonce_gauss.theory.vmf import vmf_entropy, vmf_kl_to_uniform, vmf_mean_length, vmf_min_kl_at_mean_length
 

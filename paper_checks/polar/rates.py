@@ -6,7 +6,8 @@ import numpy as np
 
 from infonce_gauss.polar.plots import plot_polar_terms
 from infonce_gauss.arguments import positive_int
-from infonce_gauss.rates import Option, RateExperiment, RateResult
+from infonce_gauss.options import Option
+from infonce_gauss.rates import RateExperiment, RateResult
 from infonce_gauss.simulations.polar import polar_rate_fits, polar_rate_table
 from infonce_gauss.simulations.sampling import spawn_seeds
 

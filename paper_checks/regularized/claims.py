@@ -14,9 +14,11 @@ import sympy as sp
 from infonce_gauss.claim import ClaimContext, ClaimSet, Verdict
 from infonce_gauss.regularized.rates import critical_beta_table
 from infonce_gauss.simulations.rates import fit_rate
+from infonce_gauss.theory.gaussian_reference import GaussianReference, max_entropy_minimum
 from infonce_gauss.theory.hgr import solvable_delta
 from infonce_gauss.theory.infonce import PAPER_ALPHA, local_curvature, phi_axial_acg, phi_uniform, phi_vmf
-from infonce_gauss.theory.polar import GaussianLaw, GaussianReference, ProductLaw, chi_radius, max_entropy_minimum
+from infonce_gauss.theory.polar_coordinates import chi_radius
+from infonce_gauss.theory.polar_laws import GaussianLaw, ProductLaw
 from infonce_gauss.theory.regularized import (
     VMFRegularizedModel,
     beta_threshold,

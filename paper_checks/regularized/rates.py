@@ -4,7 +4,8 @@ particles (β = c·β₀)."""
 from __future__ import annotations
 
 from infonce_gauss.arguments import positive_int
-from infonce_gauss.rates import Option, RateExperiment, RateResult
+from infonce_gauss.options import Option
+from infonce_gauss.rates import RateExperiment, RateResult
 from infonce_gauss.regularized.plots import plot_regularized
 from infonce_gauss.simulations.rates import fit_rate
 from infonce_gauss.simulations.regularized import regularizer_sweep

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from infonce_gauss.arguments import positive_int
-from infonce_gauss.rates import Option, RateExperiment, RateResult
+from infonce_gauss.options import Option
+from infonce_gauss.rates import RateExperiment, RateResult
 from infonce_gauss.simulations.sampling import spawn_seeds
 from infonce_gauss.simulations.sphere import sphere_rate_fits, sphere_rate_table
 from infonce_gauss.sphere.plots import plot_sphere_rates

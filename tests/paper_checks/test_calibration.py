@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from infonce_gauss.battery import calibration
+from infonce_gauss.encoder_check import calibration
 from infonce_gauss.battery.claims import NULL_TRUE, false_fail_rates
 from infonce_gauss.simulations import gaussianity as g
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from infonce_gauss import check
-from infonce_gauss.battery import embeddings as emb
-from infonce_gauss.battery import streaming
-from infonce_gauss.battery.result import ASSUMPTIONS
+from infonce_gauss.encoder_check import embeddings as emb
+from infonce_gauss.encoder_check import streaming
+from infonce_gauss.encoder_check.rules import ASSUMPTIONS
 from infonce_gauss.cli import main
 from infonce_gauss.simulations.sampling import uniform_sphere
 
@@ -60,8 +60,8 @@ def test_alignment_and_prop1_bound(gaussian, gaussian_result):
     positives = gaussian + 0.5 * np.random.default_rng(1).standard_normal(gaussian.shape)
     low = check(gaussian, positives=positives, null_replicates=200, subsample=300, eta2=0.5)
     high = check(gaussian, positives=positives, null_replicates=200, subsample=300, eta2=0.95)
-    assert low.alignment.verdict == "fails" and low.alignment.p_value < 1e-6
-    assert high.alignment.verdict == "holds" and high.alignment.p_value > 0.5
+    assert low.alignment.verdict == "fails" and low.alignment.pvalue < 1e-6
+    assert high.alignment.verdict == "holds" and high.alignment.pvalue > 0.5
 
 
 def test_labels_between_class_share(gaussian_result):
@@ -195,7 +195,7 @@ def test_drop_flags_report_what_was_dropped(tmp_path):
                                clean.coordinates.parts["normalized"].details["ad"], rtol=1e-12)
     for key in ("mean_norm_sq", "isotropy_effect", "participation_ratio_u"):
         assert res.uniformity.details[key] == pytest.approx(clean.uniformity.details[key], rel=1e-12)  # summation order only
-    assert res.projections.p_value == pytest.approx(clean.projections.p_value, rel=1e-9)
+    assert res.projections.pvalue == pytest.approx(clean.projections.pvalue, rel=1e-9)
 
 
 def test_positives_must_match(gaussian):
@@ -309,7 +309,7 @@ def test_float32_gram_blocks_match_float64_within_a_tiny_fraction_of_the_errors(
     # products of blocks centred on the first chunk's mean, summed in float64, give the covariance spectrum,
     # the Bingham statistic and ||m||² of a float64 computation (uncentred float32 products would lose
     # ~1e-7·1000² = 0.1 of each covariance entry).
-    from infonce_gauss.battery.embeddings import as_matrix
+    from infonce_gauss.encoder_check.embeddings import as_matrix
     from infonce_gauss.simulations.estimates import mean_norm_sq, mean_norm_sq_from_sums
     from infonce_gauss.simulations.gaussianity import spectrum_summary
     from infonce_gauss.simulations.uniformity import bingham_from_scatter

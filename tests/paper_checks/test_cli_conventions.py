@@ -1,6 +1,7 @@
 """Command-line conventions: --version, exit codes 0/1/2/3/130, --out validated before any work and never mixing
 runs, check --strict, warnings for options that would be ignored, third-party bars silenced, the summary table."""
 
+import functools
 import json
 
 import numpy as np
@@ -70,14 +71,15 @@ def emb_file(tmp_path):
 def test_bad_out_exits_2_before_any_work(command, where, tmp_path, emb_file, monkeypatch, capsys):
     (tmp_path / "f").write_text("x")
     out = tmp_path / "f" if where == "file" else tmp_path / "f" / "sub"
-    from infonce_gauss.battery import check
+    from infonce_gauss.encoder_check import check
     from infonce_gauss import runner
     from infonce_gauss.sphere import rates
 
     def no_work(*a, **k):
         raise AssertionError("work started before --out was validated")
 
-    monkeypatch.setattr(check, "check", no_work)
+    # the check's options are built from its signature: the stand-in keeps it (functools.wraps)
+    monkeypatch.setattr(check, "check", functools.wraps(check.check)(no_work))
     monkeypatch.setattr(runner, "run_claims", no_work)
     monkeypatch.setattr(rates, "sphere_rate_table", no_work, raising=False)
     argv = [emb_file if a == "EMB" else a for a in command]
@@ -183,7 +185,7 @@ def test_summary_table_header_and_cut_cells():
 
 def test_check_interrupted_while_writing_leaves_no_report(tmp_path, emb_file, monkeypatch, capsys):
     """Figures already written, then Ctrl-C: no report anywhere, the earlier finished run untouched."""
-    from infonce_gauss.battery import report
+    from infonce_gauss.encoder_check import report
 
     out = tmp_path / "out"
     assert main(["check", emb_file, "--out", str(out), "--no-progress", "--seed", "1"]) == 0

@@ -6,8 +6,8 @@ import struct
 import numpy as np
 import pytest
 
-from infonce_gauss.battery import embeddings as emb
-from infonce_gauss.battery.embeddings import load_vector, open_embeddings
+from infonce_gauss.encoder_check import embeddings as emb
+from infonce_gauss.encoder_check.embeddings import load_vector, open_embeddings
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The torch backend of ``check`` (infonce_gauss.battery.torch_backend) against the NumPy path on the same data.
+"""The torch backend of ``check`` (infonce_gauss.encoder_check.torch_backend) against the NumPy path on the same data.
 
 On CPU tensors (``backend="torch"``) in the default suite; on a CUDA tensor under the ``gpu`` marker.
 Agreement is asked to 1e-10 relative. The one statistic whose NumPy value carries a larger rounding error
@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from infonce_gauss import check
-from infonce_gauss.battery import streaming
-from infonce_gauss.battery import torch_backend as tb
+from infonce_gauss.encoder_check import streaming
+from infonce_gauss.encoder_check import torch_backend as tb
 from infonce_gauss.simulations import gaussianity as g
 
 RTOL = 1e-10
@@ -216,7 +216,7 @@ def test_check_matches_numpy_on_cpu_tensors(monkeypatch):
 
 
 def test_backend_choice():
-    from infonce_gauss.battery.check import _read
+    from infonce_gauss.encoder_check.check import _read
 
     t = torch.zeros((30, 4))
     assert isinstance(_read(t, "t", None, "auto"), streaming.EmbeddingMatrix)  # a CPU tensor: NumPy by default

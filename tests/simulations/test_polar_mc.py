@@ -24,7 +24,10 @@ from infonce_gauss.simulations.polar import (
     spiked_asymptotes,
 )
 from infonce_gauss.simulations.sampling import uniform_sphere
-from infonce_gauss.theory.polar import GaussianLaw, GaussianReference, ProductLaw, chi_radius, polar_terms, uniform_ball_radius
+from infonce_gauss.theory.gaussian_reference import GaussianReference
+from infonce_gauss.theory.polar import polar_terms
+from infonce_gauss.theory.polar_coordinates import chi_radius, uniform_ball_radius
+from infonce_gauss.theory.polar_laws import GaussianLaw, ProductLaw
 from infonce_gauss.theory.vmf import vmf_mean_length, vmf_min_kl_at_mean_length
 
 LAWS = {
@@ -63,7 +66,7 @@ def test_change_of_variables_holds_pointwise(name):
 
 
 def test_knn_entropies_confirm_the_identity_for_a_product():
-    # h(Z) of vMF ⊗ radial is only defined through the polar identity in theory.polar: the density-free
+    # h(Z) of vMF ⊗ radial is only defined through the polar identity in theory.polar_laws: the density-free
     # estimate checks it (bias allowance 0.05 nat at d = 3, see simulations/entropy.py)
     law = ProductLaw(chi_radius(3, 1.0), 3, kappa=3.0)
     exact = polar_terms(law, GaussianReference(3, 0.5))

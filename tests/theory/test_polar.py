@@ -1,5 +1,6 @@
-"""theory.polar: polar coordinates, the reference γ_λ^B, Eq. 13, maximum entropy, the Gaussian and product
-families term by term, the chain rules, Lemma 1 and the MGF bound."""
+"""The polar layer of theory: polar coordinates (theory.polar_coordinates), the reference γ_λ^B, Eq. 13 and
+maximum entropy (theory.gaussian_reference), the Gaussian and product families term by term (theory.polar_laws),
+the chain rules (theory.polar), Lemma 1 and the MGF bound (theory.mean_kl)."""
 
 import math
 
@@ -10,28 +11,31 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import integrate, special, stats
 
-from infonce_gauss.theory.polar import (
-    LEMMA1_CONSTANT,
-    GaussianLaw,
+from infonce_gauss.theory.gaussian_reference import (
     GaussianReference,
-    ProductLaw,
-    RadialLaw,
-    chi_radius,
-    derive_lemma1,
     derive_max_entropy_optimum,
-    derive_polar_jacobian,
     derive_reference_normalizer,
-    derive_sphere_area,
-    lemma1_lower_bound,
-    log_sphere_area,
     max_entropy_minimum,
-    polar_terms,
     regularizer,
-    sphere_area,
+)
+from infonce_gauss.theory.mean_kl import (
+    LEMMA1_CONSTANT,
+    derive_lemma1,
+    lemma1_lower_bound,
     sphere_log_mgf,
     subgaussian_mgf_bound,
+)
+from infonce_gauss.theory.polar import polar_terms
+from infonce_gauss.theory.polar_coordinates import (
+    RadialLaw,
+    chi_radius,
+    derive_polar_jacobian,
+    derive_sphere_area,
+    log_sphere_area,
+    sphere_area,
     uniform_ball_radius,
 )
+from infonce_gauss.theory.polar_laws import GaussianLaw, ProductLaw
 from infonce_gauss.theory.vmf import vmf_kl_to_uniform, vmf_min_kl_at_mean_length
 
 spectra = st.lists(st.floats(0.2, 5.0), min_size=2, max_size=10)

@@ -9,8 +9,8 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
+from infonce_gauss.theory.gaussian_reference import max_entropy_minimum
 from infonce_gauss.theory.infonce import local_curvature, phi_uniform, phi_vmf
-from infonce_gauss.theory.polar import max_entropy_minimum
 from infonce_gauss.theory.regularized import (
     VMFRegularizedModel,
     beta_threshold,

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import optimize, stats
 
-from infonce_gauss.theory.polar import log_sphere_area
+from infonce_gauss.theory.polar_coordinates import log_sphere_area
 from infonce_gauss.theory.vmf import (
     VMFMixture,
     vmf_entropy,

@@ -1,6 +1,6 @@
 r"""The null calibration of the coordinate tests, cached in memory and on disk.
 
-The pass-rate bands of :func:`~infonce_gauss.battery.assumptions.coordinates` need the probability
+The pass-rate bands of :func:`~infonce_gauss.encoder_check.rules.coordinates` need the probability
 that one coordinate passes Anderson–Darling and D'Agostino–Pearson under the Gaussian law and under
 the exact uniform-sphere coordinate law at the same (n, d)
 (:func:`~infonce_gauss.simulations.gaussianity.null_pass_rates`). Those rates depend on

@@ -1,4 +1,4 @@
-"""The report of a :class:`~infonce_gauss.battery.result.CheckResult` (whose methods call these): the
+"""The report of a :class:`~infonce_gauss.encoder_check.result.CheckResult` (whose methods call these): the
 terminal summary, the notebook table, and the folder the CLI writes (``report.md`` with figures,
 ``check.json`` with every number, the tidy tables in ``data/`` and, last, ``run.json``)."""
 
@@ -40,7 +40,7 @@ def summary_text(result: CheckResult) -> str:
 def _table(result: CheckResult) -> list[str]:
     out = ["| assumption | verdict | effect [95% interval] | p-value | rule | paper |", "|---|---|---|---|---|---|"]
     for a in _lines(result):
-        p = "" if a.p_value is None else f"{a.p_value:.3g}"
+        p = "" if a.pvalue is None else f"{a.pvalue:.3g}"
         effects = "; ".join(str(e) for e in a.effects).replace("|", "\\|")  # ‖m‖² written ||m||² would split the cell
         out.append(f"| {a.title} | **{a.verdict}** | {effects} | {p} | {a.rule} | {a.reference} |")
     return out
@@ -104,7 +104,7 @@ def write_report(result: CheckResult, out_dir, *, command: dict | None = None) -
     """Write figures, data tables, check.json, report.md and finally run.json; return the report path."""
     from dataclasses import asdict
 
-    from infonce_gauss.battery import plots
+    from infonce_gauss.encoder_check import plots
     from infonce_gauss.output import run_metadata, save_figure
     from infonce_gauss.simulations.files import atomic_write_text, write_csv, write_json
 

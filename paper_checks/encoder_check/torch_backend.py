@@ -1,17 +1,17 @@
 r"""The check's heavy statistics on the device a torch tensor lives on (a CUDA GPU), mirroring the NumPy path.
 
 :func:`~infonce_gauss.check` reads a tensor on a CUDA device (or any tensor, with ``backend="torch"``)
-with :func:`as_input`, as a :class:`TensorMatrix`; :func:`~infonce_gauss.battery.streaming.backend` then hands
+with :func:`as_input`, as a :class:`TensorMatrix`; :func:`~infonce_gauss.encoder_check.streaming.backend` then hands
 :func:`~infonce_gauss.check` this module in place of the NumPy functions, one for one:
 
 ============================  =======================================================================
 here                          NumPy
 ============================  =======================================================================
-:class:`TensorMatrix`         :class:`~infonce_gauss.battery.embeddings.EmbeddingMatrix`
-:class:`Scan`                 :class:`~infonce_gauss.battery.embeddings.Scan`
-:func:`kept_rows`             :func:`~infonce_gauss.battery.streaming.kept_rows`
-:class:`Moments`              :class:`~infonce_gauss.battery.streaming.Moments`
-:func:`column_blocks`         :func:`~infonce_gauss.battery.streaming.column_blocks`
+:class:`TensorMatrix`         :class:`~infonce_gauss.encoder_check.embeddings.EmbeddingMatrix`
+:class:`Scan`                 :class:`~infonce_gauss.encoder_check.embeddings.Scan`
+:func:`kept_rows`             :func:`~infonce_gauss.encoder_check.streaming.kept_rows`
+:class:`Moments`              :class:`~infonce_gauss.encoder_check.streaming.Moments`
+:func:`column_blocks`         :func:`~infonce_gauss.encoder_check.streaming.column_blocks`
 :func:`block_tests`           ``gaussianity._block_tests``
 :func:`coordinate_tests`      :func:`~infonce_gauss.simulations.gaussianity.coordinate_tests`
 ============================  =======================================================================
@@ -27,7 +27,7 @@ float64, the results equal to the NumPy path's on the same data (tested on CPU t
 up to n ≈ 10⁴; at 10⁵–10⁶ rows A² differs by up to ~3e-9 relative, NumPy's own summation rounding (order n·ε:
 against an exact ``math.fsum`` this path's sum is the closer one).
 One difference, on purpose: Gram matrices are float64 products here, where
-:func:`~infonce_gauss.battery.streaming.add_gram` takes float32 blocks summed in float64 to halve the
+:func:`~infonce_gauss.encoder_check.streaming.add_gram` takes float32 blocks summed in float64 to halve the
 CPU's cost; they agree with float64 products of the same rows to 1e-13 and with the NumPy path's float32
 blocks within those blocks' own rounding (~1e-6 relative). On the CPU NumPy is faster (``torch.sort`` is
 13–25× slower than ``np.sort`` there), so ``backend="auto"`` takes this path only for a tensor on an
@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from infonce_gauss.battery import embeddings, streaming
+from infonce_gauss.encoder_check import embeddings, streaming
 from infonce_gauss.simulations import gaussianity as g
 
 __all__ = ["as_input", "TensorMatrix", "Scan", "kept_rows", "Moments", "column_blocks", "block_tests", "coordinate_tests",
@@ -54,7 +54,7 @@ DEVICE_BLOCK_ELEMENTS = 2**24  # samples per device work item in coordinate_test
 
 @dataclass
 class TensorMatrix:
-    """An (n, d) torch tensor read like an :class:`~infonce_gauss.battery.embeddings.EmbeddingMatrix`, its rows
+    """An (n, d) torch tensor read like an :class:`~infonce_gauss.encoder_check.embeddings.EmbeddingMatrix`, its rows
     left on the tensor's device: ``rows(a, b)`` is a float32 tensor there (float64 for a float64 tensor)."""
 
     source: str
@@ -73,7 +73,7 @@ class TensorMatrix:
 
     @property
     def backend(self):
-        """The functions its statistics run with (see :func:`~infonce_gauss.battery.streaming.backend`): this module."""
+        """The functions its statistics run with (see :func:`~infonce_gauss.encoder_check.streaming.backend`): this module."""
         return sys.modules[__name__]
 
     def rows(self, start: int, stop: int) -> torch.Tensor:
@@ -90,7 +90,7 @@ class TensorMatrix:
 
 def as_input(x, name: str, *, device, key: str | None = None) -> TensorMatrix:
     """``x`` as a :class:`TensorMatrix` on ``device``: a tensor (float16/bfloat16 widened to float32) moved
-    there if elsewhere, or anything :func:`~infonce_gauss.battery.streaming.as_input` reads, read whole and
+    there if elsewhere, or anything :func:`~infonce_gauss.encoder_check.streaming.as_input` reads, read whole and
     copied there (the positives of embeddings on a device)."""
     if embeddings.is_tensor(x):
         x = embeddings.widened_tensor(x)
@@ -112,7 +112,7 @@ def put(a: np.ndarray, like: torch.Tensor) -> torch.Tensor:
 
 
 def host_matrix(x: TensorMatrix) -> embeddings.EmbeddingMatrix:
-    """``x`` as a NumPy :class:`~infonce_gauss.battery.embeddings.EmbeddingMatrix` that copies each chunk read to
+    """``x`` as a NumPy :class:`~infonce_gauss.encoder_check.embeddings.EmbeddingMatrix` that copies each chunk read to
     the host (for the statistics that run there, e.g. the whitened variant)."""
     dtype = np.dtype(np.float64 if x.out_dtype == torch.float64 else np.float32)
     out = embeddings.EmbeddingMatrix(x.source, x.shape, dtype, lambda a, b: host(x.tensor[a:b].to(x.out_dtype)))
@@ -121,7 +121,7 @@ def host_matrix(x: TensorMatrix) -> embeddings.EmbeddingMatrix:
 
 
 class Scan(embeddings.Scan):
-    """:class:`~infonce_gauss.battery.embeddings.Scan` on the device: per row whether it is finite and its
+    """:class:`~infonce_gauss.encoder_check.embeddings.Scan` on the device: per row whether it is finite and its
     largest :math:`|x_{ij}|` (0 for a non-finite row), per column the least and largest entry over the rows
     that are finite and not zero, allocated on the first chunk's device; :meth:`result` is the host's, on
     these arrays copied back."""
@@ -160,7 +160,7 @@ def _take(chunk: torch.Tensor, mask: np.ndarray, cols) -> torch.Tensor:
 
 
 def kept_rows(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, observe=None):
-    """:func:`~infonce_gauss.battery.streaming.kept_rows` on the device: float64 chunks of the kept rows and columns
+    """:func:`~infonce_gauss.encoder_check.streaming.kept_rows` on the device: float64 chunks of the kept rows and columns
     (``observe(chunk)`` first called on each chunk as read)."""
     step = x.chunk_rows()
     take = streaming._columns(cols, x.shape[1])
@@ -172,7 +172,7 @@ def kept_rows(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, observe=None)
 
 
 class Moments(streaming.Moments):
-    r""":class:`~infonce_gauss.battery.streaming.Moments` accumulated on the device: the same sums of z, u = z/‖z‖, v
+    r""":class:`~infonce_gauss.encoder_check.streaming.Moments` accumulated on the device: the same sums of z, u = z/‖z‖, v
     and of the pair means w = (u + v)/2 in float64, the Gram matrices :math:`\sum(z-c)(z-c)^\top`,
     :math:`\sum uu^\top`, :math:`\sum ww^\top` as float64 products (see the module docstring), the norms
     (float64) and the projections :math:`zW` (float64, stored float32), the cosines u·v, the row subsample
@@ -221,7 +221,7 @@ class Moments(streaming.Moments):
                 self.class_sums[int(c)] = (total + s, count + int(k))
 
     def host(self) -> streaming.Moments:
-        """These moments as a NumPy :class:`~infonce_gauss.battery.streaming.Moments` (arrays copied to the host)."""
+        """These moments as a NumPy :class:`~infonce_gauss.encoder_check.streaming.Moments` (arrays copied to the host)."""
         fields = {name: None if value is None else host(value) for name, value in vars(self).items()
                   if isinstance(value, torch.Tensor) or value is None}
         fields.pop("_directions", None)
@@ -230,7 +230,7 @@ class Moments(streaming.Moments):
 
 
 def column_blocks(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, width: int):
-    """:func:`~infonce_gauss.battery.streaming.column_blocks` on the device: yield (column indices, (b, n_kept)
+    """:func:`~infonce_gauss.encoder_check.streaming.column_blocks` on the device: yield (column indices, (b, n_kept)
     float32 block), filled chunk by chunk."""
     step = x.chunk_rows()
     n_kept = int(keep.sum())

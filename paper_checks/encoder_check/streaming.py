@@ -6,14 +6,14 @@ memory is checked with memory bounded by ``memory_mb`` plus O(n) vectors and O(d
 
 * :func:`scan_and_accumulate`: the sufficient statistics of the moment-based assumptions
   (:class:`Moments`) and, in the same pass, the input's scan
-  (:class:`~infonce_gauss.battery.embeddings.Scan`: rows with NaN/inf or zero norm, constant columns,
+  (:class:`~infonce_gauss.encoder_check.embeddings.Scan`: rows with NaN/inf or zero norm, constant columns,
   the scale that keeps extreme magnitudes finite); only when the scan finds something to drop or
   rescale is the pass repeated on what is kept (:func:`accumulate`);
 * :func:`column_blocks`: (columns × n) float32 blocks for the per-coordinate tests, one read per block.
 
-A torch tensor on an accelerator stays there (:func:`infonce_gauss.battery.torch_backend.as_input` wraps it
-in a :class:`~infonce_gauss.battery.torch_backend.TensorMatrix`), and :func:`backend` gives the functions
-that run where the input lives: NumPy's here, or their mirrors in :mod:`~infonce_gauss.battery.torch_backend`.
+A torch tensor on an accelerator stays there (:func:`infonce_gauss.encoder_check.torch_backend.as_input` wraps it
+in a :class:`~infonce_gauss.encoder_check.torch_backend.TensorMatrix`), and :func:`backend` gives the functions
+that run where the input lives: NumPy's here, or their mirrors in :mod:`~infonce_gauss.encoder_check.torch_backend`.
 
 A chunk is copied only where it must be: files are memory-mapped a chunk at a time, rows are masked
 only when some are dropped, and columns are sliced (a view) rather than gathered when none is dropped.
@@ -26,7 +26,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from infonce_gauss.battery.embeddings import (EmbeddingMatrix, Scan, as_matrix, bad_rows_text, is_tensor, open_embeddings,
+from infonce_gauss.encoder_check.embeddings import (EmbeddingMatrix, Scan, as_matrix, bad_rows_text, is_tensor, open_embeddings,
                                               widened_tensor)
 from infonce_gauss.simulations import gaussianity as g
 
@@ -37,7 +37,7 @@ __all__ = ["as_input", "backend", "NUMPY", "validate", "GRAM_ROWS", "add_gram", 
 def as_input(x, name: str, *, key: str | None = None) -> EmbeddingMatrix:
     """``x`` as an :class:`EmbeddingMatrix`: an EmbeddingMatrix, a path, a NumPy (or memory-mapped) array,
     or a torch tensor (moved to the CPU; float16/bfloat16 widened to float32). A tensor whose statistics
-    run on its device is read by :func:`~infonce_gauss.battery.torch_backend.as_input` instead."""
+    run on its device is read by :func:`~infonce_gauss.encoder_check.torch_backend.as_input` instead."""
     if isinstance(x, EmbeddingMatrix):
         return x
     if isinstance(x, (str, bytes)) or hasattr(x, "__fspath__"):
@@ -52,8 +52,8 @@ def as_input(x, name: str, *, key: str | None = None) -> EmbeddingMatrix:
 
 def backend(x):
     """The functions the statistics of ``x`` run with where its rows live: ``x.backend`` for a matrix on a
-    device (a :class:`~infonce_gauss.battery.torch_backend.TensorMatrix`: the module
-    :mod:`~infonce_gauss.battery.torch_backend`), else NumPy's: this module's :class:`Scan`, :class:`Moments`,
+    device (a :class:`~infonce_gauss.encoder_check.torch_backend.TensorMatrix`: the module
+    :mod:`~infonce_gauss.encoder_check.torch_backend`), else NumPy's: this module's :class:`Scan`, :class:`Moments`,
     :func:`kept_rows`, :func:`column_blocks`, and :func:`~infonce_gauss.simulations.gaussianity.coordinate_tests`.
     Both also have ``host(a)`` (an array as NumPy's), ``put(a, like)`` (a NumPy array where ``like`` lives)
     and ``host_matrix(x)`` (x read as NumPy)."""

@@ -1,48 +1,47 @@
-"""What :func:`~infonce_gauss.battery.check.check` takes and returns: its options, one
-:class:`Assumption` per assumption of the paper, and the :class:`CheckResult` that holds them.
+"""What :func:`~infonce_gauss.encoder_check.check.check` returns: one :class:`Assumption` per rule of
+:data:`~infonce_gauss.encoder_check.rules.RULES`, held by the :class:`CheckResult`, and the options it
+ran with (:class:`CheckConfig`).
 
-The assumptions sit under stable keys (:data:`ASSUMPTIONS`), in this order: ``thin_shell``
-(Assumption 2), ``coordinates`` (Sec. 5's per-coordinate protocol), ``projections`` (Cor 1, Eq. 8,
-one dimension at a time), ``joint`` (k-dimensional projections), ``isotropy`` (no dimensional
-collapse), ``uniformity`` (Lemma 2 / Cor 1: the law of the directions is σ), ``alignment`` (Prop 1,
-needs positive pairs) and ``plateau`` (Assumption 1, needs a training trace).
+The result reads an assumption as an attribute under its rule's key (``result.thin_shell``); the keys
+and their order are the rules', so a new rule needs no edit here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 from infonce_gauss.simulations.files import to_jsonable
 
-__all__ = ["ASSUMPTIONS", "VERDICTS", "CheckConfig", "Effect", "Assumption", "CheckResult"]
+__all__ = ["VERDICTS", "CheckConfig", "Effect", "Assumption", "CheckResult"]
 
-ASSUMPTIONS = ("thin_shell", "coordinates", "projections", "joint", "isotropy", "uniformity", "alignment", "plateau")
 VERDICTS = ("holds", "fails", "cannot tell")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CheckConfig:
-    """The options of one check (the keyword arguments of :func:`~infonce_gauss.battery.check.check`).
+    """The options of one check: the keyword arguments of :func:`~infonce_gauss.encoder_check.check.check`
+    that shape its statistics (their defaults and meaning are that function's; none are repeated here).
 
-    ``level`` is the level of every test the battery decides by (projections, joint tests, the
+    ``level`` is the level of every test the verdicts are decided by (projections, joint tests, the
     coordinate bands, the Prop 1 slack); ``tau`` is the temperature of the uniformity potential Φ,
     whose inverse temperature is :math:`1/\\tau`.
     """
 
-    directions: int = 32          # random directions for the 1-D projection tests
-    sliced_directions: int = 64  # random directions for the sliced Epps–Pulley test
-    k: int = 8                    # dimension of the projection for the multivariate tests
-    subsample: int = 1000         # rows for Henze–Zirkler, the Φ gap (energy uses at most 500)
-    null_replicates: int | None = None  # simulated null columns per law (None: ~2e7 / n, in [200, 2000])
-    level: float = 0.05
-    tau: float = 0.1
-    eta2: float | None = None     # augmentation mildness η₂ for Prop 1's bound, if known
-    whiten: bool = False
-    drop_nonfinite: bool = False  # drop rows with NaN/inf or zero norm instead of failing
-    drop_constant: bool = False   # drop constant columns instead of failing
-    seed: int = 0
-    memory_mb: int = 1024
-    workers: int | None = None
+    directions: int
+    sliced_directions: int
+    k: int
+    subsample: int
+    null_replicates: int | None
+    level: float
+    tau: float
+    eta2: float | None
+    whiten: bool
+    drop_nonfinite: bool
+    drop_constant: bool
+    seed: int
+    memory_mb: int
+    workers: int | None
 
     def __post_init__(self):
         for name in ("directions", "sliced_directions", "k", "subsample", "memory_mb"):
@@ -71,22 +70,24 @@ class Effect:
         return f"{self.name} = {self.value:.4g} [{self.low:.4g}, {self.high:.4g}]"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Assumption:
     """One assumption's verdict, the effect sizes behind it, a p-value, the rule and the paper's reference.
 
-    ``p_value`` is the p-value of the exact null the assumption names (None where there is no test);
+    ``pvalue`` is the p-value of the exact null the assumption names (None where there is no test);
     the verdict follows ``rule``, which may decide on effect sizes rather than on the p-value (a
     p-value saturates at large n). ``figure`` is the one-line reading of the numbers, ``details``
     every number behind them, ``parts`` the verdicts of sub-cases (the coordinate variants).
+    Built by keyword, usually through :meth:`~infonce_gauss.encoder_check.rules.Rule.assumption`,
+    which fills ``key``, ``title`` and ``reference`` from the rule.
     """
 
     key: str
     title: str
     verdict: str
-    effects: tuple[Effect, ...]
-    p_value: float | None
-    rule: str
+    effects: tuple[Effect, ...] = ()
+    pvalue: float | None = None
+    rule: str = ""
     reference: str
     figure: str
     details: dict = field(default_factory=dict, repr=False)
@@ -102,7 +103,7 @@ class Assumption:
         return self.effects[0] if self.effects else None
 
     def to_dict(self) -> dict:
-        out = {name: getattr(self, name) for name in ("key", "title", "verdict", "p_value", "rule", "reference", "figure")}
+        out = {name: getattr(self, name) for name in ("key", "title", "verdict", "pvalue", "rule", "reference", "figure")}
         out["effects"] = [asdict(e) for e in self.effects]
         out["details"] = to_jsonable(self.details)
         if self.parts:
@@ -110,24 +111,19 @@ class Assumption:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CheckResult:
-    """The check of one embedding matrix: one :class:`Assumption` per key of :data:`ASSUMPTIONS`.
+    """The check of one embedding matrix: the outcome of every rule, by key, in the rules' order.
 
-    ``alignment`` is None without positives, ``plateau`` None without a trace. Beside them:
-    ``input`` (what was read and dropped), ``config`` (the :class:`CheckConfig`), ``calibration``
-    (the simulated null pass rates), ``spectrum``, ``labels`` (None without labels), ``seconds``
-    and ``tables`` (the tidy tables behind the report's figures).
+    ``outcomes`` maps each rule's key to its :class:`Assumption`, or to None where the rule's input
+    was not given (``alignment`` without positives, ``plateau`` without a trace); each is also an
+    attribute (``result.thin_shell``). Beside them: ``input`` (what was read and dropped), ``config``
+    (the :class:`CheckConfig`), ``calibration`` (the simulated null pass rates), ``spectrum``,
+    ``labels`` (None without labels), ``seconds`` and ``tables`` (the tidy tables behind the report's
+    figures).
     """
 
-    thin_shell: Assumption
-    coordinates: Assumption
-    projections: Assumption
-    joint: Assumption
-    isotropy: Assumption
-    uniformity: Assumption
-    alignment: Assumption | None
-    plateau: Assumption | None
+    outcomes: Mapping[str, Assumption | None]
     input: dict
     config: CheckConfig
     calibration: dict
@@ -136,10 +132,19 @@ class CheckResult:
     seconds: float
     tables: dict = field(default_factory=dict, repr=False)
 
+    def __getattr__(self, name: str):
+        outcomes = self.__dict__.get("outcomes", {})
+        if name in outcomes:
+            return outcomes[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self.outcomes})
+
     @property
     def assumptions(self) -> dict[str, Assumption]:
-        """The assumptions that were checked, by key, in the order of :data:`ASSUMPTIONS`."""
-        return {key: getattr(self, key) for key in ASSUMPTIONS if getattr(self, key) is not None}
+        """The assumptions that were checked, by key, in the rules' order."""
+        return {key: a for key, a in self.outcomes.items() if a is not None}
 
     @property
     def verdicts(self) -> dict[str, str]:
@@ -161,7 +166,7 @@ class CheckResult:
 
     def summary(self) -> str:
         """One line per assumption: verdict, title, figure."""
-        from infonce_gauss.battery.report import summary_text
+        from infonce_gauss.encoder_check.report import summary_text
 
         return summary_text(self)
 
@@ -171,12 +176,12 @@ class CheckResult:
         ``command`` (e.g. the command line's arguments) is recorded in ``run.json`` beside the config.
         Returns the path of ``report.md``.
         """
-        from infonce_gauss.battery.report import write_report
+        from infonce_gauss.encoder_check.report import write_report
 
         return write_report(self, folder, command=command)
 
     def _repr_markdown_(self) -> str:
-        from infonce_gauss.battery.report import summary_markdown
+        from infonce_gauss.encoder_check.report import summary_markdown
 
         return summary_markdown(self)
 
@@ -184,4 +189,3 @@ class CheckResult:
         inp = self.input
         return (f"CheckResult(n={inp['n']}, d={inp['d']}, "
                 + ", ".join(f"{k}={v!r}" for k, v in self.verdicts.items()) + ")")
-

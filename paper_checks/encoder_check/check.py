@@ -2,34 +2,39 @@ r"""``check``: the paper's assumptions measured on embeddings a user brings.
 
 :func:`check` takes an (n, d) NumPy array, a memory-mapped array, a torch tensor (on the CPU its
 statistics run in NumPy; on a CUDA device the passes over the rows and the per-coordinate tests run there,
-:mod:`infonce_gauss.battery.torch_backend`), an :class:`~infonce_gauss.battery.embeddings.EmbeddingMatrix`
-or the path of an embedding file, and returns a :class:`~infonce_gauss.battery.result.CheckResult`: one
-:class:`~infonce_gauss.battery.result.Assumption` per assumption (holds / fails / cannot tell, effect
-sizes with intervals, a p-value, the rule and the paper's reference). The rules are those of
-:mod:`infonce_gauss.battery.assumptions`; the passes over the rows those of
-:mod:`infonce_gauss.battery.streaming` (memory bounded by ``memory_mb`` plus O(n) vectors and O(d²)
-matrices, so files larger than memory work); the report is :mod:`infonce_gauss.battery.report`.
+:mod:`infonce_gauss.encoder_check.torch_backend`), an :class:`~infonce_gauss.encoder_check.embeddings.EmbeddingMatrix`
+or the path of an embedding file, and returns a :class:`~infonce_gauss.encoder_check.result.CheckResult`: one
+:class:`~infonce_gauss.encoder_check.result.Assumption` per assumption (holds / fails / cannot tell, effect
+sizes with intervals, a p-value, the rule and the paper's reference). The rules are the declared list
+:data:`~infonce_gauss.encoder_check.rules.RULES`, each evaluated as soon as the passes have gathered its
+inputs; the passes over the rows are those of
+:mod:`infonce_gauss.encoder_check.streaming` (memory bounded by ``memory_mb`` plus O(n) vectors and O(d²)
+matrices, so files larger than memory work); the report is :mod:`infonce_gauss.encoder_check.report`.
 """
 
 from __future__ import annotations
 
+import inspect
 import time
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from infonce_gauss.battery import assumptions as tests
-from infonce_gauss.battery import streaming
-from infonce_gauss.battery.calibration import null_rates
-from infonce_gauss.battery.embeddings import EmbeddingMatrix, is_tensor, load_trace, load_vector
-from infonce_gauss.battery.result import CheckConfig, CheckResult
+from infonce_gauss.encoder_check import rules
+from infonce_gauss.encoder_check import streaming
+from infonce_gauss.encoder_check.calibration import null_rates
+from infonce_gauss.encoder_check.embeddings import EmbeddingMatrix, is_tensor, load_trace, load_vector
+from infonce_gauss.encoder_check.result import CheckConfig, CheckResult
 from infonce_gauss.simulations import gaussianity as g
 from infonce_gauss.simulations.sliced import sliced_epps_pulley
 
-__all__ = ["check"]
+__all__ = ["check", "OptionWarning"]
 
 
-def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | None = None, level: float = 0.05,
+def check(embeddings, *, positives=None, labels=None, trace=None, trace_run: str | None = None, eta2: float | None = None,
+          level: float = 0.05,
           directions: int = 32, sliced_directions: int = 64, k: int = 8, subsample: int = 1000,
           null_replicates: int | None = None, tau: float = 0.1, whiten: bool = False, drop_nonfinite: bool = False,
           drop_constant: bool = False, seed: int = 0, memory_mb: int = 1024, workers: int | None = None,
@@ -41,13 +46,15 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
     embeddings : array_like, torch.Tensor, EmbeddingMatrix or path
         The n × d embeddings (a path is opened lazily: ``.npy``, ``.npz``, ``.safetensors``, ``.pt``, ``.csv``).
         Any finite scale works: the statistics are scale-invariant, and entries of extreme magnitude are
-        rescaled by a power of two as they are read (:func:`~infonce_gauss.battery.embeddings.scan`).
+        rescaled by a power of two as they are read (:func:`~infonce_gauss.encoder_check.embeddings.scan`).
     positives : same kinds as ``embeddings``, optional
         Row i is the positive-pair embedding of row i; enables ``alignment`` (Prop 1).
     labels : array_like or path, optional
         One class label per row; adds the between-class share of the directions' variance.
     trace : (epochs, alignment) pair of arrays or a CSV path, optional
         The alignment trace of the training run; enables ``plateau`` (Assumption 1).
+    trace_run : str, optional
+        The run to take from a trace CSV that holds several (its ``run`` column).
     eta2 : float in [0, 1], optional
         The augmentation's mildness η₂ (Eq. 5); Prop 1's bound and the plateau's feasibility need it.
     level : float
@@ -78,21 +85,27 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
         that is the CPU (then NumPy, which is faster there), ``"numpy"`` in NumPy, ``"torch"`` on its device
         even the CPU (for testing the device path). Every verdict agrees between them (the statistics to
         ~1e-11 relative up to n ≈ 10⁴, A² to ~3e-9 at 10⁵–10⁶ where NumPy's own summation rounding, of
-        order n·ε, sets the gap; see :mod:`~infonce_gauss.battery.torch_backend`).
+        order n·ε, sets the gap; see :mod:`~infonce_gauss.encoder_check.torch_backend`).
     progress : bool
         Print a line per stage.
 
     Returns
     -------
     CheckResult
-        One :class:`~infonce_gauss.battery.result.Assumption` per key of
-        :data:`~infonce_gauss.battery.result.ASSUMPTIONS` (``alignment`` None without positives,
+        One :class:`~infonce_gauss.encoder_check.result.Assumption` per rule of
+        :data:`~infonce_gauss.encoder_check.rules.RULES` (``alignment`` None without positives,
         ``plateau`` None without a trace), ``.summary()``, ``.to_dict()``, ``.save(folder)``.
 
     Raises
     ------
     ValueError
         On unusable input (before any heavy work), saying what is wrong and what to do.
+
+    Warns
+    -----
+    UserWarning
+        For an option the input makes idle or changes: ``eta2`` without positives or a trace, ``k`` or
+        ``directions`` above d (then clamped to d).
 
     Examples
     --------
@@ -118,13 +131,13 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
     if pos is not None and pos.shape != x.shape:
         raise ValueError(f"positives have shape {pos.shape} but the embeddings {x.shape}; row i of the positives must be "
                          "the positive view of row i of the embeddings.")
-    if isinstance(labels, (str, bytes)) or hasattr(labels, "__fspath__"):
-        labels = load_vector(labels, length=x.shape[0])
-    if labels is not None and len(labels) != x.shape[0]:
-        raise ValueError(f"{len(labels)} labels for {x.shape[0]} embeddings; give one label per row.")
+    labels = _labels(labels, x.shape[0])
     if isinstance(trace, (str, bytes)) or hasattr(trace, "__fspath__"):
-        trace = load_trace(trace)
-    plateau = None if trace is None else tests.plateau(trace, eta2=cfg.eta2)  # a bad trace fails before the heavy work
+        trace = load_trace(trace, run=trace_run)
+    _warn_idle_options(cfg, x.shape[1], given=pos is not None or trace is not None)
+    ev = rules.Evidence(config=cfg, trace=trace, positives=pos is not None)
+    outcomes = {}
+    rules.evaluate_ready(ev, outcomes)  # the plateau: a bad trace fails before the heavy work
 
     draws = _draws(cfg, labels, np.ones(x.shape[0], dtype=bool), x.shape[1])
     say(f"moments of {x.shape[0]} × {x.shape[1]} rows")
@@ -138,39 +151,77 @@ def check(embeddings, *, positives=None, labels=None, trace=None, eta2: float | 
         draws = _draws(cfg, labels, keep, d)
         first = streaming.accumulate(x, pos, keep, cols, draws.directions, draws.sample_flag, draws.codes)
     m, arrays = first
-    rng, k_ad, sample_idx = draws.rng, draws.k_ad, draws.sample_idx
-    norms, sample_z = arrays["norms"], arrays["sample"]
-    proj, sliced_proj = arrays["projections"][:, :k_ad], arrays["projections"][:, k_ad:]
-    sample_u = sample_z / np.linalg.norm(sample_z, axis=1, keepdims=True)
-    tables = {}
-    thin_shell, tables["norms"] = tests.thin_shell(norms, d)
+    sample_z = arrays["sample"]
+    ev.d, ev.norms, ev.moments = d, arrays["norms"], m
+    ev.sample_u = sample_z / np.linalg.norm(sample_z, axis=1, keepdims=True)
+    ev.spectrum = rules.spectrum(m, d)
+    rules.evaluate_ready(ev, outcomes)
 
     say("null calibration (Gaussian and uniform-sphere coordinates)")
-    nulls = null_rates(n, d, seed=cfg.seed, replicates=cfg.null_replicates)
-
+    ev.nulls = null_rates(n, d, seed=cfg.seed, replicates=cfg.null_replicates)
     say("per-coordinate Anderson–Darling and D'Agostino–Pearson tests")
-    variants, whitening_rank, qq = _coordinate_variants(x, keep, cols, norms, m, cfg, rng, say)
-    coordinates = tests.coordinates(variants, nulls, level=cfg.level)
-    tables["pass_rates"] = [
-        {"variant": name, "test": test.upper(), "observed": part.details["paper_columns"][f"{test}_pass_pct"] / 100,
-         **{f"{law}_{edge}": part.details["bands"][law][test][i] for law in ("gaussian", "sphere") for i, edge in enumerate(("low", "high"))}}
-        for name, part in coordinates.parts.items() if "paper_columns" in part.details for test in ("ad", "dp")]
+    ev.variants, whitening_rank, qq = _coordinate_variants(x, keep, cols, ev.norms, m, cfg, draws.rng, say)
+    rules.evaluate_ready(ev, outcomes)
 
     say("random projections (Anderson–Darling, sliced Epps–Pulley) and multivariate tests")
-    projections = tests.projections(proj, sliced_epps_pulley(sliced_proj, workers=cfg.workers), level=cfg.level, workers=cfg.workers)
-    joint = tests.joint(proj[:, :min(cfg.k, k_ad)].astype(np.float64), sample_idx, level=cfg.level, seed=cfg.seed)
-    tables["qq"] = qq + [row for j in range(min(3, k_ad)) for row in tests.qq_rows(f"projection {j + 1}", proj[:, j], d)]
+    proj = arrays["projections"]
+    ev.projections, ev.joint_rows = proj[:, :draws.k_ad], draws.sample_idx
+    ev.sliced = sliced_epps_pulley(proj[:, draws.k_ad:], workers=cfg.workers)
+    rules.evaluate_ready(ev, outcomes)
+    outcomes = {rule.key: outcomes[rule.key] for rule in rules.RULES}
 
-    say("isotropy and uniformity")
-    isotropy, spectrum, tables["spectrum"] = tests.isotropy(m, d)
-    uniformity = tests.uniformity(m, sample_u, d, tau=cfg.tau, seed=cfg.seed)
-    alignment = None if pos is None else tests.alignment(m, eta2=cfg.eta2, level=cfg.level)
-    spectrum["whitening_rank"] = whitening_rank
+    spectrum = dict(ev.spectrum, whitening_rank=whitening_rank)
+    tables = {"norms": rules.norm_histogram(ev.norms, d, outcomes["thin_shell"].details["mean_norm"]),
+              "pass_rates": rules.pass_rate_rows(outcomes["coordinates"]),
+              "qq": qq + [row for j in range(min(3, draws.k_ad)) for row in rules.qq_rows(f"projection {j + 1}", proj[:, j], d)],
+              "spectrum": rules.spectrum_rows(spectrum, d)}
     return CheckResult(
-        thin_shell=thin_shell, coordinates=coordinates, projections=projections, joint=joint, isotropy=isotropy,
-        uniformity=uniformity, alignment=alignment, plateau=plateau, input=described, config=cfg,
-        calibration={law: r.as_dict() for law, r in nulls.items()}, spectrum=spectrum,
-        labels=None if labels is None else tests.labels(m, draws.names), seconds=time.perf_counter() - start, tables=tables)
+        outcomes=outcomes, input=described, config=cfg, calibration={law: r.as_dict() for law, r in ev.nulls.items()},
+        spectrum=spectrum, labels=None if labels is None else rules.labels(m, draws.names),
+        seconds=time.perf_counter() - start, tables=tables)
+
+
+def _labels(labels, n: int) -> np.ndarray | None:
+    """The class labels as an array of n (read from a file if a path), or None; a ValueError for a count that
+    does not match or a NaN label."""
+    if labels is None:
+        return None
+    labels = load_vector(labels, length=n) if isinstance(labels, (str, bytes)) or hasattr(labels, "__fspath__") \
+        else np.asarray(labels)
+    if len(labels) != n:
+        raise ValueError(f"{len(labels)} labels for {n} embeddings; give one label per row.")
+    if labels.dtype.kind == "f" and (missing := np.isnan(labels)).any():
+        raise ValueError(f"{int(missing.sum())} label(s) are NaN (e.g. row {int(np.flatnonzero(missing)[0])}); "
+                         "give every row a class label.")
+    return labels
+
+
+class OptionWarning(UserWarning):
+    """A warning about options that the input makes idle or changes. Its text names each option through
+    :meth:`render`'s ``name(option, value=None)``: ``k=20`` here, ``--k 20`` on the command line."""
+
+    def __init__(self, template: str, **options):
+        self.template, self.options = template, options
+        super().__init__(self.render(lambda name, value=None: name if value is None else f"{name}={value}"))
+
+    def render(self, name: Callable[..., str]) -> str:
+        """The text with each option named by ``name(option)`` or ``name(option, value)``."""
+        return self.template.format(**{key: name(*option) for key, option in self.options.items()})
+
+
+def _warn_idle_options(cfg: CheckConfig, d: int, *, given: bool) -> None:
+    """Warn about an option the input makes idle (``eta2`` without positives or a trace) or clamps (``k`` or
+    ``directions`` above d, unless at its default, which is documented as clamped)."""
+    if cfg.eta2 is not None and not given:
+        warnings.warn(OptionWarning("{eta2} is used only with {positives} (Prop 1's bound) or {trace} (the plateau); "
+                                    "without either it is ignored.", eta2=("eta2",), positives=("positives",),
+                                    trace=("trace",)), stacklevel=3)
+    defaults = inspect.signature(check).parameters
+    for name in ("k", "directions"):
+        value = getattr(cfg, name)
+        if value > d and value != defaults[name].default:
+            warnings.warn(OptionWarning(f"{{given}} is larger than d = {d}; using {{used}}.", given=(name, value),
+                                        used=(name, d)), stacklevel=3)
 
 
 BACKENDS = ("auto", "numpy", "torch")
@@ -178,8 +229,8 @@ BACKENDS = ("auto", "numpy", "torch")
 
 def _read(data, name: str, key, backend: str, like=None):
     """``data`` read where its statistics run: a tensor on an accelerator (``backend="auto"``) or any tensor
-    (``"torch"``) by :func:`infonce_gauss.battery.torch_backend.as_input` on its device, anything else by
-    :func:`~infonce_gauss.battery.streaming.as_input` (NumPy); positives (``like``: the embeddings) where
+    (``"torch"``) by :func:`infonce_gauss.encoder_check.torch_backend.as_input` on its device, anything else by
+    :func:`~infonce_gauss.encoder_check.streaming.as_input` (NumPy); positives (``like``: the embeddings) where
     the embeddings' statistics run. torch_backend is imported only for a tensor."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}.")
@@ -191,7 +242,7 @@ def _read(data, name: str, key, backend: str, like=None):
         device = None
     if device is None:
         return streaming.as_input(data, name, key=key)
-    from infonce_gauss.battery import torch_backend
+    from infonce_gauss.encoder_check import torch_backend
 
     return torch_backend.as_input(data, name, device=device, key=key)
 
@@ -238,7 +289,7 @@ def _coordinate_variants(x, keep, cols, norms, m, cfg: CheckConfig, rng, say) ->
             inverse_norms = ops.put((1 / norms).astype(np.float32)[None, :], block)
         parts["unnormalized"].append(ops.coordinate_tests(block, columns_first=True, workers=cfg.workers))
         qq += [row for j, col in zip(idx, block) if int(j) in qq_cols
-               for row in tests.qq_rows(f"coordinate {int(j)}", ops.host(col), d)]
+               for row in rules.qq_rows(f"coordinate {int(j)}", ops.host(col), d)]
         block *= inverse_norms
         parts["normalized"].append(ops.coordinate_tests(block, columns_first=True, workers=cfg.workers))
         del block  # before the next block is built: one block in memory, not two
