@@ -29,8 +29,8 @@ import importlib
 _API = {
     "RESULTS": "infonce_gauss.catalog",
     "select": "infonce_gauss.catalog",
-    "run_claims": "infonce_gauss.report",
-    "PROFILES": "infonce_gauss.registry",
+    "run_claims": "infonce_gauss.runner",
+    "PROFILES": "infonce_gauss.claim",
     "RateResult": "infonce_gauss.rates",
     "sphere_rates": "infonce_gauss.sphere.rates",
     "hgr_rates": "infonce_gauss.hgr.rates",

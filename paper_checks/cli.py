@@ -49,9 +49,10 @@ def _default_jobs() -> int:
 
 def _cmd_claims(args) -> int:
     from infonce_gauss.catalog import select
-    from infonce_gauss.registry import PROFILES
-    from infonce_gauss.report import run_claims, summary_table, write_report
-    from infonce_gauss.results import RunFolder
+    from infonce_gauss.claim import PROFILES
+    from infonce_gauss.report import summary_table, write_report
+    from infonce_gauss.runner import run_claims
+    from infonce_gauss.output import RunFolder
 
     claims = select(args.only)
     if args.list:
@@ -75,7 +76,7 @@ def _cmd_claims(args) -> int:
 def _cmd_rates(args) -> int:
     from infonce_gauss.catalog import RATES
     from infonce_gauss.executors import executor
-    from infonce_gauss.results import RunFolder
+    from infonce_gauss.output import RunFolder
 
     experiment = RATES[args.experiment]
     folder = RunFolder(f"rates-{experiment.name}", args.out)
@@ -147,7 +148,7 @@ def _option_warnings(command: str) -> Iterator[None]:
 def _cmd_check(args) -> int:
     from infonce_gauss.encoder_check.check import check
     from infonce_gauss.options import option_values
-    from infonce_gauss.results import RunFolder
+    from infonce_gauss.output import RunFolder
 
     folder = RunFolder("check", args.out)  # validated before the (possibly long) work
     options = option_values(args, _check_options())
@@ -167,7 +168,7 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_embed_text(args) -> int:
-    from infonce_gauss.results import RunFolder
+    from infonce_gauss.output import RunFolder
     from infonce_gauss.simulations.text import embed_corpus, encoder_unavailable
 
     if reason := encoder_unavailable():
@@ -183,9 +184,10 @@ def _cmd_embed_text(args) -> int:
 
 def _cmd_train(args) -> int:
     from infonce_gauss.empirical.plots import plot_training_curves, plot_training_sweep
-    from infonce_gauss.empirical.presets import PRESETS, preset_rows, runs_for, train_preset
+    from infonce_gauss.catalog import PRESETS, runs_for, train_preset
+    from infonce_gauss.training_presets import preset_rows
     from infonce_gauss.simulations.datasets import IMAGE_DATASETS
-    from infonce_gauss.results import RunFolder, run_metadata, save_figure
+    from infonce_gauss.output import RunFolder, run_metadata, save_figure
     from infonce_gauss.simulations.files import write_csv, write_json
 
     if args.list:
@@ -438,7 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args = build_parser(command).parse_args(argv)
             except SystemExit as exit:  # --help/--version (0) or a usage error (2, message already printed)
                 return exit.code
-            from infonce_gauss.results import git_commit
+            from infonce_gauss.output import git_commit
 
             git_commit()  # read now: results record the tree's commit at the start, not where it moved to
             return args.func(args)

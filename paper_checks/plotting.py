@@ -1,7 +1,9 @@
-"""What every figure of the suite shares: a headless matplotlib and helpers over tidy tables.
+"""What every figure of the suite shares: helpers over tidy tables and the colour map.
 
 Plot functions live with their result (``sphere/plots.py``, ``hgr/plots.py``, ...); each takes a tidy
-table (a list of dicts) and returns a Figure, and none recomputes anything.
+table (a list of dicts) and returns a :class:`matplotlib.figure.Figure`, and none recomputes anything.
+Figures are built as ``Figure`` objects, never through pyplot: no backend is chosen and no figure is
+registered with pyplot, so a user's own ``plt.show()`` and backend are untouched by the suite.
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+__all__ = ["series_colours", "rows_matching", "sorted_xy", "mean_over_seeds", "canvas", "integer_ticks"]
 
-__all__ = ["plt", "rows_matching", "sorted_xy", "mean_over_seeds", "canvas", "integer_ticks"]
+
+def series_colours(count: int) -> np.ndarray:
+    """``count`` RGBA colours evenly spaced over viridis from its dark end to 85% (the yellow end is too pale)."""
+    return matplotlib.colormaps["viridis"](np.linspace(0, 0.85, count))
 
 
 def rows_matching(table: Sequence[Mapping], **match) -> list[Mapping]:
@@ -47,7 +52,7 @@ def mean_over_seeds(rows: Sequence[Mapping], *, x: str = "d", y: str = "value", 
 
 def canvas(figure, size):
     """The given Figure/SubFigure, or a new constrained-layout Figure of ``size`` inches."""
-    return figure if figure is not None else plt.figure(figsize=size, layout="constrained")
+    return figure if figure is not None else Figure(figsize=size, layout="constrained")
 
 
 def integer_ticks(ax, values) -> None:

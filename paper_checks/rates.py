@@ -20,9 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infonce_gauss.formatting import format_value
 from infonce_gauss.options import Option, add_options, defaults, option_values
-from infonce_gauss.report import format_value
-from infonce_gauss.results import run_metadata, save_figure
+from infonce_gauss.output import run_metadata, save_figure
 from infonce_gauss.simulations.files import write_csv, write_json
 
 __all__ = ["RateResult", "RateExperiment"]

@@ -14,8 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 from infonce_gauss.catalog import all_claims
-from infonce_gauss.registry import FINDINGS, status_counts
-from infonce_gauss.report import format_value
+from infonce_gauss.claim import FINDINGS, status_counts
+from infonce_gauss.formatting import cut, format_value
 from infonce_gauss.simulations.files import atomic_write_text, replace_section
 
 __all__ = ["START", "END", "load_run", "load_runs", "record_markdown", "readme_section", "write_record"]
@@ -52,8 +52,8 @@ def load_runs(run_dirs) -> tuple[list[dict], list[dict]]:
 
 
 def _cut(text: str, width: int = 70) -> str:
-    text = text.replace("|", "\\|").replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` as one markdown table cell (pipes escaped, newlines as spaces), cut to ``width``."""
+    return cut(text.replace("|", "\\|").replace("\n", " "), width)
 
 
 def _header(records: list[dict], runs: list[dict]) -> list[str]:

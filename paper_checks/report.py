@@ -1,155 +1,18 @@
-"""Running claims and writing their report: claims.json, claims.csv, report.md and run.json."""
+"""The report of a claims run: claims.json, claims.csv, report.md and run.json, and the terminal summary table."""
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
-import multiprocessing
-import os
-import pickle
-import time
-import traceback
-from concurrent.futures import as_completed
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
-from infonce_gauss.executors import process_pool
-from infonce_gauss.registry import FINDINGS, CheckContext, Claim, Profile, Verdict, status_counts
-from infonce_gauss.results import run_metadata
+from infonce_gauss.claim import FINDINGS, Profile, status_counts
+from infonce_gauss.formatting import cut, format_value
+from infonce_gauss.output import run_metadata
+from infonce_gauss.runner import ClaimResult
 from infonce_gauss.simulations.files import atomic_write_text, write_csv, write_json
 
-__all__ = ["ClaimResult", "run_claims", "write_report", "format_value", "summary_table"]
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    claim: Claim
-    verdict: Verdict
-    seconds: float
-
-    @property
-    def finding(self) -> str | None:
-        """What the outcome means for the paper (:data:`~infonce_gauss.registry.FINDINGS`); None if the check
-        did not pass and says nothing about the paper."""
-        return self.claim.finding_of(self.verdict)
-
-    def record(self) -> dict:
-        """The claims.json entry."""
-        v = self.verdict
-        return {
-            "id": self.claim.id,
-            "title": self.claim.title,
-            "paper_ref": self.claim.paper_ref,
-            "statement": self.claim.statement,
-            "status": v.status,
-            "finding": self.finding,
-            "measured": v.measured,
-            "expected": v.expected,
-            "uncertainty": v.uncertainty,
-            "rule": v.rule,
-            "reason": v.reason,
-            "details": v.details,
-            "artifacts": list(v.artifacts),
-            "seconds": round(self.seconds, 3),
-        }
-
-
-def _run_one(claim: Claim, ctx: CheckContext) -> Verdict:
-    try:
-        verdict = claim.check(ctx)
-    except Exception as exc:  # a crashing check is a failed claim, reported with its traceback
-        tb = traceback.format_exc()
-        atomic_write_text(ctx.out_dir / "logs" / f"{claim.id}.traceback.txt", tb)
-        ctx.artifacts.append(f"logs/{claim.id}.traceback.txt")
-        verdict = Verdict(status="failed", reason=f"the check raised {type(exc).__name__}: {exc}")
-    if not isinstance(verdict, Verdict):
-        raise TypeError(f"claim {claim.id} returned {type(verdict).__name__}, not a Verdict.")
-    return Verdict(**{**verdict.__dict__, "artifacts": tuple(verdict.artifacts) + tuple(ctx.artifacts)})
-
-
-def _timed(claim: Claim, profile: Profile, out_dir: Path, seed: int) -> tuple[Verdict, float]:
-    ctx = CheckContext(profile=profile, out_dir=Path(out_dir), seed=claim.seed_for(seed))
-    start = time.perf_counter()
-    verdict = _run_one(claim, ctx)
-    return verdict, time.perf_counter() - start
-
-
-def _picklable(claim: Claim) -> bool:
-    """Whether a worker process can receive the claim (module-level checks are pickled by reference)."""
-    try:
-        pickle.dumps(claim)
-    except (pickle.PicklingError, AttributeError, TypeError):
-        return False
-    return True
-
-
-# one BLAS / OpenMP thread per worker: with as many workers as cores, more threads only contend
-_ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-
-
-@contextlib.contextmanager
-def _single_threaded_children():
-    """Environment inherited by worker processes started inside: one thread each unless the user set a count."""
-    saved = {name: os.environ.get(name) for name in _ONE_THREAD}
-    os.environ.update({name: value for name, value in _ONE_THREAD.items() if saved[name] is None})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-
-
-def run_claims(claims: Sequence[Claim], *, profile: Profile, out_dir: Path, seed: int, progress: bool = True,
-               jobs: int = 1) -> list[ClaimResult]:
-    """Run each claim's check under ``profile``, writing its artifacts into ``out_dir``.
-
-    With ``jobs > 1`` the checks run in that many worker processes (spawned, one BLAS thread each);
-    checks that cannot be pickled (lambdas, local functions) run afterwards in this process.
-    Every claim draws from its own seed (:meth:`Claim.seed_for`), so the random draws do not depend on
-    ``jobs`` or on the order in which the checks finish, and the results keep the order of ``claims``.
-    Figures that go through multithreaded BLAS can differ in their last digits with the thread count
-    (measured: the whitened columns of ``CHK-TEXT-ENCODER``, where one of 384 coordinates sits at p ≈ 0.05).
-    """
-    bar = tqdm(total=len(claims), desc=f"claims ({profile.name})", unit="claim", disable=not progress)
-    outcomes: dict[str, tuple[Verdict, float]] = {}
-    remote = [c for c in claims if _picklable(c)] if jobs > 1 and len(claims) > 1 else []
-    if remote:
-        with _single_threaded_children(), process_pool(
-                max_workers=min(jobs, len(remote)), mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(_timed, c, profile, Path(out_dir), seed): c.id for c in remote}
-            for future in as_completed(futures):
-                outcomes[futures[future]] = future.result()
-                bar.set_postfix_str(futures[future])
-                bar.update()
-    for claim in claims:  # serially: everything when jobs = 1, else the checks a worker cannot receive
-        if claim.id not in outcomes:
-            bar.set_postfix_str(claim.id)
-            outcomes[claim.id] = _timed(claim, profile, out_dir, seed)
-            bar.update()
-    bar.close()
-    return [ClaimResult(claim, *outcomes[claim.id]) for claim in claims]
-
-
-def format_value(value) -> str:
-    """Short human form of a measured/expected value."""
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={format_value(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return "[" + ", ".join(format_value(v) for v in value) + "]"
-    return str(value)
-
-
-def _cell(text: str, width: int = 48) -> str:
-    """``text`` cut to ``width`` characters, with an ellipsis where it was cut."""
-    return text if len(text) <= width else text[: width - 1] + "…"
+__all__ = ["write_report", "summary_table"]
 
 
 def summary_table(results: Sequence[ClaimResult], *, spell_out: int = 5, full_values: str | Path = "claims.json") -> str:
@@ -166,7 +29,7 @@ def summary_table(results: Sequence[ClaimResult], *, spell_out: int = 5, full_va
         if r.verdict.uncertainty is not None:
             measured += f" ± {r.verdict.uncertainty:.2g}"
         expected = format_value(r.verdict.expected)
-        rows.append((r.claim.id, r.verdict.status.upper(), r.finding or "—", _cell(measured), _cell(expected),
+        rows.append((r.claim.id, r.verdict.status.upper(), r.finding or "—", cut(measured, 48), cut(expected, 48),
                      f"{r.seconds:.1f}"))
         if len(results) <= spell_out or r.verdict.status == "failed":
             spelled += [f"{r.claim.id}:", f"  measured: {measured}", f"  expected: {expected}"]

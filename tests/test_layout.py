@@ -1,5 +1,5 @@
-"""The layout: one namespace over the three folders, every package installed, no import cycle, and each
-layer's ``__all__`` (its lazily loaded modules) equal to its folder.
+"""The layout: one namespace over the three folders, every package installed, no import cycle, no result
+folder importing another, and each layer's ``__all__`` (its lazily loaded modules) equal to its folder.
 
 The cycle test reads every module of ``theory/``, ``simulations/`` and ``paper_checks/`` under its
 installed name (``infonce_gauss.theory.*``, ``infonce_gauss.simulations.*``, ``infonce_gauss.*``) and
@@ -97,6 +97,25 @@ def test_layers_point_one_way():
             assert all(d.startswith("infonce_gauss.theory") for d in deps), (name, deps)
         elif name.startswith("infonce_gauss.simulations"):
             assert all(d.startswith(("infonce_gauss.theory", "infonce_gauss.simulations")) for d in deps), (name, deps)
+
+
+def _result_of(module: str, results) -> str | None:
+    """The result folder (``infonce_gauss.<result>``) a module belongs to, None for the rest."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in results else None
+
+
+def test_no_result_folder_imports_another():
+    from infonce_gauss.catalog import RESULTS
+
+    results = {r.name for r in RESULTS}
+    known = _modules()
+    assert results <= {m.split(".")[1] for m in known if m.count(".") == 1}, "a result of the catalog has no folder"
+    for name, path in known.items():
+        own = _result_of(name, results)
+        if own is not None:
+            others = {_result_of(d, results) for d in _imports(name, path, known)} - {None, own}
+            assert not others, (name, others)
 
 
 def test_pyproject_lists_every_package_folder():

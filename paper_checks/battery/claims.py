@@ -11,7 +11,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
+from infonce_gauss.claim import ClaimContext, ClaimSet, Verdict
 from infonce_gauss.simulations.null_rates import null_pass_rates, pass_rate_band
 from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL
 from infonce_gauss.simulations.estimates import MC_AGREEMENT_Z, Estimate, proportion_estimate
@@ -32,7 +32,7 @@ TABLE2_CLIP_TEXT = {"unnormalized": {"ad_avg": 0.53, "ad_pass_pct": 94.0, "dp_av
               "probability 0.95 each (the tests' 5% level), at every n; it passes both less often, with a probability "
               "between the independent 0.95² and 0.95 (the two tests are positively correlated).",
 )
-def null_calibration(ctx: CheckContext) -> Verdict:
+def null_calibration(ctx: ClaimContext) -> Verdict:
     reps = ctx.profile.pick(quick=2000, full=20000)
     rows, z = [], []
     for i, n in enumerate((1000, 5000, 10000)):
@@ -61,7 +61,7 @@ def null_calibration(ctx: CheckContext) -> Verdict:
               "P(χ²₂(λ) ≤ 5.99), λ ≈ 1.5 n/(d+2)²; at d ≤ 64 and n ≥ 5000 their pass fraction falls below the band of "
               "d independent Gaussian coordinates.",
 )
-def sphere_detect(ctx: CheckContext) -> Verdict:
+def sphere_detect(ctx: ClaimContext) -> Verdict:
     budget = ctx.profile.pick(quick=3 * 10**6, full=3 * 10**7)
     rows = []
     for i, d in enumerate((16, 64, 256)):
@@ -105,7 +105,7 @@ def sphere_detect(ctx: CheckContext) -> Verdict:
               "10⁻⁹–10⁻¹⁰, far below the single-test 0.95²⁵⁶ ≈ 2·10⁻⁶; even reading 255/256 (99.6%) as '100%' "
               "leaves a probability below 10⁻⁷. Assumptions: independent coordinates, the paper's thresholds.",
 )
-def compliance(ctx: CheckContext) -> Verdict:
+def compliance(ctx: ClaimContext) -> Verdict:
     reps = ctx.profile.pick(quick=1500, full=20000)
     d = 256
     out = {}
@@ -145,7 +145,7 @@ def _battery_verdicts(x, options: dict) -> dict:
     statement="On N(0, I_d) every assumption holds; exactly uniform directions at d = 8 fail the Gaussian band but "
               "hold against the sphere band; Laplace coordinates, class clusters and a wide radial law fail.",
 )
-def battery(ctx: CheckContext) -> Verdict:
+def battery(ctx: ClaimContext) -> Verdict:
     rng = np.random.default_rng(ctx.seed)
     n = ctx.profile.pick(quick=3000, full=20000)
     cfg = {"null_replicates": ctx.profile.pick(quick=300, full=2000), "subsample": 500, "seed": ctx.seed}
@@ -213,7 +213,7 @@ def false_fail_rates(law: str, *, replicates: int, n: int, d: int, seed: int, le
               "fixed radius the thin shell, the sphere band of normalized coordinates, isotropy and uniformity, say "
               "'fails' at most at the test level 0.05, within binomial error.",
 )
-def battery_calibration(ctx: CheckContext) -> Verdict:
+def battery_calibration(ctx: ClaimContext) -> Verdict:
     level = 0.05
     reps, n, d = ctx.profile.pick(quick=40, full=500), ctx.profile.pick(quick=1000, full=2000), ctx.profile.pick(quick=16, full=32)
     options = {"null_replicates": ctx.profile.pick(quick=300, full=1000), "subsample": 300}
@@ -273,7 +273,7 @@ _COLUMN_KEYS = ("ad_avg", "ad_pass_pct", "dp_avg", "dp_pass_pct")
               "||m||² (Prop 1's decomposition, conditionally i.i.d. views) for both, and MiniLM's unnormalized norms form "
               "a thin shell (E5's packaged outputs are L2-normalized, so the thin-shell test does not apply to it).",
 )
-def text_encoder(ctx: CheckContext) -> Verdict:
+def text_encoder(ctx: ClaimContext) -> Verdict:
     from infonce_gauss.simulations.text import E5, MINILM, encoder_unavailable, generate_corpus
 
     if reason := encoder_unavailable(MINILM):
@@ -332,7 +332,7 @@ def text_encoder(ctx: CheckContext) -> Verdict:
               "consistent with a Gaussian of large mean and anisotropic covariance, not with route 1's uniform sphere. "
               "Moments alone refute zero mean and isotropy; they cannot show (or refute) Gaussianity or a thin shell.",
 )
-def clip_moments(ctx: CheckContext) -> Verdict:
+def clip_moments(ctx: ClaimContext) -> Verdict:
     from infonce_gauss.simulations.clip_moments import isotropic_sample_size_for, load_clip_moments
 
     moments = load_clip_moments()

@@ -1,6 +1,6 @@
 """EMP- claims: trained encoders, the paper's experiments (Table 1, Figs. 2–4) and its consistency questions.
 
-Training runs come from the named presets (:mod:`infonce_gauss.empirical.presets`): CPU-sized in the ``quick``
+Training runs come from the result's training presets (:mod:`infonce_gauss.empirical.presets`): CPU-sized in the ``quick``
 and ``full`` profiles, paper-sized in ``gpu``. The tolerance rule for the Table-1 columns is the
 calibrated null: a column "reproduces Gaussian" when it lies in the band that d independent N(0, 1)
 coordinates at the same n fall in with probability 0.99 (simulated by
@@ -16,7 +16,7 @@ from collections import Counter
 
 import numpy as np
 
-from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
+from infonce_gauss.claim import ClaimContext, ClaimSet, Verdict
 from infonce_gauss.simulations.device import one_torch_thread
 from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL
 from infonce_gauss.simulations.sampling import derive_seed
@@ -36,14 +36,15 @@ FIG2_ALIGNMENT = 0.95  # positive-pair cosine read off Fig. 2 / the project-page
 COLUMNS = ("ad_avg", "ad_pass_pct", "dp_avg", "dp_pass_pct")
 
 
-def _trained(name: str, ctx: CheckContext) -> tuple[list, list[dict]]:
+def _trained(name: str, ctx: ClaimContext) -> tuple[list, list[dict]]:
     """Train preset ``name`` at the claim's profile and seed; save its diagnostics table and curves (with the
     null bands of the Gaussian and sphere laws where every run has the same n and d)."""
     from infonce_gauss.empirical.plots import plot_training_curves
-    from infonce_gauss.empirical.presets import preset_rows, train_preset
+    from infonce_gauss.empirical.presets import PRESETS
+    from infonce_gauss.training_presets import preset_rows
 
     with one_torch_thread():
-        trained = train_preset(name, ctx.profile, seed=ctx.seed, progress=False)
+        trained = PRESETS[name].train(ctx.profile, seed=ctx.seed, progress=False)
     rows = preset_rows(name, trained)
     ctx.save_table(f"train_{name}", rows)
     sizes = {(r["n"], r["d"]) for r in rows}
@@ -56,7 +57,7 @@ def _trained(name: str, ctx: CheckContext) -> tuple[list, list[dict]]:
     return trained, rows
 
 
-def _train(name: str, ctx: CheckContext) -> list[dict]:
+def _train(name: str, ctx: ClaimContext) -> list[dict]:
     return _trained(name, ctx)[1]
 
 
@@ -198,7 +199,7 @@ def _side_by_side(row: dict, paper: dict, bands: dict | None = None) -> list[dic
     statement="After training on Laplace data with the A = 0.6 mixing channel and jitter, the unnormalized embeddings "
               "have CV ≈ 0.08, mean A² ≈ 0.38 and mean DP p ≈ 0.49 with ~100% of coordinates passing (Gaussian ✓).",
 )
-def laplace_table1(ctx: CheckContext) -> Verdict:
+def laplace_table1(ctx: ClaimContext) -> Verdict:
     from infonce_gauss.simulations.traces import detect_plateau
 
     rows = sorted(_train("table1-laplace", ctx), key=lambda r: r["epoch"])
@@ -264,7 +265,7 @@ def _monotone(values, *, decreasing: bool, tolerance: float = 0.0) -> bool:
               "decreases in d (and in N), positive alignment is the same for every configuration, and uniformity "
               "(d·E[(u·u')²] → 1, its value under σ) improves with the batch size.",
 )
-def fig2_fig3(ctx: CheckContext) -> Verdict:
+def fig2_fig3(ctx: ClaimContext) -> Verdict:
     rows = _train("fig3-sweep", ctx)
     final = [r for r in rows if r["epoch"] == max(x["epoch"] for x in rows)]
     dims = sorted({r["d"] for r in final})
@@ -311,7 +312,7 @@ def fig2_fig3(ctx: CheckContext) -> Verdict:
               "fractions fall and the norm keeps the thick shell set by the number K of ones (CV ≈ CV(√K)); only the "
               "normalized coordinates become more Gaussian. The paper's rise to AD 97% / DP 98% / CV 0.09 is not reproduced.",
 )
-def binary_table1(ctx: CheckContext) -> Verdict:
+def binary_table1(ctx: ClaimContext) -> Verdict:
     rows = _train("table1-binary", ctx)
     dense = [r for r in rows if r["density"] == 0.05]
     last = _final(dense)
@@ -367,7 +368,7 @@ def binary_table1(ctx: CheckContext) -> Verdict:
               "the components overlap; when they are separated (η₂ → 1) training learns the cluster structure, which is "
               "not Gaussian, and a flexible encoder (MLP) aligns at least as well.",
 )
-def gmm_regimes(ctx: CheckContext) -> Verdict:
+def gmm_regimes(ctx: ClaimContext) -> Verdict:
     rows = _train("gmm-regimes", ctx)
     over, sep_lin, sep_mlp = (_final(rows, run=label) for label in ("overlapping linear", "separated linear", "separated mlp"))
     bands = null_bands(over["n"], over["d"], seed=ctx.seed)
@@ -401,7 +402,7 @@ def gmm_regimes(ctx: CheckContext) -> Verdict:
     statement="For every channel, the trained encoder's positive alignment E[u·v] is at most η₂ + (1 − η₂)‖m‖² with η₂ "
               "of that channel; at A = 0.6 with the E.1 jitter this bound is far below Fig. 2's ≈ 0.95.",
 )
-def align_eta2(ctx: CheckContext) -> Verdict:
+def align_eta2(ctx: ClaimContext) -> Verdict:
     from infonce_gauss.simulations.hgr import alignment_check
 
     trained, rows = _trained("align-eta2", ctx)
@@ -453,7 +454,7 @@ def _channel_share(row: dict) -> tuple[float, float]:
               "the local minimizers (strong augmentation, d = 4) the mean direction drifts off zero during training and "
               "E[u·v] rises with ‖m‖².",
 )
-def violations(ctx: CheckContext) -> Verdict:
+def violations(ctx: ClaimContext) -> Verdict:
     from infonce_gauss.theory.infonce import local_curvature
 
     trained, rows = _trained("violations", ctx)
@@ -520,7 +521,7 @@ def violations(ctx: CheckContext) -> Verdict:
     )
 
 
-def _image_skip(ctx: CheckContext, dataset: str, preset: str) -> str | None:
+def _image_skip(ctx: ClaimContext, dataset: str, preset: str) -> str | None:
     """Why an image claim cannot run here (no data, or paper scale without a GPU), or None."""
     import torch
 
@@ -541,7 +542,7 @@ def _image_skip(ctx: CheckContext, dataset: str, preset: str) -> str | None:
     statement="Over 100 epochs of InfoNCE on CIFAR-10 with a two-layer MLP, CV falls (≈0.21 → 0.157) and mean A² "
               f"drops below {AD_THRESHOLD:g} around epoch 30 (≈0.57 at 100).",
 )
-def cifar_mlp(ctx: CheckContext) -> Verdict:
+def cifar_mlp(ctx: ClaimContext) -> Verdict:
     if reason := _image_skip(ctx, "cifar10", "fig4-cifar-mlp"):
         return Verdict.skipped(reason)
     rows = _train("fig4-cifar-mlp", ctx)
@@ -561,7 +562,7 @@ def cifar_mlp(ctx: CheckContext) -> Verdict:
     statement="ResNet-18 trained with InfoNCE gives CV ≈ 0.09, AD 0.43 (96.1%), DP 0.39 (94.5%); the same network "
               "trained with cross-entropy gives CV ≈ 0.5, AD 3.3 (6.2%), DP 0.041 (3.9%).",
 )
-def cifar_resnet(ctx: CheckContext) -> Verdict:
+def cifar_resnet(ctx: ClaimContext) -> Verdict:
     if reason := _image_skip(ctx, "cifar10", "table1-cifar-resnet18"):
         return Verdict.skipped(reason)
     return _contrastive_vs_supervised(_train("table1-cifar-resnet18", ctx))
@@ -598,7 +599,7 @@ def _contrast(a: dict, b: dict, stat: str) -> dict:
               "Gaussian with a thin shell, CV 0.09; supervised not, CV 0.5) holds here only in the direction of the "
               "coordinates' Gaussianity. A different network on different data: not a reproduction of Table 1.",
 )
-def fmnist(ctx: CheckContext) -> Verdict:
+def fmnist(ctx: ClaimContext) -> Verdict:
     from infonce_gauss.simulations.datasets import missing_reason
 
     if reason := missing_reason("fashion-mnist"):
@@ -647,7 +648,7 @@ def fmnist(ctx: CheckContext) -> Verdict:
               "Maxwell–Poincaré (uniformity, a thin shell) are not reached at these sizes, so the paper's conclusion is "
               "not tested here, and the stand-in says nothing against it.",
 )
-def fmnist_ablation(ctx: CheckContext) -> Verdict:
+def fmnist_ablation(ctx: ClaimContext) -> Verdict:
     from infonce_gauss.simulations.datasets import missing_reason
     from infonce_gauss.simulations.training import backbone_diagnostics, build_model
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 import numpy as np
 
-from infonce_gauss.plotting import plt, rows_matching
+from infonce_gauss.plotting import rows_matching, series_colours
 from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL
 
 __all__ = ["plot_training_sweep", "plot_training_curves"]
@@ -19,8 +21,9 @@ def plot_training_sweep(table: Sequence[Mapping]):
     """Fig. 3/2 from the final rows of a d × N training sweep: CV of the norms (±2 SE) and positive
     alignment and uniformity d·E[(u·u')²] against the batch size N, one line per d."""
     dims = sorted({r["d"] for r in table})
-    colours = dict(zip(dims, plt.cm.viridis(np.linspace(0, 0.85, len(dims)))))
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    colours = dict(zip(dims, series_colours(len(dims))))
+    fig = Figure(figsize=(14, 4.2))
+    axes = fig.subplots(1, 3)
     for d, colour in colours.items():
         rows = sorted(rows_matching(table, d=d), key=lambda r: r["N"])
         n = np.array([r["N"] for r in rows], float)
@@ -53,8 +56,9 @@ def plot_training_curves(table: Sequence[Mapping], *, title: str, bands: Mapping
     and of d coordinates of the exact uniform sphere law (for dashed lines) at the evaluation n.
     """
     runs = list(dict.fromkeys(r["run"] for r in table))
-    colours = dict(zip(runs, plt.cm.viridis(np.linspace(0, 0.85, len(runs)))))
-    fig, axes = plt.subplots(1, 5, figsize=(21, 4.4))
+    colours = dict(zip(runs, series_colours(len(runs))))
+    fig = Figure(figsize=(21, 4.4))
+    axes = fig.subplots(1, 5)
     for run, colour in colours.items():
         rows = sorted(rows_matching(table, run=run), key=lambda r: r["epoch"])
         epoch = np.array([r["epoch"] for r in rows])
@@ -70,8 +74,8 @@ def plot_training_curves(table: Sequence[Mapping], *, title: str, bands: Mapping
             axes[4].plot(epoch, bound, ":", color=colour, lw=1.2)
     axes[1].axhline(AD_THRESHOLD, color="k", ls="--", lw=1, label=f"AD 5% critical value {AD_THRESHOLD:g}")
     axes[1].set_yscale("log")
-    handles = [plt.Line2D([], [], color="0.3", ls="-", label="unnormalized z"),
-               plt.Line2D([], [], color="0.3", ls="--", label="normalized z/‖z‖")]
+    handles = [Line2D([], [], color="0.3", ls="-", label="unnormalized z"),
+               Line2D([], [], color="0.3", ls="--", label="normalized z/‖z‖")]
     if bands:
         for ax, col in ((axes[2], "ad_pass_pct"), (axes[3], "dp_pass_pct")):
             for law, colour, text in (("gaussian", "0.6", "99% band, d indep. N(0,1) coords"),

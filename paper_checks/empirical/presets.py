@@ -1,11 +1,10 @@
-"""Named training presets: one per experiment of the paper, at three sizes.
+"""Training presets of the paper's experiments (Table 1, Figs. 2–4 and the reviewers' questions), one per
+experiment, at three sizes.
 
-Each preset lists its runs (a data set and a :class:`infonce_gauss.simulations.training.TrainConfig`) for a profile:
-``quick`` and ``full`` are CPU-sized (seconds and minutes), ``gpu`` is the paper's scale (Sec. 5,
-App. E.1; Sec. 5). :func:`train_preset` trains every run, writes one folder per run
-(diagnostics.csv, checkpoint.pt, embeddings.npy, ...) when given an output folder, and returns
-one result per run (:func:`preset_rows` flattens the diagnostics). ``infonce-gauss train --preset NAME``
-and the ``EMP-`` claims share these definitions.
+Each preset lists its runs (a data set and a :class:`infonce_gauss.simulations.training.TrainConfig`) for a
+profile: ``quick`` and ``full`` are CPU-sized (seconds and minutes), ``gpu`` is the paper's scale (Sec. 5,
+App. E.1). ``infonce-gauss train --preset NAME`` and the ``EMP-`` claims share these definitions; how a preset
+is trained is :mod:`infonce_gauss.training_presets`.
 
 Where the paper leaves a setting unstated we choose it here and say so in the preset's help:
 Table 1's Laplace d (256) and batch (128), the CIFAR embedding dimension (128, the encoder's last
@@ -14,44 +13,10 @@ linear layer), the synthetic sets' unstated parameters (see :mod:`infonce_gauss.
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from infonce_gauss.claim import Profile
+from infonce_gauss.training_presets import Preset, Run, fmnist_images, image_run, synthetic_run
 
-from infonce_gauss.registry import PROFILES, Profile
-
-__all__ = ["Run", "Preset", "PRESETS", "runs_for", "build_task", "train_preset", "preset_rows"]
-
-
-@dataclass(frozen=True)
-class Run:
-    """One training run: a label within its preset, the data set and its options, and the config."""
-
-    label: str
-    data: str
-    config: object
-    data_options: Mapping = field(default_factory=dict)
-    tags: Mapping = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Preset:
-    name: str
-    help: str
-    paper_ref: str
-    runs: Callable[[Profile], list]
-
-
-def _config(**kw):
-    from infonce_gauss.simulations.training import TrainConfig
-
-    return TrainConfig(**kw)
-
-
-def _synthetic(data: str, *, label: str, size: dict, tags: dict | None = None, **config) -> Run:
-    return Run(label=label, data=data, config=_config(**config), data_options=size, tags=tags or {"run": label})
+__all__ = ["PRESETS", "WEAK_AUGMENT", "STRONG_AUGMENT"]
 
 
 # --- synthetic presets (Table 1, Figs. 2–3) ----------------------------------------------------------
@@ -64,8 +29,8 @@ def _table1_size(profile: Profile, *, paper_train: int, paper_test: int) -> dict
 
 def _table1_linear(data: str, profile: Profile, *, paper_epochs: int, size: dict) -> list[Run]:
     epochs = profile.pick(quick=8, full=40, gpu=paper_epochs)
-    return [_synthetic(data, label="linear d=256 N=128", size=size, out_dim=256, batch_size=128, epochs=epochs,
-                       diagnostics_every=max(1, epochs // 4))]
+    return [synthetic_run(data, label="linear d=256 N=128", size=size, out_dim=256, batch_size=128, epochs=epochs,
+                          diagnostics_every=max(1, epochs // 4))]
 
 
 def _table1_laplace(profile: Profile) -> list[Run]:
@@ -83,7 +48,7 @@ def _table1_binary(profile: Profile) -> list[Run]:
     size = _table1_size(profile, paper_train=8000, paper_test=2000)
     epochs = profile.pick(quick=10, full=50, gpu=100)
     common = {"size": size, "out_dim": 256, "batch_size": 128, "epochs": epochs, "diagnostics_every": max(1, epochs // 10)}
-    return [_synthetic("binary", label=f"density={p}", tags={"density": p}, **{**common, "size": {**size, "density": p}})
+    return [synthetic_run("binary", label=f"density={p}", tags={"density": p}, **{**common, "size": {**size, "density": p}})
             for p in (0.05, 0.005)]
 
 
@@ -94,8 +59,8 @@ def _fig3_sweep(profile: Profile) -> list[Run]:
     dims = profile.pick(quick=(32, 64, 128), full=(32, 64, 128, 256))
     batches = profile.pick(quick=(16, 64), full=(8, 32, 128), gpu=(8, 16, 32, 48, 64, 96, 128))
     epochs = profile.pick(quick=4, full=30, gpu=150)
-    return [_synthetic("laplace", label=f"d={d} N={n}", size=size, tags={"d": d, "N": n}, out_dim=d, batch_size=n,
-                       epochs=epochs, diagnostics_every=epochs) for d in dims for n in batches]
+    return [synthetic_run("laplace", label=f"d={d} N={n}", size=size, tags={"d": d, "N": n}, out_dim=d, batch_size=n,
+                          epochs=epochs, diagnostics_every=epochs) for d in dims for n in batches]
 
 
 def _gmm_regimes(profile: Profile) -> list[Run]:
@@ -103,8 +68,8 @@ def _gmm_regimes(profile: Profile) -> list[Run]:
                         full={"n_train": 8000, "n_test": 2000, "dim": 1024})
     epochs = profile.pick(quick=4, full=60, gpu=300)
     common = {"out_dim": 256, "batch_size": 128, "epochs": epochs, "diagnostics_every": max(1, epochs // 3)}
-    return [_synthetic("gmm", label=f"{spread} {enc}", tags={"components": spread, "encoder": enc, "mean_std": m},
-                       size={**size, "mean_std": m}, encoder=enc, **common)
+    return [synthetic_run("gmm", label=f"{spread} {enc}", tags={"components": spread, "encoder": enc, "mean_std": m},
+                          size={**size, "mean_std": m}, encoder=enc, **common)
             for spread, m, enc in (("overlapping", 0.05, "linear"), ("separated", 1.0, "linear"), ("separated", 1.0, "mlp"))]
 
 
@@ -117,7 +82,7 @@ def _align_eta2(profile: Profile) -> list[Run]:
     channels = [("laplace", {"A": a}, f"laplace A={a}") for a in (0.2, 0.6)]
     channels += [("laplace", {"A": a, "jitter": False}, f"laplace A={a} no jitter") for a in (0.6, 0.8)]
     channels += [("binary", {}, "binary"), ("gmm", {"mean_std": 1.0}, "gmm separated")]
-    return [_synthetic(data, label=label, tags={"channel": label}, size={**size, **opts}, **common)
+    return [synthetic_run(data, label=label, tags={"channel": label}, size={**size, **opts}, **common)
             for data, opts, label in channels]
 
 
@@ -131,24 +96,18 @@ def _violations(profile: Profile) -> list[Run]:
     runs = []
     for label, change in cases.items():
         c = {**base, **change}
-        runs.append(_synthetic("laplace", label=label, tags={"case": label}, size={**size, "A": c["A"], "jitter": False},
-                               out_dim=c["out_dim"], batch_size=c["batch_size"], epochs=epochs, diagnostics_every=epochs))
+        runs.append(synthetic_run("laplace", label=label, tags={"case": label}, size={**size, "A": c["A"], "jitter": False},
+                                  out_dim=c["out_dim"], batch_size=c["batch_size"], epochs=epochs, diagnostics_every=epochs))
     return runs
 
 
 # --- image presets (Table 1 CIFAR rows, Fig. 4) --------------------------------------------------------------
 
-def _image(data: str, *, label: str, objective: str = "infonce", tags: dict | None = None, data_options=None,
-           **config) -> Run:
-    return Run(label=label, data=data, config=_config(objective=objective, **config), data_options=data_options or {},
-               tags=tags or {"objective": objective})
-
-
 def _fig4_cifar_mlp(profile: Profile) -> list[Run]:
     epochs = profile.pick(quick=2, full=20, gpu=100)
-    return [_image("cifar10", label="mlp", encoder="mlp", hidden=profile.pick(quick=256, full=512, gpu=2048),
-                   out_dim=128, batch_size=256, epochs=epochs, weight_decay=1e-4, diagnostics_every=max(1, epochs // 10),
-                   eval_samples=profile.pick(quick=2000, full=5000, gpu=10_000))]
+    return [image_run("cifar10", label="mlp", encoder="mlp", hidden=profile.pick(quick=256, full=512, gpu=2048),
+                      out_dim=128, batch_size=256, epochs=epochs, weight_decay=1e-4, diagnostics_every=max(1, epochs // 10),
+                      eval_samples=profile.pick(quick=2000, full=5000, gpu=10_000))]
 
 
 def _table1_cifar_resnet(profile: Profile) -> list[Run]:
@@ -156,8 +115,8 @@ def _table1_cifar_resnet(profile: Profile) -> list[Run]:
                   epochs=profile.pick(quick=1, full=10, gpu=100), weight_decay=1e-4, lr=1e-3,
                   diagnostics_every=profile.pick(quick=1, full=5, gpu=10),
                   eval_samples=profile.pick(quick=1000, full=5000, gpu=10_000))
-    return [_image("cifar10", label="contrastive", **common),
-            _image("cifar10", label="supervised", objective="supervised", **common)]
+    return [image_run("cifar10", label="contrastive", **common),
+            image_run("cifar10", label="supervised", objective="supervised", **common)]
 
 
 def _fmnist_common(profile: Profile) -> dict:
@@ -169,14 +128,10 @@ def _fmnist_common(profile: Profile) -> dict:
                 eval_samples=profile.pick(quick=5000, full=5000, gpu=10_000))
 
 
-def _fmnist_images(profile: Profile) -> dict:
-    return {"train_samples": profile.pick(quick=8192, full=10_000, gpu=None)}
-
-
 def _fmnist(profile: Profile) -> list[Run]:
-    common, data = _fmnist_common(profile), _fmnist_images(profile)
-    return [_image("fashion-mnist", label="contrastive", data_options=data, **common),
-            _image("fashion-mnist", label="supervised", objective="supervised", data_options=data, **common)]
+    common, data = _fmnist_common(profile), fmnist_images(profile)
+    return [image_run("fashion-mnist", label="contrastive", data_options=data, **common),
+            image_run("fashion-mnist", label="supervised", objective="supervised", data_options=data, **common)]
 
 
 WEAK_AUGMENT = {"scale": (0.6, 1.0), "brightness": 0.2, "contrast": 0.2, "jitter_p": 0.5}
@@ -186,7 +141,7 @@ STRONG_AUGMENT = {"scale": (0.08, 1.0), "brightness": 0.9, "contrast": 0.9, "jit
 def _fmnist_ablation(profile: Profile) -> list[Run]:
     """The contrastive run of :func:`_fmnist` and one change at a time: training length (x3), width (x4), the
     ResNet-18, d (16, 256), batch size (64, 1024) and augmentation strength (weak, strong)."""
-    common, data = _fmnist_common(profile), _fmnist_images(profile)
+    common, data = _fmnist_common(profile), fmnist_images(profile)
     changes = {"baseline": {}, "3x epochs": {"epochs": 3 * common["epochs"]}, "4x width": {"width": 4 * common["width"]},
                "resnet18": {"encoder": "resnet18", "width": max(8, common["width"] // 2)},
                "d=16": {"out_dim": 16}, "d=256": {"out_dim": 256}, "N=64": {"batch_size": 64}, "N=1024": {"batch_size": 1024},
@@ -197,48 +152,9 @@ def _fmnist_ablation(profile: Profile) -> list[Run]:
         options = {**data, **({"augment": change.pop("augment")} if "augment" in change else {})}
         config = {**common, **change}
         config["diagnostics_every"] = max(1, config["epochs"] // 4)
-        runs.append(_image("fashion-mnist", label=label, data_options=options, tags={"objective": "infonce", "change": label},
-                           **config))
+        runs.append(image_run("fashion-mnist", label=label, data_options=options, tags={"objective": "infonce", "change": label},
+                              **config))
     return runs
-
-
-# --- the regularized route (Theorem 1, Corollary 2) on encoders -----------------------------------------
-
-REG_FACTORS = (0.0, 0.5, 1.0, 2.0, 4.0)  # β = c·β₀(d, α, η₂)
-
-
-def _regularized_laplace(profile: Profile) -> list[Run]:
-    """Same linear encoder and Laplace data (A = 0.6 without jitter: η₂ by quick quadrature) for each c."""
-    size = profile.pick(quick={"n_train": 2048, "n_test": 2000, "dim": 256},
-                        full={"n_train": 8000, "n_test": 5000, "dim": 1024},
-                        gpu={"n_train": 20_000, "n_test": 5000, "dim": 1024})
-    epochs = profile.pick(quick=10, full=30, gpu=150)
-    d = profile.pick(quick=32, full=64, gpu=256)
-    return [_synthetic("laplace", label=f"c={c:g}", tags={"c": c, "d": d}, size={**size, "A": 0.6, "jitter": False},
-                       out_dim=d, batch_size=128, epochs=epochs, diagnostics_every=epochs, reg_c=c,
-                       eval_samples=size["n_test"]) for c in REG_FACTORS]
-
-
-def _regularized_laplace_dims(profile: Profile) -> list[Run]:
-    """The rate: fixed c = 1, d growing, else as :func:`_regularized_laplace`."""
-    size = profile.pick(quick={"n_train": 2048, "n_test": 2000, "dim": 256},
-                        full={"n_train": 8000, "n_test": 5000, "dim": 1024})
-    epochs = profile.pick(quick=6, full=30, gpu=150)
-    dims = profile.pick(quick=(8, 16, 32), full=(16, 64, 256))
-    return [_synthetic("laplace", label=f"d={d} c={c:g}", tags={"c": c, "d": d}, size={**size, "A": 0.6, "jitter": False},
-                       out_dim=d, batch_size=128, epochs=epochs, diagnostics_every=epochs, reg_c=c,
-                       eval_samples=size["n_test"]) for d in dims for c in (0.0, 1.0)]
-
-
-def _regularized_fmnist(profile: Profile) -> list[Run]:
-    """Same small CNN on the same Fashion-MNIST images as :func:`_fmnist` for each c; η₂ of SimCLR views is
-    unknown: β₀ at η₂ = 0.5."""
-    common = dict(encoder="cnn", width=profile.pick(quick=8, full=16, gpu=32), out_dim=64, batch_size=256,
-                  epochs=profile.pick(quick=1, full=4, gpu=100), weight_decay=1e-4,
-                  diagnostics_every=profile.pick(quick=1, full=4, gpu=10), reg_eta2=0.5,
-                  eval_samples=profile.pick(quick=2000, full=5000, gpu=10_000))
-    return [_image("fashion-mnist", label=f"c={c:g}", tags={"c": c, "d": 64}, reg_c=c, data_options=_fmnist_images(profile),
-                   **common) for c in REG_FACTORS]
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (
@@ -269,85 +185,4 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
     Preset("fmnist-ablation", "The Fashion-MNIST contrastive run and one change at a time: 3x epochs, 4x width, "
            "ResNet-18, d = 16 and 256, N = 64 and 1024, weak and strong augmentation", "Table 1 (CIFAR rows, stand-in)",
            _fmnist_ablation),
-    Preset("regularized-laplace", "Route 2: linear encoder on Laplace data (A = 0.6, no jitter), InfoNCE on the "
-           "directions plus β(−H + λE‖z‖²), β = c·β₀ for c in {0, 0.5, 1, 2, 4}, λ = d/2 (kNN entropy of one view "
-           "per batch)", "Theorem 1, Corollary 2", _regularized_laplace),
-    Preset("regularized-laplace-dims", "Route 2 as d grows: regularized-laplace at c = 0 and c = 1 for several d",
-           "Theorem 1 (bullet 3), Corollary 2", _regularized_laplace_dims),
-    Preset("regularized-fmnist", "Route 2 on Fashion-MNIST: small CNN, SimCLR views, β = c·β₀(d, α, η₂ = 0.5) for c in "
-           "{0, 0.5, 1, 2, 4}, λ = d/2", "Theorem 1, Corollary 2", _regularized_fmnist),
 )}
-
-
-def runs_for(name: str, profile: str | Profile = "quick", *, epochs: int | None = None,
-             device: str | None = None, seed: int = 0) -> list[Run]:
-    """The runs of preset ``name`` at ``profile``, with optional overrides of epochs, device and seed."""
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
-    profile = PROFILES[profile] if isinstance(profile, str) else profile
-    runs = []
-    for run in PRESETS[name].runs(profile):
-        changes = {"seed": seed}
-        if epochs is not None:
-            changes.update(epochs=epochs, diagnostics_every=max(1, min(run.config.diagnostics_every, epochs)))
-        if device is not None:
-            changes["device"] = device
-        runs.append(dataclasses.replace(run, config=dataclasses.replace(run.config, **changes)))
-    return runs
-
-
-@functools.lru_cache(maxsize=8)
-def _synthetic_data(name: str, options: tuple, seed: int):
-    from infonce_gauss.simulations.datasets import make_synthetic
-
-    return make_synthetic(name, seed=seed, **dict(options))
-
-
-@functools.lru_cache(maxsize=2)
-def _image_data(name: str, data_dir: str | None):
-    from infonce_gauss.simulations.datasets import load_images
-
-    return load_images(name, data_dir)
-
-
-def build_task(run: Run, *, seed: int, data_dir=None):
-    """The training task of ``run``: synthetic data seeded with ``seed``, or images read from ``data_dir``."""
-    from infonce_gauss.simulations.datasets import IMAGE_DATASETS
-    from infonce_gauss.simulations.training import ImageTask, PairTask
-
-    if run.data in IMAGE_DATASETS:
-        from infonce_gauss.simulations.augment import SimCLRAugment
-
-        options = dict(run.data_options)
-        return ImageTask(_image_data(run.data, None if data_dir is None else str(data_dir)),
-                         augment=SimCLRAugment(**options.pop("augment", {})), **options)
-    return PairTask(_synthetic_data(run.data, tuple(sorted(run.data_options.items())), seed))
-
-
-def _folder(label: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in label.replace("=", "")).strip("_")
-
-
-def train_preset(name: str, profile: str | Profile = "quick", *, seed: int = 0, out_dir=None, epochs=None,
-                 device=None, data_dir=None, progress: bool = True, resume: bool = False) -> list[tuple]:
-    """Train every run of preset ``name``; returns ``(run, task, result)`` per run. With ``out_dir``, each run
-    writes into ``out_dir/<run label>/`` (see :func:`infonce_gauss.simulations.training.train`)."""
-    from infonce_gauss.simulations.training import train
-
-    done = []
-    for run in runs_for(name, profile, epochs=epochs, device=device, seed=seed):
-        task = build_task(run, seed=seed, data_dir=data_dir)
-        folder = None if out_dir is None else Path(out_dir) / _folder(run.label)
-        done.append((run, task, train(task, run.config, out_dir=folder, resume=resume, progress=progress)))
-    return done
-
-
-def preset_rows(name: str, trained) -> list[dict]:
-    """The diagnostics rows of all runs of a trained preset, each tagged with ``preset``, ``run``, the run's
-    tags (e.g. ``d``, ``N``) and its encoder, objective, batch size and embedding dimension."""
-    rows = []
-    for run, _, result in trained:
-        tags = {"preset": name, "run": run.label, **run.tags, "encoder": run.config.encoder,
-                "objective": run.config.objective, "batch_size": run.config.batch_size, "out_dim": run.config.out_dim}
-        rows += [{**tags, **row} for row in result.rows]
-    return rows

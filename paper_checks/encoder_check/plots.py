@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from matplotlib.figure import Figure
 import numpy as np
 
-from infonce_gauss.plotting import plt, rows_matching, sorted_xy
+from infonce_gauss.plotting import rows_matching, sorted_xy
 from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL
 
 __all__ = ["plot_norm_histogram", "plot_qq", "plot_pass_rates", "plot_spectrum"]
@@ -21,7 +22,8 @@ def plot_norm_histogram(table: Sequence[Mapping]):
     single radius (the mean norm)."""
     left = np.array([r["left"] for r in table])
     right = np.array([r["right"] for r in table])
-    fig, ax = plt.subplots(figsize=(5.6, 4.0))
+    fig = Figure(figsize=(5.6, 4.0))
+    ax = fig.subplots()
     ax.bar(left, [r["density"] for r in table], width=right - left, align="edge", color="0.75", edgecolor="0.5",
            lw=0.4, label="embeddings")
     ax.plot((left + right) / 2, [r["chi_density"] for r in table], "C0-", lw=1.6,
@@ -41,7 +43,8 @@ def plot_qq(table: Sequence[Mapping]):
     series = list(dict.fromkeys(r["series"] for r in table))
     cols = min(3, len(series))
     rows = -(-len(series) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.2 * rows), squeeze=False)
+    fig = Figure(figsize=(3.4 * cols, 3.2 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, name in zip(axes.flat, series):
         part = rows_matching(table, series=name)
         x = np.array([r["normal"] for r in part])
@@ -62,7 +65,8 @@ def plot_qq(table: Sequence[Mapping]):
 def plot_pass_rates(table: Sequence[Mapping]):
     """Observed per-coordinate pass fractions (rows: ``variant``, ``test``, ``observed``, ``gaussian_low``,
     ``gaussian_high``, ``sphere_low``, ``sphere_high``) against the 95% bands of the two null laws."""
-    fig, ax = plt.subplots(figsize=(6.0, 3.8))
+    fig = Figure(figsize=(6.0, 3.8))
+    ax = fig.subplots()
     labels = [f"{r['variant']}\n{r['test']}" for r in table]
     x = np.arange(len(table))
     for offset, law, colour in ((-0.15, "gaussian", "C0"), (0.15, "sphere", "C3")):
@@ -84,7 +88,8 @@ def plot_spectrum(table: Sequence[Mapping]):
     """Eigenvalues scaled so that an isotropic law gives 1 (rows: ``source``, ``rank``, ``eigenvalue``); values
     below 1e-4 are counted in the legend instead of stretching the axis."""
     floor = 1e-4  # a null space (e.g. the hyperplane of a final LayerNorm) is counted, not drawn
-    fig, ax = plt.subplots(figsize=(5.6, 4.0))
+    fig = Figure(figsize=(5.6, 4.0))
+    ax = fig.subplots()
     for i, source in enumerate(dict.fromkeys(r["source"] for r in table)):
         xs, ys = sorted_xy(rows_matching(table, source=source), x="rank", y="eigenvalue")
         keep = ys > floor

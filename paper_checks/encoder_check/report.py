@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from infonce_gauss.report import format_value
+from infonce_gauss.formatting import format_value
 from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL
 
 __all__ = ["summary_text", "summary_markdown", "write_report"]
@@ -105,7 +105,7 @@ def write_report(result: CheckResult, out_dir, *, command: dict | None = None) -
     from dataclasses import asdict
 
     from infonce_gauss.encoder_check import plots
-    from infonce_gauss.results import run_metadata, save_figure
+    from infonce_gauss.output import run_metadata, save_figure
     from infonce_gauss.simulations.files import atomic_write_text, write_csv, write_json
 
     out_dir = Path(out_dir)

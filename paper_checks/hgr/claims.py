@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from infonce_gauss.hgr.plots import plot_alignment_rates
-from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
+from infonce_gauss.claim import ClaimContext, ClaimSet, Verdict
 from infonce_gauss.simulations.channels import PAPER_JITTER, GMMChannel, Jitter, MixingChannel, SparseBinaryChannel
 from infonce_gauss.simulations.estimates import MC_AGREEMENT_Z
 from infonce_gauss.simulations.hgr import (
@@ -62,7 +62,7 @@ FIG2_MEAN_SQ_NORM = 0.05  # generous reading of ||m||² = mean negative-pair cos
     statement="For X0 ~ N(0,1) and X = A·X0 + sqrt(1-A²)·ε, the maximal correlation is |A| (Lancaster/Mehler), "
     "so η₂ = A²; two views then have ρ_m(X, Y) = A².",
 )
-def gaussian_example(ctx: CheckContext) -> Verdict:
+def gaussian_example(ctx: ClaimContext) -> Verdict:
     A_values = (0.2, 0.6, 0.9)
     spectra = {A: pmf_svd(discretized_mixing_pmf(A, base="gaussian", truncation=12.0)[2]).values[:5] for A in A_values}
     mehler = max(abs(spectra[A][k] - abs(A) ** k) for A in A_values for k in range(5))
@@ -114,7 +114,7 @@ def _random_kernel(rng, n_in, n_out) -> np.ndarray:
     statement="For a finite joint pmf ρ_m = σ₂(P/sqrt(p_x p_y)) ∈ [0,1] (0 for product laws); ρ_m tensorizes as a max "
     "over independent pairs; ρ_m(X,Z) <= ρ_m(X,Y)·ρ_m(Y,Z) on Markov chains; two conditionally i.i.d. views have ρ_m(X,Y) = η₂.",
 )
-def discrete_laws(ctx: CheckContext) -> Verdict:
+def discrete_laws(ctx: ClaimContext) -> Verdict:
     rng = np.random.default_rng(ctx.seed)
     trials = ctx.profile.pick(quick=200, full=2000)
     worst = {"range": 0.0, "product": 0.0, "tensorization": 0.0, "dpi": -np.inf, "views": 0.0, "binary": 0.0}
@@ -166,7 +166,7 @@ def discrete_laws(ctx: CheckContext) -> Verdict:
     statement="η₂ of X = 0.6·X0 + 0.8·ε on Laplace(0,1) coordinates exceeds Pearson² = 2A²/(1+A²); the jitter "
     "(noise 0.2, dropout 0.1, log-normal scale 0.1) can only lower it (DPI).",
 )
-def eta2_default(ctx: CheckContext) -> Verdict:
+def eta2_default(ctx: ClaimContext) -> Verdict:
     plain = mixing_channel_eta2(PAPER_A)
     coord = MixingChannel(A=PAPER_A, jitter=Jitter(scale_per="coordinate")).eta2()
     shared = MixingChannel(A=PAPER_A, jitter=PAPER_JITTER).eta2()
@@ -230,7 +230,7 @@ def _prop1_channels(seed: int) -> dict:
     statement="For conditionally i.i.d. views and any encoder, E[u·v] <= η₂ + (1-η₂)‖m(μ)‖², with the sharper identity "
     "E[u·v] = E‖E[u|X0]‖²; the bound is nearly tight for the isotropic linear encoder on the Gaussian channel.",
 )
-def prop1(ctx: CheckContext) -> Verdict:
+def prop1(ctx: ClaimContext) -> Verdict:
     n = ctx.profile.pick(quick=4_000, full=40_000)
     n_base, n_views = ctx.profile.pick(quick=(800, 6), full=(8_000, 10))
     rows, identity_z = [], []
@@ -278,7 +278,7 @@ def prop1(ctx: CheckContext) -> Verdict:
     statement="For the Gaussian vector channel with the identity encoder (μ = σ, η₂ = A²), E[u·v] = "
     "ρ(2/d)(Γ((d+1)/2)/Γ(d/2))² 2F1(1/2,1/2;d/2+1;ρ²), ρ = A², so δ(d) = A²(1-A⁴)/(2d) + O(d^-2) → 0 (slope -1).",
 )
-def assumption3(ctx: CheckContext) -> Verdict:
+def assumption3(ctx: ClaimContext) -> Verdict:
     rho = sp.symbols("rho", positive=True)
     c0, c1, c2 = derive_solvable_expansion(2)
     quad = max(abs(gaussian_cosine_mean(d, r) - gaussian_cosine_mean_quadrature(d, r)) for d, r in ((1, 0.36), (2, -0.9), (7, 0.5), (64, 0.36)))
@@ -343,7 +343,7 @@ def assumption3(ctx: CheckContext) -> Verdict:
     "text gives no number); with the channel App. E.1 states (A = 0.6, Laplace input, with its jitter) and the "
     "negative cosines of Fig. 2 centred at 0 (‖m‖² <= 0.05), the cap is far below it, with or without the jitter.",
 )
-def e1_fig2(ctx: CheckContext) -> Verdict:
+def e1_fig2(ctx: ClaimContext) -> Verdict:
     """Verdict rule: the claim *passes* when the suite's figures are established (every η₂ with a numerical
     error below 1e-4, the jitter bracket ordered as the data-processing inequality demands, the A that
     would reach 0.95 confirmed); whether Fig. 2 is consistent with its stated channel is the *finding*."""

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
+from matplotlib.figure import Figure
 
-from infonce_gauss.plotting import mean_over_seeds, plt, rows_matching, sorted_xy
+from infonce_gauss.plotting import mean_over_seeds, rows_matching, series_colours, sorted_xy
 
 __all__ = ["plot_alignment_rates"]
 
@@ -23,8 +23,9 @@ def plot_alignment_rates(table: Sequence[Mapping], *, title: str | None = None):
     (Monte Carlo) beside the identity encoder's (exact δ).
     """
     As = sorted({r["A"] for r in table})
-    colours = dict(zip(As, plt.cm.viridis(np.linspace(0, 0.85, len(As)))))
-    fig, axes = plt.subplots(1, 3, figsize=(15.6, 4.3))
+    colours = dict(zip(As, series_colours(len(As))))
+    fig = Figure(figsize=(15.6, 4.3))
+    axes = fig.subplots(1, 3)
     for A, colour in colours.items():
         exact = rows_matching(table, A=A, quantity="delta", source="exact")
         d, delta = sorted_xy(exact)

@@ -14,7 +14,7 @@ from scipy import integrate, special
 
 from infonce_gauss.infonce.plots import plot_bias, plot_particles
 from infonce_gauss.infonce.settings import BIAS_LAW, LIMIT_LAWS
-from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
+from infonce_gauss.claim import ClaimContext, ClaimSet, Verdict
 from infonce_gauss.simulations.estimates import MC_AGREEMENT_Z, mean_estimate
 from infonce_gauss.simulations.infonce import batch_loss_estimates, bias_rate_fits, bias_sweep, particle_sweep, sample_vmf
 from infonce_gauss.simulations.rates import fit_rate
@@ -70,7 +70,7 @@ def _sphere_mgf_by_quadrature(d: int, alpha: float) -> float:
     paper_ref="Eq. 4; W&I Thm 1",
     statement="Φ(σ) = log 0F1(; d/2; α²/4), with ((d+2)/2)·log(1 + α²/(d(d+2))) ≤ Φ(σ) ≤ α²/(2d) for all d ≥ 2 and α > 0.",
 )
-def phi_uniform_claim(ctx: CheckContext) -> Verdict:
+def phi_uniform_claim(ctx: ClaimContext) -> Verdict:
     derived = derive_phi_uniform_bounds()
     d, a = sp.symbols("d alpha", positive=True)
     grid_d = [2, 3, 4, 8, 32, 128, 1024, 4096]
@@ -131,7 +131,7 @@ def _mixture_log_inner(u, weights, kappas, axes, alpha):
     paper_ref="Lemma 2, App. C.1, Eq. 47; W&I App. A",
     statement="Φ(μ) > Φ(σ) for every μ ≠ σ tried, and Φ(μ) ≥ α‖m(μ)‖² (Jensen); so at fixed alignment the objective is minimized at σ only.",
 )
-def phi_unique(ctx: CheckContext) -> Verdict:
+def phi_unique(ctx: ClaimContext) -> Verdict:
     rng = np.random.default_rng(ctx.seed)
     dims = ctx.profile.pick(quick=(3, 16, 128), full=(2, 3, 8, 16, 64, 128, 512, 1024))
     rows = []
@@ -188,7 +188,7 @@ def phi_unique(ctx: CheckContext) -> Verdict:
     paper_ref="W&I 2020 Thm 1, App. A",
     statement="L_uniform(σ; t) = log E e^{−t‖u−v‖²} = −2t + log 0F1(; d/2; t²), within 2t²/d of −2t; −αE[u·v] = −α + (α/2)L_align and log E e^{αu·v} = α + L_uniform(α/2).",
 )
-def wi_uniformity(ctx: CheckContext) -> Verdict:
+def wi_uniformity(ctx: ClaimContext) -> Verdict:
     t = 2.0
     dims = [2 ** j for j in range(2, 15)]
     gaps = np.array([optimal_uniformity(d, t) + 2 * t for d in dims])
@@ -230,7 +230,7 @@ def wi_uniformity(ctx: CheckContext) -> Verdict:
     paper_ref="Appendix D, Eq. 52",
     statement="λ_n = Γ(d/2)(2/α)^{d/2−1} I_{n+d/2−1}(α), λ_1/λ_0 = A_d(α), and Φ(μ) − Φ(σ) = q*‖m‖² + o(‖m‖²) along the mean direction, with q* → α as d → ∞.",
 )
-def funk_hecke(ctx: CheckContext) -> Verdict:
+def funk_hecke(ctx: ClaimContext) -> Verdict:
     errors = []
     for d in (3, 8, 32):
         lam = (d - 2) / 2
@@ -280,7 +280,7 @@ def funk_hecke(ctx: CheckContext) -> Verdict:
     paper_ref="Eq. 2 → Eq. 4; W&I 2020 Thm 1",
     statement="For i.i.d. batches of N positive pairs, E[L_InfoNCE] − log N converges to the population loss 𝓛(μ, π), with first-order residual c1/N.",
 )
-def wi_limit(ctx: CheckContext) -> Verdict:
+def wi_limit(ctx: ClaimContext) -> Verdict:
     sizes = ctx.profile.pick(quick=[16, 64, 256], full=[16, 64, 256, 1024])
     pairs = ctx.profile.pick(quick=8_192, full=131_072)
     rows, checks, summary = [], {}, {}
@@ -326,7 +326,7 @@ def wi_limit(ctx: CheckContext) -> Verdict:
     "statement about loss values for a fixed encoder, not about minimizers. The batch loss's standard deviation is "
     "what scales as N^{-1/2}.",
 )
-def bias_rate(ctx: CheckContext) -> Verdict:
+def bias_rate(ctx: ClaimContext) -> Verdict:
     sizes = ctx.profile.pick(quick=[16, 32, 64, 128, 256], full=[16, 32, 64, 128, 256, 512, 1024, 2048])
     pairs = ctx.profile.pick(quick=16_384, full=65_536)
     seeds = spawn_seeds(ctx.seed, ctx.profile.pick(quick=1, full=3))
@@ -375,7 +375,7 @@ def _sparse_sentence(sparse, ks_keys) -> str:
     paper_ref="Assumption 1, Lemma 2, Corollary 1, Eqs. 7–8",
     statement="With alignment held fixed, InfoNCE drives the representation towards σ (Lemma 2), whose fixed k-projections are within c_k/d of N(0, I_k) (Corollary 1).",
 )
-def plateau_particles(ctx: CheckContext) -> Verdict:
+def plateau_particles(ctx: ClaimContext) -> Verdict:
     dims = ctx.profile.pick(quick=[16, 32], full=[8, 16, 32, 64, 128, 256, 512, 1024])
     n = ctx.profile.pick(quick=128, full=512)
     steps = ctx.profile.pick(quick=120, full=300)

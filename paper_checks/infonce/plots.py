@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from infonce_gauss.plotting import canvas, integer_ticks, mean_over_seeds, plt
+from infonce_gauss.plotting import canvas, integer_ticks, mean_over_seeds
 
 __all__ = ["plot_bias", "plot_particles"]
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from matplotlib.figure import Figure
+
 from infonce_gauss.infonce.plots import plot_bias, plot_particles
 from infonce_gauss.infonce.settings import BIAS_LAW
-from infonce_gauss.plotting import plt
 from infonce_gauss.arguments import positive_int
 from infonce_gauss.options import Option
 from infonce_gauss.rates import RateExperiment, RateResult
@@ -45,7 +46,7 @@ def infonce_rates(*, sizes=(16, 32, 64, 128, 256, 512, 1024), pairs=32768, seeds
     fits = bias_rate_fits([r for r in bias if r["n_batch"] >= fit_min], BIAS_LAW)
     trained = particle_sweep(list(dims), n=particles, steps=steps, seed=seed, alpha=PAPER_ALPHA, alignment=alignment,
                              device=device)
-    figure = plt.figure(figsize=(19, 9), layout="constrained")
+    figure = Figure(figsize=(19, 9), layout="constrained")
     top, bottom = figure.subfigures(2, 1)
     plot_bias(bias, bias_constant=BIAS_LAW.bias_constant(), figure=top)
     plot_particles(trained, figure=bottom)

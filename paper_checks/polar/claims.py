@@ -14,7 +14,7 @@ import sympy as sp
 from scipy import integrate, optimize, special, stats
 
 from infonce_gauss.polar.plots import plot_polar_terms
-from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
+from infonce_gauss.claim import ClaimContext, ClaimSet, Verdict
 from infonce_gauss.simulations.estimates import MC_AGREEMENT_Z, mean_estimate
 from infonce_gauss.simulations.polar import (
     TERMS,
@@ -79,7 +79,7 @@ def _spectra(rng, dims):
     paper_ref="Prop 3 proof, App. B.1 (polar coordinates)",
     statement="The Jacobian of z = r u is r^{d-1} times the surface element, whose total mass is 2π^{d/2}/Γ(d/2).",
 )
-def sphere_area_claim(ctx: CheckContext) -> Verdict:
+def sphere_area_claim(ctx: ClaimContext) -> Verdict:
     d_ = sp.symbols("d", positive=True)
     derived = derive_sphere_area()
     jac_dims = ctx.profile.pick(quick=(2, 3, 4), full=(2, 3, 4, 5))
@@ -123,7 +123,7 @@ def sphere_area_claim(ctx: CheckContext) -> Verdict:
     paper_ref="Prop 3, App. B.1 (entropy in polar form)",
     statement="h(Z) = h(R) + (d-1)E log R + log|S^{d-1}| - E_R KL(P_{U|R}‖σ) = log|S^{d-1}| - KL(μ‖σ) + E_U h(R|U) + (d-1)E log R.",
 )
-def entropy_identity(ctx: CheckContext) -> Verdict:
+def entropy_identity(ctx: ClaimContext) -> Verdict:
     rng = np.random.default_rng(ctx.seed)
     dims = ctx.profile.pick(quick=(2, 3, 8, 32, 128), full=(2, 3, 5, 8, 16, 32, 64, 128, 512))
     laws = {f"N(0, {s}·I), d={d}": GaussianLaw.isotropic(d, s) for d in (2, 3, 64) for s in (0.5, 3.0)}
@@ -181,7 +181,7 @@ def entropy_identity(ctx: CheckContext) -> Verdict:
     paper_ref="Prop 3, App. B.1",
     statement="KL(ρ‖σ⊗ξ) = KL(μ‖σ) + E_μ KL(κ(·|u)‖ξ) = KL(ρ_R‖ξ) + E_R KL(P_{U|R}‖σ); with κ = ξ, KL(ρ‖γ_λ^B) = KL(μ‖σ).",
 )
-def prop3(ctx: CheckContext) -> Verdict:
+def prop3(ctx: ClaimContext) -> Verdict:
     rng = np.random.default_rng(ctx.seed)
     dims = ctx.profile.pick(quick=(2, 3, 8, 32), full=(2, 3, 5, 8, 16, 32, 64, 256))
     chain = []
@@ -262,7 +262,7 @@ def prop3(ctx: CheckContext) -> Verdict:
     paper_ref="Eqs. 12-13, Sec. 4.2",
     statement="KL(ρ‖γ_λ^B) = -H(ρ) + λE‖Z‖² + log c^{-1}, c^{-1} = (π/λ)^{d/2}·P(χ²_d <= 2λR²); 2λ‖Z‖² ~ χ²_d under γ_λ.",
 )
-def eq13(ctx: CheckContext) -> Verdict:
+def eq13(ctx: ClaimContext) -> Verdict:
     d_, lam_, rad_ = sp.symbols("d lambda R", positive=True)
     full_space = derive_reference_normalizer()
     ball = derive_reference_normalizer(ball=True)
@@ -336,7 +336,7 @@ def eq13(ctx: CheckContext) -> Verdict:
     paper_ref="Corollary 2, Sec. 4.2",
     statement="-H(ρ) + λE‖Z‖² >= -(d/2)log(π/λ) for every ρ with a finite second moment, with equality only at N(0, (2λ)^{-1}I).",
 )
-def max_entropy(ctx: CheckContext) -> Verdict:
+def max_entropy(ctx: ClaimContext) -> Verdict:
     derived = derive_max_entropy_optimum()
     d_, lam_ = sp.symbols("d lambda", positive=True)
     d, lam = 8, 0.7
@@ -391,7 +391,7 @@ def max_entropy(ctx: CheckContext) -> Verdict:
     paper_ref="Lemma 1 proof step 2, App. B.2",
     statement="E_σ exp(t w·u) = 0F1(; d/2; t²/4) and its log is at most t²/(2d) for all t and d >= 2 (variance proxy 1/d = Var(w·u)).",
 )
-def mgf(ctx: CheckContext) -> Verdict:
+def mgf(ctx: ClaimContext) -> Verdict:
     # Closed form against quadrature of the law of w·u = cos θ, density ∝ sin^{d-2}θ on [0, π] (smooth for every d)
     quad_rows = []
     for d in (2, 3, 5, 10, 50):
@@ -440,7 +440,7 @@ def mgf(ctx: CheckContext) -> Verdict:
     paper_ref="Lemma 1, App. B.2",
     statement="KL(μ‖σ) >= (d/2)‖m‖² >= ((d-1)/2)‖m‖²; the infimum at fixed ‖m‖ = A_d(κ) is the vMF's κA_d(κ) - log 0F1(; d/2; κ²/4), and KL/(d‖m‖²/2) -> 1 as ‖m‖ -> 0.",
 )
-def lemma1(ctx: CheckContext) -> Verdict:
+def lemma1(ctx: ClaimContext) -> Verdict:
     derived = derive_lemma1()
     d_, m_ = sp.symbols("d m", positive=True)
     dims = (2, 3, 8, 64, 512, 4096)
@@ -498,7 +498,7 @@ def lemma1(ctx: CheckContext) -> Verdict:
     paper_ref="Lemma 1, App. B.2 (vMF closed forms; Mardia & Jupp, Directional Statistics)",
     statement="For vMF(κ) on S^{d-1}: ‖m‖ = A_d(κ) = I_{d/2}(κ)/I_{d/2-1}(κ), KL(vMF‖σ) = κA_d(κ) - log 0F1(; d/2; κ²/4), entropy w.r.t. dS = log|S^{d-1}| - KL.",
 )
-def vmf_forms(ctx: CheckContext) -> Verdict:
+def vmf_forms(ctx: ClaimContext) -> Verdict:
     dims = (2, 3, 10, 100, 1000, 10**4)
     kappas = (1e-3, 0.5, 10.0, 300.0, 1e4)
     worst = {"A_d": 0.0, "log 0F1": 0.0, "KL": 0.0}

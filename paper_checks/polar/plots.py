@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
+from matplotlib.figure import Figure
 
-from infonce_gauss.plotting import mean_over_seeds, plt, rows_matching, sorted_xy
+from infonce_gauss.plotting import mean_over_seeds, rows_matching, series_colours, sorted_xy
 
 __all__ = ["plot_polar_terms"]
 
@@ -25,9 +25,10 @@ def plot_polar_terms(table: Sequence[Mapping], *, title: str | None = None):
 
     terms = list(dict.fromkeys(r["term"] for r in table))
     labels = {r["term"]: r["label"] for r in table}
-    colours = dict(zip(terms, plt.cm.viridis(np.linspace(0, 0.85, len(terms)))))
+    colours = dict(zip(terms, series_colours(len(terms))))
     radial = [t for t in terms if t.startswith("radial")]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
+    fig = Figure(figsize=(11, 4.3))
+    axes = fig.subplots(1, 2)
     for ax, group in zip(axes, ([t for t in terms if t not in radial], radial)):
         for term in group:
             colour = colours[term]

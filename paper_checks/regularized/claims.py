@@ -11,7 +11,7 @@ import math
 import numpy as np
 import sympy as sp
 
-from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
+from infonce_gauss.claim import ClaimContext, ClaimSet, Verdict
 from infonce_gauss.regularized.rates import critical_beta_table
 from infonce_gauss.simulations.rates import fit_rate
 from infonce_gauss.theory.gaussian_reference import GaussianReference, max_entropy_minimum
@@ -44,7 +44,7 @@ KAPPAS = np.geomspace(1e-2, 3e4, 40)  # the vMF tilts scanned by the value claim
     paper_ref="Theorem 1, Sec. 4.2 (bullet 3); Lemma 1",
     statement="β₀ is the root in β of Eq. 18's coefficient βC(d−1) − α(1−η₂); with Lemma 1's C = 1/2 (the best universal constant of the form C(d−1)), β₀ = 2α(1−η₂)/(d−1) and d·β₀ → 2α(1−η₂): slope −1.",
 )
-def beta0_claim(ctx: CheckContext) -> Verdict:
+def beta0_claim(ctx: ClaimContext) -> Verdict:
     chain = derive_theorem1_chain()
     s = chain["symbols"]
     dims = np.array([8, 16, 32, 64, 128, 256, 512, 1024, 2048])
@@ -78,7 +78,7 @@ def beta0_claim(ctx: CheckContext) -> Verdict:
     paper_ref="Theorem 1 proof, Eqs. 17–19",
     statement="With the hypotheses as non-negative slacks (Φ gap, Prop 1, Lemma 1, β = β₀ + e), every step of J̃(μ) − J̃(σ) >= (βC(d−1) − α(1−η₂))‖m‖² − αδ >= −αδ drops by a sum of non-negative terms; likewise (derived here) J̃(μ) − J̃(σ) >= (β − β₀)KL − αδ and, at β = 0, >= −Φ(σ) − αδ + αη₂‖m‖².",
 )
-def chain_claim(ctx: CheckContext) -> Verdict:
+def chain_claim(ctx: ClaimContext) -> Verdict:
     chain = derive_theorem1_chain()
     checks = {f"{name} step {i + 1} drops by non-negative terms": is_nonnegative_combination(drop)
               for name in ("drops", "stability_drops", "jensen_drops") for i, drop in enumerate(chain[name])}
@@ -96,7 +96,7 @@ def chain_claim(ctx: CheckContext) -> Verdict:
     paper_ref="Theorem 1, Sec. 4.2 (bullet 2)",
     statement="With Align(μ_κ) at Prop 1's bound and Align(σ) = η₂, J̃(μ_κ) − J̃(σ) >= (β−β₀)KL >= 0 for all κ at β = β₀; the least β making σ beat every vMF tilt is <= 2α(1−η₂)/d < β₀, is 0 once q*(d, α) > α(1−η₂), and for η₂ = 0 decays like d⁻² (not d⁻¹). That critical β is computed over the vMF family only, so it is a lower bound on the critical β over all laws: β₀ is loose on this family, which does not show it loose over all laws.",
 )
-def thm1_vmf(ctx: CheckContext) -> Verdict:
+def thm1_vmf(ctx: ClaimContext) -> Verdict:
     dims = ctx.profile.pick(quick=[8, 32, 64, 128], full=[4, 8, 16, 32, 64, 128, 256, 512, 1024])
     rows = critical_beta_table(dims, ctx.profile.pick(quick=(0.0, 0.5), full=(0.0, 0.2, 0.5, 0.8)),
                                points=ctx.profile.pick(quick=24, full=64))
@@ -134,7 +134,7 @@ def thm1_vmf(ctx: CheckContext) -> Verdict:
     paper_ref="Theorem 1 (bullet 1), Assumption 3",
     statement="With η₂ = A² and δ(d) = A² − E[u·v] of the identity encoder (Assumption 3 holds, αδ ~ αA²(1−A⁴)/(2d)), J̃(σ) − min_κ J̃(μ_κ) <= αδ(d) at β = β₀ on the vMF family with worst-case alignment; derived here: at β = 0 the gap is <= Φ(σ) + αδ <= α²/(2d) + αδ.",
 )
-def thm1_asymptotic(ctx: CheckContext) -> Verdict:
+def thm1_asymptotic(ctx: ClaimContext) -> Verdict:
     A = 0.6
     dims = ctx.profile.pick(quick=[16, 64, 256], full=[8, 16, 32, 64, 128, 256, 512, 1024])
     rows = []
@@ -170,7 +170,7 @@ def thm1_asymptotic(ctx: CheckContext) -> Verdict:
     paper_ref="Theorem 1 (stability: not in the paper, derived here)",
     statement="For β > β₀ every μ with J̃(μ) <= inf J̃ + ε has KL(μ‖σ) <= (αδ + ε)/(β − β₀) and TV(μ, σ) <= √((αδ+ε)/(2(β−β₀))); checked on every vMF tilt, whose own ε is J̃(μ_κ) − J̃(σ) + αδ at most.",
 )
-def stability(ctx: CheckContext) -> Verdict:
+def stability(ctx: ClaimContext) -> Verdict:
     A = 0.6
     rows = []
     for d in ctx.profile.pick(quick=(16, 256), full=(8, 32, 128, 512, 2048)):
@@ -198,7 +198,7 @@ def stability(ctx: CheckContext) -> Verdict:
     paper_ref="Corollary 2, Sec. 4.2; Eqs. 11–14",
     statement="KL(N(0,(2λ)⁻¹I)‖γ_λ) = 0 and its regularizer −H + λE‖Z‖² equals −(d/2)log(π/λ); every product law vMF(κ) ⊗ sχ_d and every anisotropic Gaussian N(0, c·diag(s,1,…,1)) has J(ρ) >= J(N(0,(2λ)⁻¹I)) (worst-case alignment), with equality only at the Gaussian.",
 )
-def corollary2(ctx: CheckContext) -> Verdict:
+def corollary2(ctx: ClaimContext) -> Verdict:
     lam, eta2 = 0.5, 0.5
     rows = []
     for d in ctx.profile.pick(quick=(8, 64), full=(4, 16, 64, 256)):
@@ -247,7 +247,7 @@ def corollary2(ctx: CheckContext) -> Verdict:
     paper_ref="Appendix D, Eq. 52",
     statement="q*(d, α) = dA_d(α)(1 − A_d(α)/2); a direct scan of κ ↦ J_q(μ_κ) finds σ a local minimum for q = 0.97q* and a local maximum for q = 1.03q*, and at the paper's q = α(1−η₂) the scan agrees with q* > α(1−η₂).",
 )
-def appendix_d(ctx: CheckContext) -> Verdict:
+def appendix_d(ctx: ClaimContext) -> Verdict:
     rows = []
     points = ctx.profile.pick(quick=24, full=64)
     for d in ctx.profile.pick(quick=(4, 64), full=(3, 8, 32, 128, 512)):
@@ -280,7 +280,7 @@ def appendix_d(ctx: CheckContext) -> Verdict:
               "direction diagnostics (Lemma 1's (d/2)‖ā‖², Bingham, Φ gap) and the KS of the cap-axis and of a "
               "transverse coordinate against N(0, (2λ)⁻¹) are reported for every c.",
 )
-def regularizer_sweep_claim(ctx: CheckContext) -> Verdict:
+def regularizer_sweep_claim(ctx: ClaimContext) -> Verdict:
     from infonce_gauss.simulations.regularized import regularizer_sweep
 
     factors = ctx.profile.pick(quick=(0.0, 1.0), full=(0.0, 0.5, 1.0, 2.0, 4.0))
@@ -312,21 +312,22 @@ def regularizer_sweep_claim(ctx: CheckContext) -> Verdict:
 
 # --- the regularizer on trained encoders (route 2) ------------------------------------------------------
 
-def _encoder_rows(preset: str, ctx: CheckContext) -> list[dict]:
+def _encoder_rows(preset: str, ctx: ClaimContext) -> list[dict]:
     """Train each run of ``preset`` (and the same encoder at initialization: epochs = 0); one row per run and
     state with :func:`infonce_gauss.simulations.regularized.gaussian_target_distances` of the unnormalized
     embeddings of one held-out view per item (the view law, the law the regularizer is trained on; clean
     anchors have another law), the run's β and Prop 1's slack on the final embeddings."""
     import dataclasses
 
-    from infonce_gauss.empirical.presets import build_task, runs_for
-    from infonce_gauss.simulations.regularized import gaussian_target_distances
+    from infonce_gauss.regularized.presets import PRESETS
     from infonce_gauss.simulations.device import one_torch_thread
+    from infonce_gauss.simulations.regularized import gaussian_target_distances
     from infonce_gauss.simulations.training import train
+    from infonce_gauss.training_presets import build_task
 
     seed = ctx.seed % 2**31
     rows = []
-    for run in runs_for(preset, ctx.profile, seed=seed, device="cpu"):
+    for run in PRESETS[preset].runs_for(ctx.profile, seed=seed, device="cpu"):
         task = build_task(run, seed=seed)
         reg = run.config.regularizer(task.eta2())
         lam = run.config.reg_lambda
@@ -393,7 +394,7 @@ def _route2_verdict(rows, ctx, *, name: str) -> Verdict:
               "beside c = 0 and the encoder at initialization; Prop 1's bound on every encoder. The finding says "
               "whether Corollary 2's law is reached at c >= 1.",
 )
-def encoder_laplace_claim(ctx: CheckContext) -> Verdict:
+def encoder_laplace_claim(ctx: ClaimContext) -> Verdict:
     return _route2_verdict(_encoder_rows("regularized-laplace", ctx), ctx, name="route2_laplace")
 
 
@@ -405,7 +406,7 @@ def encoder_laplace_claim(ctx: CheckContext) -> Verdict:
     statement="As REG-ENCODER-LAPLACE with a small CNN on Fashion-MNIST and SimCLR views (β₀ at η₂ = 0.5, the "
               "views' η₂ being unknown); full profile.",
 )
-def encoder_fmnist_claim(ctx: CheckContext) -> Verdict:
+def encoder_fmnist_claim(ctx: ClaimContext) -> Verdict:
     from infonce_gauss.simulations.datasets import missing_reason
 
     if ctx.profile.name == "quick":
@@ -427,7 +428,7 @@ def encoder_fmnist_claim(ctx: CheckContext) -> Verdict:
               "'sharpened' only when every interval excludes 0 (a trend the paper leaves open, measured), else "
               "'confirmed' (Prop 1 holds on these encoders; the trend is reported but not resolved).",
 )
-def encoder_dims_claim(ctx: CheckContext) -> Verdict:
+def encoder_dims_claim(ctx: ClaimContext) -> Verdict:
     rows = _encoder_rows("regularized-laplace-dims", ctx)
     ctx.save_table("route2_dims", rows)
     on = sorted((r for r in rows if r["state"] == "trained" and r["c"] == 1), key=lambda r: r["d"])

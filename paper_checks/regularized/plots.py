@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from matplotlib.figure import Figure
 import numpy as np
 
-from infonce_gauss.plotting import plt
 from infonce_gauss.theory.infonce import PAPER_ALPHA
 
 __all__ = ["plot_regularized", "plot_encoder_sweep"]
@@ -18,7 +18,8 @@ __all__ = ["plot_regularized", "plot_encoder_sweep"]
 def plot_regularized(critical: Sequence[Mapping], particles: Sequence[Mapping]):
     """Left: β₀ and the critical β vs d (log–log; zero critical values drawn at the bottom edge). Middle and
     right: the sweep's radial KS distance to the chi law and projection KS distance to N(0, 1/(2λ)) vs c = β/β₀."""
-    fig, axes = plt.subplots(1, 3, figsize=(17, 5), layout="constrained")
+    fig = Figure(figsize=(17, 5), layout="constrained")
+    axes = fig.subplots(1, 3)
     ax = axes[0]
     floor = 0.3 * min([r["beta_critical"] for r in critical if r["beta_critical"] > 0] + [r["beta0"] for r in critical])
     for eta2 in sorted({r["eta2"] for r in critical}):
@@ -51,7 +52,8 @@ def plot_encoder_sweep(rows: Sequence[Mapping], *, title: str):
     covariance error of exact Gaussian samples, √((d+1)/n), as dotted references."""
     trained = sorted((r for r in rows if r["state"] == "trained"), key=lambda r: r["c"])
     init = next(r for r in rows if r["state"] == "init")
-    fig, axes = plt.subplots(1, 4, figsize=(20, 4.5), layout="constrained")
+    fig = Figure(figsize=(20, 4.5), layout="constrained")
+    axes = fig.subplots(1, 4)
     for ax, key, label in zip(axes, ("ks_radius", "ks_coord_mean", "ks_proj_mean", "cov_rel_error"),
                               ("KS(radii, χ_d/√(2λ))", "mean KS(coordinate, N(0, 1/(2λ)))",
                                "mean KS(projection, N(0, 1/(2λ)))", "‖Σ̂ − I/(2λ)‖_F / ‖I/(2λ)‖_F")):

@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from infonce_gauss.sphere.plots import plot_loglog_series, plot_sphere_rates
-from infonce_gauss.registry import CheckContext, ClaimSet, Verdict
+from infonce_gauss.claim import ClaimContext, ClaimSet, Verdict
 from infonce_gauss.simulations.estimates import MC_AGREEMENT_Z, cv_estimate, max_abs_z
 from infonce_gauss.simulations.rates import column, fit_rate
 from infonce_gauss.simulations.sampling import derive_seed, spawn_seeds
@@ -58,7 +58,7 @@ def _dims(lo: int, hi: int, per_decade: int) -> list[int]:
     paper_ref="Lemma 3, App. C.1, Eq. 48",
     statement="For U uniform on S^{d-1} and fixed k, sqrt(d)·(U_1..U_k) ⇒ N(0, I_k) as d → ∞.",
 )
-def lemma3(ctx: CheckContext) -> Verdict:
+def lemma3(ctx: ClaimContext) -> Verdict:
     d_max = ctx.profile.pick(quick=10**5, full=10**6)
     dims = _dims(8, d_max, 3)
     exact = {(k, m): np.array([fn(d, k) if m != "kolmogorov" else fn(d) for d in dims])
@@ -101,7 +101,7 @@ def lemma3(ctx: CheckContext) -> Verdict:
     paper_ref="Theorem 2, App. C.1, Eq. 49",
     statement="d_TV(sqrt(d)·U_{1..k}, N(0, I_k)) <= 2(k+3)/(d-k-3) for every 1 <= k <= d-4.",
 )
-def df_bound(ctx: CheckContext) -> Verdict:
+def df_bound(ctx: ClaimContext) -> Verdict:
     d_max = ctx.profile.pick(quick=256, full=2048)
     dims = sorted(set(range(5, 41)) | set(_dims(41, d_max, 8)))
     rows = [{"d": d, "k": k, "tv": tv_to_gaussian(d, k), "bound": diaconis_freedman_bound(d, k)}
@@ -128,7 +128,7 @@ def df_bound(ctx: CheckContext) -> Verdict:
     paper_ref="Discussion rates; Theorem 2",
     statement="TV and Kolmogorov distances fall like c/d (slope -1), KL like c/d^2; d·TV -> c_k derived from the 1/d expansion.",
 )
-def tv_rate(ctx: CheckContext) -> Verdict:
+def tv_rate(ctx: ClaimContext) -> Verdict:
     n = ctx.profile.pick(quick=20_000, full=200_000)
     seeds = spawn_seeds(ctx.seed, ctx.profile.pick(quick=2, full=5))
     dims = _dims(8, ctx.profile.pick(quick=4096, full=16384), 4)
@@ -167,7 +167,7 @@ def tv_rate(ctx: CheckContext) -> Verdict:
     paper_ref="Theorem 2 discussion; Pinelis (MathOverflow 315221)",
     statement="sup_t |P(sqrt(d)·U_1 <= t) - Φ(t)| <= 0.24/d + 0.16/(d-1) for d >= 5.",
 )
-def kolmogorov_bound(ctx: CheckContext) -> Verdict:
+def kolmogorov_bound(ctx: ClaimContext) -> Verdict:
     dims = sorted(set(range(5, 65)) | set(_dims(65, ctx.profile.pick(quick=10**5, full=10**6), 6)))
     ratios = np.array([kolmogorov_to_gaussian(d) / pinelis_kolmogorov_bound(d) for d in dims])
     return Verdict.from_checks(
@@ -186,7 +186,7 @@ def kolmogorov_bound(ctx: CheckContext) -> Verdict:
     paper_ref="Lemma 3 (moments of one sphere coordinate)",
     statement="Var(sqrt(d)·U_1) = 1 and the excess kurtosis of U_1 is -6/(d+2) exactly.",
 )
-def moments(ctx: CheckContext) -> Verdict:
+def moments(ctx: ClaimContext) -> Verdict:
     derived = derive_projected_moments()
     d = sp.symbols("d", positive=True)
     dims = [4, 8, 64, 1024, 10**5]
@@ -221,7 +221,7 @@ def moments(ctx: CheckContext) -> Verdict:
     paper_ref="Assumption 2, Eq. 9",
     statement="For Z ~ N(0, s²I_d), CV(||Z||) = sqrt(d - μ_d²)/μ_d = (1/sqrt(2d))(1 + 1/(8d) + O(d^-2)).",
 )
-def thin_shell(ctx: CheckContext) -> Verdict:
+def thin_shell(ctx: ClaimContext) -> Verdict:
     dims = _dims(8, 16384, 4)
     cvs = np.array([chi_norm_moments(d).cv for d in dims])
     fit = fit_rate(dims, cvs, exact=True, corrections=1, predicted_slope=-0.5, predicted_constant=1 / math.sqrt(2))
@@ -271,7 +271,7 @@ _FAMILIES = {"fixed radius": FixedRadius(), "chi radius": ChiRadius(), "r0(1 + V
     paper_ref="Prop 2, Assumption 2 (kurtosis of rotation-invariant laws, derived here)",
     statement="For z = rU with U uniform and independent of r, kurt(z_1) = (3d/(d+2))·E r^4/(E r^2)^2; a radial spread that does not vanish leaves excess kurtosis > 0.",
 )
-def kurtosis_identity(ctx: CheckContext) -> Verdict:
+def kurtosis_identity(ctx: ClaimContext) -> Verdict:
     n = ctx.profile.pick(quick=200_000, full=2_000_000)
     families = {**_FAMILIES, "r0(1 + 0.3 V) (no thin shell)": PerturbedRadius(0.3, 0.0)}
     pairs, rows = [], []
@@ -305,7 +305,7 @@ def kurtosis_identity(ctx: CheckContext) -> Verdict:
     paper_ref="Prop 2, Eq. 10, App. C.2",
     statement="If u ~ σ and r/r0(d) → 1, then (sqrt(d)/r0(d))·z_k ⇒ N(0, I_k); with r0 fixed, as printed, the Gaussian optimum violates it.",
 )
-def prop2(ctx: CheckContext) -> Verdict:
+def prop2(ctx: ClaimContext) -> Verdict:
     dims = _dims(32, ctx.profile.pick(quick=1024, full=8192), 5)
     rows = []
     for name, family in {**_FAMILIES, "r0(1 + 0.3 V) (no thin shell)": PerturbedRadius(0.3, 0.0)}.items():

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from matplotlib.figure import Figure
 import numpy as np
 
-from infonce_gauss.plotting import mean_over_seeds, plt, rows_matching, sorted_xy
+from infonce_gauss.plotting import mean_over_seeds, rows_matching, series_colours, sorted_xy
 
 __all__ = ["plot_sphere_rates", "plot_loglog_series"]
 
@@ -30,8 +31,9 @@ def plot_sphere_rates(table: Sequence[Mapping], *, title: str | None = None):
 
     metrics = [m for m in ("tv", "kl", "kolmogorov") if rows_matching(table, metric=m)]
     ks = sorted({r["k"] for r in table})
-    colours = dict(zip(ks, plt.cm.viridis(np.linspace(0, 0.85, len(ks)))))
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 4.3), squeeze=False)
+    colours = dict(zip(ks, series_colours(len(ks))))
+    fig = Figure(figsize=(5.2 * len(metrics), 4.3))
+    axes = fig.subplots(1, len(metrics), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         for k, colour in colours.items():
             exact = rows_matching(table, metric=metric, k=k, source="exact")
@@ -67,9 +69,10 @@ def plot_loglog_series(table: Sequence[Mapping], *, x: str, y: str, series: str,
 
     ``reference`` maps a label to ``(x_values, y_values)`` drawn as a dashed black line.
     """
-    fig, ax = plt.subplots(figsize=(5.6, 4.3))
+    fig = Figure(figsize=(5.6, 4.3))
+    ax = fig.subplots()
     labels = list(dict.fromkeys(r[series] for r in table))
-    colours = plt.cm.viridis(np.linspace(0, 0.85, len(labels)))
+    colours = series_colours(len(labels))
     for label, colour in zip(labels, colours):
         rows = sorted(rows_matching(table, **{series: label}), key=lambda r: r[x])
         xs, ys = np.array([r[x] for r in rows], float), np.array([r[y] for r in rows], float)

@@ -3,14 +3,14 @@
 import pytest
 
 from infonce_gauss.catalog import select
-from infonce_gauss.registry import PROFILES, CheckContext
+from infonce_gauss.claim import PROFILES, ClaimContext
 
 QUICK_UNRESOLVED = {"EMP-FMNIST"}
 
 
 @pytest.mark.parametrize("claim", select(), ids=lambda c: c.id)
 def test_claim_passes_on_the_quick_profile(claim, tmp_path):
-    ctx = CheckContext(profile=PROFILES["quick"], out_dir=tmp_path, seed=claim.seed_for(0))
+    ctx = ClaimContext(profile=PROFILES["quick"], out_dir=tmp_path, seed=claim.seed_for(0))
     verdict = claim.check(ctx)
     # EMP-FMNIST compares two objectives whose CVs are not resolved at the quick size (about 2.6 SE apart):
     # it may say "cannot tell", with the contrasts it measured

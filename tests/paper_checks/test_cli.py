@@ -6,7 +6,7 @@ import pytest
 
 from infonce_gauss import catalog
 from infonce_gauss.cli import main
-from infonce_gauss.registry import ClaimSet, Verdict
+from infonce_gauss.claim import ClaimSet, Verdict
 
 
 def test_claims_writes_the_report(tmp_path, capsys):

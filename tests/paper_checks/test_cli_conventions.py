@@ -9,8 +9,9 @@ import pytest
 
 from infonce_gauss import cli
 from infonce_gauss.cli import EXIT_CODES, main
-from infonce_gauss.registry import Verdict
-from infonce_gauss.report import ClaimResult, summary_table
+from infonce_gauss.claim import Verdict
+from infonce_gauss.report import summary_table
+from infonce_gauss.runner import ClaimResult
 
 
 def test_version(capsys):
@@ -71,7 +72,7 @@ def test_bad_out_exits_2_before_any_work(command, where, tmp_path, emb_file, mon
     (tmp_path / "f").write_text("x")
     out = tmp_path / "f" if where == "file" else tmp_path / "f" / "sub"
     from infonce_gauss.encoder_check import check
-    from infonce_gauss import report
+    from infonce_gauss import runner
     from infonce_gauss.sphere import rates
 
     def no_work(*a, **k):
@@ -79,7 +80,7 @@ def test_bad_out_exits_2_before_any_work(command, where, tmp_path, emb_file, mon
 
     # the check's options are built from its signature: the stand-in keeps it (functools.wraps)
     monkeypatch.setattr(check, "check", functools.wraps(check.check)(no_work))
-    monkeypatch.setattr(report, "run_claims", no_work)
+    monkeypatch.setattr(runner, "run_claims", no_work)
     monkeypatch.setattr(rates, "sphere_rate_table", no_work, raising=False)
     argv = [emb_file if a == "EMB" else a for a in command]
     assert main(argv + ["--out", str(out), "--no-progress"]) == 2
@@ -146,9 +147,9 @@ def test_check_refuses_nan_labels(tmp_path, emb_file, capsys):
 
 
 def test_train_warns_that_data_dir_is_ignored_for_synthetic_presets(tmp_path, capsys, monkeypatch):
-    from infonce_gauss.empirical import presets
+    from infonce_gauss import catalog
 
-    monkeypatch.setattr(presets, "train_preset", lambda *a, **k: (_ for _ in ()).throw(ValueError("stop here")))
+    monkeypatch.setattr(catalog, "train_preset", lambda *a, **k: (_ for _ in ()).throw(ValueError("stop here")))
     assert main(["train", "--preset", "table1-laplace", "--data-dir", str(tmp_path), "--out", str(tmp_path / "o"),
                  "--no-progress"]) == 2
     assert "trains on synthetic data; --data-dir" in capsys.readouterr().err

@@ -39,7 +39,7 @@ def test_rates_regularized_cli(tmp_path):
 def test_encoder_dims_is_sharpened_only_when_every_trend_interval_excludes_zero(monkeypatch, tmp_path, scale, finding):
     # Four d: each distance falls exactly like d^-1/2 (scale 0: every slope interval tight around -0.5) or
     # with alternating noise of a factor e (scale 1: the intervals span 0), Prop 1 never rejected.
-    from infonce_gauss.registry import PROFILES, CheckContext
+    from infonce_gauss.claim import PROFILES, ClaimContext
     from infonce_gauss.regularized import claims
 
     def rows(name, ctx):
@@ -54,6 +54,6 @@ def test_encoder_dims_is_sharpened_only_when_every_trend_interval_excludes_zero(
 
     monkeypatch.setattr(claims, "_encoder_rows", rows)
     claim = select(["REG-ENCODER-DIMS"])[0]
-    verdict = claim.check(CheckContext(profile=PROFILES["quick"], out_dir=tmp_path, seed=0))
+    verdict = claim.check(ClaimContext(profile=PROFILES["quick"], out_dir=tmp_path, seed=0))
     assert verdict.status == "passed" and claim.finding_of(verdict) == finding
     assert ("not resolved" in verdict.reason) == (finding == "confirmed")

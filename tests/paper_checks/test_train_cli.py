@@ -5,10 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from infonce_gauss.empirical import presets
+from infonce_gauss import training_presets
+from infonce_gauss.catalog import PRESETS, runs_for
 from infonce_gauss.cli import main
-from infonce_gauss.empirical.presets import PRESETS, Preset, Run, runs_for
-from infonce_gauss.registry import PROFILES
+from infonce_gauss.training_presets import Preset, Run
+from infonce_gauss.claim import PROFILES
 from infonce_gauss.simulations.training import TrainConfig
 
 
@@ -132,9 +133,9 @@ def test_the_quick_emp_claims_pass(tmp_path):
 
 def test_preset_data_is_cached_per_seed():
     run = _tiny(PROFILES["quick"])[0]
-    a = presets.build_task(run, seed=0)
-    b = presets.build_task(run, seed=0)
-    c = presets.build_task(run, seed=1)
+    a = training_presets.build_task(run, seed=0)
+    b = training_presets.build_task(run, seed=0)
+    c = training_presets.build_task(run, seed=1)
     assert a.data is b.data and a.data is not c.data
 
 

@@ -6,7 +6,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from infonce_gauss.empirical.presets import REG_FACTORS, build_task, runs_for
+from infonce_gauss.catalog import runs_for
+from infonce_gauss.regularized.presets import REG_FACTORS
+from infonce_gauss.training_presets import build_task
 from infonce_gauss.simulations.training import TrainConfig, train
 from infonce_gauss.theory.regularized import beta_threshold
 

@@ -1,9 +1,10 @@
-"""Results on disk: one folder per run, atomic writes, deterministic figures, and run.json.
+"""What a run leaves on disk: its folder, its figures and its run.json.
 
 A run writes into a :class:`RunFolder`: a fresh temporary folder swapped in for the destination only
 when the run finished, so a folder never mixes two runs and a failed run leaves nothing. Every file
 goes through :mod:`infonce_gauss.simulations.files` (temporary name, atomic rename, the umask's
-permissions). ``run.json`` is written last.
+permissions). Figures are saved by :func:`save_figure` (PNG and PDF, byte-reproducible, without pyplot);
+``run.json`` (:func:`run_metadata`) is written last.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from infonce_gauss.simulations.files import atomic_write_bytes
 
-__all__ = ["RunFolder", "default_run_dir", "save_figure", "run_metadata"]
+__all__ = ["RunFolder", "default_run_dir", "save_figure", "run_metadata", "git_commit"]
 
 _PACKAGES = ("infonce-gauss", "numpy", "scipy", "sympy", "mpmath", "matplotlib", "tqdm", "torch")
 
@@ -160,20 +161,19 @@ class RunFolder:
 
 
 def save_figure(figure, stem: str | os.PathLike) -> list[Path]:
-    """Save ``figure`` as ``stem.png`` and ``stem.pdf`` without timestamps (byte-reproducible), then close it.
+    """Save ``figure`` (a :class:`matplotlib.figure.Figure`) as ``stem.png`` and ``stem.pdf`` without timestamps
+    (byte-reproducible).
 
-    The figure lays itself out (``tight_layout`` or a constrained layout) when drawn; a tight bounding box would
-    draw every format twice.
+    ``Figure.savefig`` renders each format with its own canvas, so neither pyplot nor the user's backend is
+    touched. The figure lays itself out (``tight_layout`` or a constrained layout) when drawn; a tight bounding
+    box would draw every format twice.
     """
-    import matplotlib.pyplot as plt
-
     stem = Path(stem)
     paths = []
     for fmt, meta in (("png", {"Software": None}), ("pdf", {"Creator": None, "Producer": None, "CreationDate": None})):
         buf = io.BytesIO()
         figure.savefig(buf, format=fmt, dpi=150, metadata=meta)
         paths.append(atomic_write_bytes(stem.with_suffix(f".{fmt}"), buf.getvalue()))
-    plt.close(figure)
     return paths
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from infonce_gauss.catalog import RESULTS, all_claims, select
-from infonce_gauss.registry import PROFILES, Claim, ClaimSet, Verdict
+from infonce_gauss.claim import PROFILES, Claim, ClaimSet, Verdict
 
 
 def test_every_claim_id_carries_a_module_tag_and_a_paper_reference():
@@ -75,7 +75,7 @@ def test_a_finding_comes_from_the_outcome():
 
 
 def test_every_claim_declares_a_finding_and_cites_the_paper_by_its_own_numbering():
-    from infonce_gauss.registry import FINDINGS
+    from infonce_gauss.claim import FINDINGS
 
     for c in all_claims():
         assert c.finding in FINDINGS, c.id
@@ -83,7 +83,7 @@ def test_every_claim_declares_a_finding_and_cites_the_paper_by_its_own_numbering
 
 
 def test_cannot_tell_is_a_status_of_its_own():
-    from infonce_gauss.registry import status_counts
+    from infonce_gauss.claim import status_counts
 
     v = Verdict.cannot_tell("CVs 1.2 SE apart", measured=1.0)
     assert v.status == "cannot tell" and v.reason == "CVs 1.2 SE apart"

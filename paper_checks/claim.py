@@ -1,33 +1,32 @@
-"""Claims as data: each claim of the paper with a check that returns a Verdict.
+"""The claim model: each claim of the paper as data, with a check that returns a Verdict.
 
 A claim is an id carrying its result's tag (``MP-``, ``HGR-``, ``POL-``, ``NCE-``, ``REG-``, ``EMP-``,
 ``CHK-``), where it stands in the paper, one sentence, and ``check(ctx) -> Verdict``. Each result's
 ``claims`` module collects its claims in its own :class:`ClaimSet`; :mod:`infonce_gauss.catalog` lists
-the results. The context carries the profile (``quick``, ``full``, ``gpu``), the output folder, and a
-seed derived from the run seed and the claim id, so a claim gives the same numbers whether it runs alone
-(``--only``) or with all others.
+the results and :mod:`infonce_gauss.runner` runs them. A check gets a :class:`ClaimContext`: the profile
+(``quick``, ``full``, ``gpu``), the output folder, and a seed derived from the run seed and the claim id, so a
+claim gives the same numbers whether it runs alone (``--only``) or with all others.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 import zlib
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from infonce_gauss.results import save_figure
+from infonce_gauss.output import save_figure
 from infonce_gauss.simulations.files import to_jsonable, write_csv
+from infonce_gauss.simulations.sampling import derive_seed
 
 __all__ = [
     "PROFILES",
     "Profile",
     "Verdict",
     "Claim",
-    "CheckContext",
+    "ClaimContext",
     "ClaimSet",
     "FINDINGS",
     "STATUSES",
@@ -139,8 +138,8 @@ class Verdict:
 
 
 @dataclass
-class CheckContext:
-    """What a check gets: the profile, where to write, its own seed, and writers that log artifacts."""
+class ClaimContext:
+    """What a claim's check gets: the profile, where to write, its own seed, and writers that log artifacts."""
 
     profile: Profile
     out_dir: Path
@@ -166,7 +165,7 @@ class Claim:
     title: str
     paper_ref: str
     statement: str
-    check: Callable[[CheckContext], Verdict]
+    check: Callable[[ClaimContext], Verdict]
     finding: str = "confirmed"
 
     def finding_of(self, verdict: Verdict) -> str | None:
@@ -177,8 +176,9 @@ class Claim:
         return self.finding if verdict.status == "passed" else None
 
     def seed_for(self, run_seed: int) -> int:
-        """A seed for this claim, stable across runs and independent of which other claims run."""
-        return int(np.random.SeedSequence([run_seed, zlib.crc32(self.id.encode())]).generate_state(1)[0])
+        """A seed for this claim, stable across runs and independent of which other claims run:
+        :func:`~infonce_gauss.simulations.sampling.derive_seed` of the run seed and the CRC-32 of the id."""
+        return derive_seed(run_seed, zlib.crc32(self.id.encode()))
 
 
 class ClaimSet(Mapping[str, Claim]):
@@ -208,7 +208,7 @@ class ClaimSet(Mapping[str, Claim]):
         if id in self._claims:
             raise ValueError(f"claim id {id!r} is declared twice.")
 
-        def declare(check: Callable[[CheckContext], Verdict]):
+        def declare(check: Callable[[ClaimContext], Verdict]):
             self._claims[id] = Claim(id=id, title=title, paper_ref=paper_ref, statement=statement, check=check,
                                      finding=finding)
             return check
