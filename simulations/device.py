@@ -1,4 +1,5 @@
-"""Pick the torch device for training: ``"auto"`` is CUDA when present, else the CPU.
+"""Devices and tensors: pick the torch device (``"auto"`` is CUDA when present, else the CPU), and tell a
+tensor from an array.
 
 torch is imported here lazily, so nothing outside the training code pays for it.
 """
@@ -6,8 +7,15 @@ torch is imported here lazily, so nothing outside the training code pays for it.
 from __future__ import annotations
 
 import contextlib
+import sys
 
-__all__ = ["resolve_device", "one_torch_thread"]
+__all__ = ["is_tensor", "resolve_device", "one_torch_thread"]
+
+
+def is_tensor(x) -> bool:
+    """Whether ``x`` is a torch tensor, told without importing torch (a tensor exists only once torch is loaded)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
 
 
 def resolve_device(name: str = "auto"):

@@ -31,11 +31,11 @@ The NumPy path does not import torch; the torch path runs on the rows' device.
 from __future__ import annotations
 
 import copy
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from infonce_gauss.simulations.device import is_tensor
 from infonce_gauss.simulations.estimates import Estimate, mean_norm_sq_from_sums
 
 __all__ = ["GRAM_ROWS", "add_gram", "Moments"]
@@ -48,12 +48,6 @@ and the window of :meth:`Moments.flush` (torch). A float32 sum over 4096 rows is
 _SUMS = ("sum_z", "gram_z", "sum_u", "gram_u", "powers", "norm_sums", "cos_sums", "sum_v", "gram_w", "sum_cos_w")
 _GRAMS = ("gram_z", "gram_u", "gram_w")
 _RECORDS = ("norms", "projections", "cosines")
-
-
-def _is_tensor(x) -> bool:
-    """Whether ``x`` is a torch tensor, told without importing torch."""
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(x, torch.Tensor)
 
 
 def add_gram(gram: np.ndarray, z: np.ndarray, *, shift: np.ndarray | None = None, scale: np.ndarray | None = None) -> None:
@@ -92,7 +86,7 @@ def _plus(a, b):
 
 
 def _concatenate(a, b):
-    if _is_tensor(a):
+    if is_tensor(a):
         import torch
 
         return torch.cat((a, b))
@@ -101,7 +95,7 @@ def _concatenate(a, b):
 
 def _host(a):
     """A tensor as a NumPy array on the host; anything else unchanged."""
-    return a.detach().cpu().numpy() if _is_tensor(a) else a
+    return a.detach().cpu().numpy() if is_tensor(a) else a
 
 
 @dataclass(eq=False)
@@ -165,7 +159,7 @@ class Moments:
         """Add the rows ``z`` (an (m, d) NumPy array or torch tensor), their positives ``v`` row by row, their
         class labels ``codes`` (integers, a NumPy array) and, into :attr:`sample`, the rows the boolean mask
         ``sample`` selects. NumPy rows are accumulated in NumPy, tensors by torch on their device."""
-        if _is_tensor(z):
+        if is_tensor(z):
             self._add_torch(z, v, codes, sample)
         else:
             self._add_numpy(z, v, codes, sample)
@@ -393,7 +387,7 @@ class Moments:
         """This state with NumPy arrays (tensors copied to the host, the window flushed); itself for NumPy rows."""
         self.flush()
         fields = {name: _host(getattr(self, name)) for name in ("shift", *_SUMS, *_RECORDS)}
-        if not any(_is_tensor(getattr(self, name)) for name in fields):
+        if not any(is_tensor(getattr(self, name)) for name in fields):
             return self
         return Moments(directions=self.directions, size=self.size, centre=self.centre, power_sums=self.power_sums,
                        pair_means=self.pair_means, n=self.n, pairs=self.pairs, sample=[_host(s) for s in self.sample],

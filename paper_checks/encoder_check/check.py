@@ -25,8 +25,9 @@ import numpy as np
 from infonce_gauss.encoder_check import rules
 from infonce_gauss.encoder_check import streaming
 from infonce_gauss.encoder_check.calibration import null_rates
-from infonce_gauss.encoder_check.embeddings import EmbeddingMatrix, is_tensor, load_trace, load_vector
+from infonce_gauss.encoder_check.embeddings import EmbeddingMatrix, load_trace, load_vector
 from infonce_gauss.encoder_check.result import CheckConfig, CheckResult
+from infonce_gauss.simulations.device import is_tensor
 from infonce_gauss.simulations.projections import random_directions
 from infonce_gauss.simulations.sliced import sliced_epps_pulley
 from infonce_gauss.simulations.univariate import CoordinateTests, coordinate_tests

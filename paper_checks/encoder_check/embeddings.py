@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "is_tensor", "widened_tensor", "Scan", "scan", "bad_rows_text", "load_vector", "load_trace",
+__all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "widened_tensor", "Scan", "scan", "bad_rows_text", "load_vector", "load_trace",
            "SUFFIXES", "CHUNK_BYTES", "SCALE_RANGE", "TINY"]
 
 SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".csv", ".safetensors")
@@ -195,11 +195,6 @@ def _npy_header(fh) -> tuple[tuple, bool, np.dtype]:
         raise ValueError(f"unsupported .npy version {version}.")
     shape, fortran, dtype = reader[version](fh)
     return shape, fortran, dtype
-
-
-def is_tensor(x) -> bool:
-    """Whether ``x`` is a torch tensor (told by its type's module, so that torch is not imported for an array)."""
-    return type(x).__module__.startswith("torch")
 
 
 def widened_tensor(x):

@@ -25,8 +25,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from infonce_gauss.encoder_check.embeddings import (EmbeddingMatrix, Scan, as_matrix, bad_rows_text, is_tensor, open_embeddings,
+from infonce_gauss.encoder_check.embeddings import (EmbeddingMatrix, Scan, as_matrix, bad_rows_text, open_embeddings,
                                               widened_tensor)
+from infonce_gauss.simulations.device import is_tensor
 from infonce_gauss.simulations import univariate
 from infonce_gauss.simulations.moments import Moments
 

@@ -45,6 +45,7 @@ import numpy as np
 import torch
 
 from infonce_gauss.encoder_check import embeddings, streaming
+from infonce_gauss.simulations.device import is_tensor
 from infonce_gauss.simulations import univariate
 from infonce_gauss.simulations.univariate import CoordinateTests, coordinate_results, tested_shape
 
@@ -94,7 +95,7 @@ def as_input(x, name: str, *, device, key: str | None = None) -> TensorMatrix:
     """``x`` as a :class:`TensorMatrix` on ``device``: a tensor (float16/bfloat16 widened to float32) moved
     there if elsewhere, or anything :func:`~infonce_gauss.encoder_check.streaming.as_input` reads, read whole and
     copied there (the positives of embeddings on a device)."""
-    if embeddings.is_tensor(x):
+    if is_tensor(x):
         x = embeddings.widened_tensor(x)
         if x.ndim != 2:
             raise ValueError(f"{name} must be an n × d array (one row per sample), got shape {tuple(x.shape)}.")
