@@ -182,12 +182,29 @@ def _cmd_embed_text(args) -> int:
     return EXIT_OK
 
 
+def _train_options() -> list:
+    """The options of ``train`` (their defaults are those of :meth:`infonce_gauss.training_presets.Preset.train`)."""
+    from infonce_gauss.claim import PROFILES
+    from infonce_gauss.options import Option
+
+    return [
+        Option("profile", "quick/full: CPU-sized runs; gpu: the paper's scale", type=None, choices=tuple(PROFILES)),
+        Option("epochs", "override the number of epochs of every run", type=positive_int),
+        Option("device", "auto (CUDA when present), cpu, cuda or cuda:N; default: each run's own (auto)", type=None),
+        Option("data_dir", "folder of the image data (CIFAR-10 python batches, Fashion-MNIST IDX files); default: "
+               "$INFONCE_GAUSS_CIFAR10 / $INFONCE_GAUSS_FASHION_MNIST / /usr/share/datasets/fashion-mnist", type=None,
+               metavar="DIR"),
+        Option("resume", "continue each run from its checkpoint.pt in --out"),
+    ]
+
+
 def _cmd_train(args) -> int:
     from infonce_gauss.empirical.plots import plot_training_curves, plot_training_sweep
     from infonce_gauss.catalog import PRESETS, runs_for, train_preset
     from infonce_gauss.training_presets import preset_rows
     from infonce_gauss.simulations.datasets import IMAGE_DATASETS
     from infonce_gauss.output import RunFolder, run_metadata, save_figure
+    from infonce_gauss.options import option_values
     from infonce_gauss.simulations.files import write_csv, write_json
 
     if args.list:
@@ -206,9 +223,8 @@ def _cmd_train(args) -> int:
     folder = RunFolder(f"train-{args.preset}", args.out, resume=args.resume)
     start = time.perf_counter()
     with folder as out_dir:
-        trained = train_preset(args.preset, args.profile, seed=args.seed, out_dir=out_dir, epochs=args.epochs,
-                               device=args.device, data_dir=args.data_dir, progress=not args.no_progress,
-                               resume=args.resume)
+        options = option_values(args, _train_options())
+        trained = train_preset(args.preset, **options, seed=args.seed, out_dir=out_dir, progress=not args.no_progress)
         rows = preset_rows(args.preset, trained)
         write_csv(out_dir / "diagnostics.csv", rows)
         save_figure(plot_training_curves(rows, title=f"preset {args.preset} ({args.profile} profile)"),
@@ -216,8 +232,7 @@ def _cmd_train(args) -> int:
         final = [r for r in rows if r["epoch"] == max(x["epoch"] for x in rows if x["run"] == r["run"])]
         if args.preset == "fig3-sweep":
             save_figure(plot_training_sweep(final), out_dir / "fig3_sweep")
-        config = {"preset": args.preset, "profile": args.profile, "epochs": args.epochs, "device": args.device,
-                  "data_dir": args.data_dir, "resume": args.resume, "threads": args.threads}
+        config = {"preset": args.preset, **options, "threads": args.threads}
         write_json(out_dir / "run.json", run_metadata(f"train {args.preset}", config, seed=args.seed,
                                                       wall_seconds=time.perf_counter() - start))
     out_dir = folder.target
@@ -344,14 +359,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     train.add_argument("--preset", metavar="NAME", help="preset name (see --list)")
     train.add_argument("--list", action="store_true", help="list the presets and exit")
-    train.add_argument("--profile", choices=("quick", "full", "gpu"), default="quick",
-                       help="quick/full: CPU-sized runs; gpu: the paper's scale (default: %(default)s)")
-    train.add_argument("--epochs", type=positive_int, help="override the number of epochs of every run")
-    train.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N (default: %(default)s)")
-    train.add_argument("--data-dir", metavar="DIR",
-                       help="folder of the image data (CIFAR-10 python batches, Fashion-MNIST IDX files); "
-                       "default: $INFONCE_GAUSS_CIFAR10 / $INFONCE_GAUSS_FASHION_MNIST / /usr/share/datasets/fashion-mnist")
-    train.add_argument("--resume", action="store_true", help="continue each run from its checkpoint.pt in --out")
+    if command in (None, "train"):  # its options read Preset.train's signature
+        from infonce_gauss.options import add_options
+        from infonce_gauss.training_presets import Preset
+
+        add_options(train, Preset.train, _train_options())
     train.add_argument("--threads", type=positive_int,
                        help="torch CPU threads (default: torch's choice; use 1 on a busy machine, where more threads "
                        "spin-wait)")

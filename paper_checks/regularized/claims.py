@@ -236,7 +236,7 @@ def corollary2(ctx: ClaimContext) -> Verdict:
         },
         measured=min(r["gap"] for r in others),
         expected="> 0",
-        rule="exact terms: Φ by quadrature, entropies and KLs in closed form (theory.polar)",
+        rule="exact terms: Φ by quadrature, entropies and KLs in closed form (theory.polar, theory.polar_laws)",
     )
 
 

@@ -153,3 +153,18 @@ def test_fmnist_presets_subsample_and_change_one_setting_at_a_time():
         assert len(changed) <= 2 and (label == "baseline") == (not changed), (label, changed)
     assert ablation["weak augmentation"].data_options["augment"]["scale"] == (0.6, 1.0)
     assert runs_for("fmnist-contrastive-vs-supervised", "gpu")[0].config.encoder == "resnet18"
+
+
+def test_train_options_come_from_the_preset_signature(capsys):
+    import inspect
+
+    from infonce_gauss.cli import _train_options, main
+    from infonce_gauss.training_presets import Preset
+
+    params = inspect.signature(Preset.train).parameters
+    assert main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for opt in _train_options():
+        assert opt.name in params and "--" + opt.name.replace("_", "-") in text
+        if params[opt.name].default not in (None, False):
+            assert f"{opt.help} (default: {params[opt.name].default})" in text
