@@ -13,7 +13,7 @@ import sympy as sp
 from infonce_gauss.sphere.plots import plot_loglog_series, plot_sphere_rates
 from infonce_gauss.claim import ClaimContext, ClaimSet, Verdict
 from infonce_gauss.simulations.estimates import MC_AGREEMENT_Z, cv_estimate, max_abs_z
-from infonce_gauss.simulations.rates import column, fit_rate
+from infonce_gauss.simulations.rates import fit_rate
 from infonce_gauss.simulations.sampling import derive_seed, spawn_seeds
 from infonce_gauss.simulations.sphere import (
     mc_distances,
