@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from infonce_gauss.simulations.files import atomic_write
+from infonce_gauss.simulations.files import atomic_write, load_torch_file
 from infonce_gauss.simulations.geometry import spectrum_summary
 
 __all__ = ["MODALITIES", "SUMMARY_PATH", "WhiteningSpectrum", "ClipMoments", "spectrum_from_whitening",
@@ -123,7 +123,8 @@ def write_summary(folder, out=SUMMARY_PATH) -> Path:
         paths = [folder / f"mean_{modality}_L14.pt", folder / f"w_mat_{modality}_L14.pt"]
         if missing := [p.name for p in paths if not p.is_file()]:
             raise ValueError(f"{folder} lacks {', '.join(missing)}: give the release's folder w_mats/.")
-        mean, w = (torch.load(p, map_location="cpu", weights_only=False) for p in paths)
+        mean, w = (load_torch_file(p, what="a plain tensor file", remedy="give the release's original file.")
+                   for p in paths)
         summary = summarize(torch.as_tensor(mean).double().numpy(), torch.as_tensor(w).double().numpy())
         arrays.update({f"{modality}_{k}": v for k, v in summary.items()})
     return atomic_write(out, lambda fh: np.savez_compressed(fh, **arrays))

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import gzip
 import os
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from infonce_gauss.simulations.files import load_data_pickle
 
 __all__ = [
     "DatasetMissing",
@@ -84,8 +85,7 @@ def _candidate_dir(data_dir, env: str) -> Path | None:
 # --- CIFAR-10 -----------------------------------------------------------------------------------
 
 def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    with open(path, "rb") as fh:
-        batch = pickle.load(fh, encoding="bytes")
+    batch = load_data_pickle(path)  # a pickle: read without running anything it names
     try:
         data = np.asarray(batch[b"data"], dtype=np.uint8)
         labels = np.asarray(batch[b"labels"], dtype=np.int64)

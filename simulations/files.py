@@ -1,18 +1,27 @@
-"""Files on disk, written so that a crash never leaves a half-written file that looks complete.
+"""Files on disk, written so that a crash never leaves a half-written file that looks complete, and pickles
+read so that a file never runs code.
 
 The bottom I/O layer of the suite: the training code (:mod:`~infonce_gauss.simulations.training`) and
 the application (run folders, reports, tables) both write through :func:`atomic_write`. A file is
 written under a hidden temporary name in its destination folder and renamed into place with
 :func:`os.replace`, which is atomic on POSIX and Windows; its permissions follow the process umask like
-any ``open(path, "w")`` (``tempfile.mkstemp`` alone would leave it ``0600``).
+any ``open(path, "w")`` (``tempfile.mkstemp`` alone would leave it ``0600``). :func:`process_umask` reads
+that umask without changing it.
+
+:func:`load_data_pickle` is the one reader of the pickles the suite must read (CIFAR-10's python batches):
+a pickle names the functions that rebuild its objects, so a plain :func:`pickle.load` runs whatever a
+file names; this reader admits only NumPy's array and dtype reconstruction. :func:`load_torch_file` reads
+torch's ``.pt`` files (pickles too) with ``weights_only=True``: tensors and plain containers only.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import os
+import pickle
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -21,13 +30,41 @@ from typing import BinaryIO
 import numpy as np
 
 __all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "replace_section", "to_jsonable", "write_json", "csv_text",
-           "write_csv"]
+           "write_csv", "process_umask", "load_data_pickle", "load_torch_file"]
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
+def _proc_umask() -> int | None:
+    """The umask from ``/proc/self/status`` (Linux), None where the system does not report it there."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _umask_at_import() -> int:
+    mask = _proc_umask()
+    if mask is None:  # set and restored once, at import, before any thread of the suite runs
+        mask = os.umask(0o022)
+        os.umask(mask)
     return mask
+
+
+_UMASK_AT_IMPORT = _umask_at_import()
+
+
+def process_umask() -> int:
+    """The process umask, read without changing it.
+
+    Linux reports it in ``/proc/self/status`` (the ``Umask:`` line); elsewhere the umask read once when this
+    module was imported is returned (reading it with :func:`os.umask` means setting it, which would give the
+    files other threads create meanwhile the wrong permissions).
+    """
+    mask = _proc_umask()
+    return _UMASK_AT_IMPORT if mask is None else mask
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> Path:
@@ -50,7 +87,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~process_umask())
         with os.fdopen(fd, "wb") as fh:
             write(fh)
         os.replace(tmp, path)
@@ -117,3 +154,91 @@ def write_csv(path: str | os.PathLike, rows: Sequence[Mapping]) -> Path:
     if not rows:
         raise ValueError(f"refusing to write an empty table to {path}.")
     return atomic_write_text(path, csv_text(rows))
+
+
+def _array_rebuilders() -> dict[tuple[str, str], object]:
+    """The globals a pickled NumPy array names, under every module name NumPy has pickled them from."""
+    reconstruct = np.ndarray.__reduce__(np.zeros(1))[0]       # protocols 0-4: _reconstruct(ndarray, shape, dtype)
+    frombuffer = np.ndarray.__reduce_ex__(np.zeros(1), 5)[0]  # protocol 5: _frombuffer(buffer, dtype, shape, order)
+    admitted = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype,
+                ("_codecs", "encode"): codecs.encode}  # Python 3's bytes at protocols 0-2
+    for core in ("numpy.core", "numpy._core"):  # NumPy 1 and NumPy 2
+        admitted[(f"{core}.multiarray", "_reconstruct")] = reconstruct
+        admitted[(f"{core}.numeric", "_frombuffer")] = frombuffer
+    return admitted
+
+
+class _DataUnpickler(pickle.Unpickler):
+    """An unpickler that rebuilds plain data (dicts, lists, bytes, numbers) and NumPy arrays, and nothing else."""
+
+    _ADMITTED = _array_rebuilders()
+
+    def find_class(self, module: str, name: str):
+        try:
+            return self._ADMITTED[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"it names {module}.{name}, which a data pickle never holds") from None
+
+
+def load_data_pickle(path: str | os.PathLike, *, encoding: str = "bytes"):
+    """Read the pickle ``path`` holding only plain data and NumPy arrays (e.g. a CIFAR-10 python batch).
+
+    Parameters
+    ----------
+    path
+        The pickle file.
+    encoding
+        How Python 2 strings are decoded (``"bytes"`` keeps them bytes, as CIFAR-10's keys ``b'data'`` are).
+
+    Returns
+    -------
+    object
+        The unpickled data.
+
+    Raises
+    ------
+    ValueError
+        When the file names any other global (a class or function a pickle would call: the way a pickle runs
+        code) or is not a pickle at all; nothing it names is called.
+    """
+    with open(path, "rb") as fh:
+        try:
+            return _DataUnpickler(fh, encoding=encoding).load()
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError,
+                OverflowError) as exc:
+            raise ValueError(f"{path} is not a plain data pickle ({exc}); refusing to read it, since a pickle can "
+                             "run code: replace it with the original file.") from None
+
+
+def _torch_reason(exc: BaseException) -> str:
+    """The line of torch's (several-paragraph) load error that says what was wrong with the file."""
+    boilerplate = ("Weights only load failed", "Check the documentation", "Please file an issue")
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip() and not line.startswith(boilerplate)]
+    return lines[-1] if lines else f"{type(exc).__name__}: empty or truncated"
+
+
+def load_torch_file(path: str | os.PathLike, *, what: str, remedy: str):
+    """Read the torch file ``path`` (``torch.save``'s format) with ``weights_only=True``, onto the CPU.
+
+    Parameters
+    ----------
+    path
+        The file.
+    what, remedy
+        What the file should be and what to do when it is not, for the error message
+        (``"{path} is not {what} (why); {remedy}"``).
+
+    Raises
+    ------
+    ValueError
+        When the file is corrupt or names anything but tensors and plain containers (a planted pickle): torch's
+        restricted unpickler refuses it before anything it names runs.
+    """
+    import torch
+
+    with open(path, "rb") as fh:  # a file that cannot be opened is the system's error; what follows, the file's
+        try:
+            return torch.load(fh, map_location="cpu", weights_only=True)
+        except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError, TypeError, KeyError,
+                AttributeError, IndexError, OverflowError) as exc:
+            raise ValueError(f"{path} is not {what} ({_torch_reason(exc)}); {remedy}") from None

@@ -43,7 +43,7 @@ from infonce_gauss.simulations.datasets import ImageData, SyntheticData
 from infonce_gauss.simulations.device import resolve_device
 from infonce_gauss.simulations.encoders import build_encoder
 from infonce_gauss.simulations.estimates import cv_estimate, mean_estimate, mean_norm_sq
-from infonce_gauss.simulations.files import atomic_write, atomic_write_text, csv_text
+from infonce_gauss.simulations.files import atomic_write, atomic_write_text, csv_text, load_torch_file
 from infonce_gauss.simulations.monitor import GaussianityMonitor
 from infonce_gauss.simulations.sampling import normalize_rows
 from infonce_gauss.theory.special import log_hyp0f1
@@ -520,15 +520,34 @@ def _step_loss(model, config, inputs, targets, device, regularizer=None, monitor
     return loss if regularizer is None else loss + regularizer(z_a)
 
 
-def _resume_state(path: Path, config: TrainConfig):
-    state = torch.load(path, map_location="cpu", weights_only=False)
+_STATE = ("config", "epoch", "model", "optimizer", "rows", "seconds")
+
+
+def _restore(path: Path, config: TrainConfig, model: nn.Module, optimizer) -> tuple[list, int, float]:
+    """Load the checkpoint ``path`` into ``model`` and ``optimizer``; returns its rows, the next epoch and the
+    seconds trained so far.
+
+    The file is read with ``weights_only=True`` (tensors and plain values: a planted pickle runs nothing); a
+    file that is not this run's checkpoint (corrupt, foreign, another configuration) raises a ValueError.
+    """
+    remedy = "delete it, or write to a new --out folder, and train without --resume."
+    state = load_torch_file(path, what="a checkpoint of infonce-gauss train", remedy=remedy)
+    if not isinstance(state, dict) or not set(_STATE) <= state.keys() or not isinstance(state["config"], dict):
+        raise ValueError(f"{path} is not a checkpoint of infonce-gauss train (it lacks the entries "
+                         f"{', '.join(_STATE)}); {remedy}")
     saved = {k: v for k, v in state["config"].items() if k not in ("epochs", "device")}
     wanted = {k: v for k, v in config.to_dict().items() if k not in ("epochs", "device")}
     if saved != wanted:
         changed = sorted(k for k in wanted if saved.get(k) != wanted[k])
         raise ValueError(f"the checkpoint {path} was written with a different configuration ({', '.join(changed)}); "
                          "resume with the same settings, or write to a new --out folder.")
-    return state
+    try:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        return list(state["rows"]), int(state["epoch"]) + 1, float(state["seconds"])
+    except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"{path} is not a checkpoint of infonce-gauss train ({reason}); {remedy}") from None
 
 
 def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, progress: bool = True,
@@ -567,10 +586,7 @@ def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, prog
     if resume:
         if out is None or not (out / _CHECKPOINT).is_file():
             raise ValueError(f"nothing to resume: no {_CHECKPOINT} in {out}; train without --resume first.")
-        state = _resume_state(out / _CHECKPOINT, config)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        rows, first_epoch, elapsed = list(state["rows"]), state["epoch"] + 1, state["seconds"]
+        rows, first_epoch, elapsed = _restore(out / _CHECKPOINT, config, model, optimizer)
     evaluation = task.evaluation(_rng(config.seed, _EVAL_STREAM), config.eval_samples)
     eta2 = task.eta2() if config.objective == "infonce" else None
     regularizer = config.regularizer(eta2)

@@ -38,3 +38,21 @@ def fresh_python():
         return done
 
     return run
+
+
+class _Planted:
+    """An object whose pickle runs ``os.mkdir(marker)`` when loaded: what a planted file would do."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return os.mkdir, (self.marker,)
+
+
+@pytest.fixture
+def planted(tmp_path):
+    """``(payload, marker)``: pickling ``payload`` (alone or inside a dict) plants code that creates the folder
+    ``marker`` when the file is unpickled; a test asserts that ``marker`` never appears."""
+    marker = tmp_path / "CODE-RAN"
+    return _Planted(marker), marker

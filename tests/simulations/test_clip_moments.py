@@ -111,3 +111,14 @@ def test_vendored_summary_is_self_consistent():
         assert np.sum(m.mean_components**2) == pytest.approx(m.mean_norm_sq, rel=1e-3)
         assert m.coordinate_variances.sum() == pytest.approx(m.trace, rel=1e-3)
         assert m.orthogonality_defect < 0.01 and m.resolved > 600
+
+
+def test_write_summary_refuses_a_pickle_that_runs_code(tmp_path, planted):
+    torch = pytest.importorskip("torch")
+    payload, marker = planted
+    for mod in MODALITIES:
+        torch.save(torch.zeros(4), tmp_path / f"mean_{mod}_L14.pt")
+        torch.save({"w": payload}, tmp_path / f"w_mat_{mod}_L14.pt")
+    with pytest.raises(ValueError, match="w_mat_image_L14.pt is not a plain tensor file"):
+        write_summary(tmp_path, tmp_path / "out.npz")
+    assert not marker.exists() and not (tmp_path / "out.npz").exists()

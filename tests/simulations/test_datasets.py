@@ -140,6 +140,16 @@ def test_corrupt_cifar_batch_is_reported(tiny_cifar):
         load_cifar10(root)
 
 
+def test_a_poisoned_cifar_batch_is_refused_without_running_it(tiny_cifar, planted):
+    root, _ = tiny_cifar
+    payload, marker = planted
+    with open(root / "cifar-10-batches-py" / "data_batch_3", "wb") as fh:
+        pickle.dump({b"data": np.zeros((1, 3072), np.uint8), b"labels": [0], b"batch_label": payload}, fh)
+    with pytest.raises(ValueError, match="data_batch_3 is not a plain data pickle.*posix.mkdir"):
+        load_cifar10(root)
+    assert not marker.exists()
+
+
 # --- Fashion-MNIST (IDX) --------------------------------------------------------------------------
 
 def _idx(path, array, *, compress=True):

@@ -246,6 +246,26 @@ def test_resume_refuses_a_changed_config_or_a_missing_checkpoint(tmp_path):
         train(task, CONFIG, out_dir=tmp_path / "empty", resume=True, progress=False)
 
 
+def test_resume_reads_the_checkpoint_as_weights_only(tmp_path, planted):
+    # a checkpoint is a pickle: one planted in a results folder must not run the code it names
+    task = _task()
+    payload, marker = planted
+    good = train(task, TrainConfig(**{**CONFIG.to_dict(), "epochs": 2}), out_dir=tmp_path, progress=False)
+    checkpoint = good.files["checkpoint"]
+    whole = checkpoint.read_bytes()
+    state = torch.load(checkpoint, weights_only=True)  # what the suite writes is plain: tensors, numbers, dicts
+    plants = {"zip": lambda: torch.save({**state, "rows": [payload]}, checkpoint),
+              "raw pickle": lambda: checkpoint.write_bytes(__import__("pickle").dumps(payload)),
+              "truncated": lambda: checkpoint.write_bytes(whole[: len(whole) // 2]),
+              "not a state": lambda: torch.save({"model": {}}, checkpoint),
+              "wrong shapes": lambda: torch.save({**state, "model": {"w": torch.zeros(1)}}, checkpoint)}
+    for name, plant in plants.items():
+        plant()
+        with pytest.raises(ValueError, match="is not a checkpoint of infonce-gauss train .*without --resume"):
+            train(task, CONFIG, out_dir=tmp_path, resume=True, progress=False)
+        assert not marker.exists(), name
+
+
 def test_training_lowers_the_loss_and_logs_prop1():
     # sparse binary data: views differ in a few flipped bits, so positives are easy to align (η₂ ≈ 0.98)
     task = _task(n_train=512, dim=64, name="binary", density=0.2)
