@@ -17,6 +17,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from infonce_gauss.arguments import positive_int, seed_int, unit_interval
 
@@ -91,8 +92,12 @@ def _cmd_rates(args) -> int:
 
 
 def _cmd_record(args) -> int:
+    from infonce_gauss.output import refuse_inputs
     from infonce_gauss.record import write_record
 
+    if args.out is not None:  # the files it reads: each RUN's claims.json and run.json, and the README
+        refuse_inputs(args.out, [*(Path(run) / name for run in args.run for name in ("claims.json", "run.json")),
+                                 args.readme])
     path = write_record(args.run, out=args.out, readme=args.readme)
     print(f"wrote {path}" + (f" and the findings of {args.readme}" if args.readme else ""))
     return EXIT_OK
@@ -150,7 +155,8 @@ def _cmd_check(args) -> int:
     from infonce_gauss.options import option_values
     from infonce_gauss.output import RunFolder
 
-    folder = RunFolder("check", args.out)  # validated before the (possibly long) work
+    folder = RunFolder("check", args.out,  # validated before the (possibly long) work
+                       inputs=[args.embeddings, args.positives, args.labels, args.trace])
     options = option_values(args, _check_options())
     command = {"embeddings": str(args.embeddings), "positives": args.positives, "labels": args.labels, "key": args.key,
                "trace": args.trace, "trace_run": args.trace_run, "strict": args.strict}
@@ -202,7 +208,7 @@ def _cmd_train(args) -> int:
     from infonce_gauss.empirical.plots import plot_training_curves, plot_training_sweep
     from infonce_gauss.catalog import PRESETS, runs_for, train_preset
     from infonce_gauss.training_presets import preset_rows
-    from infonce_gauss.simulations.datasets import IMAGE_DATASETS
+    from infonce_gauss.simulations.datasets import CIFAR10_ENV, FASHION_MNIST_ENV, IMAGE_DATASETS
     from infonce_gauss.output import RunFolder, run_metadata, save_figure
     from infonce_gauss.options import option_values
     from infonce_gauss.simulations.files import write_csv, write_json
@@ -220,7 +226,8 @@ def _cmd_train(args) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    folder = RunFolder(f"train-{args.preset}", args.out, resume=args.resume)
+    data_dirs = [args.data_dir, *(os.environ.get(name) for name in (CIFAR10_ENV, FASHION_MNIST_ENV))]
+    folder = RunFolder(f"train-{args.preset}", args.out, resume=args.resume, inputs=data_dirs)
     start = time.perf_counter()
     with folder as out_dir:
         options = option_values(args, _train_options())
@@ -286,7 +293,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "  infonce-gauss rates sphere --k 1 2 3 --dims 8 64 512 4096 --n 100000 --seeds 3\n"
         "  infonce-gauss check emb.npy --positives pos.npy --eta2 0.5 --out out/check\n\n"
         "output: each run writes into a temporary folder beside --out that replaces it only when the run finished; "
-        "--out must be new, empty or a finished run.\n\n"
+        "--out must be new, empty or a finished run of this tool holding nothing else, and must not hold an input.\n\n"
         "exit status:\n" + "\n".join(f"  {code:<4d} {meaning}" for code, meaning in EXIT_CODES.items()),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")

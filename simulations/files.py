@@ -214,7 +214,7 @@ def _torch_reason(exc: BaseException) -> str:
     """The line of torch's (several-paragraph) load error that says what was wrong with the file."""
     boilerplate = ("Weights only load failed", "Check the documentation", "Please file an issue")
     lines = [line.strip() for line in str(exc).splitlines() if line.strip() and not line.startswith(boilerplate)]
-    return lines[-1] if lines else f"{type(exc).__name__}: empty or truncated"
+    return lines[-1].rstrip(".:") if lines else f"{type(exc).__name__}: empty or truncated"
 
 
 def load_torch_file(path: str | os.PathLike, *, what: str, remedy: str):

@@ -104,6 +104,35 @@ def test_out_holding_other_files_is_refused(tmp_path, emb_file, capsys):
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
 
 
+def test_out_with_a_foreign_run_json_is_refused(tmp_path, emb_file, capsys):
+    # a project folder of the user's own holding a run.json of its own: not a run this tool may replace
+    project = tmp_path / "project"
+    project.mkdir()
+    for name, text in (("run.json", '{"experiment": 7}'), ("thesis.tex", "precious"), ("data.csv", "1,2")):
+        (project / name).write_text(text)
+    assert main(["check", emb_file, "--out", str(project), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not list the files" in err and "Nothing was deleted" in err
+    assert sorted(p.name for p in project.iterdir()) == ["data.csv", "run.json", "thesis.tex"]
+    assert (project / "thesis.tex").read_text() == "precious"
+
+
+@pytest.mark.parametrize("out, why", [(".", "the current folder"), ("dangling", "is a symbolic link")])
+def test_out_that_cannot_take_the_run_is_refused_before_any_work(out, why, tmp_path, emb_file, monkeypatch, capsys):
+    # refused at once, not after the work with the finished run left in a hidden folder
+    from infonce_gauss.encoder_check import check
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    (work / "dangling").symlink_to(tmp_path / "nowhere")
+    monkeypatch.setattr(check, "check", functools.wraps(check.check)(lambda *a, **k: pytest.fail("work started")))
+    assert main(["check", emb_file, "--out", out, "--no-progress"]) == 2
+    assert why in capsys.readouterr().err
+    assert [p.name for p in work.iterdir()] == ["dangling"] and sorted(p.name for p in tmp_path.iterdir()) == [
+        "emb.npy", "work"]
+
+
 def test_rerun_into_the_same_out_replaces_the_run(tmp_path, emb_file):
     out = tmp_path / "out"
     assert main(["claims", "--only", "MP-DF-BOUND", "--out", str(out), "--no-progress"]) == 0

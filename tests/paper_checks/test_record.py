@@ -38,3 +38,16 @@ def test_record_combines_runs_of_one_profile_the_last_run_counting(tmp_path):
     records, runs = load_runs([first, second])
     assert [r["id"] for r in records] == ["MP-DF-BOUND", "NCE-BIAS-RATE"] and {r["run"] for r in records} == {0, 1}
     assert runs[1]["seed"] == 3
+
+
+def test_record_refuses_to_write_over_what_it_reads(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["claims", "--only", "MP-DF-BOUND", "--out", str(run), "--no-progress"]) == 0
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n{START}\n{END}\n")
+    before = {p: p.read_bytes() for p in (run / "claims.json", run / "run.json", readme)}
+    for out in (run / "claims.json", run / "run.json", readme):
+        capsys.readouterr()
+        assert main(["record", str(run), "--out", str(out), "--readme", str(readme)]) == 2
+        assert "is or holds the input" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in before} == before

@@ -1,5 +1,6 @@
 """``infonce-gauss train``: presets, outputs, resume, clean failures without data; the EMP- claims' skips."""
 
+import contextlib
 import json
 
 import numpy as np
@@ -168,3 +169,51 @@ def test_train_options_come_from_the_preset_signature(capsys):
         assert opt.name in params and "--" + opt.name.replace("_", "-") in text
         if params[opt.name].default not in (None, False):
             assert f"{opt.help} (default: {params[opt.name].default})" in text
+
+
+# --- a planted checkpoint never runs; an --out holding the command's input is refused ------------------------
+
+@pytest.mark.parametrize("where", ["finished run", "partial run"])
+def test_resume_never_runs_a_planted_checkpoint(tmp_path, tiny_preset, planted, capsys, where):
+    # the checkpoint is a pickle; one planted in a results folder (with a run.json listing it, as anyone can write)
+    # or in an interrupted run's <out>.partial/ is read with weights_only=True and refused: exit 2, no code run
+    import torch
+
+    from infonce_gauss.output import RunFolder
+
+    payload, marker = planted
+    out = tmp_path / "run"
+    assert main(["train", "--preset", tiny_preset, "--out", str(out), "--no-progress"]) == 0
+    state = torch.load(out / "d8_N32" / "checkpoint.pt", weights_only=True)
+    with pytest.raises(KeyboardInterrupt) if where == "partial run" else contextlib.nullcontext():
+        with RunFolder(f"train-{tiny_preset}", out, resume=True) as work:
+            torch.save({**state, "rows": [payload]}, work / "d8_N32" / "checkpoint.pt")
+            if where == "partial run":
+                raise KeyboardInterrupt
+    embeddings = (out / "d8_N32" / "embeddings.npy").read_bytes()
+    capsys.readouterr()
+    assert main(["train", "--preset", tiny_preset, "--out", str(out), "--no-progress", "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not a checkpoint of infonce-gauss train" in err and "posix.mkdir" in err, err
+    assert not marker.exists() and (out / "d8_N32" / "embeddings.npy").read_bytes() == embeddings
+
+
+def test_check_into_the_train_run_it_reads_is_refused(tmp_path, tiny_preset, capsys):
+    # the README's next step, with --out pointing at the train run: it would replace the embeddings it reads
+    out = tmp_path / "train"
+    assert main(["train", "--preset", tiny_preset, "--out", str(out), "--no-progress"]) == 0
+    folder = out / "d8_N32"
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    assert main(["check", str(folder / "positives_a.npy"), "--positives", str(folder / "positives_b.npy"),
+                 "--out", str(out), "--no-progress"]) == 2
+    assert "is or holds the input" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_train_refuses_an_out_holding_its_data(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("INFONCE_GAUSS_CIFAR10", str(tmp_path / "cifar" / "batches"))
+    for data in (["--data-dir", str(tmp_path / "data")], []):
+        out = tmp_path / ("data" if data else "cifar")
+        assert main(["train", "--preset", "fig4-cifar-mlp", *data, "--out", str(out), "--no-progress"]) == 2
+        assert "is or holds the input" in capsys.readouterr().err and not out.exists()
