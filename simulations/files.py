@@ -23,6 +23,7 @@ import json
 import os
 import pickle
 import tempfile
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -236,7 +237,8 @@ def load_torch_file(path: str | os.PathLike, *, what: str, remedy: str):
     """
     import torch
 
-    with open(path, "rb") as fh:  # a file that cannot be opened is the system's error; what follows, the file's
+    with open(path, "rb") as fh, warnings.catch_warnings():  # a file that cannot be opened is the system's error
+        warnings.simplefilter("ignore", UserWarning)  # torch's note on a foreign pickle protocol: the error says it
         try:
             return torch.load(fh, map_location="cpu", weights_only=True)
         except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError, TypeError, KeyError,
