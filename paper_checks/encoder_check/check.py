@@ -279,20 +279,25 @@ def _draws(cfg: CheckConfig, labels, keep: np.ndarray, d: int) -> _Draws:
 def _coordinate_variants(x, keep, cols, norms, m, cfg: CheckConfig, rng, say) -> tuple[dict, int | None, list[dict]]:
     """Coordinate tests on unnormalized, normalized (and whitened) embeddings, one column block at a time
     (a reason string in place of the whitened tests where they cannot run), the whitening rank, and QQ
-    rows for three random coordinates."""
+    rows for three random coordinates. Each block is centred before it is narrowed to float32
+    (:func:`~infonce_gauss.encoder_check.streaming.column_blocks`; the tests are location-invariant)."""
     n, d = m.n, cols.size
     ops = streaming.backend(x)  # the blocks and their tests where x lives (NumPy or its torch device)
     parts = {"unnormalized": [], "normalized": []}
     qq_cols = set(cols[rng.choice(d, size=min(3, d), replace=False)].tolist())
     qq = []
-    inverse_norms = None
-    for idx, block in ops.column_blocks(x, keep, cols, streaming.block_width(n, d, cfg.memory_mb)):
-        if inverse_norms is None:
-            inverse_norms = ops.put((1 / norms).astype(np.float32)[None, :], block)
+    mean = m.sum_z / n
+    inverse = 1 / norms
+    scales = None
+    done = 0
+    for idx, block in ops.column_blocks(x, keep, cols, streaming.block_width(n, d, cfg.memory_mb), centre=mean):
+        if scales is None:
+            scales = [ops.put(v.astype(np.float32), block) for v in (inverse, inverse - inverse.mean())]
         parts["unnormalized"].append(ops.coordinate_tests(block, columns_first=True, workers=cfg.workers))
         qq += [row for j, col in zip(idx, block) if int(j) in qq_cols
                for row in rules.qq_rows(f"coordinate {int(j)}", ops.host(col), d)]
-        block *= inverse_norms
+        _normalize(block, mean[done:done + idx.size], *scales)
+        done += idx.size
         parts["normalized"].append(ops.coordinate_tests(block, columns_first=True, workers=cfg.workers))
         del block  # before the next block is built: one block in memory, not two
     variants = {name: _merge(p) for name, p in parts.items()}
@@ -304,6 +309,16 @@ def _coordinate_variants(x, keep, cols, norms, m, cfg: CheckConfig, rng, say) ->
         else:  # on the host (a device's rows are copied there chunk by chunk)
             variants["whitened"], rank = _whitened_tests(ops.host_matrix(x), keep, cols, m, cfg)
     return variants, rank, qq
+
+
+def _normalize(block, mean: np.ndarray, inverse, deviation) -> None:
+    r"""Turn the centred block :math:`y_{ji}=z_{ji}-\mu_j` in place into the normalized coordinates
+    :math:`z_{ji}/\|z_i\|` shifted by the constant :math:`-\mu_j\,\overline{1/\|z\|}`:
+    :math:`y_{ji}\,r_i+\mu_j(r_i-\bar r)` with :math:`r_i=1/\|z_i\|` (``inverse``) and :math:`r_i-\bar r`
+    (``deviation``, formed in float64), so that neither term rounds away the spread of offset columns."""
+    block *= inverse[None, :]
+    for row, mu in zip(block, mean):  # row by row: no second block-sized temporary
+        row += float(mu) * deviation
 
 
 def _merge(parts: list[CoordinateTests]) -> CoordinateTests:

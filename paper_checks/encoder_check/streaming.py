@@ -9,7 +9,9 @@ memory is checked with memory bounded by ``memory_mb`` plus O(n) vectors and O(d
   (:class:`~infonce_gauss.encoder_check.embeddings.Scan`: rows with NaN/inf or zero norm, constant columns,
   the scale that keeps extreme magnitudes finite); only when the scan finds something to drop or
   rescale is the pass repeated on what is kept (:func:`accumulate`);
-* :func:`column_blocks`: (columns × n) float32 blocks for the per-coordinate tests, one read per block.
+* :func:`column_blocks`: (columns × n) float32 blocks for the per-coordinate tests, one read per block,
+  each column centred (its mean from the moments pass subtracted in the rows' own precision) before it is
+  narrowed to float32, so that a large common offset does not round away a small spread.
 
 A torch tensor on an accelerator stays there (:func:`infonce_gauss.encoder_check.torch_backend.as_input` wraps it
 in a :class:`~infonce_gauss.encoder_check.torch_backend.TensorMatrix`), and :func:`backend` gives the functions
@@ -187,14 +189,17 @@ def transposed_block(parts, width: int, n: int) -> np.ndarray:
     return block
 
 
-def column_blocks(x: EmbeddingMatrix, keep: np.ndarray, cols: np.ndarray, width: int):
-    """Yield (column indices, (b, n_kept) float32 block), filled chunk by chunk: the rows are read once per block."""
+def column_blocks(x: EmbeddingMatrix, keep: np.ndarray, cols: np.ndarray, width: int, *, centre: np.ndarray):
+    """Yield (column indices, (b, n_kept) float32 block of the columns minus ``centre``), filled chunk by chunk: the
+    rows are read once per block. ``centre`` (one value per column of ``cols``, e.g. the means) is subtracted in the
+    rows' dtype before the narrowing: float64 columns of a large offset and a small spread keep their spread."""
     step = x.chunk_rows()
     n_kept = int(keep.sum())
     for j in range(0, cols.size, width):
         idx = cols[j:j + width]
         take = _columns(idx, x.shape[1])
-        parts = (_take(x.rows(a, a + step), keep[a:a + step], take) for a in range(0, x.shape[0], step))
+        shift = centre[j:j + width].astype(x.out_dtype)
+        parts = (_take(x.rows(a, a + step), keep[a:a + step], take) - shift for a in range(0, x.shape[0], step))
         yield idx, transposed_block(parts, idx.size, n_kept)
 
 

@@ -174,19 +174,20 @@ def kept_rows(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, observe=None)
         yield _take(chunk, keep[a:a + chunk.shape[0]], take).double()
 
 
-def column_blocks(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, width: int):
+def column_blocks(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, width: int, *, centre: np.ndarray):
     """:func:`~infonce_gauss.encoder_check.streaming.column_blocks` on the device: yield (column indices, (b, n_kept)
-    float32 block), filled chunk by chunk."""
+    float32 block of the columns minus ``centre``, subtracted in the rows' dtype), filled chunk by chunk."""
     step = x.chunk_rows()
     n_kept = int(keep.sum())
     for j in range(0, cols.size, width):
         idx = cols[j:j + width]
         take = streaming._columns(idx, x.shape[1])
+        shift = torch.as_tensor(centre[j:j + width], dtype=x.out_dtype, device=x.device)
         block = torch.empty((idx.size, n_kept), dtype=torch.float32, device=x.device)
         filled = 0
         for a in range(0, x.shape[0], step):
             chunk = x.rows(a, a + step)
-            part = _take(chunk, keep[a:a + chunk.shape[0]], take)
+            part = _take(chunk, keep[a:a + chunk.shape[0]], take) - shift
             block[:, filled:filled + part.shape[0]] = part.T
             filled += part.shape[0]
         yield idx, block
