@@ -5,7 +5,8 @@ only when sliced (``m[a:b]`` for rows, ``m[:, a:b]`` for columns, assembled from
 file far larger than memory is processed with bounded memory. Raw C-order data (.npy, uncompressed
 .npz members, .safetensors) is memory-mapped one read at a time at its byte offset: no copy is made,
 and only the rows the caller holds stay resident. A compressed .npz member and a .csv file are first
-streamed into a temporary raw file (one pass). ``.pt`` needs torch (imported only then) and is
+streamed into a temporary raw file (one pass). A .csv file may start with a header and pandas' row-index column
+(:func:`_csv_layout`). ``.pt`` needs torch (imported only then) and is
 memory-mapped by ``torch.load(mmap=True)``. safetensors is parsed directly (an 8-byte header length,
 a JSON header, raw little-endian data), so the ``safetensors`` package is not needed.
 
@@ -14,6 +15,7 @@ Every failure to read raises a ``ValueError`` that names the file and what to do
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import struct
@@ -29,6 +31,7 @@ __all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "widened_tensor", 
 
 SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".csv", ".safetensors")
 CHUNK_BYTES = 64 * 2**20
+_TEXT_ENCODING = "utf-8-sig"  # UTF-8, with the byte-order mark Excel writes at the start of a CSV accepted
 _SAFETENSORS_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "bf16",
                        "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1", "U8": "u1"}
 
@@ -305,20 +308,25 @@ def _open_pt(path: Path, key: str | None) -> EmbeddingMatrix:
 
 
 def _open_csv(path: Path) -> EmbeddingMatrix:
+    """A CSV of numbers, one row per line (blank lines skipped, an Excel byte-order mark accepted), read into a
+    temporary raw float64 file; its first line may be a header and its first column pandas' row index
+    (:func:`_csv_layout`)."""
     tmp = tempfile.NamedTemporaryFile(prefix="infonce-gauss-", suffix=".f8")
-    n, d = 0, None
-    with open(path, encoding="utf-8") as fh:
-        first = fh.readline()
-        rows = [] if _is_header(first) else [_csv_row(first, 1)]
-        batch = rows
-        for line_no, line in enumerate(fh, start=2):
-            if not line.strip():
-                continue
-            batch.append(_csv_row(line, line_no))
+    n, d, batch = 0, None, []
+    with open(path, encoding=_TEXT_ENCODING) as fh:
+        lines = ((no, line) for no, line in enumerate(fh, start=1) if line.strip())
+        head = list(itertools.islice(lines, 2))
+        header, skip = _csv_layout([line for _, line in head])
+        for line_no, line in itertools.chain(head[header:], lines):
+            row = _csv_row(line, line_no, skip)
+            d = row.size if d is None else d
+            if row.size != d:
+                raise ValueError(f"line {line_no} has {row.size} values where the lines before it have {d}: rows have "
+                                 "different numbers of columns; every row needs one value per column.")
+            batch.append(row)
             if len(batch) >= 8192:
-                n, d = _flush_csv(tmp, batch, n, d)
-                batch = []
-        n, d = _flush_csv(tmp, batch, n, d)
+                n += _flush_csv(tmp, batch)
+        n += _flush_csv(tmp, batch)
     tmp.flush()
     if n == 0:
         raise ValueError("no rows of numbers found.")
@@ -334,30 +342,50 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-def _is_header(line: str) -> bool:
-    """A first line is a header only when none of its cells is a number (so a bad cell cannot eat a data row)."""
-    return not any(_is_number(cell) for cell in line.split(","))
-
-
-def _csv_row(line: str, line_no: int) -> np.ndarray:
+def _is_integer(cell: str) -> bool:
     try:
-        return np.array(line.split(","), dtype=np.float64)
+        int(cell)
     except ValueError:
-        bad = next(i for i, cell in enumerate(line.split(",")) if not _is_number(cell))
-        raise ValueError(f"line {line_no} is not a row of numbers (column {bad + 1}: {line.split(',')[bad].strip()[:30]!r}); "
+        return False
+    return True
+
+
+def _csv_layout(head: list[str]) -> tuple[bool, int]:
+    """Whether the first of the first two lines ``head`` is a header, and how many leading columns are row labels.
+
+    The first line is a header when none of its cells is a number (so a bad cell cannot eat a data row), or when
+    its cells are the integers 0, 1, …, d−1, pandas' default column names, and the next line is not integers too
+    (an integer matrix whose first row happens to be 0, 1, …, d−1 stays data). A header whose first cell is empty
+    is pandas' ``to_csv`` with its row index: the first column of every line is that index and is dropped."""
+    if not head:
+        return False, 0
+    cells = [cell.strip() for cell in head[0].split(",")]
+    index = int(cells[0] == "" and len(cells) > 1)
+    names = cells[index:]
+    below = [cell.strip() for cell in head[1].split(",")[index:]] if len(head) > 1 else []
+    numbered = names == [str(i) for i in range(len(names))] and not all(map(_is_integer, below))
+    header = numbered or not any(map(_is_number, names))
+    return header, index if header else 0
+
+
+def _csv_row(line: str, line_no: int, skip: int) -> np.ndarray:
+    """The numbers of one CSV line after its first ``skip`` cells (row labels); a ValueError naming the line and cell."""
+    cells = line.split(",")[skip:]
+    try:
+        return np.array(cells, dtype=np.float64)
+    except ValueError:
+        bad = next(i for i, cell in enumerate(cells) if not _is_number(cell))
+        raise ValueError(f"line {line_no} is not a row of numbers (column {bad + skip + 1}: {cells[bad].strip()[:30]!r}); "
                          f"a header line, if any, must have no numeric cell.") from None
 
 
-def _flush_csv(tmp, batch, n: int, d: int | None) -> tuple[int, int | None]:
-    if not batch:
-        return n, d
-    widths = {row.size for row in batch}
-    if d is not None:
-        widths.add(d)
-    if len(widths) != 1:
-        raise ValueError(f"rows have different numbers of columns ({sorted(widths)}).")
-    tmp.write(np.vstack(batch).astype("<f8").tobytes())
-    return n + len(batch), widths.pop()
+def _flush_csv(tmp, batch: list) -> int:
+    """Append the rows of ``batch`` to ``tmp`` as raw float64, empty the batch, and return how many there were."""
+    if batch:
+        tmp.write(np.vstack(batch).astype("<f8").tobytes())
+    count = len(batch)
+    batch.clear()
+    return count
 
 
 def open_embeddings(path, *, key: str | None = None) -> EmbeddingMatrix:
@@ -416,7 +444,7 @@ def load_vector(path, *, length: int, key: str | None = None) -> np.ndarray:
     _check_file(path, suffix)
     try:
         if suffix in (".csv", ".txt"):
-            values = np.array([line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()])
+            values = np.array([line.strip() for line in path.read_text(encoding=_TEXT_ENCODING).splitlines() if line.strip()])
             if values.size == length + 1:  # a header line
                 values = values[1:]
         elif suffix == ".npz":
@@ -450,7 +478,7 @@ def load_trace(path, *, run: str | None = None) -> tuple[np.ndarray, np.ndarray]
 
     path = Path(path)
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with path.open(newline="", encoding=_TEXT_ENCODING) as fh:
             rows = list(csv.DictReader(fh))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ValueError(f"{path}: could not read the trace ({type(exc).__name__}: {exc}).") from None
