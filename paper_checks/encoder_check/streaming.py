@@ -46,7 +46,7 @@ def as_input(x, name: str, *, key: str | None = None) -> EmbeddingMatrix:
     if isinstance(x, (str, bytes)) or hasattr(x, "__fspath__"):
         return open_embeddings(x, key=key)
     if is_tensor(x):
-        x = widened_tensor(x).cpu().numpy()
+        x = widened_tensor(x, name).cpu().numpy()
     arr = np.asarray(x)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be an n × d array (one row per sample), got shape {arr.shape}.")
@@ -67,6 +67,11 @@ def validate(x: EmbeddingMatrix, pos: EmbeddingMatrix | None, info: dict, pinfo:
              drop_constant: bool) -> tuple[np.ndarray, np.ndarray, dict]:
     """The kept rows (boolean mask) and columns (indices), and a description of the input, from the scans
     ``info`` of x and ``pinfo`` of the positives; a ValueError that says what is wrong and which option drops it."""
+    for matrix, scanned in ((x, info), (pos, pinfo)):
+        if scanned is not None and scanned["subnormal"]:
+            raise ValueError(f"{matrix.source}: every entry is subnormal (the largest is {scanned['max_abs']:.3g}): no "
+                             "encoder's output; are these integers or another type read as floating point? Multiply "
+                             "real data by a power of two first, in float64.")
     bad = info["bad"]
     described = {"source": x.source, "rows": x.shape[0], "columns": x.shape[1], "nonfinite_rows": info["nonfinite_rows"],
                  "zero_rows": info["zero_rows"] + info["tiny_rows"], "rescaled_by": info["scale"]}

@@ -1,0 +1,89 @@
+"""Malformed inputs of ``check``: each is refused with exit status 2 and one line on stderr naming the file, and
+nothing is written (never "internal error", exit 3); misuse of the API raises a ValueError that says what is wrong
+before the heavy work."""
+
+import json
+import os
+import re
+import struct
+import tempfile
+import zipfile
+
+import numpy as np
+import pytest
+
+from infonce_gauss import check
+from infonce_gauss.cli import main
+from infonce_gauss.encoder_check import embeddings as emb
+
+torch = pytest.importorskip("torch")
+GAUSS = np.random.default_rng(0).standard_normal((100, 4))
+
+
+def _safetensors(path, header, payload=GAUSS.tobytes()):
+    raw = header if isinstance(header, bytes) else json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + payload)
+
+
+def _trace(path, text):
+    path.write_text(text)
+    return ["--trace", str(path)]
+
+
+class _Opaque:
+    """Something torch.load(weights_only=True) refuses."""
+
+
+def _npy_declaring(path, shape, dtype="<i8"):
+    with open(path, "wb") as fh:
+        np.lib.format.write_array_header_1_0(fh, {"descr": dtype, "fortran_order": False, "shape": shape})
+        fh.write(b"\0" * 800)
+
+
+# each case: (the file the message must name, its writer (given tmp_path), extra CLI arguments, the message)
+CASES = {
+    "structured-npy": ("x.npy", lambda p: np.save(p / "x.npy", np.zeros((100, 4), dtype=[("a", "f8")])), [],
+                       "records with the fields a"),
+    "void-npy": ("x.npy", lambda p: np.save(p / "x.npy", np.zeros((100, 4), dtype="V8")), [], "raw bytes"),
+    "sparse-pt": ("x.pt", lambda p: torch.save(torch.eye(100, 4).to_sparse(), p / "x.pt"), [], "sparse_coo tensor"),
+    "labels-pt-refused": ("labels.pt", lambda p: torch.save({"a": _Opaque()}, p / "labels.pt"),
+                          ["--labels", "{tmp}/labels.pt"], r"weights_only=True\) refused it"),
+    "labels-npy-1e11": ("labels.npy", lambda p: _npy_declaring(p / "labels.npy", (10**11,)),
+                        ["--labels", "{tmp}/labels.npy"], r"declares shape \(100000000000,\)"),
+    "safetensors-list": ("x.safetensors", lambda p: _safetensors(p / "x.safetensors", [1, 2]), [], "JSON list"),
+    "safetensors-entry": ("x.safetensors", lambda p: _safetensors(p / "x.safetensors", {"e": 7}), [],
+                          "malformed safetensors header entry"),
+    "safetensors-offsets": ("x.safetensors", lambda p: _safetensors(
+        p / "x.safetensors", {"e": {"dtype": "F64", "shape": [100, 4], "data_offsets": 5}}), [], "data_offsets"),
+    "safetensors-negative": ("x.safetensors", lambda p: _safetensors(
+        p / "x.safetensors", {"e": {"dtype": "F64", "shape": [100, 4], "data_offsets": [-3200, 0]}}), [], "data_offsets"),
+    "safetensors-not-utf8": ("x.safetensors", lambda p: _safetensors(p / "x.safetensors", b"\xff\xfe{"), [],
+                             "not UTF-8 JSON"),
+    "trace-short-row": ("trace.csv", lambda p: (p / "trace.csv").write_text("epoch,alignment\n1,0.5\n2\n3,0.4\n4,0.4\n"),
+                        ["--trace", "{tmp}/trace.csv"], "line 3 needs numbers"),
+    "trace-header-only": ("trace.csv", lambda p: (p / "trace.csv").write_text("epoch,alignment\n"),
+                          ["--trace", "{tmp}/trace.csv"], "header but no rows"),
+    "ragged-csv": ("x.csv", lambda p: (p / "x.csv").write_text("1,2,3\n4,5,6\n7,8\n"), [], "line 3 has 2 values"),
+    "subnormal": ("x.npy", lambda p: np.save(p / "x.npy", GAUSS * 1e-310), [], "every entry is subnormal"),
+    "subnormal-float32": ("x.npy", lambda p: np.save(p / "x.npy", (GAUSS * 1e-41).astype(np.float32)), [],
+                          "every entry is subnormal"),
+    "fifo": ("x.npy", lambda p: os.mkfifo(p / "x.npy"), [], "not a regular file"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_malformed_inputs_exit_2_naming_the_file_and_write_nothing(tmp_path, capsys, case):
+    named, write, extra, message = CASES[case]
+    write(tmp_path)
+    embeddings = tmp_path / named
+    if not named.startswith("x."):  # a labels or trace file: beside good embeddings
+        embeddings = tmp_path / "x.npy"
+        np.save(embeddings, GAUSS)
+    out = tmp_path / "out"
+    args = [a.format(tmp=tmp_path) for a in extra]
+    assert main(["check", str(embeddings), *args, "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(tmp_path / named) in err[0], err
+    assert "internal error" not in err[0]
+    assert re.search(message, err[0]), err[0]
+    assert not out.exists()
