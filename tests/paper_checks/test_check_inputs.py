@@ -87,3 +87,31 @@ def test_malformed_inputs_exit_2_naming_the_file_and_write_nothing(tmp_path, cap
     assert "internal error" not in err[0]
     assert re.search(message, err[0]), err[0]
     assert not out.exists()
+
+
+def _no_temporary_files(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a compressed member was inflated into the temporary folder")
+
+    monkeypatch.setattr(emb.tempfile, "NamedTemporaryFile", refuse)
+
+
+def test_a_compressed_npz_declaring_a_huge_array_is_refused_before_inflating(tmp_path, monkeypatch):
+    # a member whose .npy header declares 10^6 × 10^4 float64 (80 GB) over 1 kB of data, deflated to a few hundred bytes
+    head = tmp_path / "h.npy"
+    _npy_declaring(head, (10**6, 10**4), "<f8")
+    with zipfile.ZipFile(tmp_path / "bomb.npz", "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("x.npy", head.read_bytes())
+    _no_temporary_files(monkeypatch)
+    with pytest.raises(ValueError, match=r"declares a 1000000 × 10000 float64 array .* the archive declares 800 bytes"):
+        emb.open_embeddings(tmp_path / "bomb.npz")
+
+
+def test_a_compressed_npz_larger_than_the_free_temporary_space_is_refused_before_inflating(tmp_path, monkeypatch):
+    np.savez_compressed(tmp_path / "zeros.npz", x=np.zeros((2000, 500)))  # 8 MB inflated, ~8 kB on disk
+    monkeypatch.setattr(emb.shutil, "disk_usage", lambda path: type("Usage", (), {"free": 2**20})())
+    _no_temporary_files(monkeypatch)
+    with pytest.raises(ValueError, match=r"would inflate to 0.00745 GiB .* save it with numpy.savez"):
+        emb.open_embeddings(tmp_path / "zeros.npz")
+    monkeypatch.undo()
+    assert emb.open_embeddings(tmp_path / "zeros.npz").shape == (2000, 500)  # with room, it is read
