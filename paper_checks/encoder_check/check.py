@@ -25,7 +25,7 @@ import numpy as np
 from infonce_gauss.encoder_check import rules
 from infonce_gauss.encoder_check import streaming
 from infonce_gauss.encoder_check.calibration import null_rates
-from infonce_gauss.encoder_check.embeddings import EmbeddingMatrix, load_trace, load_vector
+from infonce_gauss.encoder_check.embeddings import EmbeddingMatrix, label_vector, load_trace, load_vector
 from infonce_gauss.encoder_check.result import CheckConfig, CheckResult
 from infonce_gauss.simulations.device import is_tensor
 from infonce_gauss.simulations.projections import random_directions
@@ -65,11 +65,11 @@ def check(embeddings, *, positives=None, labels=None, trace=None, trace_run: str
         Random directions for the Anderson–Darling projections, for the sliced Epps–Pulley test, and
         the dimension of the jointly tested projection.
     subsample : int
-        Rows for Henze–Zirkler and the Φ gap (the energy test uses at most 500).
+        Rows for Henze–Zirkler and the Φ gap (the energy test uses at most 500); more than ``k``.
     null_replicates : int, optional
         Simulated null columns per law for the coordinate bands (default :math:`2\cdot10^7/n` in [200, 2000]).
     tau : float
-        Temperature of the uniformity potential Φ (inverse temperature 1/τ).
+        Temperature of the uniformity potential Φ (inverse temperature 1/τ), at least 1e-4.
     whiten : bool
         Also test ZCA-whitened coordinates (whitening from the SVD of the streamed QR factor of the centred data).
     drop_nonfinite, drop_constant : bool
@@ -189,9 +189,7 @@ def _labels(labels, n: int) -> np.ndarray | None:
     if labels is None:
         return None
     labels = load_vector(labels, length=n) if isinstance(labels, (str, bytes)) or hasattr(labels, "__fspath__") \
-        else np.asarray(labels)
-    if len(labels) != n:
-        raise ValueError(f"{len(labels)} labels for {n} embeddings; give one label per row.")
+        else label_vector(labels, length=n, source="labels")
     if labels.dtype.kind == "f" and (missing := np.isnan(labels)).any():
         raise ValueError(f"{int(missing.sum())} label(s) are NaN (e.g. row {int(np.flatnonzero(missing)[0])}); "
                          "give every row a class label.")

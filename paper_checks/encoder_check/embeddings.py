@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "widened_tensor", "Scan", "scan", "bad_rows_text", "load_vector", "load_trace",
+__all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "widened_tensor", "Scan", "scan", "bad_rows_text", "load_vector", "label_vector", "load_trace",
            "SUFFIXES", "CHUNK_BYTES", "SCALE_RANGE", "TINY"]
 
 SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".csv", ".safetensors")
@@ -561,9 +561,18 @@ def load_vector(path, *, length: int, key: str | None = None) -> np.ndarray:
         raise ValueError(f"{path}: {exc}") from None
     except _READ_ERRORS as exc:
         raise ValueError(f"{path}: could not read it ({_reason(exc)}).") from None
-    values = np.asarray(values).reshape(-1) if np.ndim(values) == 2 and 1 in np.shape(values) else np.asarray(values)
+    return label_vector(values, length=length, source=str(path))
+
+
+def label_vector(values, *, length: int, source: str) -> np.ndarray:
+    """``values`` as a 1-D array of ``length`` entries, one per embedding row (a (length, 1) or (1, length) column or
+    row is flattened); else a ValueError naming ``source`` and the shape."""
+    values = np.asarray(values)
+    if values.ndim == 2 and 1 in values.shape:
+        values = values.reshape(-1)
     if values.ndim != 1 or values.size != length:
-        raise ValueError(f"{path}: expected {length} entries, one per embedding row, got shape {values.shape}.")
+        raise ValueError(f"{source}: expected {length} entries, one label per embedding row (a 1-D array), got shape "
+                         f"{values.shape}.")
     return values
 
 

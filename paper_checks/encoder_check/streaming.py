@@ -86,6 +86,9 @@ def validate(x: EmbeddingMatrix, pos: EmbeddingMatrix | None, info: dict, pinfo:
                          f"{int(np.flatnonzero(bad)[0])}); pass --drop-nonfinite (drop_nonfinite=True) to drop them "
                          "(pairs are dropped together).")
     keep = ~bad
+    n_kept = int(keep.sum())
+    if n_kept < 20:
+        raise ValueError(f"only {n_kept} usable row(s); the battery needs at least 20 (the coordinate tests' minimum).")
     constant = info["constant"]
     if constant.size and not drop_constant:
         raise ValueError(f"{constant.size} column(s) are constant (e.g. {constant[:5].tolist()}): dead dimensions, on which "
@@ -94,9 +97,6 @@ def validate(x: EmbeddingMatrix, pos: EmbeddingMatrix | None, info: dict, pinfo:
     cols = np.setdiff1d(np.arange(x.shape[1]), constant)
     if cols.size < 2:
         raise ValueError(f"only {cols.size} non-constant column(s) left; the battery needs d >= 2.")
-    n_kept = int(keep.sum())
-    if n_kept < 20:
-        raise ValueError(f"only {n_kept} usable row(s); the battery needs at least 20 (the coordinate tests' minimum).")
     described.update(dropped_rows=int(bad.sum()), dropped_constant_columns=constant.tolist(), n=n_kept, d=int(cols.size))
     return keep, cols, described
 

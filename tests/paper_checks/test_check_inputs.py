@@ -115,3 +115,40 @@ def test_a_compressed_npz_larger_than_the_free_temporary_space_is_refused_before
         emb.open_embeddings(tmp_path / "zeros.npz")
     monkeypatch.undo()
     assert emb.open_embeddings(tmp_path / "zeros.npz").shape == (2000, 500)  # with room, it is read
+
+
+def _no_heavy_work(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the passes over the rows started before the options were checked")
+
+    monkeypatch.setattr("infonce_gauss.encoder_check.streaming.scan_and_accumulate", refuse)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"directions": 2.7}, r"^directions must be an integer, got 2.7"),
+    ({"sliced_directions": 2.7}, r"^sliced_directions must be an integer, got 2.7"),
+    ({"subsample": 5}, r"^subsample must exceed k = 8"),
+    ({"subsample": 1}, r"^subsample must exceed k = 8"),
+    ({"tau": 1e-9}, r"^tau must be at least 0.0001"),
+    ({"null_replicates": 1}, r"^null_replicates must be >= 2"),
+    ({"labels": np.zeros((100, 2))}, r"^labels: expected 100 entries, one label per embedding row .* shape \(100, 2\)"),
+    ({"embeddings": torch.empty((100, 4), device="meta")}, r"^embeddings is a tensor on the 'meta' device"),
+    ({"embeddings": torch.eye(100, 4).to_sparse()}, r"^embeddings is a torch.sparse_coo tensor"),
+], ids=["directions", "sliced", "subsample-5", "subsample-1", "tau", "null-replicates", "labels-n-2", "meta", "sparse"])
+def test_api_misuse_is_refused_up_front_in_words_about_the_option(monkeypatch, options, message):
+    _no_heavy_work(monkeypatch)
+    options = {"embeddings": GAUSS, **options}
+    with pytest.raises(ValueError, match=message):
+        check(options.pop("embeddings"), **options)
+
+
+def test_labels_of_shape_n_1_are_one_label_per_row():
+    labels = np.repeat(np.arange(4), 25)
+    flat = check(GAUSS, labels=labels, null_replicates=200, subsample=50)
+    column = check(GAUSS, labels=labels[:, None], null_replicates=200, subsample=50)
+    assert column.labels == flat.labels and column.verdicts == flat.verdicts
+
+
+def test_one_row_is_too_few_rows_not_constant_columns():
+    with pytest.raises(ValueError, match=r"only 1 usable row\(s\); the battery needs at least 20"):
+        check(GAUSS[:1])
