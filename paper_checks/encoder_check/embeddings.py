@@ -571,8 +571,8 @@ def label_vector(values, *, length: int, source: str) -> np.ndarray:
     if values.ndim == 2 and 1 in values.shape:
         values = values.reshape(-1)
     if values.ndim != 1 or values.size != length:
-        raise ValueError(f"{source}: expected {length} entries, one label per embedding row (a 1-D array), got shape "
-                         f"{values.shape}.")
+        raise ValueError(f"{source}: expected {length} entries, one label per row of the embeddings (a 1-D array), got "
+                         f"shape {values.shape}.")
     return values
 
 

@@ -131,7 +131,7 @@ def _no_heavy_work(monkeypatch):
     ({"subsample": 1}, r"^subsample must exceed k = 8"),
     ({"tau": 1e-9}, r"^tau must be at least 0.0001"),
     ({"null_replicates": 1}, r"^null_replicates must be >= 2"),
-    ({"labels": np.zeros((100, 2))}, r"^labels: expected 100 entries, one label per embedding row .* shape \(100, 2\)"),
+    ({"labels": np.zeros((100, 2))}, r"^labels: expected 100 entries, one label per row .* shape \(100, 2\)"),
     ({"embeddings": torch.empty((100, 4), device="meta")}, r"^embeddings is a tensor on the 'meta' device"),
     ({"embeddings": torch.eye(100, 4).to_sparse()}, r"^embeddings is a torch.sparse_coo tensor"),
 ], ids=["directions", "sliced", "subsample-5", "subsample-1", "tau", "null-replicates", "labels-n-2", "meta", "sparse"])
