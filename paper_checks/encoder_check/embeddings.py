@@ -417,17 +417,10 @@ def _open_csv(path: Path) -> EmbeddingMatrix:
     return EmbeddingMatrix(str(path), shape, np.dtype(np.float64), _raw_reader(Path(tmp.name), 0, shape, np.dtype("<f8")), [tmp])
 
 
-def _is_number(cell: str) -> bool:
+def _is_number(cell: str, kind: type = float) -> bool:
+    """Whether ``cell`` reads as a number of ``kind`` (float, or int for an integer)."""
     try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_integer(cell: str) -> bool:
-    try:
-        int(cell)
+        kind(cell)
     except ValueError:
         return False
     return True
@@ -446,7 +439,7 @@ def _csv_layout(head: list[str]) -> tuple[bool, int]:
     index = int(cells[0] == "" and len(cells) > 1)
     names = cells[index:]
     below = [cell.strip() for cell in head[1].split(",")[index:]] if len(head) > 1 else []
-    numbered = names == [str(i) for i in range(len(names))] and not all(map(_is_integer, below))
+    numbered = names == [str(i) for i in range(len(names))] and not all(_is_number(cell, int) for cell in below)
     header = numbered or not any(map(_is_number, names))
     return header, index if header else 0
 
