@@ -10,8 +10,12 @@ part of a check on big inputs (~15 s at n = 5·10⁵), so each is computed once 
 * in memory, for the life of the process;
 * on disk, as one small JSON file per rate under :func:`cache_folder`: ``$INFONCE_GAUSS_CACHE`` if set,
   else ``$XDG_CACHE_HOME/infonce-gauss`` or ``~/.cache/infonce-gauss``. ``INFONCE_GAUSS_CACHE=off``
-  turns the disk cache off. A file that cannot be read or does not match its key is recomputed and
-  rewritten; a folder that cannot be written is skipped silently (the rates are then only recomputed).
+  turns the disk cache off. A file that cannot be read, does not match its key or holds a value that the
+  simulation cannot have produced (:func:`_valid_rates`, :func:`_valid_gaps`: wrong types or shapes, a rate
+  that is not a count over the replicates with its binomial standard error, a non-finite value) is
+  recomputed and rewritten; a folder that cannot be written is skipped silently (the rates are then only
+  recomputed). Files are written owner-only (``0o600``, their folders ``0o700``), whatever the umask:
+  another user who could edit them could change the verdicts.
 
 Each file records its key and :data:`NULL_RATES_VERSION`, which changes whenever the sampler or the
 tests change, so a stale file is never used. The null of the Φ potential's gap (:func:`phi_null`), which
@@ -21,6 +25,7 @@ depends on (m, d, α, replicates, seed) only, is stored the same way.
 from __future__ import annotations
 
 import json
+import math
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -29,16 +34,17 @@ import numpy as np
 
 from infonce_gauss.simulations.null_rates import NullRates, null_pass_rates
 from infonce_gauss.simulations.uniformity import phi_null_gaps
-from infonce_gauss.simulations.estimates import Estimate
-from infonce_gauss.simulations.files import write_json
+from infonce_gauss.simulations.estimates import Estimate, proportion_estimate
+from infonce_gauss.simulations.files import atomic_write, to_jsonable
 from infonce_gauss.simulations.sampling import derive_seed
 
 __all__ = ["NULL_RATES_VERSION", "LAWS", "cache_folder", "null_rates", "phi_null"]
 
 NULL_RATES_VERSION = 2  # bump when null_columns, null_pass_rates or the coordinate tests change
 LAWS = ("gaussian", "sphere")
-_ESTIMATES = ("ad_pass", "dp_pass", "both_pass", "ad_mean", "dp_mean")
-
+_PROPORTIONS = ("ad_pass", "dp_pass", "both_pass")
+_ESTIMATES = (*_PROPORTIONS, "ad_mean", "dp_mean")
+_MEAN_RANGES = {"ad_mean": (0.0, math.inf), "dp_mean": (0.0, 1.0)}  # A² >= 0; a p-value in [0, 1]
 
 
 def cache_folder() -> Path | None:
@@ -71,7 +77,7 @@ def _rates(law: str, n: int, d: int, replicates: int, seed: int) -> NullRates:
                        getattr(rates, name).seed] for name in _ESTIMATES}
 
     record = _stored(f"null-rates/{law}-n{n}-d{key['d'] or 'any'}-r{replicates}-s{seed}-v{NULL_RATES_VERSION}", key,
-                     compute, valid=lambda r: all(len(r[name]) == 4 for name in _ESTIMATES))
+                     compute, valid=lambda r: _valid_rates(r, replicates, seed))
     return NullRates(law=law, n=n, d=d, replicates=replicates, seed=seed,
                        **{name: Estimate(*record[name]) for name in _ESTIMATES})
 
@@ -84,26 +90,81 @@ def phi_null(m: int, d: int, *, alpha: float, replicates: int, seed: int) -> tup
            "replicates": int(replicates), "seed": int(seed)}
     record = _stored(f"phi-null/m{m}-d{d}-a{float(alpha)!r}-r{replicates}-s{seed}-v{NULL_RATES_VERSION}", key,
                      lambda: {"gaps": phi_null_gaps(m, d, alpha=alpha, replicates=replicates, seed=seed).tolist()},
-                     valid=lambda r: len(r["gaps"]) == replicates)
+                     valid=lambda r: _valid_gaps(r.get("gaps"), replicates))
     return tuple(float(v) for v in record["gaps"])
 
 
+def _number(value) -> bool:
+    """Whether ``value`` read from JSON is a finite real number (not a bool, a string or NaN)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _entry(record: dict, name: str, replicates: int, seed: int) -> tuple[float, float] | None:
+    """``(value, se)`` of the stored estimate ``name`` when it is ``[value, se, replicates, seed]`` with a finite value
+    and a finite se >= 0, else None."""
+    entry = record.get(name)
+    if (isinstance(entry, list) and len(entry) == 4 and all(map(_number, entry[:2])) and entry[1] >= 0
+            and all(type(v) is int for v in entry[2:]) and entry[2:] == [replicates, seed]):
+        return entry[0], entry[1]
+    return None
+
+
+def _count(entry: tuple[float, float] | None, replicates: int) -> int | None:
+    """The pass count k behind a stored rate, or None unless the rate is k/R (0 <= k <= R) with its binomial
+    standard error (:func:`proportion_estimate`)."""
+    if entry is None:
+        return None
+    count = round(entry[0] * replicates)
+    expected = proportion_estimate(count, replicates)
+    exact = math.isclose(entry[0], expected.value, rel_tol=1e-12) and math.isclose(entry[1], expected.se, rel_tol=1e-12)
+    return count if 0 <= count <= replicates and exact else None
+
+
+def _valid_rates(record: dict, replicates: int, seed: int) -> bool:
+    """Whether a stored record of :func:`null_rates` is one the simulation can have produced: every entry
+    ``[value, se, replicates, seed]`` (:func:`_entry`); the three rates counts over the replicates with their
+    binomial SEs (:func:`_count`), the joint count between ``ad + dp - R`` and ``min(ad, dp)``; the two means
+    within their ranges (:data:`_MEAN_RANGES`)."""
+    ad, dp, both = (_count(_entry(record, name, replicates, seed), replicates) for name in _PROPORTIONS)
+    if None in (ad, dp, both) or not ad + dp - replicates <= both <= min(ad, dp):
+        return False
+    return all((mean := _entry(record, name, replicates, seed)) is not None and lo <= mean[0] <= hi
+               for name, (lo, hi) in _MEAN_RANGES.items())
+
+
+def _valid_gaps(gaps, replicates: int) -> bool:
+    """Whether the stored Φ null is ``replicates`` finite numbers."""
+    return isinstance(gaps, list) and len(gaps) == replicates and all(map(_number, gaps))
+
+
 def _stored(name: str, key: dict, compute, *, valid) -> dict:
-    """The record for ``key``: read from ``<cache folder>/<name>.json`` when that file parses, matches ``key`` and
-    passes ``valid``; else ``{**key, **compute()}``, written there (a folder that cannot be written is skipped)."""
+    """The record for ``key``: read from ``<cache folder>/<name>.json`` when that file parses to a dict that matches
+    ``key`` and passes ``valid``; else ``{**key, **compute()}``, written there owner-only (:func:`_store`; a folder
+    that cannot be written is skipped)."""
     folder = cache_folder()
     path = None if folder is None else folder / f"{name}.json"
     if path is not None:
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
-            if all(record.get(k) == v for k, v in key.items()) and valid(record):
+            if isinstance(record, dict) and all(record.get(k) == v for k, v in key.items()) and valid(record):
                 return record
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError):
             pass
     record = {**key, **compute()}
     if path is not None:
         try:
-            write_json(path, record)
+            _store(folder, path, record)
         except OSError:  # a read-only or full cache folder: the record is simply not stored
             pass
     return record
+
+
+def _store(root: Path, path: Path, record: dict) -> None:
+    """Write ``record`` as JSON to ``path`` (atomically) with mode ``0o600``, set before the file is filled, in
+    folders made ``0o700``: the cache root when it is created here, the tool's own folders below it always."""
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for folder in reversed([p for p in path.parents if root in p.parents]):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+    text = json.dumps(to_jsonable(record), indent=2) + "\n"
+    atomic_write(path, lambda fh: (os.fchmod(fh.fileno(), 0o600), fh.write(text.encode("utf-8"))))

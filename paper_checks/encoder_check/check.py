@@ -25,7 +25,7 @@ import numpy as np
 from infonce_gauss.encoder_check import rules
 from infonce_gauss.encoder_check import streaming
 from infonce_gauss.encoder_check.calibration import null_rates
-from infonce_gauss.encoder_check.embeddings import EmbeddingMatrix, load_trace, load_vector
+from infonce_gauss.encoder_check.embeddings import EmbeddingMatrix, label_vector, load_trace, load_vector
 from infonce_gauss.encoder_check.result import CheckConfig, CheckResult
 from infonce_gauss.simulations.device import is_tensor
 from infonce_gauss.simulations.projections import random_directions
@@ -65,11 +65,11 @@ def check(embeddings, *, positives=None, labels=None, trace=None, trace_run: str
         Random directions for the Anderson–Darling projections, for the sliced Epps–Pulley test, and
         the dimension of the jointly tested projection.
     subsample : int
-        Rows for Henze–Zirkler and the Φ gap (the energy test uses at most 500).
+        Rows for Henze–Zirkler and the Φ gap (the energy test uses at most 500); more than ``k``.
     null_replicates : int, optional
         Simulated null columns per law for the coordinate bands (default :math:`2\cdot10^7/n` in [200, 2000]).
     tau : float
-        Temperature of the uniformity potential Φ (inverse temperature 1/τ).
+        Temperature of the uniformity potential Φ (inverse temperature 1/τ), at least 1e-4.
     whiten : bool
         Also test ZCA-whitened coordinates (whitening from the SVD of the streamed QR factor of the centred data).
     drop_nonfinite, drop_constant : bool
@@ -189,9 +189,7 @@ def _labels(labels, n: int) -> np.ndarray | None:
     if labels is None:
         return None
     labels = load_vector(labels, length=n) if isinstance(labels, (str, bytes)) or hasattr(labels, "__fspath__") \
-        else np.asarray(labels)
-    if len(labels) != n:
-        raise ValueError(f"{len(labels)} labels for {n} embeddings; give one label per row.")
+        else label_vector(labels, length=n, source="labels")
     if labels.dtype.kind == "f" and (missing := np.isnan(labels)).any():
         raise ValueError(f"{int(missing.sum())} label(s) are NaN (e.g. row {int(np.flatnonzero(missing)[0])}); "
                          "give every row a class label.")
@@ -279,20 +277,25 @@ def _draws(cfg: CheckConfig, labels, keep: np.ndarray, d: int) -> _Draws:
 def _coordinate_variants(x, keep, cols, norms, m, cfg: CheckConfig, rng, say) -> tuple[dict, int | None, list[dict]]:
     """Coordinate tests on unnormalized, normalized (and whitened) embeddings, one column block at a time
     (a reason string in place of the whitened tests where they cannot run), the whitening rank, and QQ
-    rows for three random coordinates."""
+    rows for three random coordinates. Each block is centred before it is narrowed to float32
+    (:func:`~infonce_gauss.encoder_check.streaming.column_blocks`; the tests are location-invariant)."""
     n, d = m.n, cols.size
     ops = streaming.backend(x)  # the blocks and their tests where x lives (NumPy or its torch device)
     parts = {"unnormalized": [], "normalized": []}
     qq_cols = set(cols[rng.choice(d, size=min(3, d), replace=False)].tolist())
     qq = []
-    inverse_norms = None
-    for idx, block in ops.column_blocks(x, keep, cols, streaming.block_width(n, d, cfg.memory_mb)):
-        if inverse_norms is None:
-            inverse_norms = ops.put((1 / norms).astype(np.float32)[None, :], block)
+    mean = m.sum_z / n
+    inverse = 1 / norms
+    scales = None
+    done = 0
+    for idx, block in ops.column_blocks(x, keep, cols, streaming.block_width(n, d, cfg.memory_mb), centre=mean):
+        if scales is None:
+            scales = [ops.put(v.astype(np.float32), block) for v in (inverse, inverse - inverse.mean())]
         parts["unnormalized"].append(ops.coordinate_tests(block, columns_first=True, workers=cfg.workers))
         qq += [row for j, col in zip(idx, block) if int(j) in qq_cols
                for row in rules.qq_rows(f"coordinate {int(j)}", ops.host(col), d)]
-        block *= inverse_norms
+        _normalize(block, mean[done:done + idx.size], *scales)
+        done += idx.size
         parts["normalized"].append(ops.coordinate_tests(block, columns_first=True, workers=cfg.workers))
         del block  # before the next block is built: one block in memory, not two
     variants = {name: _merge(p) for name, p in parts.items()}
@@ -304,6 +307,16 @@ def _coordinate_variants(x, keep, cols, norms, m, cfg: CheckConfig, rng, say) ->
         else:  # on the host (a device's rows are copied there chunk by chunk)
             variants["whitened"], rank = _whitened_tests(ops.host_matrix(x), keep, cols, m, cfg)
     return variants, rank, qq
+
+
+def _normalize(block, mean: np.ndarray, inverse, deviation) -> None:
+    r"""Turn the centred block :math:`y_{ji}=z_{ji}-\mu_j` in place into the normalized coordinates
+    :math:`z_{ji}/\|z_i\|` shifted by the constant :math:`-\mu_j\,\overline{1/\|z\|}`:
+    :math:`y_{ji}\,r_i+\mu_j(r_i-\bar r)` with :math:`r_i=1/\|z_i\|` (``inverse``) and :math:`r_i-\bar r`
+    (``deviation``, formed in float64), so that neither term rounds away the spread of offset columns."""
+    block *= inverse[None, :]
+    for row, mu in zip(block, mean):  # row by row: no second block-sized temporary
+        row += float(mu) * deviation
 
 
 def _merge(parts: list[CoordinateTests]) -> CoordinateTests:

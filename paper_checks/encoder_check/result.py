@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 from infonce_gauss.simulations.files import to_jsonable
+from infonce_gauss.theory.validation import integer
 
 __all__ = ["VERDICTS", "CheckConfig", "Effect", "Assumption", "CheckResult"]
 
 VERDICTS = ("holds", "fails", "cannot tell")
+TAU_MIN = 1e-4  # the least temperature of the Φ potential (an inverse temperature of 10⁴; encoders train at ~0.01–1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,13 +46,18 @@ class CheckConfig:
     workers: int | None
 
     def __post_init__(self):
-        for name in ("directions", "sliced_directions", "k", "subsample", "memory_mb"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}.")
+        for name in ("directions", "sliced_directions", "k", "memory_mb"):
+            integer(getattr(self, name), name, minimum=1)
+        if integer(self.subsample, "subsample") <= self.k:
+            raise ValueError(f"subsample must exceed k = {self.k} (Henze–Zirkler standardizes the subsample's "
+                             f"k-dimensional projections), got {self.subsample}.")
+        if self.null_replicates is not None:
+            integer(self.null_replicates, "null_replicates", minimum=2)
         if not 0 < self.level < 1:
             raise ValueError(f"level (the test level) must lie in (0, 1), got {self.level}.")
-        if not self.tau > 0:
-            raise ValueError(f"tau must be positive, got {self.tau}.")
+        if not self.tau >= TAU_MIN:
+            raise ValueError(f"tau must be at least {TAU_MIN:g} (an inverse temperature of at most {1 / TAU_MIN:g}: far "
+                             f"beyond, Φ's null runs out of time or memory; encoders train at ~0.01–1), got {self.tau}.")
         if self.eta2 is not None and not 0 <= self.eta2 <= 1:
             raise ValueError(f"eta2 (the augmentation mildness η₂) must lie in [0, 1], got {self.eta2}.")
 

@@ -9,7 +9,9 @@ memory is checked with memory bounded by ``memory_mb`` plus O(n) vectors and O(d
   (:class:`~infonce_gauss.encoder_check.embeddings.Scan`: rows with NaN/inf or zero norm, constant columns,
   the scale that keeps extreme magnitudes finite); only when the scan finds something to drop or
   rescale is the pass repeated on what is kept (:func:`accumulate`);
-* :func:`column_blocks`: (columns × n) float32 blocks for the per-coordinate tests, one read per block.
+* :func:`column_blocks`: (columns × n) float32 blocks for the per-coordinate tests, one read per block,
+  each column centred (its mean from the moments pass subtracted in the rows' own precision) before it is
+  narrowed to float32, so that a large common offset does not round away a small spread.
 
 A torch tensor on an accelerator stays there (:func:`infonce_gauss.encoder_check.torch_backend.as_input` wraps it
 in a :class:`~infonce_gauss.encoder_check.torch_backend.TensorMatrix`), and :func:`backend` gives the functions
@@ -44,7 +46,7 @@ def as_input(x, name: str, *, key: str | None = None) -> EmbeddingMatrix:
     if isinstance(x, (str, bytes)) or hasattr(x, "__fspath__"):
         return open_embeddings(x, key=key)
     if is_tensor(x):
-        x = widened_tensor(x).cpu().numpy()
+        x = widened_tensor(x, name).cpu().numpy()
     arr = np.asarray(x)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be an n × d array (one row per sample), got shape {arr.shape}.")
@@ -65,6 +67,11 @@ def validate(x: EmbeddingMatrix, pos: EmbeddingMatrix | None, info: dict, pinfo:
              drop_constant: bool) -> tuple[np.ndarray, np.ndarray, dict]:
     """The kept rows (boolean mask) and columns (indices), and a description of the input, from the scans
     ``info`` of x and ``pinfo`` of the positives; a ValueError that says what is wrong and which option drops it."""
+    for matrix, scanned in ((x, info), (pos, pinfo)):
+        if scanned is not None and scanned["subnormal"]:
+            raise ValueError(f"{matrix.source}: every entry is subnormal (the largest is {scanned['max_abs']:.3g}): no "
+                             "encoder's output; are these integers or another type read as floating point? Multiply "
+                             "real data by a power of two first, in float64.")
     bad = info["bad"]
     described = {"source": x.source, "rows": x.shape[0], "columns": x.shape[1], "nonfinite_rows": info["nonfinite_rows"],
                  "zero_rows": info["zero_rows"] + info["tiny_rows"], "rescaled_by": info["scale"]}
@@ -79,6 +86,9 @@ def validate(x: EmbeddingMatrix, pos: EmbeddingMatrix | None, info: dict, pinfo:
                          f"{int(np.flatnonzero(bad)[0])}); pass --drop-nonfinite (drop_nonfinite=True) to drop them "
                          "(pairs are dropped together).")
     keep = ~bad
+    n_kept = int(keep.sum())
+    if n_kept < 20:
+        raise ValueError(f"only {n_kept} usable row(s); the battery needs at least 20 (the coordinate tests' minimum).")
     constant = info["constant"]
     if constant.size and not drop_constant:
         raise ValueError(f"{constant.size} column(s) are constant (e.g. {constant[:5].tolist()}): dead dimensions, on which "
@@ -87,9 +97,6 @@ def validate(x: EmbeddingMatrix, pos: EmbeddingMatrix | None, info: dict, pinfo:
     cols = np.setdiff1d(np.arange(x.shape[1]), constant)
     if cols.size < 2:
         raise ValueError(f"only {cols.size} non-constant column(s) left; the battery needs d >= 2.")
-    n_kept = int(keep.sum())
-    if n_kept < 20:
-        raise ValueError(f"only {n_kept} usable row(s); the battery needs at least 20 (the coordinate tests' minimum).")
     described.update(dropped_rows=int(bad.sum()), dropped_constant_columns=constant.tolist(), n=n_kept, d=int(cols.size))
     return keep, cols, described
 
@@ -187,14 +194,17 @@ def transposed_block(parts, width: int, n: int) -> np.ndarray:
     return block
 
 
-def column_blocks(x: EmbeddingMatrix, keep: np.ndarray, cols: np.ndarray, width: int):
-    """Yield (column indices, (b, n_kept) float32 block), filled chunk by chunk: the rows are read once per block."""
+def column_blocks(x: EmbeddingMatrix, keep: np.ndarray, cols: np.ndarray, width: int, *, centre: np.ndarray):
+    """Yield (column indices, (b, n_kept) float32 block of the columns minus ``centre``), filled chunk by chunk: the
+    rows are read once per block. ``centre`` (one value per column of ``cols``, e.g. the means) is subtracted in the
+    rows' dtype before the narrowing: float64 columns of a large offset and a small spread keep their spread."""
     step = x.chunk_rows()
     n_kept = int(keep.sum())
     for j in range(0, cols.size, width):
         idx = cols[j:j + width]
         take = _columns(idx, x.shape[1])
-        parts = (_take(x.rows(a, a + step), keep[a:a + step], take) for a in range(0, x.shape[0], step))
+        shift = centre[j:j + width].astype(x.out_dtype)
+        parts = (_take(x.rows(a, a + step), keep[a:a + step], take) - shift for a in range(0, x.shape[0], step))
         yield idx, transposed_block(parts, idx.size, n_kept)
 
 

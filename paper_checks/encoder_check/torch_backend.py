@@ -96,7 +96,7 @@ def as_input(x, name: str, *, device, key: str | None = None) -> TensorMatrix:
     there if elsewhere, or anything :func:`~infonce_gauss.encoder_check.streaming.as_input` reads, read whole and
     copied there (the positives of embeddings on a device)."""
     if is_tensor(x):
-        x = embeddings.widened_tensor(x)
+        x = embeddings.widened_tensor(x, name)
         if x.ndim != 2:
             raise ValueError(f"{name} must be an n × d array (one row per sample), got shape {tuple(x.shape)}.")
         return TensorMatrix(name, x.to(device))
@@ -141,6 +141,7 @@ class Scan(embeddings.Scan):
             self.lo = torch.full((self.d,), torch.inf, dtype=torch.float64, device=dev)
             self.hi = torch.full((self.d,), -torch.inf, dtype=torch.float64, device=dev)
         a, b = self.rows, self.rows + chunk.shape[0]
+        self.tiny = torch.finfo(chunk.dtype).tiny
         ok = torch.isfinite(chunk).all(dim=1)
         self.finite[a:b] = ok
         self.row_max[a:b] = torch.where(ok, chunk.abs().amax(dim=1).double(), 0.0)
@@ -152,6 +153,7 @@ class Scan(embeddings.Scan):
     def result(self) -> dict:
         done = embeddings.Scan(0, 0)
         done.finite, done.row_max, done.lo, done.hi = (host(a) for a in (self.finite, self.row_max, self.lo, self.hi))
+        done.tiny = self.tiny
         return done.result()
 
 
@@ -174,19 +176,20 @@ def kept_rows(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, observe=None)
         yield _take(chunk, keep[a:a + chunk.shape[0]], take).double()
 
 
-def column_blocks(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, width: int):
+def column_blocks(x: TensorMatrix, keep: np.ndarray, cols: np.ndarray, width: int, *, centre: np.ndarray):
     """:func:`~infonce_gauss.encoder_check.streaming.column_blocks` on the device: yield (column indices, (b, n_kept)
-    float32 block), filled chunk by chunk."""
+    float32 block of the columns minus ``centre``, subtracted in the rows' dtype), filled chunk by chunk."""
     step = x.chunk_rows()
     n_kept = int(keep.sum())
     for j in range(0, cols.size, width):
         idx = cols[j:j + width]
         take = streaming._columns(idx, x.shape[1])
+        shift = torch.as_tensor(centre[j:j + width], dtype=x.out_dtype, device=x.device)
         block = torch.empty((idx.size, n_kept), dtype=torch.float32, device=x.device)
         filled = 0
         for a in range(0, x.shape[0], step):
             chunk = x.rows(a, a + step)
-            part = _take(chunk, keep[a:a + chunk.shape[0]], take)
+            part = _take(chunk, keep[a:a + chunk.shape[0]], take) - shift
             block[:, filled:filled + part.shape[0]] = part.T
             filled += part.shape[0]
         yield idx, block

@@ -2,6 +2,8 @@
 and ``INFONCE_GAUSS_CACHE=off`` writes nothing."""
 
 import json
+import os
+import stat
 
 import pytest
 
@@ -95,3 +97,65 @@ def test_the_phi_null_is_stored_read_back_and_gives_phi_gap_its_own_null(cache, 
     with pytest.raises(AssertionError, match="simulated again"):  # a corrupt file is recomputed
         calibration.phi_null(200, 8, alpha=10.0, replicates=6, seed=3)
     calibration.phi_null.cache_clear()
+
+
+def _edit(path, edit):
+    record = json.loads(path.read_text())
+    path.write_text(json.dumps(edit(record)))
+
+
+@pytest.mark.parametrize("edit", [
+    lambda r: {**r, "ad_pass": [0.2, *r["ad_pass"][1:]]},  # a plausible rate, but not the count its SE was made from
+    lambda r: {**r, "ad_pass": [float("nan"), *r["ad_pass"][1:]]},
+    lambda r: {**r, "both_pass": [1.0, 0.01, *r["both_pass"][2:]]},  # above ad_pass: no joint count can be that
+    lambda r: {**r, "dp_mean": [1.5, *r["dp_mean"][1:]]},  # a mean p-value above 1
+    lambda r: {**r, "ad_mean": [r["ad_mean"][0], -1.0, *r["ad_mean"][2:]]},  # a negative SE
+    lambda r: {**r, "dp_pass": [*r["dp_pass"][:2], 41, r["dp_pass"][3]]},  # replicates not those of the key
+    lambda r: {k: v for k, v in r.items() if k != "dp_mean"},  # a field missing
+    lambda r: {**r, "ad_pass": "0.95"},
+    lambda r: [],  # valid JSON of the wrong shape
+], ids=["rate-0.2", "rate-nan", "joint-above-marginal", "mean-p-above-1", "negative-se", "replicates", "missing-field",
+        "string", "list"])
+def test_edited_or_malformed_rates_are_recomputed_equal_to_a_fresh_simulation(cache, monkeypatch, edit):
+    first = calibration.null_rates(300, 16, seed=5, replicates=40)
+    for path in cache.iterdir():
+        _edit(path, edit)
+    calibration._rates.cache_clear()
+    assert calibration.null_rates(300, 16, seed=5, replicates=40) == first  # every field, each Estimate's n and seed too
+    calibration._rates.cache_clear()
+    monkeypatch.setattr(calibration, "null_pass_rates", _refuse)  # rewritten valid: read back without simulating
+    assert calibration.null_rates(300, 16, seed=5, replicates=40) == first
+
+
+@pytest.mark.parametrize("gaps", [[], [0.1] * 5, [0.1] * 5 + [float("nan")], [0.1] * 5 + ["x"], {"a": 1}])
+def test_malformed_phi_nulls_are_recomputed(cache, monkeypatch, gaps):
+    calibration.phi_null.cache_clear()
+    stored = calibration.phi_null(200, 8, alpha=10.0, replicates=6, seed=3)
+    (path,) = (cache.parent / "phi-null").iterdir()
+    _edit(path, lambda r: {**r, "gaps": gaps})
+    calibration.phi_null.cache_clear()
+    assert calibration.phi_null(200, 8, alpha=10.0, replicates=6, seed=3) == stored
+    calibration.phi_null.cache_clear()
+    monkeypatch.setattr(calibration, "phi_null_gaps", _refuse)  # rewritten valid
+    assert calibration.phi_null(200, 8, alpha=10.0, replicates=6, seed=3) == stored
+    calibration.phi_null.cache_clear()
+
+
+def test_cache_files_are_owner_only_whatever_the_umask(tmp_path, monkeypatch):
+    root = tmp_path / "cache"
+    monkeypatch.setenv("INFONCE_GAUSS_CACHE", str(root))
+    calibration._rates.cache_clear()
+    calibration.phi_null.cache_clear()
+    old = os.umask(0)
+    try:
+        calibration.null_rates(300, 16, seed=7, replicates=30)
+        calibration.phi_null(200, 8, alpha=10.0, replicates=4, seed=3)
+    finally:
+        os.umask(old)
+        calibration._rates.cache_clear()
+        calibration.phi_null.cache_clear()
+    files = [p for p in root.rglob("*") if p.is_file()]
+    folders = [root, *(p for p in root.rglob("*") if p.is_dir())]
+    assert len(files) == 3 and len(folders) == 3
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o600}
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folders} == {0o700}

@@ -137,3 +137,46 @@ def test_csv_header_never_eats_a_data_row(tmp_path):
     assert emb.open_embeddings(tmp_path / "head.csv").shape == (2, 3)
     (tmp_path / "none.csv").write_text("1,2,3\n4,5,6\n")
     assert emb.open_embeddings(tmp_path / "none.csv").shape == (2, 3)
+
+
+def _pandas_csv(x, *, index: bool) -> str:
+    """``x`` as pandas' ``DataFrame(x).to_csv(index=index)`` writes it: the column names 0..d-1 as a header."""
+    lead = "," if index else ""
+    lines = [lead + ",".join(str(j) for j in range(x.shape[1]))]
+    lines += [(f"{i}," if index else "") + ",".join(repr(float(v)) for v in row) for i, row in enumerate(x)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("index", [False, True], ids=["columns", "columns-and-index"])
+def test_pandas_numeric_column_names_are_a_header(tmp_path, x, index):
+    (tmp_path / "p.csv").write_text(_pandas_csv(x[:50], index=index))
+    m = emb.open_embeddings(tmp_path / "p.csv")
+    assert m.shape == (50, x.shape[1])
+    np.testing.assert_array_equal(m[:], x[:50].astype(np.float64))
+
+
+def test_an_index_column_under_a_named_header_is_dropped(tmp_path):
+    (tmp_path / "p.csv").write_text(",a,b\n0,0.5,1.5\n1,2.5,3.5\n")
+    np.testing.assert_array_equal(emb.open_embeddings(tmp_path / "p.csv")[:], [[0.5, 1.5], [2.5, 3.5]])
+
+
+def test_an_integer_matrix_starting_0_1_2_keeps_its_first_row(tmp_path):
+    (tmp_path / "i.csv").write_text("0,1,2\n3,4,5\n6,7,8\n")
+    np.testing.assert_array_equal(emb.open_embeddings(tmp_path / "i.csv")[:], np.arange(9.0).reshape(3, 3))
+
+
+def test_an_excel_byte_order_mark_is_accepted(tmp_path, x):
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + "a,b,c\n1,2,3\n4,5,6.5\n".encode())
+    np.testing.assert_array_equal(emb.open_embeddings(tmp_path / "bom.csv")[:], [[1, 2, 3], [4, 5, 6.5]])
+    (tmp_path / "bom2.csv").write_bytes(b"\xef\xbb\xbf" + "1,2\n3,4\n".encode())  # no header: the mark is not a cell
+    assert emb.open_embeddings(tmp_path / "bom2.csv").shape == (2, 2)
+    (tmp_path / "labels.csv").write_bytes(b"\xef\xbb\xbf" + "label\ncat\ndog\n".encode())
+    assert load_vector(tmp_path / "labels.csv", length=2).tolist() == ["cat", "dog"]
+    (tmp_path / "trace.csv").write_bytes(b"\xef\xbb\xbf" + "epoch,alignment\n1,0.5\n2,0.4\n".encode())
+    np.testing.assert_array_equal(emb.load_trace(tmp_path / "trace.csv")[1], [0.5, 0.4])
+
+
+def test_a_ragged_csv_names_the_line(tmp_path):
+    (tmp_path / "r.csv").write_text("a,b,c\n1,2,3\n4,5,6\n7,8\n")
+    with pytest.raises(ValueError, match=r"line 4 has 2 values where the lines before it have 3"):
+        emb.open_embeddings(tmp_path / "r.csv")
