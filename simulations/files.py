@@ -218,7 +218,7 @@ def _torch_reason(exc: BaseException) -> str:
     return lines[-1].rstrip(".:") if lines else f"{type(exc).__name__}: empty or truncated"
 
 
-def load_torch_file(path: str | os.PathLike, *, what: str, remedy: str):
+def load_torch_file(path: str | os.PathLike, *, what: str, remedy: str, mmap: bool = False):
     """Read the torch file ``path`` (``torch.save``'s format) with ``weights_only=True``, onto the CPU.
 
     Parameters
@@ -228,6 +228,8 @@ def load_torch_file(path: str | os.PathLike, *, what: str, remedy: str):
     what, remedy
         What the file should be and what to do when it is not, for the error message
         (``"{path} is not {what} (why); {remedy}"``).
+    mmap
+        Memory-map the tensors' storage instead of reading it (large embedding files).
 
     Raises
     ------
@@ -240,7 +242,7 @@ def load_torch_file(path: str | os.PathLike, *, what: str, remedy: str):
     with open(path, "rb") as fh, warnings.catch_warnings():  # a file that cannot be opened is the system's error
         warnings.simplefilter("ignore", UserWarning)  # torch's note on a foreign pickle protocol: the error says it
         try:
-            return torch.load(fh, map_location="cpu", weights_only=True)
+            return torch.load(os.fspath(path) if mmap else fh, map_location="cpu", weights_only=True, mmap=mmap)
         except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError, TypeError, KeyError,
                 AttributeError, IndexError, OverflowError) as exc:
             raise ValueError(f"{path} is not {what} ({_torch_reason(exc)}); {remedy}") from None

@@ -18,7 +18,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import pickle
 import shutil
 import struct
 import tempfile
@@ -27,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from infonce_gauss.simulations.files import load_torch_file
 
 __all__ = ["EmbeddingMatrix", "open_embeddings", "as_matrix", "widened_tensor", "Scan", "scan", "bad_rows_text", "load_vector", "label_vector", "load_trace",
            "SUFFIXES", "CHUNK_BYTES", "SCALE_RANGE", "TINY"]
@@ -377,17 +378,12 @@ def _open_pt(path: Path, key: str | None) -> EmbeddingMatrix:
     return _from_array(tensor.numpy(), source, keep=[tensor])
 
 
-def _torch_load(path: Path, **options):
-    """``torch.load(path)`` on the CPU with ``weights_only=True`` (a file never runs code); a ValueError when the
-    file holds objects beyond tensors and plain containers, which that refuses."""
-    import torch  # only .pt files need torch
-
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True, **options)
-    except pickle.UnpicklingError:
-        raise ValueError("torch.load(weights_only=True) refused it: it holds Python objects other than tensors and "
-                         "plain containers (loading them could run code), or it is corrupt; save the tensor itself "
-                         "(torch.save(tensor, path)).") from None
+def _torch_load(path: Path, *, mmap: bool = False):
+    """``torch.load(path)`` on the CPU with ``weights_only=True`` (:func:`~infonce_gauss.simulations.files.load_torch_file`:
+    a file never runs code); a ValueError for a file holding objects beyond tensors and plain containers."""
+    return load_torch_file(path, what="a tensor file that torch.load(weights_only=True) reads", mmap=mmap,
+                           remedy="save the tensor itself (torch.save(tensor, path)); other Python objects could run code "
+                                  "when loaded")
 
 
 def _open_csv(path: Path) -> EmbeddingMatrix:

@@ -47,7 +47,7 @@ CASES = {
     "void-npy": ("x.npy", lambda p: np.save(p / "x.npy", np.zeros((100, 4), dtype="V8")), [], "raw bytes"),
     "sparse-pt": ("x.pt", lambda p: torch.save(torch.eye(100, 4).to_sparse(), p / "x.pt"), [], "sparse_coo tensor"),
     "labels-pt-refused": ("labels.pt", lambda p: torch.save({"a": _Opaque()}, p / "labels.pt"),
-                          ["--labels", "{tmp}/labels.pt"], r"weights_only=True\) refused it"),
+                          ["--labels", "{tmp}/labels.pt"], r"is not a tensor file that torch.load\(weights_only=True\) reads"),
     "labels-npy-1e11": ("labels.npy", lambda p: _npy_declaring(p / "labels.npy", (10**11,)),
                         ["--labels", "{tmp}/labels.npy"], r"declares shape \(100000000000,\)"),
     "safetensors-list": ("x.safetensors", lambda p: _safetensors(p / "x.safetensors", [1, 2]), [], "JSON list"),
