@@ -75,7 +75,7 @@ def _cmd_claims(args) -> int:
     print(summary_table(results, full_values=folder.target / "claims.json"))
     print(f"report: {folder.target / 'report.md'}")
     if note := incomplete_note(results):
-        print(f"infonce-gauss claims: environment error: {note}.", file=sys.stderr)
+        print(f"infonce-gauss claims: environment error: incomplete run: {note}.", file=sys.stderr)
         return EXIT_ENVIRONMENT
     return EXIT_FAILED if any(r.verdict.status == "failed" for r in results) else EXIT_OK
 

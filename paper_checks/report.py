@@ -70,7 +70,7 @@ def incomplete_note(results: Sequence[ClaimResult]) -> str | None:
     if not stopped:
         return None
     ids = " ".join(r.claim.id for r in stopped)
-    return (f"incomplete run: {len(stopped)} claim(s) not run because the environment stopped them "
+    return (f"{len(stopped)} claim(s) not run because the environment stopped them "
             f"({'; '.join(f'{r.claim.id}: {r.verdict.reason}' for r in stopped)}); this says nothing about the "
             f"paper: free the memory or disk space and run them again with --only {ids}")
 
@@ -82,7 +82,7 @@ def _markdown(results: Sequence[ClaimResult], profile: Profile) -> str:
     out = [
         "# Claim checks: InfoNCE Induces Gaussian Distribution (arXiv 2602.24012)",
         "",
-        *([f"**{note[0].upper()}{note[1:]}.**", ""] if note else []),
+        *([f"**INCOMPLETE RUN**: {note}.", ""] if note else []),
         f"Profile `{profile.name}`. Each row is one claim; *status* says whether the suite's check succeeded,",
         "*finding* what that means for the paper (below), *measured* is what this run computed, *expected* the",
         "paper's (or the theory's) figure or bound, and *rule* what decided the verdict. Figures and tables",

@@ -8,7 +8,7 @@ breaks as a whole instead and cannot say which task killed it.) Pipes hold no se
 interrupted run leaks none.
 
 Every worker runs :func:`prepare_worker` first: it ignores SIGINT (the parent alone handles Ctrl-C and then
-stops the workers) and exits when its parent dies, even in the middle of a task.
+stops the workers), ends cleanly when stopped, and exits when its parent dies, even in the middle of a task.
 """
 
 from __future__ import annotations
@@ -35,22 +35,29 @@ _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 def _watch_parent(parent: int, interval: float) -> None:
     while os.getppid() == parent:
         time.sleep(interval)
-    os._exit(1)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _exit_cleanly(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def prepare_worker(interval: float = 0.5) -> None:
-    """Worker initializer: ignore SIGINT, and exit when the parent process dies.
+    """Worker initializer: ignore SIGINT, end cleanly on SIGTERM, and exit when the parent process dies.
 
-    On Linux the kernel sends the worker SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``);
+    SIGTERM (how the parent stops its workers) raises ``SystemExit``, so the worker's exit handlers run:
+    the semaphores it made (tqdm's lock) are released, and no "leaked semaphore" warning follows. On Linux
+    the kernel sends the worker SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``);
     elsewhere, or if that call fails, a daemon thread checks every ``interval`` seconds whether the
     parent is still the same process. A parent that died before this call is noticed at once.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     parent = multiprocessing.parent_process()
     parent_pid = parent.pid if parent is not None else os.getppid()
     if sys.platform.startswith("linux"):
         try:
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
         except (OSError, AttributeError):
             threading.Thread(target=_watch_parent, args=(parent_pid, interval), daemon=True).start()
     else:
