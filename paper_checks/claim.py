@@ -33,7 +33,9 @@ __all__ = [
     "status_counts",
 ]
 
-STATUSES = ("passed", "failed", "cannot tell", "skipped")
+# "not run": the environment stopped the check (a full disk, memory, a killed worker process,
+# :mod:`infonce_gauss.environment`); like "skipped" it says nothing about the paper, but the run is incomplete
+STATUSES = ("passed", "failed", "cannot tell", "skipped", "not run")
 
 # What a claim's outcome means for the paper. The status says whether the suite's check succeeded; the
 # finding says what that check shows about the paper's statement.
@@ -62,9 +64,10 @@ class Profile:
 
 
 def status_counts(statuses) -> str:
-    """``"3 passed, 0 failed, 1 cannot tell, 2 skipped"`` for an iterable of statuses (every status named)."""
+    """``"3 passed, 0 failed, 1 cannot tell, 2 skipped"`` for an iterable of statuses: every outcome of a check
+    named, and ``"1 not run"`` added when the environment stopped some."""
     counts = Counter(statuses)
-    return ", ".join(f"{counts[s]} {s}" for s in STATUSES)
+    return ", ".join(f"{counts[s]} {s}" for s in STATUSES if s != "not run" or counts[s])
 
 
 PROFILES = {name: Profile(name) for name in ("quick", "full", "gpu")}
@@ -76,9 +79,10 @@ class Verdict:
 
     Attributes
     ----------
-    status : {'passed', 'failed', 'cannot tell', 'skipped'}
+    status : {'passed', 'failed', 'cannot tell', 'skipped', 'not run'}
         ``cannot tell``: the check ran, but at this size its figures do not resolve the statement
-        either way (e.g. the intervals of the two quantities it compares overlap).
+        either way (e.g. the intervals of the two quantities it compares overlap). ``not run``: the
+        environment stopped the check (set by the runner, never with a finding).
     measured, expected
         The figure we measured and the paper's (or the theory's) figure or bound, numbers or short text.
     uncertainty
@@ -111,6 +115,8 @@ class Verdict:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}.")
         if self.finding is not None and self.finding not in FINDINGS:
             raise ValueError(f"finding must be one of {tuple(FINDINGS)}, got {self.finding!r}.")
+        if self.finding is not None and self.status == "not run":
+            raise ValueError("a claim that was not run has no finding.")
         object.__setattr__(self, "measured", to_jsonable(self.measured))
         object.__setattr__(self, "expected", to_jsonable(self.expected))
         object.__setattr__(self, "details", to_jsonable(dict(self.details)))
@@ -130,6 +136,11 @@ class Verdict:
     @classmethod
     def skipped(cls, reason: str, **fields) -> "Verdict":
         return cls(status="skipped", reason=reason, **fields)
+
+    @classmethod
+    def not_run(cls, reason: str) -> "Verdict":
+        """The environment stopped the check (``reason`` says how): nothing about the paper, no finding."""
+        return cls(status="not run", reason=reason)
 
     @classmethod
     def cannot_tell(cls, reason: str, **fields) -> "Verdict":

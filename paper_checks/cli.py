@@ -2,7 +2,8 @@
 
 Run ``infonce-gauss --help`` or ``infonce-gauss <command> --help`` for the options. Exit status
 (:data:`EXIT_CODES`): 0 all passed, 1 a claim failed (``check --strict``: an assumption failed), 2 bad
-input or usage (nothing written), 3 an internal error of the tool, 130 interrupted.
+input or usage (nothing written), 3 an internal error of the tool, 4 an environment error (a full disk,
+memory, a killed worker: :mod:`infonce_gauss.environment`), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ from infonce_gauss.arguments import positive_int, seed_int, unit_interval
 
 __all__ = ["main", "build_parser", "EXIT_CODES"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_ENVIRONMENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 EXIT_CODES = {
     EXIT_OK: "everything passed",
     EXIT_FAILED: "a claim failed (check --strict: an assumption fails)",
     EXIT_USAGE: "bad input or usage, or an --out that cannot be written: a one-line message, nothing written",
     EXIT_INTERNAL: "internal error of the tool (a bug: the message names the file holding the traceback)",
+    EXIT_ENVIRONMENT: "environment error (a full disk, out of memory, a killed worker), never a finding: claims "
+    "reports the others and marks the claims it stopped 'not run' (before 1); otherwise nothing was kept",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C or SIGTERM): the message says where the partial files are",
 }
 
@@ -51,7 +54,7 @@ def _default_jobs() -> int:
 def _cmd_claims(args) -> int:
     from infonce_gauss.catalog import select
     from infonce_gauss.claim import PROFILES
-    from infonce_gauss.report import summary_table, write_report
+    from infonce_gauss.report import incomplete_note, summary_table, write_report
     from infonce_gauss.runner import run_claims
     from infonce_gauss.output import RunFolder
 
@@ -69,8 +72,12 @@ def _cmd_claims(args) -> int:
         config = {"profile": args.profile, "only": args.only, "jobs": args.jobs, "claims": [c.id for c in claims]}
         write_report(results, out_dir, profile=profile, seed=args.seed, config=config,
                      wall_seconds=time.perf_counter() - start)
+        _stop_if_interrupted()  # before the run replaces --out
     print(summary_table(results, full_values=folder.target / "claims.json"))
     print(f"report: {folder.target / 'report.md'}")
+    if note := incomplete_note(results):
+        print(f"infonce-gauss claims: environment error: incomplete run: {note}.", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     return EXIT_FAILED if any(r.verdict.status == "failed" for r in results) else EXIT_OK
 
 
@@ -398,43 +405,82 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+# set by the first SIGINT/SIGTERM of a command, whatever became of the KeyboardInterrupt it raised
+_signalled = threading.Event()
+
+
 def _exit_now(signum, frame) -> None:
-    os.write(2, b"infonce-gauss: interrupted again; exiting at once.\n")
-    os._exit(EXIT_INTERRUPTED)
+    """A signal after the first one, or once the command is over: exit 130 at once, the files of a run folder
+    still being filled kept as ``<out>.partial/`` (no hidden temporary folder is left)."""
+    os.write(2, b"infonce-gauss: interrupted; exiting at once.\n")
+    try:
+        if (output := sys.modules.get("infonce_gauss.output")) is not None:
+            output.keep_open_folders()
+    finally:
+        os._exit(EXIT_INTERRUPTED)
 
 
 def _interrupt(signum, frame) -> None:
-    """The first SIGINT/SIGTERM: stop the run (a KeyboardInterrupt); a second one exits at once."""
+    """The first SIGINT/SIGTERM: stop the run (a KeyboardInterrupt); a second one exits at once. The signal
+    is remembered too (:func:`_stop_if_interrupted`): a KeyboardInterrupt that lands where Python swallows
+    it (a finalizer, a callback) still stops the command."""
+    _signalled.set()
     signal.signal(signal.SIGINT, _exit_now)
     signal.signal(signal.SIGTERM, _exit_now)
     raise KeyboardInterrupt
 
 
+def _stop_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if a signal came whose own KeyboardInterrupt was swallowed (see :func:`_interrupt`)."""
+    if _signalled.is_set():
+        raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
-def _signals_and_bars(progress: bool) -> Iterator[None]:
+def _signals_and_bars(progress: bool, *, exiting: bool = False) -> Iterator[None]:
     """SIGINT and SIGTERM stop the run (:func:`_interrupt`); third-party progress bars (Hugging Face's
     "Loading weights", any tqdm the suite did not configure) are off, so they neither break the suite's own
-    bars nor survive ``--no-progress``. Both are restored afterwards."""
+    bars nor survive ``--no-progress``. Both are restored afterwards; but after an interrupt, and when
+    the process ends with the command (``exiting``: its exit callbacks, where Python would swallow a
+    KeyboardInterrupt, are still to run), a further signal exits at once (:func:`_exit_now`)."""
     quiet = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error"}
     if not progress:
         quiet["TQDM_DISABLE"] = "1"  # bars created without an explicit disable= (the suite's always pass one)
     saved_env = {name: os.environ.get(name) for name in quiet}
     os.environ.update({name: value for name, value in quiet.items() if saved_env[name] is None})
     handlers = {}
+    _signalled.clear()
     if threading.current_thread() is threading.main_thread():
         handlers = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     interrupted = False
     try:
         yield
+        _stop_if_interrupted()
     except KeyboardInterrupt:
         interrupted = True
         raise
     finally:
-        for sig, handler in handlers.items():  # after an interrupt, a second signal still exits at once
-            signal.signal(sig, _exit_now if interrupted else handler)
+        for sig, handler in handlers.items():
+            signal.signal(sig, _exit_now if interrupted or exiting else handler)
         for name, value in saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
+
+
+def _error_status(command: str, exc: Exception) -> int:
+    """The exit status of a command stopped by ``exc``, after its one-line message: an environment error
+    (:func:`~infonce_gauss.environment.environment_error`) 4, bad input or a file the system refused 2
+    (no traceback), anything else a bug 3."""
+    from infonce_gauss.environment import environment_error
+
+    if (why := environment_error(exc)) is not None:
+        print(f"infonce-gauss {command}: environment error: {why}; this says nothing about the input or the paper: "
+              "free the disk space or memory and run again (nothing of this run was kept).", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    if isinstance(exc, (ValueError, OSError)):
+        print(f"infonce-gauss {command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return _internal_error(command, exc)
 
 
 def _internal_error(command: str, exc: BaseException) -> int:
@@ -453,7 +499,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = None
     try:
         # before the parser imports the suite (and tqdm with it), so that tqdm reads TQDM_DISABLE
-        with _signals_and_bars(progress="--no-progress" not in argv):
+        with _signals_and_bars(progress="--no-progress" not in argv, exiting=as_command):
             try:
                 command = next((a for a in argv if not a.startswith("-")), None)
                 args = build_parser(command).parse_args(argv)
@@ -463,21 +509,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             git_commit()  # read now: results record the tree's commit at the start, not where it moved to
             return args.func(args)
-    except (ValueError, OSError) as exc:  # bad input, or a file the system refused: no traceback
-        print(f"infonce-gauss {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt as exc:
         if args is None:
             return EXIT_INTERRUPTED
         partial = getattr(exc, "partial", None)
-        where = f"partial files (no report) are in {partial}/" if partial else "nothing was written"
+        where = f"partial files (no report) are in {partial}/" if partial else "no partial files were kept"
         print(f"\ninfonce-gauss {args.command}: interrupted; {where}.", file=sys.stderr)
         if as_command and threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):  # the process is exiting: a further signal changes nothing
-                signal.signal(sig, signal.SIG_IGN)  # (Python resets its own handlers to the default at exit)
+            for sig in (signal.SIGINT, signal.SIGTERM):  # the process is exiting with 130: a further signal changes
+                signal.signal(sig, signal.SIG_IGN)  # nothing (Python resets its own handlers to the default at exit)
         return EXIT_INTERRUPTED
     except Exception as exc:
-        return _internal_error(args.command, exc)
+        return _error_status(args.command, exc)
 
 
 if __name__ == "__main__":

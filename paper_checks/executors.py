@@ -18,9 +18,10 @@ Install the engines with the ``cluster`` extra (``pip install -e ".[cluster]"``)
 from __future__ import annotations
 
 import contextlib
-import signal
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+
+from infonce_gauss.workers import prepare_worker
 
 __all__ = ["ENGINES", "RayExecutor", "executor", "process_pool"]
 
@@ -39,21 +40,17 @@ class RayExecutor(Executor):
         return self._ray.remote(fn).remote(*args, **kwargs).future()
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: the parent alone handles Ctrl-C (it then stops the workers)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 @contextlib.contextmanager
 def process_pool(max_workers: int | None = None, mp_context=None) -> Iterator[ProcessPoolExecutor]:
     """A :class:`~concurrent.futures.ProcessPoolExecutor` that an exception or an interrupt stops at once.
 
     On a normal exit it waits for its work like ``with ProcessPoolExecutor()``. On any exception
     (``KeyboardInterrupt`` included) the queued tasks are cancelled and the worker processes terminated
-    instead of finishing every queued task first. The workers ignore SIGINT: a Ctrl-C sent to the whole
-    process group reaches the parent, which stops them.
+    instead of finishing every queued task first. The workers ignore SIGINT (a Ctrl-C sent to the whole
+    process group reaches the parent, which stops them) and exit when the parent dies
+    (:func:`~infonce_gauss.workers.prepare_worker`).
     """
-    pool = ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context, initializer=prepare_worker)
     try:
         yield pool
     except BaseException:

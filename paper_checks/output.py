@@ -23,17 +23,19 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 
 from infonce_gauss.simulations.files import atomic_write_bytes, atomic_write_text, process_umask, write_json
 
-__all__ = ["RunFolder", "default_run_dir", "replaceable", "refuse_inputs", "save_figure", "run_metadata",
-           "git_commit"]
+__all__ = ["RunFolder", "default_run_dir", "replaceable", "refuse_inputs", "keep_open_folders", "save_figure",
+           "run_metadata", "git_commit"]
 
 _PACKAGES = ("infonce-gauss", "numpy", "scipy", "sympy", "mpmath", "matplotlib", "tqdm", "torch")
 _TOOL = "infonce-gauss"
@@ -157,6 +159,36 @@ def _umask_mode(mode: int = 0o777) -> int:
     return mode & ~process_umask()
 
 
+@contextlib.contextmanager
+def _signals_deferred():
+    """SIGINT and SIGTERM arriving inside are handled once it ends, so that a cleanup is not cut short (a
+    second Ctrl-C would otherwise leave a hidden temporary folder). Python runs handlers in the main thread
+    only; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    saved = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        if caught:
+            signal.raise_signal(caught[0])
+
+
+_OPEN: set["RunFolder"] = set()  # the run folders of this process being filled
+
+
+def keep_open_folders() -> None:
+    """Keep the files of every run folder still being filled as ``<name>.partial/``, without unwinding: for
+    an exit at once (a second Ctrl-C), which would otherwise leave hidden temporary folders."""
+    for folder in list(_OPEN):
+        with contextlib.suppress(OSError):
+            folder._keep_partial()
+
+
 class RunFolder:
     """The output folder of one run, filled in a fresh temporary folder and swapped in only on success.
 
@@ -234,6 +266,7 @@ class RunFolder:
             self._cleanup()
             raise ValueError(f"cannot write the results to {self.target}: {exc.strerror or exc} "
                              f"({exc.filename or parent}); give an --out folder you can write to.") from None
+        _OPEN.add(self)
         if self.resume:
             source = _partial_name(self.target) if _partial_name(self.target).is_dir() else self.target
             if source.is_dir():
@@ -241,12 +274,14 @@ class RunFolder:
         return self.path
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is None:
-            self._swap_in()
-        elif issubclass(exc_type, KeyboardInterrupt):
-            exc.partial = self._keep_partial()
-        else:
-            self._cleanup()
+        with _signals_deferred():
+            _OPEN.discard(self)
+            if exc_type is None:
+                self._swap_in()
+            elif issubclass(exc_type, KeyboardInterrupt):
+                exc.partial = self._keep_partial()
+            else:
+                self._cleanup()
         return False
 
     def _swap_in(self) -> None:

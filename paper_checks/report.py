@@ -12,7 +12,7 @@ from infonce_gauss.output import run_metadata
 from infonce_gauss.runner import ClaimResult
 from infonce_gauss.simulations.files import atomic_write_text, write_csv, write_json
 
-__all__ = ["write_report", "summary_table"]
+__all__ = ["write_report", "summary_table", "not_run", "incomplete_note"]
 
 
 def summary_table(results: Sequence[ClaimResult], *, spell_out: int = 5, full_values: str | Path = "claims.json") -> str:
@@ -59,11 +59,30 @@ def _detail_lines(key: str, value) -> list[str]:
     return [f"- {key}: {format_value(value)}"]
 
 
+def not_run(results: Sequence[ClaimResult]) -> list[ClaimResult]:
+    """The claims the environment stopped (status ``not run``): the run that holds them is incomplete."""
+    return [r for r in results if r.verdict.status == "not run"]
+
+
+def incomplete_note(results: Sequence[ClaimResult]) -> str | None:
+    """One line saying which claims the environment stopped and how to run them again; None if none."""
+    stopped = not_run(results)
+    if not stopped:
+        return None
+    ids = " ".join(r.claim.id for r in stopped)
+    return (f"{len(stopped)} claim(s) not run because the environment stopped them "
+            f"({'; '.join(f'{r.claim.id}: {r.verdict.reason}' for r in stopped)}); this says nothing about the "
+            f"paper: free the memory or disk space and run them again with --only {ids}")
+
+
 def _markdown(results: Sequence[ClaimResult], profile: Profile) -> str:
-    icon = {"passed": "✅ passed", "failed": "❌ failed", "cannot tell": "❔ cannot tell", "skipped": "⏭ skipped"}
+    icon = {"passed": "✅ passed", "failed": "❌ failed", "cannot tell": "❔ cannot tell", "skipped": "⏭ skipped",
+            "not run": "⚠️ not run"}
+    note = incomplete_note(results)
     out = [
         "# Claim checks: InfoNCE Induces Gaussian Distribution (arXiv 2602.24012)",
         "",
+        *([f"**INCOMPLETE RUN**: {note}.", ""] if note else []),
         f"Profile `{profile.name}`. Each row is one claim; *status* says whether the suite's check succeeded,",
         "*finding* what that means for the paper (below), *measured* is what this run computed, *expected* the",
         "paper's (or the theory's) figure or bound, and *rule* what decided the verdict. Figures and tables",
@@ -94,11 +113,15 @@ def _markdown(results: Sequence[ClaimResult], profile: Profile) -> str:
 
 
 def write_report(results: Sequence[ClaimResult], out_dir: Path, *, profile: Profile, seed: int, config: dict, wall_seconds: float) -> Path:
-    """Write claims.json, claims.csv, report.md and finally run.json into ``out_dir``."""
+    """Write claims.json, claims.csv, report.md and finally run.json into ``out_dir``.
+
+    A run with claims the environment stopped says so at the top of report.md and lists them in run.json
+    (``not_run``)."""
     out_dir = Path(out_dir)
     records = [r.record() for r in results]
     write_json(out_dir / "claims.json", records)
     write_csv(out_dir / "claims.csv", [{k: v for k, v in rec.items() if k not in ("details", "artifacts", "statement")} for rec in records])
     report = atomic_write_text(out_dir / "report.md", _markdown(results, profile))
-    write_json(out_dir / "run.json", run_metadata("claims", config, seed=seed, wall_seconds=wall_seconds))
+    write_json(out_dir / "run.json", {**run_metadata("claims", config, seed=seed, wall_seconds=wall_seconds),
+                                      "not_run": [r.claim.id for r in not_run(results)]})
     return report

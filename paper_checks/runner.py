@@ -3,27 +3,28 @@
 :func:`run_claims` gives every check a :class:`~infonce_gauss.claim.ClaimContext` with its own seed
 (:meth:`~infonce_gauss.claim.Claim.seed_for`), times it, turns a crashing check into a failed claim with its
 traceback under ``logs/``, and returns one :class:`ClaimResult` per claim in the order given;
-:mod:`infonce_gauss.report` writes them.
+:mod:`infonce_gauss.report` writes them. A check that the environment stopped
+(:func:`~infonce_gauss.environment.environment_error`: a full disk, memory running out, its worker process
+killed) is ``not run``, with the reason: never failed, never a finding.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import pickle
 import time
 import traceback
-from concurrent.futures import as_completed
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from infonce_gauss.executors import process_pool
 from infonce_gauss.claim import ClaimContext, Claim, Profile, Verdict
+from infonce_gauss.environment import environment_error
 from infonce_gauss.simulations.files import atomic_write_text
+from infonce_gauss.workers import Died, run_in_workers
 
 __all__ = ["ClaimResult", "run_claims"]
 
@@ -63,14 +64,26 @@ class ClaimResult:
         }
 
 
+def _check(claim: Claim, ctx: ClaimContext) -> Verdict:
+    """The check's verdict; a crashing check is a failed claim, reported with its traceback (an environment
+    error is raised on, and so is one met while writing the traceback)."""
+    try:
+        return claim.check(ctx)
+    except Exception as exc:
+        if environment_error(exc) is not None:
+            raise
+        atomic_write_text(ctx.out_dir / "logs" / f"{claim.id}.traceback.txt", traceback.format_exc())
+        ctx.artifacts.append(f"logs/{claim.id}.traceback.txt")
+        return Verdict(status="failed", reason=f"the check raised {type(exc).__name__}: {exc}")
+
+
 def _run_one(claim: Claim, ctx: ClaimContext) -> Verdict:
     try:
-        verdict = claim.check(ctx)
-    except Exception as exc:  # a crashing check is a failed claim, reported with its traceback
-        tb = traceback.format_exc()
-        atomic_write_text(ctx.out_dir / "logs" / f"{claim.id}.traceback.txt", tb)
-        ctx.artifacts.append(f"logs/{claim.id}.traceback.txt")
-        verdict = Verdict(status="failed", reason=f"the check raised {type(exc).__name__}: {exc}")
+        verdict = _check(claim, ctx)
+    except Exception as exc:
+        if (why := environment_error(exc)) is None:
+            raise
+        verdict = Verdict.not_run(f"stopped by the environment: {why}")
     if not isinstance(verdict, Verdict):
         raise TypeError(f"claim {claim.id} returned {type(verdict).__name__}, not a Verdict.")
     return Verdict(**{**verdict.__dict__, "artifacts": tuple(verdict.artifacts) + tuple(ctx.artifacts)})
@@ -117,6 +130,8 @@ def run_claims(claims: Sequence[Claim], *, profile: Profile, out_dir: Path, seed
     checks that cannot be pickled (lambdas, local functions) run afterwards in this process.
     Every claim draws from its own seed (:meth:`Claim.seed_for`), so the random draws do not depend on
     ``jobs`` or on the order in which the checks finish, and the results keep the order of ``claims``.
+    A worker process that dies (:func:`~infonce_gauss.workers.run_in_workers`) costs only its own claim,
+    which is ``not run`` with the reason; a fresh worker takes the remaining claims.
     Figures that go through multithreaded BLAS can differ in their last digits with the thread count
     (measured: the whitened columns of ``CHK-TEXT-ENCODER``, where one of 384 coordinates sits at p ≈ 0.05).
     """
@@ -124,12 +139,13 @@ def run_claims(claims: Sequence[Claim], *, profile: Profile, out_dir: Path, seed
     outcomes: dict[str, tuple[Verdict, float]] = {}
     remote = [c for c in claims if _picklable(c)] if jobs > 1 and len(claims) > 1 else []
     if remote:
-        with _single_threaded_children(), process_pool(
-                max_workers=min(jobs, len(remote)), mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(_timed, c, profile, Path(out_dir), seed): c.id for c in remote}
-            for future in as_completed(futures):
-                outcomes[futures[future]] = future.result()
-                bar.set_postfix_str(futures[future])
+        tasks = {c.id: (c, profile, Path(out_dir), seed) for c in remote}
+        with _single_threaded_children(), contextlib.closing(
+                run_in_workers(_timed, tasks, workers=min(jobs, len(remote)))) as finished:
+            for claim_id, outcome in finished:
+                outcomes[claim_id] = (Verdict.not_run(outcome.reason), outcome.seconds) if isinstance(
+                    outcome, Died) else outcome
+                bar.set_postfix_str(claim_id)
                 bar.update()
     for claim in claims:  # serially: everything when jobs = 1, else the checks a worker cannot receive
         if claim.id not in outcomes:
