@@ -279,6 +279,14 @@ def _add_rate_experiments(rates: argparse.ArgumentParser) -> None:
         p.set_defaults(func=_cmd_rates)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser with a usage error on one line (what was wrong and where the options are), exit status 2;
+    its subcommands' parsers are of this class too."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The ``infonce-gauss`` parser.
 
@@ -289,7 +297,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         registered only when it is ``"rates"`` or None (the whole parser), so that the other commands
         start in a fraction of a second.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="infonce-gauss",
         description="Verification suite for 'InfoNCE Induces Gaussian Distribution' (Betser et al., ICLR 2026).",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -281,8 +281,17 @@ class RunFolder:
             elif issubclass(exc_type, KeyboardInterrupt):
                 exc.partial = self._keep_partial()
             else:
+                self._name_the_destination(exc)
                 self._cleanup()
         return False
+
+    def _name_the_destination(self, exc: BaseException) -> None:
+        """An error's message names ``--out``, where the user looks, not the hidden temporary folder being filled."""
+        hidden, shown = str(self.path), str(self.target)
+        for attr in ("filename", "filename2"):
+            if isinstance(getattr(exc, attr, None), str):
+                setattr(exc, attr, getattr(exc, attr).replace(hidden, shown))
+        exc.args = tuple(a.replace(hidden, shown) if isinstance(a, str) else a for a in exc.args)
 
     def _swap_in(self) -> None:
         meta = _read_run_json(self.path) if (self.path / _RUN_JSON).exists() else {}

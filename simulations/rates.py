@@ -18,7 +18,7 @@ import numpy as np
 from scipy import stats
 from tqdm.auto import tqdm
 
-__all__ = ["InlineExecutor", "sweep", "RateFit", "fit_rate", "column"]
+__all__ = ["InlineExecutor", "sweep", "RateFit", "fit_rate", "fit_window", "column"]
 
 
 class InlineExecutor(Executor):
@@ -112,6 +112,24 @@ class RateFit:
             "predicted_slope": self.predicted_slope,
             "predicted_constant": self.predicted_constant,
         }
+
+
+def fit_window(fit_range) -> tuple[int, int]:
+    """The d range ``(d_min, d_max)`` of a slope fit, checked before any work.
+
+    Raises
+    ------
+    ValueError
+        Unless it is two numbers with 1 <= d_min < d_max (an inverted or empty range fits nothing).
+    """
+    try:
+        d_min, d_max = (int(v) for v in fit_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"fit_range must be two dimensions (d_min, d_max), got {fit_range!r}.") from None
+    if not 1 <= d_min < d_max:
+        raise ValueError(f"fit_range must satisfy 1 <= d_min < d_max, got ({d_min}, {d_max}); give the smaller "
+                         "dimension first.")
+    return d_min, d_max
 
 
 def _least_squares(x, target, weights, corrections: int, errors_known: bool):

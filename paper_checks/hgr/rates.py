@@ -9,6 +9,7 @@ from infonce_gauss.arguments import positive_int
 from infonce_gauss.options import Option
 from infonce_gauss.rates import RateExperiment, RateResult
 from infonce_gauss.simulations.hgr import solvable_rate_fits, solvable_rate_table
+from infonce_gauss.simulations.rates import fit_window
 from infonce_gauss.simulations.sampling import spawn_seeds
 
 __all__ = ["hgr_rates", "RATE"]
@@ -39,9 +40,10 @@ def hgr_rates(*, A=(0.3, 0.6, 0.8), dims=DIMS, n=20_000, seeds=2, fit_range=(32,
     seed, progress, executor
         Run seed, progress bars, and where the sweep runs.
     """
+    d_min, d_max = fit_window(fit_range)
     seed_list = spawn_seeds(seed, seeds)
     table = solvable_rate_table(list(A), list(dims), n=n, seeds=seed_list, executor=executor, progress=progress)
-    fits = solvable_rate_fits(table, d_min=fit_range[0], d_max=fit_range[1])
+    fits = solvable_rate_fits(table, d_min=d_min, d_max=d_max)
     config = {"A": list(A), "dims": list(dims), "n": n, "seed": seed, "seeds": seed_list, "fit_range": list(fit_range)}
     return RateResult("hgr", table, fits, plot_alignment_rates(table), config)
 

@@ -7,6 +7,7 @@ import numpy as np
 from infonce_gauss.arguments import positive_int
 from infonce_gauss.options import Option
 from infonce_gauss.rates import RateExperiment, RateResult
+from infonce_gauss.simulations.rates import fit_window
 from infonce_gauss.simulations.sampling import spawn_seeds
 from infonce_gauss.simulations.sphere import sphere_rate_fits, sphere_rate_table
 from infonce_gauss.sphere.plots import plot_sphere_rates
@@ -39,9 +40,10 @@ def sphere_rates(*, k=(1, 2, 3), dims=DIMS, n=100_000, seeds=3, fit_range=(32, 1
     seed, progress, executor
         Run seed, progress bars, and where the sweep runs (any ``concurrent.futures.Executor``).
     """
+    d_min, d_max = fit_window(fit_range)
     seed_list = spawn_seeds(seed, seeds)
     table = sphere_rate_table(list(k), list(dims), n=n, seeds=seed_list, executor=executor, progress=progress)
-    fits = sphere_rate_fits(table, d_min=fit_range[0], d_max=fit_range[1])
+    fits = sphere_rate_fits(table, d_min=d_min, d_max=d_max)
     config = {"k": list(k), "dims": list(dims), "n": n, "seed": seed, "seeds": seed_list, "fit_range": list(fit_range)}
     return RateResult("sphere", table, fits, plot_sphere_rates(table), config)
 

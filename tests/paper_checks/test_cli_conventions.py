@@ -242,3 +242,21 @@ def test_commands_other_than_rates_do_not_import_every_result_nor_sympy(fresh_py
             "build_parser('rates').parse_args(['rates', 'sphere'])\n"
             "print('infonce_gauss.catalog' in sys.modules)\n")
     assert fresh_python(code).stdout.split() == ["[]", "True"]
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["claims", "--bogus"], "unrecognized arguments: --bogus"),
+    (["check"], "the following arguments are required: EMB"),
+    (["check", "x.npy", "--k", "-3"], "argument --k: expected a positive integer, got -3"),
+])
+def test_usage_errors_are_one_line_with_exit_2(argv, says, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err and "--help" in err, err
+
+
+def test_an_inverted_fit_range_is_refused_before_any_work(tmp_path, capsys):
+    assert main(["rates", "sphere", "--fit-range", "1024", "32", "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "1 <= d_min < d_max, got (1024, 32)" in err
+    assert list(tmp_path.iterdir()) == []

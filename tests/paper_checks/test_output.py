@@ -271,3 +271,14 @@ def test_run_folders_never_set_the_umask(tmp_path, monkeypatch):
         monkeypatch.undo()
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o750
+
+
+def test_an_error_names_out_not_the_hidden_folder_being_filled(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ValueError) as info, output.RunFolder("train", out) as work:
+        raise ValueError(f"{work / 'run' / 'checkpoint.pt'} is not a checkpoint")
+    assert str(info.value) == f"{out / 'run' / 'checkpoint.pt'} is not a checkpoint"
+    with pytest.raises(OSError) as info, output.RunFolder("train", out) as work:
+        open(work / "missing" / "file.txt")
+    assert info.value.filename == str(out / "missing" / "file.txt") and ".tmp" not in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
