@@ -1,5 +1,7 @@
 """`infonce-gauss record`: the committed record and the README's findings come from a run's claims.json."""
 
+import pytest
+
 from infonce_gauss.cli import main
 from infonce_gauss.record import END, START
 
@@ -51,3 +53,20 @@ def test_record_refuses_to_write_over_what_it_reads(tmp_path, capsys):
         assert main(["record", str(run), "--out", str(out), "--readme", str(readme)]) == 2
         assert "is or holds the input" in capsys.readouterr().err
     assert {p: p.read_bytes() for p in before} == before
+
+
+@pytest.mark.parametrize("claims_json, run_json, says", [
+    ('{"a": 1}', '{"config": {}}', "is not a claims.json"),
+    ('[{"id": 3}]', '{"config": {}}', "is not a claims.json"),
+    ('[{"id": "MP-LEMMA3", "status": "passed"}]', '{}', "is not the run.json"),
+    ("not json", '{"config": {}}', "claims.json is not JSON"),
+])
+def test_a_malformed_run_is_refused_naming_the_file(claims_json, run_json, says, tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "claims.json").write_text(claims_json)
+    (run / "run.json").write_text(run_json)
+    assert main(["record", str(run), "--out", str(tmp_path / "record.md")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err and str(run) in err
+    assert not (tmp_path / "record.md").exists()
