@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from infonce_gauss import battery, empirical, hgr, infonce, polar, regularized, sphere
-from infonce_gauss.claim import Claim, ClaimSet, Profile
+from infonce_gauss.claim import Claim, ClaimSet
 from infonce_gauss.rates import RateExperiment
 from infonce_gauss.training_presets import Preset, Run
 
@@ -84,13 +84,13 @@ def preset(name: str) -> Preset:
     return PRESETS[name]
 
 
-def runs_for(name: str, profile: str | Profile = "quick", **overrides) -> list[Run]:
-    """The runs of preset ``name`` at ``profile``; ``overrides`` (epochs, device, seed) as in
-    :meth:`~infonce_gauss.training_presets.Preset.runs_for`."""
-    return preset(name).runs_for(profile, **overrides)
+def runs_for(name: str, *args, **overrides) -> list[Run]:
+    """The runs of preset ``name``; the profile (default and meaning) and ``overrides`` (epochs, device, seed)
+    as in :meth:`~infonce_gauss.training_presets.Preset.runs_for`."""
+    return preset(name).runs_for(*args, **overrides)
 
 
-def train_preset(name: str, profile: str | Profile = "quick", **options) -> list[tuple]:
-    """Train every run of preset ``name``; ``options`` and the result as in
+def train_preset(name: str, *args, **options) -> list[tuple]:
+    """Train every run of preset ``name``; the profile, ``options`` (their defaults) and the result as in
     :meth:`~infonce_gauss.training_presets.Preset.train`."""
-    return preset(name).train(profile, **options)
+    return preset(name).train(*args, **options)
