@@ -16,7 +16,7 @@ from pathlib import Path
 from infonce_gauss.catalog import all_claims
 from infonce_gauss.claim import FINDINGS, status_counts
 from infonce_gauss.formatting import cut, format_value
-from infonce_gauss.simulations.files import atomic_write_text, replace_section
+from infonce_gauss.simulations.files import atomic_write_text, replace_section, write_json
 
 __all__ = ["START", "END", "load_run", "load_runs", "record_markdown", "readme_section", "write_record"]
 
@@ -89,16 +89,41 @@ def _header(records: list[dict], runs: list[dict]) -> list[str]:
     return lines + (["", f"Not in this record (left out with `--only`): {', '.join(missing)}."] if missing else [])
 
 
-def record_markdown(records: list[dict], runs: list[dict]) -> str:
-    """The full record: one row per claim with its status, finding, measured value and wall time."""
+_WIDTH = {"paper": 40, "measured": 50, "reason": 90}  # table cells; anything longer is written out below
+
+
+def _cell(record: dict, field: str, text: str) -> str:
+    """``text`` as a table cell, or a link to the claim's section when it is longer than the column's width:
+    nothing is cut."""
+    text = text.replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= _WIDTH[field] else f"[below](#{record['id'].lower()})"
+
+
+def _long_values(record: dict) -> dict[str, str]:
+    """The values of ``record`` too long for their table cell."""
+    values = {"paper": record["paper_ref"], "measured": format_value(record["measured"]), "reason": record.get("reason") or ""}
+    return {field: text for field, text in values.items() if len(text) > _WIDTH[field]}
+
+
+def record_markdown(records: list[dict], runs: list[dict], json_name: str | None = None) -> str:
+    """The full record: one row per claim with its status, finding, measured value and wall time; a value too
+    long for its cell is written out whole in the claim's section below the table (nothing is cut). Every
+    number behind them (details, expected values, rules) is in the JSON record ``json_name``."""
     out = [f"# Claims run: profile {runs[0]['config'].get('profile')}", "", *_header(records, runs), "",
            "Regenerate: `infonce-gauss claims --profile full --out RUN && infonce-gauss record RUN --readme README.md` "
-           "(several RUN folders combine; a claim's last run counts).",
+           "(several RUN folders combine; a claim's last run counts)."
+           + (f" Every claim's details are in [{json_name}]({json_name})." if json_name else ""),
            "", "| claim | paper | status | finding | measured | reason | s |", "|---|---|---|---|---|---|---|"]
-    out += [f"| {r['id']} | {_cut(r['paper_ref'], 40)} | {r['status']} | {r.get('finding') or '—'} | "
-            f"{_cut(format_value(r['measured']), 50)} | {_cut(r.get('reason') or '', 90)} | {r['seconds']:.1f} |"
-            for r in records]
+    out += [f"| {r['id']} | {_cell(r, 'paper', r['paper_ref'])} | {r['status']} | {r.get('finding') or '—'} | "
+            f"{_cell(r, 'measured', format_value(r['measured']))} | {_cell(r, 'reason', r.get('reason') or '')} | "
+            f"{r['seconds']:.1f} |" for r in records]
     out += ["", "Findings: " + "; ".join(f"*{k}*: {v}" for k, v in FINDINGS.items()) + "."]
+    long = [(r, _long_values(r)) for r in records]
+    if any(values for _, values in long):
+        out += ["", "## Values too long for the table"]
+        for r, values in long:
+            if values:
+                out += ["", f"### {r['id']}", "", *(f"- **{field}**: {text}" for field, text in values.items())]
     return "\n".join(out) + "\n"
 
 
@@ -111,10 +136,13 @@ def readme_section(records: list[dict], runs: list[dict], record_path: str) -> s
 
 
 def write_record(run_dirs, *, out: str | Path | None = None, readme: str | Path | None = None) -> Path:
-    """Write the record of one run folder or a list of them (default ``docs/claims-<profile>.md``) and, given
+    """Write the record of one run folder or a list of them (default ``docs/claims-<profile>.md``, and beside it
+    ``docs/claims-<profile>.json`` with every claim's record whole: details, expected values, rules) and, given
     ``readme``, its findings."""
     records, runs = load_runs([run_dirs] if isinstance(run_dirs, (str, Path)) else run_dirs)
     path = Path(out or f"docs/claims-{runs[0]['config'].get('profile')}.md")
+    data = path.with_suffix(".json")
+    write_json(data, {"runs": runs, "claims": records})
     if readme is not None:
         replace_section(readme, START, END, readme_section(records, runs, path.as_posix()))
-    return atomic_write_text(path, record_markdown(records, runs))
+    return atomic_write_text(path, record_markdown(records, runs, data.name))

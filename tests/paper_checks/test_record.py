@@ -70,3 +70,25 @@ def test_a_malformed_run_is_refused_naming_the_file(claims_json, run_json, says,
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and says in err and str(run) in err
     assert not (tmp_path / "record.md").exists()
+
+
+def test_the_record_cuts_nothing_and_keeps_every_detail_in_json(tmp_path):
+    import json
+
+    run = tmp_path / "run"
+    run.mkdir()
+    long_measured = {f"series {i}": 0.123456 + i for i in range(12)}
+    claims = [{"id": "MP-LEMMA3", "title": "t", "paper_ref": "Lemma 3, " + "a long reference " * 4, "status": "passed",
+               "finding": "classical", "measured": long_measured, "expected": 0, "reason": "r " * 80,
+               "details": {"per_seed": [1.5, 2.5, 3.5]}, "seconds": 1.0}]
+    (run / "claims.json").write_text(json.dumps(claims))
+    (run / "run.json").write_text(json.dumps({"config": {"profile": "full"}, "seed": 0, "git_commit": "abc",
+                                              "finished": "now", "wall_seconds": 60.0, "cpu_count": 2}))
+    out = tmp_path / "docs" / "claims-full.md"
+    assert main(["record", str(run), "--out", str(out)]) == 0
+    record = out.read_text()
+    assert "…" not in record and "[below](#mp-lemma3)" in record and "### MP-LEMMA3" in record
+    assert "series 11=11.12" in record and ("r " * 80).strip() in record  # written out whole below the table
+    data = json.loads(out.with_suffix(".json").read_text())
+    assert data["claims"][0]["details"] == {"per_seed": [1.5, 2.5, 3.5]} and data["runs"][0]["git_commit"] == "abc"
+    assert "claims-full.json" in record
