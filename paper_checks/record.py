@@ -72,8 +72,13 @@ def load_runs(run_dirs) -> tuple[list[dict], list[dict]]:
 
 
 def _cut(text: str, width: int = 70) -> str:
-    """``text`` as one markdown table cell (pipes escaped, newlines as spaces), cut to ``width``."""
-    return cut(text.replace("|", "\\|").replace("\n", " "), width)
+    """``text`` as one markdown table cell (:func:`_escaped`), cut to ``width``."""
+    return cut(_escaped(text), width)
+
+
+def _escaped(text: str) -> str:
+    """``text`` fit for one markdown table cell: pipes escaped, newlines as spaces."""
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _header(records: list[dict], runs: list[dict]) -> list[str]:
@@ -95,7 +100,7 @@ _WIDTH = {"paper": 40, "measured": 50, "reason": 90}  # table cells; anything lo
 def _cell(record: dict, field: str, text: str) -> str:
     """``text`` as a table cell, or a link to the claim's section when it is longer than the column's width:
     nothing is cut."""
-    text = text.replace("|", "\\|").replace("\n", " ")
+    text = _escaped(text)
     return text if len(text) <= _WIDTH[field] else f"[below](#{record['id'].lower()})"
 
 
