@@ -70,6 +70,17 @@ class Preset:
             done.append((run, task, train(task, run.config, out_dir=folder, resume=resume, progress=progress)))
         return done
 
+    def train_seeds(self, profile: str | Profile = "quick", *, seeds: int, seed: int = 0, out_dir=None, **options
+                    ) -> dict[int, list[tuple]]:
+        """Train every run once per replicate seed (:func:`infonce_gauss.simulations.replicates.replicate_seeds`
+        of ``seed``): ``{replicate seed: train(...)}``; seeds, not coordinates, are a trained encoder's replicates.
+        With ``out_dir``, replicate i writes into ``out_dir/seed-<i>/``. ``options`` as for :meth:`train`."""
+        from infonce_gauss.simulations.replicates import replicate_seeds
+
+        return {s: self.train(profile, seed=s, out_dir=None if out_dir is None else Path(out_dir) / f"seed-{i}",
+                              **options)
+                for i, s in enumerate(replicate_seeds(seed, seeds))}
+
 
 def _config(**kw):
     from infonce_gauss.simulations.training import TrainConfig
