@@ -19,7 +19,9 @@ part of a check on big inputs (~15 s at n = 5·10⁵), so each is computed once 
 
 Each file records its key and :data:`NULL_RATES_VERSION`, which changes whenever the sampler or the
 tests change, so a stale file is never used. The null of the Φ potential's gap (:func:`phi_null`), which
-depends on (m, d, α, replicates, seed) only, is stored the same way.
+depends on (m, d, α, replicates, seed) only, and the map from a pair's correlation to the correlation of its
+test outcomes (:func:`outcome_map`, which turns the data's correlation matrix into the design effect of each
+per-coordinate summary; it depends on nothing but its simulation's size and seed) are stored the same way.
 """
 
 from __future__ import annotations
@@ -32,18 +34,21 @@ from pathlib import Path
 
 import numpy as np
 
+from infonce_gauss.simulations.dependence import POWERS, SUMMARIES, OutcomeMap, fit_outcome_map, outcome_correlations
 from infonce_gauss.simulations.null_rates import NullRates, null_pass_rates
 from infonce_gauss.simulations.uniformity import phi_null_gaps
 from infonce_gauss.simulations.estimates import Estimate, proportion_estimate
 from infonce_gauss.simulations.files import atomic_write, to_jsonable
 from infonce_gauss.simulations.sampling import derive_seed
 
-__all__ = ["NULL_RATES_VERSION", "LAWS", "cache_folder", "null_rates", "phi_null"]
+__all__ = ["NULL_RATES_VERSION", "LAWS", "OUTCOME_GRID", "cache_folder", "null_rates", "phi_null", "outcome_map"]
 
 NULL_RATES_VERSION = 2  # bump when null_columns, null_pass_rates or the coordinate tests change
 LAWS = ("gaussian", "sphere")
 _PROPORTIONS = ("ad_pass", "dp_pass", "both_pass")
 _ESTIMATES = (*_PROPORTIONS, "ad_mean", "dp_mean")
+OUTCOME_GRID = (0.0, 0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.96, 0.98, 0.99, 0.995, 1.0)
+"""The pair correlations :func:`outcome_map` simulates: dense where the outcome correlation rises (r > 0.7)."""
 _MEAN_RANGES = {"ad_mean": (0.0, math.inf), "dp_mean": (0.0, 1.0)}  # A² >= 0; a p-value in [0, 1]
 
 
@@ -92,6 +97,37 @@ def phi_null(m: int, d: int, *, alpha: float, replicates: int, seed: int) -> tup
                      lambda: {"gaps": phi_null_gaps(m, d, alpha=alpha, replicates=replicates, seed=seed).tolist()},
                      valid=lambda r: _valid_gaps(r.get("gaps"), replicates))
     return tuple(float(v) for v in record["gaps"])
+
+
+@lru_cache(maxsize=4)
+def outcome_map(*, n: int = 500, pairs: int = 2500, seed: int = 0) -> OutcomeMap:
+    r"""The correlation of two coordinates' test outcomes as a function of their correlation r
+    (:func:`~infonce_gauss.simulations.dependence.fit_outcome_map` of
+    :func:`~infonce_gauss.simulations.dependence.outcome_correlations` on :data:`OUTCOME_GRID`), cached in memory
+    and on disk like the null rates.
+
+    Simulated once at ``n`` = 500 rows with ``pairs`` = 2500 pairs per r (standard error about 0.02 per point,
+    ~3 s): the map depends on n only through :math:`O(1/\sqrt n)` terms, which are within that error between
+    n = 500 and 5000 (``tests/simulations/test_dependence.py``), so one map serves every n."""
+    key = {"version": NULL_RATES_VERSION, "kind": "outcome-map", "n": int(n), "pairs": int(pairs), "seed": int(seed),
+           "grid": list(OUTCOME_GRID), "powers": list(POWERS)}
+
+    def compute() -> dict:
+        fitted = fit_outcome_map(OUTCOME_GRID, outcome_correlations(OUTCOME_GRID, n=n, pairs=pairs, seed=seed),
+                                 n=n, pairs=pairs, seed=seed)
+        return {"weights": {s: list(w) for s, w in fitted.weights.items()}}
+
+    record = _stored(f"outcome-map/n{n}-p{pairs}-s{seed}-v{NULL_RATES_VERSION}", key, compute, valid=_valid_weights)
+    return OutcomeMap(weights={s: tuple(float(v) for v in record["weights"][s]) for s in SUMMARIES}, n=int(n),
+                      pairs=int(pairs), seed=int(seed))
+
+
+def _valid_weights(record: dict) -> bool:
+    """Whether a stored outcome map holds, for every summary, one non-negative weight per power summing to 1."""
+    weights = record.get("weights")
+    return isinstance(weights, dict) and all(
+        isinstance(w := weights.get(s), list) and len(w) == len(POWERS) and all(map(_number, w)) and min(w) >= 0
+        and math.isclose(sum(w), 1.0, rel_tol=1e-9) for s in SUMMARIES)
 
 
 def _number(value) -> bool:

@@ -24,7 +24,7 @@ import numpy as np
 
 from infonce_gauss.encoder_check import rules
 from infonce_gauss.encoder_check import streaming
-from infonce_gauss.encoder_check.calibration import null_rates
+from infonce_gauss.encoder_check.calibration import null_rates, outcome_map
 from infonce_gauss.encoder_check.embeddings import EmbeddingMatrix, label_vector, load_trace, load_vector
 from infonce_gauss.encoder_check.result import CheckConfig, CheckResult
 from infonce_gauss.simulations.device import is_tensor
@@ -161,6 +161,7 @@ def check(embeddings, *, positives=None, labels=None, trace=None, trace_run: str
 
     say("null calibration (Gaussian and uniform-sphere coordinates)")
     ev.nulls = null_rates(n, d, seed=cfg.seed, replicates=cfg.null_replicates)
+    ev.outcome_map = outcome_map()  # with the moments' correlation matrix: the bands under the measured dependence
     say("per-coordinate Anderson–Darling and D'Agostino–Pearson tests")
     ev.variants, whitening_rank, qq = _coordinate_variants(x, keep, cols, ev.norms, m, cfg, draws.rng, say)
     rules.evaluate_ready(ev, outcomes)

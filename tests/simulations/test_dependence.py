@@ -1,0 +1,103 @@
+"""Design effects and null bands of per-coordinate summaries under dependent coordinates."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+from scipy import stats
+
+from infonce_gauss.encoder_check.calibration import outcome_map
+from infonce_gauss.simulations import dependence as dep
+from infonce_gauss.simulations.null_rates import null_pass_rates, pass_rate_band
+from infonce_gauss.simulations.estimates import Estimate
+
+
+def _factor_correlation(d, seed=1):
+    load = np.random.default_rng(seed).standard_normal((d, 3))
+    cov = load @ load.T + 0.01 * np.eye(d)
+    s = 1 / np.sqrt(np.diag(cov))
+    return cov * s[:, None] * s[None, :]
+
+
+def test_factor_model_is_exact_at_full_rank_and_keeps_unit_variances_at_low_rank():
+    r = _factor_correlation(12)
+    loadings, noise = dep.factor_model(r)
+    assert np.allclose(loadings @ loadings.T + np.diag(noise**2), r, atol=1e-10)
+    low, rest = dep.factor_model(r, rank=3)
+    assert low.shape == (12, 3)
+    assert np.allclose(np.einsum("ij,ij->i", low, low) + rest**2, 1.0)
+
+
+def test_correlated_columns_have_the_factor_models_covariance():
+    r = _factor_correlation(6)
+    cols = dep.correlated_columns(*dep.factor_model(r), 200_000, rng=3, dtype=np.float64)
+    assert np.abs(np.cov(cols) - r).max() < 0.02  # sampling sd of a covariance entry at n = 2e5: <= 0.0032
+
+
+def test_outcome_map_is_a_correlation_function_with_the_mehler_shape():
+    m = outcome_map()
+    for s in dep.SUMMARIES:
+        assert math.isclose(sum(m.weights[s]), 1.0) and min(m.weights[s]) >= 0
+        assert m(s, 1.0) == pytest.approx(1.0) and m(s, 0.0) == 0.0
+        # location and scale are estimated, so no weight on r² (Mehler's first terms vanish): pairs of moderate
+        # correlation barely share outcomes, nearly identical ones do; ρ rises with |r|
+        assert m(s, 0.5) < 0.1 and m(s, 0.99) > 0.4
+        grid = np.linspace(0, 1, 21)
+        assert np.all(np.diff(m(s, grid)) >= 0)
+
+
+@given(st.integers(2, 12), st.floats(-0.99, 0.99))
+def test_design_effect_runs_from_one_to_d(d, r):
+    m = outcome_map()
+    identical, independent = dep.design_effects(np.ones((d, d)), m), dep.design_effects(np.eye(d), m)
+    equi = dep.design_effects(np.full((d, d), r) + (1 - r) * np.eye(d), m)
+    for s in dep.SUMMARIES:
+        assert identical[s] == pytest.approx(d) and independent[s] == pytest.approx(1.0)
+        assert 1.0 - 1e-9 <= equi[s] <= d + 1e-9
+        assert equi[s] == pytest.approx(1 + (d - 1) * m(s, r))  # equicorrelated: D = 1 + (d − 1) ρ(r)
+
+
+def test_band_of_independent_coordinates_is_the_binomial_band():
+    rate = Estimate(0.94, 0.004, 1000)
+    band = dep.summary_band("dp_pass", d=64, design_effect=1.0, mean=rate.value, mean_se=rate.se)
+    assert (band.low, band.high) == pass_rate_band(rate, 64)
+    one = dep.summary_band("ad_pass", d=64, design_effect=64.0, mean=0.95)  # identical coordinates: one Bernoulli
+    assert (one.low, one.high) == (0.0, 1.0) and one.effective == pytest.approx(1.0)
+
+
+def test_beta_binomial_variance_matches_the_design_effect():
+    # the beta-binomial with intra-class correlation (D − 1)/(d − 1) has Var(count) = d p(1 − p) D
+    d, p, deff = 64, 0.95, 7.5
+    rho = (deff - 1) / (d - 1)
+    law = stats.betabinom(d, p * (1 / rho - 1), (1 - p) * (1 / rho - 1))
+    assert law.var() == pytest.approx(d * p * (1 - p) * deff)
+    assert dep.share_lower_tail(50, d=d, design_effect=deff, rate=p) == pytest.approx(law.cdf(50))
+
+
+def test_map_fitted_at_small_n_predicts_the_variance_at_larger_n():
+    # The map is simulated once at n = 500; the Monte Carlo variance of the DP and AD pass shares and of the mean
+    # A² at n = 3000 under the factor correlation (participation ratio ~3) agrees with σ²D/d within its sampling
+    # error (400 replicates: the variance of a variance is ~2σ⁴/R, i.e. a relative SE of 7%; 4 SE allowed).
+    r = _factor_correlation(32)
+    m = outcome_map()
+    deff = dep.design_effects(r, m)
+    law = dep.null_summaries(r, n=3000, replicates=400, seed=11)
+    rates = null_pass_rates(3000, 32, law="gaussian", replicates=2000, seed=12)
+    for i, s in enumerate(dep.SUMMARIES[:3]):
+        est = getattr(rates, s)
+        one = est.value * (1 - est.value) if s.endswith("_pass") else (est.se * math.sqrt(rates.replicates)) ** 2
+        predicted = one * deff[s] / 32
+        assert law[:, i].var(ddof=1) == pytest.approx(predicted, rel=4 * math.sqrt(2 / 400) + 0.1), s
+    assert deff["dp_pass"] > 3  # far from independent: the band must widen
+
+
+def test_participation_ratio():
+    assert dep.participation_ratio(np.eye(10)) == pytest.approx(10)
+    assert dep.participation_ratio(np.ones((10, 10))) == pytest.approx(1)
+
+
+@pytest.mark.parametrize("bad", [np.ones((3, 4)), np.full((2, 2), np.nan), np.ones(3)])
+def test_bad_correlation_is_refused(bad):
+    with pytest.raises(ValueError, match="square"):
+        dep.design_effects(bad, outcome_map())
