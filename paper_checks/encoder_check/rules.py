@@ -231,7 +231,8 @@ def _coordinate_variant(rule: Rule, name: str, tests: CoordinateTests | str, ev:
 
 def _correlation(m: Moments, variant: str, d: int) -> np.ndarray:
     r"""The correlation matrix of the coordinates a variant tests: of z (unnormalized), of :math:`u=z/\|z\|`
-    (normalized), the identity for whitened coordinates (uncorrelated by construction)."""
+    (normalized), the identity for whitened coordinates (uncorrelated by construction). A coordinate whose variance
+    the streamed sums lost to cancellation (an offset far above its spread) is taken as uncorrelated with the rest."""
     if variant == "whitened":
         return np.eye(d)
     if variant == "unnormalized":
@@ -239,8 +240,14 @@ def _correlation(m: Moments, variant: str, d: int) -> np.ndarray:
     else:
         mean_u = m.sum_u / m.n
         cov = m.gram_u / m.n - np.outer(mean_u, mean_u)
-    scale = 1 / np.sqrt(np.diag(cov))
-    return cov * scale[:, None] * scale[None, :]
+    var = np.diag(cov).copy()
+    lost = ~(var > 0) | ~np.isfinite(var)  # a variance lost to cancellation (a huge offset): taken as uncorrelated
+    var[lost] = 1.0
+    scale = 1 / np.sqrt(var)
+    r = np.clip(np.nan_to_num(cov * scale[:, None] * scale[None, :]), -1.0, 1.0)
+    r[lost, :] = r[:, lost] = 0.0
+    np.fill_diagonal(r, 1.0)
+    return r
 
 
 def dependence(correlation: np.ndarray, outcome_map) -> dict:

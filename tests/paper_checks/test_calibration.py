@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from infonce_gauss.encoder_check import calibration
-from infonce_gauss.battery.claims import NULL_TRUE, false_fail_rates
+from infonce_gauss.battery.claims import NULL_TRUE, PAPER_PROTOCOL, false_fail_rates
 from infonce_gauss.simulations import uniformity
 
 
@@ -70,12 +70,37 @@ def test_false_fail_rates_on_exact_null_data_are_within_the_level():
     bound = 0.05 + 4 * (0.05 * 0.95 / 30) ** 0.5
     for law in ("gaussian", "sphere"):
         rates = false_fail_rates(law, replicates=30, n=500, d=8, seed=3, null_replicates=200, subsample=200)
-        assert set(rates) == set(NULL_TRUE[law])
+        assert set(rates) == set(NULL_TRUE[law]) - {"coordinates.whitened"} | ({PAPER_PROTOCOL} if law == "gaussian" else set())
         for key, rate in rates.items():
             assert rate.value <= bound, (law, key, rate)
     loose = false_fail_rates("gaussian", replicates=30, n=500, d=8, seed=3, level=0.5, null_replicates=200,
                                          subsample=200)
     assert 0.15 < loose["projections"].value
+
+
+def test_coordinates_verdict_is_calibrated_on_factor_structured_gaussian_data():
+    # Issue 27: exact N(0, LLᵀ + 0.01 I) data, L a 64 × 3 standard normal matrix (participation ratio about 3), at
+    # n = 5000. Against the band of d independent coordinates the unnormalized verdict said 'fails' in about 16% of
+    # seeds; under the measured dependence it must stay at its level: at most 0.05 + 2 binomial SE (0.099 at 80
+    # seeds), which 16% exceeds with probability about 0.96 (the default suite catches the anti-conservative band).
+    rates = false_fail_rates("gaussian", replicates=80, n=5000, d=64, seed=27, covariance="factor", null_replicates=300,
+                             subsample=200, directions=4, sliced_directions=8)
+    bound = 0.05 + 2 * (0.05 * 0.95 / 80) ** 0.5
+    assert set(rates) == set(NULL_TRUE["correlated"]) - {"coordinates.whitened"} | {PAPER_PROTOCOL}
+    for key in NULL_TRUE["correlated"]:
+        if key in rates:
+            assert rates[key].value <= bound, (key, rates[key])
+    assert rates[PAPER_PROTOCOL].value > rates["coordinates.unnormalized"].value  # the independent band is too narrow
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("covariance", ["factor", "power-law", "block"])
+def test_every_verdict_is_calibrated_on_correlated_gaussian_data(covariance):
+    rates = false_fail_rates("gaussian", replicates=200, n=5000, d=64, seed=28, covariance=covariance,
+                             null_replicates=500, subsample=300, whiten=True)
+    bound = 0.05 + 2 * (0.05 * 0.95 / 200) ** 0.5
+    for key in NULL_TRUE["correlated"]:
+        assert rates[key].value <= bound, (covariance, key, rates[key])
 
 
 def test_the_phi_null_is_stored_read_back_and_gives_phi_gap_its_own_null(cache, monkeypatch):
