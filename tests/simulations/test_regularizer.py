@@ -58,12 +58,14 @@ def test_oracle_entropies():
         assert BIAS_LAWS["laplace"].symmetrized_entropy(d) > BIAS_LAWS["laplace"].entropy(d)
 
 
+@pytest.mark.parametrize("entropy", [knn_entropy_torch, radial_entropy_torch])
 @settings(max_examples=30, deadline=None)
-@given(st.floats(0.01, 100.0), st.integers(1, 40), st.integers(0, 10_000))
-def test_scale_equivariance(s, d, seed):
-    # Ĥ(sZ) = Ĥ(Z) + d log s, exactly (distances scale by s)
+@given(st.floats(0.01, 100.0), st.integers(2, 40), st.integers(0, 10_000))
+def test_scale_equivariance(entropy, s, d, seed):
+    # Ĥ(sZ) = Ĥ(Z) + d log s, exactly: kNN distances scale by s; radially h(sR) = h(R) + log s and
+    # (d−1) E log sR = (d−1)(E log R + log s)
     z = torch.from_numpy(np.random.default_rng(seed).standard_normal((40, d)))
-    assert float(knn_entropy_torch(s * z)) == pytest.approx(float(knn_entropy_torch(z)) + d * math.log(s), abs=1e-8)
+    assert float(entropy(s * z)) == pytest.approx(float(entropy(z)) + d * math.log(s), abs=1e-8)
 
 
 def test_gaussian_gap_is_the_kl_to_the_matched_gaussian():
@@ -165,14 +167,6 @@ def test_spacing_entropy_on_the_chi_law():
             est = np.array([float(spacing_entropy_torch(torch.from_numpy(law.dist.rvs(n, random_state=gen))))
                             for _ in range(100)])
             assert abs(est.mean() - law.entropy) < 0.1, (d, n)
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.floats(0.01, 100.0), st.integers(2, 40), st.integers(0, 10_000))
-def test_radial_scale_equivariance(s, d, seed):
-    # Ĥ∘(sZ) = Ĥ∘(Z) + d log s exactly: h(sR) = h(R) + log s and (d−1) E log sR = (d−1)(E log R + log s)
-    z = torch.from_numpy(np.random.default_rng(seed).standard_normal((40, d)))
-    assert float(radial_entropy_torch(s * z)) == pytest.approx(float(radial_entropy_torch(z)) + d * math.log(s), abs=1e-8)
 
 
 def test_radial_entropy_sees_only_the_radius():
