@@ -1,4 +1,4 @@
-r"""Encoders in plain torch: linear, two-layer MLP, a small CNN and a CIFAR-style ResNet-18.
+r"""Encoders in plain torch: linear, two-layer MLP, a free-norm encoder, a small CNN and a CIFAR-style ResNet-18.
 
 Each maps a batch of inputs to unnormalized embeddings :math:`z=f(x)\in\mathbb R^d`; InfoNCE
 normalizes them (:math:`u=z/\|z\|`, paper §1) and the diagnostics read both. The paper's settings: linear encoders for the synthetic sets, "a two-layer MLP with a single ReLU"
@@ -8,6 +8,11 @@ the embedding is the output of the encoder's last linear layer (``out_dim``, def
 image encoders), and the supervised baseline puts one more linear classifier on top of that same
 embedding, so contrastive and supervised share architecture and initialization and differ only in
 the objective (as the paper says).
+
+:class:`FreeNormEncoder` is not in the paper: a linear direction and a norm from its own MLP, so that the law of
+‖z‖ can be any law on (0, ∞) whatever the direction law; the regularized route's radial law (Prop 3) is
+realizable by it, while a linear map of given inputs fixes the radial law up to the map (a linear image of
+Laplace inputs cannot be a shell thinner than χ without concentrating its directions).
 
 torch is imported when this module is imported: only the training code imports it.
 """
@@ -21,7 +26,7 @@ from torch import nn
 
 from infonce_gauss.theory.validation import integer
 
-__all__ = ["LinearEncoder", "MLPEncoder", "SmallCNN", "ResNet18", "ENCODERS", "build_encoder", "parameter_count"]
+__all__ = ["LinearEncoder", "MLPEncoder", "FreeNormEncoder", "SmallCNN", "ResNet18", "ENCODERS", "build_encoder", "parameter_count"]
 
 
 class LinearEncoder(nn.Module):
@@ -48,6 +53,23 @@ class MLPEncoder(nn.Module):
 
     def forward(self, x):
         return self.net(x.flatten(1))
+
+
+class FreeNormEncoder(nn.Module):
+    r""":math:`f(x)=\mathrm{softplus}(g(x))\,\frac{Wx+b}{\|Wx+b\|}`: the direction of a linear map and a norm
+    :math:`\mathrm{softplus}(g(x))>0` from a one-hidden-layer ReLU MLP g (``hidden`` units) of the same input,
+    so that direction (what InfoNCE sees) and norm (what the radial regularizer sees) are separate heads."""
+
+    def __init__(self, in_dim: int, out_dim: int, *, hidden: int = 512):
+        super().__init__()
+        in_dim = integer(in_dim, "in_dim", minimum=1)
+        self.direction = nn.Linear(in_dim, integer(out_dim, "out_dim", minimum=2))
+        self.norm = nn.Sequential(nn.Linear(in_dim, integer(hidden, "hidden", minimum=1)), nn.ReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, x):
+        x = x.flatten(1)
+        a = self.direction(x)
+        return nn.functional.softplus(self.norm(x)) * a / a.norm(dim=1, keepdim=True).clamp_min(1e-12)
 
 
 class SmallCNN(nn.Module):
@@ -107,24 +129,24 @@ class ResNet18(nn.Module):
         return self.head(self.features(x))
 
 
-ENCODERS = {"linear": LinearEncoder, "mlp": MLPEncoder, "cnn": SmallCNN, "resnet18": ResNet18}
+ENCODERS = {"linear": LinearEncoder, "mlp": MLPEncoder, "free-norm": FreeNormEncoder, "cnn": SmallCNN, "resnet18": ResNet18}
 
 
 def build_encoder(name: str, input_shape, out_dim: int, **options) -> nn.Module:
     """An encoder by name for inputs of shape ``input_shape`` (without the batch axis).
 
-    ``linear`` and ``mlp`` flatten their input (``in_dim = prod(input_shape)``); ``cnn`` and
+    ``linear``, ``mlp`` and ``free-norm`` flatten their input (``in_dim = prod(input_shape)``); ``cnn`` and
     ``resnet18`` need images ``(channels, height, width)``. ``options`` go to the class
     (``bias``, ``hidden``, ``width``).
     """
     if name not in ENCODERS:
         raise ValueError(f"unknown encoder {name!r}; choose one of {', '.join(ENCODERS)}.")
     shape = tuple(int(s) for s in input_shape)
-    if name in ("linear", "mlp"):
+    if name in ("linear", "mlp", "free-norm"):
         return ENCODERS[name](math.prod(shape), out_dim, **options)
     if len(shape) != 3:
         raise ValueError(f"encoder {name!r} needs image inputs of shape (channels, height, width), got {shape}; "
-                         "use 'linear' or 'mlp' for vectors.")
+                         "use 'linear', 'mlp' or 'free-norm' for vectors.")
     return ENCODERS[name](shape[0], out_dim, **options)
 
 

@@ -62,7 +62,8 @@ def regularizer_sweep(dims, factors, *, n, steps, seed, alpha=10.0, alignment=0.
 
 
 def gaussian_target_distances(z, *, lam, seed, projections: int = 16) -> dict:
-    r"""Distances of n unnormalized embeddings z (n, d) to Corollary 2's optimum :math:`N(0,(2\lambda)^{-1}I_d)`.
+    r"""Distances of n unnormalized embeddings z (n, d) to Corollary 2's optimum :math:`N(0,(2\lambda)^{-1}I_d)`,
+    raw and scale-free, and the scale apart.
 
     * ``ks_radius``: KS statistic (and ``ks_radius_p``) of :math:`\|z_i\|` against :math:`\chi_d/\sqrt{2\lambda}`;
       ``radius_mean`` beside the chi mean ``radius_mean_chi``, ``radius_cv`` beside ``radius_cv_chi``.
@@ -74,28 +75,46 @@ def gaussian_target_distances(z, *, lam, seed, projections: int = 16) -> dict:
       :math:`\approx\sqrt{(d+1)/n}` from sampling alone) and ``eig_ratio`` the largest over the mean eigenvalue of
       :math:`\hat\Sigma` (about :math:`(1+\sqrt{d/n})^2` for Gaussian samples); ``mean_norm_sq_ratio``
       :math:`\|\bar z\|^2/E\|z\|^2`.
+    * Scale, apart: ``scale_ratio`` :math:`\overline{\|z\|^2}\,2\lambda/d` (1 at the target).
+    * Shape, scale-free: the same distances of :math:`\tilde z=z/\sqrt{\texttt{scale\_ratio}}` (the RMS radius
+      normalized to the target's, :math:`\sqrt{d/(2\lambda)}`): ``ks_radius_sf``, ``ks_coord_sf``, ``ks_proj_sf``,
+      ``cov_sf``; and ``cv_ratio`` = ``radius_cv`` / ``radius_cv_chi`` (1 at the target, scale-free by itself).
+      The estimated scale makes these KS statistics slightly smaller than the raw ones on target samples.
     * ``ks_crit``: the 5% KS critical value :math:`1.358/\sqrt n` (asymptotic).
     """
     z = np.asarray(z, dtype=np.float64)
     n, d = z.shape
     var = 1 / (2 * positive(lam, "lam"))
-    chi = stats.chi(d, scale=math.sqrt(var))
-    radii = np.linalg.norm(z, axis=1)
-    res = stats.kstest(radii, chi.cdf)
-    target = stats.norm(scale=math.sqrt(var)).cdf
-    coord = [stats.kstest(z[:, j], target) for j in range(d)]
     gen = as_generator(seed)
     dirs = gen.standard_normal((d, integer(projections, "projections", minimum=1)))
-    proj = [stats.kstest(col, target) for col in (z @ (dirs / np.linalg.norm(dirs, axis=0))).T]
-    cov = z.T @ z / n
+    dirs /= np.linalg.norm(dirs, axis=0)
+    chi = stats.chi(d, scale=math.sqrt(var))
+    radii = np.linalg.norm(z, axis=1)
+    scale_ratio = float(np.mean(radii**2) / (d * var))
+    raw, free = _law_distances(z, var, chi, dirs), _law_distances(z / math.sqrt(scale_ratio), var, chi, dirs)
+    cv = float(radii.std(ddof=1) / radii.mean())
+    cv_chi = float(chi.std() / chi.mean())
+    return {"n": n, "d": d, "lam": float(lam), **raw, "radius_mean": float(radii.mean()), "radius_mean_chi": float(chi.mean()),
+            "radius_cv": cv, "radius_cv_chi": cv_chi, "cv_ratio": cv / cv_chi, "scale_ratio": scale_ratio,
+            "ks_radius_sf": free["ks_radius"], "ks_coord_sf": free["ks_coord_mean"], "ks_proj_sf": free["ks_proj_mean"],
+            "cov_sf": free["cov_rel_error"], "mean_norm_sq_ratio": float(z.mean(0) @ z.mean(0) / np.mean(radii**2)),
+            "ks_crit": 1.358 / math.sqrt(n)}
+
+
+def _law_distances(z, var, chi, dirs) -> dict:
+    """KS of the radii, the coordinates and the projections on ``dirs``, and the covariance error, of z against
+    N(0, var·I) (see :func:`gaussian_target_distances`)."""
+    d = z.shape[1]
+    res = stats.kstest(np.linalg.norm(z, axis=1), chi.cdf)
+    target = stats.norm(scale=math.sqrt(var)).cdf
+    coord = [stats.kstest(z[:, j], target) for j in range(d)]
+    proj = [stats.kstest(col, target) for col in (z @ dirs).T]
+    cov = z.T @ z / z.shape[0]
     eig = np.linalg.eigvalsh(cov)
-    return {"n": n, "d": d, "lam": float(lam), "ks_radius": float(res.statistic), "ks_radius_p": float(res.pvalue),
-            "radius_mean": float(radii.mean()), "radius_mean_chi": float(chi.mean()),
-            "radius_cv": float(radii.std(ddof=1) / radii.mean()), "radius_cv_chi": float(chi.std() / chi.mean()),
+    return {"ks_radius": float(res.statistic), "ks_radius_p": float(res.pvalue),
             "ks_coord_mean": float(np.mean([r.statistic for r in coord])),
             "coord_reject_pct": 100.0 * float(np.mean([r.pvalue < 0.05 for r in coord])),
             "ks_proj_mean": float(np.mean([r.statistic for r in proj])),
             "proj_reject_pct": 100.0 * float(np.mean([r.pvalue < 0.05 for r in proj])),
             "cov_rel_error": float(np.linalg.norm(cov - var * np.eye(d)) / (var * math.sqrt(d))),
-            "eig_ratio": float(eig[-1] / eig.mean()),
-            "mean_norm_sq_ratio": float(z.mean(0) @ z.mean(0) / np.mean(radii**2)), "ks_crit": 1.358 / math.sqrt(n)}
+            "eig_ratio": float(eig[-1] / eig.mean())}

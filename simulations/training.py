@@ -92,7 +92,7 @@ class TrainConfig:
     Attributes
     ----------
     encoder, out_dim, hidden, width : the architecture (:func:`infonce_gauss.simulations.encoders.build_encoder`);
-        ``hidden`` is used by ``mlp``, ``width`` by ``cnn`` and ``resnet18``.
+        ``hidden`` is used by ``mlp`` and ``free-norm``, ``width`` by ``cnn`` and ``resnet18``.
     objective : ``infonce`` (Eq. 2) or ``supervised`` (cross-entropy on the embedding).
     epochs, batch_size : passes over the training set; N positive pairs per step (last partial batch dropped).
     tau, symmetric : temperature and the two-sided variant of the loss.
@@ -100,11 +100,12 @@ class TrainConfig:
     diagnostics_every : evaluate every this many epochs (and at epoch 0 and the last epoch).
     eval_samples : held-out items used for the diagnostics (all of the test set if larger).
     seed, device : see the module docstring; ``device`` is ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
-    reg_c, reg_beta, reg_lam, reg_eta2, reg_k : the paper's regularizer β(−H + λE‖z‖²) (Eq. 11) on the
-        unnormalized embeddings of one view per batch (:class:`infonce_gauss.simulations.regularizer.EntropyRegularizer`),
+    reg_c, reg_beta, reg_lam, reg_eta2, reg_k, reg_estimator : the paper's regularizer β(−H + λE‖z‖²) (Eq. 11)
+        on the unnormalized embeddings of one view per batch (:class:`infonce_gauss.simulations.regularizer.EntropyRegularizer`),
         added to InfoNCE on their directions. β = ``reg_beta`` if given, else ``reg_c``·β₀(d, 1/τ, η₂)
         (Theorem 1), η₂ = ``reg_eta2`` or the task's channel's; λ = ``reg_lam`` (default d/2: target
-        N(0, I/d)); ``reg_k`` the kNN order. Off when β = 0 (the default).
+        N(0, I/d)); ``reg_estimator`` the entropy instrument (``knn``, or ``radial``: Prop 3's radial term only);
+        ``reg_k`` the kNN order. Off when β = 0 (the default).
     """
 
     encoder: str = "linear"
@@ -127,6 +128,7 @@ class TrainConfig:
     reg_lam: float | None = None
     reg_eta2: float | None = None
     reg_k: int = 3
+    reg_estimator: str = "knn"
 
     def __post_init__(self):
         if self.objective not in OBJECTIVES:
@@ -165,15 +167,16 @@ class TrainConfig:
             return None
         lam = self.reg_lambda
         if self.reg_beta is not None:
-            return EntropyRegularizer(beta=float(self.reg_beta), lam=float(lam), k=self.reg_k)
+            return EntropyRegularizer(beta=float(self.reg_beta), lam=float(lam), k=self.reg_k,
+                                      estimator=self.reg_estimator)
         eta2 = self.reg_eta2 if self.reg_eta2 is not None else eta2
         if eta2 is None:
             raise ValueError("reg_c sets β = c·β₀(d, α, η₂), but this task has no known η₂: give reg_eta2 or reg_beta.")
         return EntropyRegularizer.from_threshold(self.reg_c, d=self.out_dim, alpha=1 / self.tau, eta2=eta2, lam=lam,
-                                                 k=self.reg_k)
+                                                 k=self.reg_k, estimator=self.reg_estimator)
 
     def encoder_options(self) -> dict:
-        return {"mlp": {"hidden": self.hidden}, "cnn": {"width": self.width}, "resnet18": {"width": self.width}}.get(
+        return {"mlp": {"hidden": self.hidden}, "free-norm": {"hidden": self.hidden}, "cnn": {"width": self.width}, "resnet18": {"width": self.width}}.get(
             self.encoder, {})
 
     def to_dict(self) -> dict:

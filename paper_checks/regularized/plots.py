@@ -45,22 +45,23 @@ def plot_regularized(critical: Sequence[Mapping], particles: Sequence[Mapping]):
     return fig
 
 
-def plot_encoder_sweep(rows: Sequence[Mapping], *, title: str):
-    """Distances of trained encoders' unnormalized embeddings to N(0, (2λ)⁻¹I) against c = β/β₀: KS of the radii
-    to χ_d/√(2λ), mean KS of coordinates and of random projections to N(0, 1/(2λ)), and the covariance's
-    relative error; the encoder at initialization drawn as a horizontal line, the 5% KS critical value and the
-    covariance error of exact Gaussian samples, √((d+1)/n), as dotted references."""
-    trained = sorted((r for r in rows if r["state"] == "trained"), key=lambda r: r["c"])
-    init = next(r for r in rows if r["state"] == "init")
-    fig = Figure(figsize=(20, 4.5), layout="constrained")
-    axes = fig.subplots(1, 4)
-    for ax, key, label in zip(axes, ("ks_radius", "ks_coord_mean", "ks_proj_mean", "cov_rel_error"),
-                              ("KS(radii, χ_d/√(2λ))", "mean KS(coordinate, N(0, 1/(2λ)))",
-                               "mean KS(projection, N(0, 1/(2λ)))", "‖Σ̂ − I/(2λ)‖_F / ‖I/(2λ)‖_F")):
-        ax.plot([r["c"] for r in trained], [r[key] for r in trained], "o-", label="trained")
-        ax.axhline(init[key], color="C1", ls="--", label="at initialization")
-        ref = init["ks_crit"] if key != "cov_rel_error" else np.sqrt((init["d"] + 1) / init["n"])
-        ax.axhline(ref, color="gray", ls=":", label="5% KS critical value" if key != "cov_rel_error" else "Gaussian sampling error √((d+1)/n)")
-        ax.set(yscale="log", xlabel="c = β/β₀", ylabel=label, title=f"{title}: {label} (d={init['d']}, n={init['n']})")
-        ax.legend(fontsize=8)
+def plot_encoder_sweep(arms: Mapping, *, title: str):
+    """Seed means ± seed-level SE per arm ((d, encoder, instrument, c) -> summaries, as the REG-ENCODER claims
+    build them) of the scale-free distances to N(0, (2λ)⁻¹I) and of the scale: RMS-normalized radius KS, CV/CV_χ,
+    coordinate KS, covariance error and E‖z‖²·2λ/d; the 5% KS critical value, √((d+1)/n) and 1 as dotted references."""
+    keys = list(arms)
+    labels = [f"{k[1]} {k[2]} c={k[3]:g}" for k in keys]
+    first = arms[keys[0]]
+    fig = Figure(figsize=(24, 4.5), layout="constrained")
+    axes = fig.subplots(1, 5)
+    refs = {"ks_radius_sf": first["crit"], "ks_coord_sf": first["crit"], "cv_ratio": 1.0, "scale_ratio": 1.0,
+            "cov_sf": float(np.sqrt((first["d"] + 1) / first["n"]))}
+    for ax, (key, label) in zip(axes, (("ks_radius_sf", "KS(radii/RMS, χ_d/√d)"), ("cv_ratio", "CV / CV_χ"),
+                                       ("ks_coord_sf", "mean KS(coordinate), RMS-normalized"),
+                                       ("cov_sf", "covariance error, RMS-normalized"), ("scale_ratio", "E‖z‖²·2λ/d"))):
+        ax.errorbar(range(len(keys)), [arms[k][key].mean for k in keys],
+                    yerr=[0 if not np.isfinite(arms[k][key].se) else arms[k][key].se for k in keys], fmt="o")
+        ax.axhline(refs[key], color="gray", ls=":")
+        ax.set_xticks(range(len(keys)), labels, rotation=60, ha="right", fontsize=7)
+        ax.set(ylabel=label, title=f"{title}: {label} (d={first['d']}, n={first['n']})")
     return fig

@@ -2,8 +2,8 @@
 
 import csv
 import json
+import math
 
-import numpy as np
 import pytest
 
 from infonce_gauss.cli import main
@@ -35,25 +35,31 @@ def test_rates_regularized_cli(tmp_path):
     assert json.loads((out / "run.json").read_text())["config"]["factors"] == [0.0, 1.0]
 
 
-@pytest.mark.parametrize("scale, finding", [(0.0, "sharpened"), (1.0, "confirmed")])
-def test_encoder_dims_is_sharpened_only_when_every_trend_interval_excludes_zero(monkeypatch, tmp_path, scale, finding):
-    # Four d: each distance falls exactly like d^-1/2 (scale 0: every slope interval tight around -0.5) or
-    # with alternating noise of a factor e (scale 1: the intervals span 0), Prop 1 never rejected.
+@pytest.mark.parametrize("power, finding", [(0.0, "confirmed"), (0.5, "sharpened")])
+def test_encoder_dims_judges_each_distance_against_its_sampling_floor(monkeypatch, tmp_path, power, finding):
+    # Four d, three seeds: each scale-free distance is its sampling floor (KS 0.87/√n, covariance √((d+1)/n))
+    # times d^power and a seed wobble of ±1%: power 0 follows the floors (every interval spans 0: "confirmed"),
+    # power 0.5 grows faster than them (every interval excludes 0: "sharpened"); Prop 1 never rejected
     from infonce_gauss.claim import PROFILES, ClaimContext
     from infonce_gauss.regularized import claims
 
+    n = 2000
+
     def rows(name, ctx):
         out = []
-        for i, d in enumerate((16, 32, 64, 128)):
-            for state, c in (("trained", 1.0), ("trained", 0.0)):
-                wobble = np.exp(scale * (-1) ** i)
-                out.append({"state": state, "c": c, "d": d, "n": 4000, "align_excess_z": 0.0,
-                            **{k: wobble * d**-0.5 for k in ("ks_radius", "radius_cv", "ks_coord_mean", "ks_proj_mean",
-                                                             "cov_rel_error")}})
+        for d in (8, 16, 32, 64):
+            for seed, wobble in enumerate((0.99, 1.0, 1.01)):
+                for estimator, c in (("none", 0.0), ("knn", 1.0), ("radial", 1.0)):
+                    ks = 0.87 / math.sqrt(n) * d**power * wobble
+                    out.append({"d": d, "encoder": "free-norm", "estimator": estimator, "c": c, "seed": seed, "n": n,
+                                "ks_crit": 1.358 / math.sqrt(n), "align_excess_z": 0.0, "ks_radius_sf": ks, "ks_coord_sf": ks,
+                                "ks_proj_sf": ks, "cv_ratio": wobble, "scale_ratio": wobble, "ks_radius": ks,
+                                "cov_sf": math.sqrt((d + 1) / n) * d**power * wobble})
         return out
 
     monkeypatch.setattr(claims, "_encoder_rows", rows)
     claim = select(["REG-ENCODER-DIMS"])[0]
     verdict = claim.check(ClaimContext(profile=PROFILES["quick"], out_dir=tmp_path, seed=0))
     assert verdict.status == "passed" and claim.finding_of(verdict) == finding
-    assert ("not resolved" in verdict.reason) == (finding == "confirmed")
+    assert verdict.reason.count("follows its floor") == (3 if finding == "confirmed" else 0)
+    assert verdict.reason.count("grows faster than its floor") == (0 if finding == "confirmed" else 3)

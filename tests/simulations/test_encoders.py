@@ -4,10 +4,18 @@ import pytest
 import torch
 from torch import nn
 
-from infonce_gauss.simulations.encoders import LinearEncoder, MLPEncoder, ResNet18, SmallCNN, build_encoder, parameter_count
+from infonce_gauss.simulations.encoders import (
+    FreeNormEncoder,
+    LinearEncoder,
+    MLPEncoder,
+    ResNet18,
+    SmallCNN,
+    build_encoder,
+    parameter_count,
+)
 
 
-@pytest.mark.parametrize("name, shape", [("linear", (16,)), ("mlp", (16,)), ("linear", (1, 8, 8)), ("mlp", (3, 8, 8)),
+@pytest.mark.parametrize("name, shape", [("linear", (16,)), ("mlp", (16,)), ("linear", (1, 8, 8)), ("mlp", (3, 8, 8)), ("free-norm", (16,)),
                                          ("cnn", (1, 28, 28)), ("cnn", (3, 32, 32)), ("resnet18", (3, 32, 32))])
 def test_output_shape(name, shape):
     torch.manual_seed(0)
@@ -48,3 +56,19 @@ def test_bad_arguments_raise_value_errors():
         build_encoder("cnn", (64,), 8)
     with pytest.raises(ValueError, match="out_dim"):
         build_encoder("linear", (64,), 1)
+
+
+def test_free_norm_encoder_separates_direction_and_norm():
+    # direction = that of the linear head, norm = softplus of the norm head: changing the norm head's output
+    # bias moves every norm by the same softplus map and leaves every direction unchanged
+    torch.manual_seed(0)
+    f = FreeNormEncoder(10, 4, hidden=7)
+    x = torch.randn(6, 10)
+    z = f(x)
+    a = f.direction(x)
+    torch.testing.assert_close(z / z.norm(dim=1, keepdim=True), a / a.norm(dim=1, keepdim=True))
+    torch.testing.assert_close(z.norm(dim=1), nn.functional.softplus(f.norm(x)).squeeze(1))
+    with torch.no_grad():
+        f.norm[2].bias += 3.0
+    torch.testing.assert_close(f(x) / f(x).norm(dim=1, keepdim=True), z / z.norm(dim=1, keepdim=True))
+    assert (f(x).norm(dim=1) > z.norm(dim=1)).all()

@@ -40,3 +40,20 @@ def test_default_lambda_and_unregularized_points_are_unit():
     assert config.reference_lam == 4.0
     run = train_particles(config)
     assert np.allclose(np.linalg.norm(run.final_points, axis=1), 1.0)
+
+
+def test_target_distances_split_shape_from_scale():
+    # scale-free distances are invariant under z -> s z (exactly: the RMS normalization undoes s), the scale
+    # ratio moves by s²; on N(0, (2λ)⁻¹I) samples the scale ratio is 1 within 5 SE (Var ‖z‖²·2λ/d = 2/d per row)
+    # and the CV ratio within 0.05 of 1, the raw radius KS of 2z rejects
+    from infonce_gauss.simulations.regularized import gaussian_target_distances
+
+    d, n, lam = 16, 4000, 8.0
+    z = np.random.default_rng(3).standard_normal((n, d)) / math.sqrt(2 * lam)
+    base, doubled = (gaussian_target_distances(x, lam=lam, seed=1) for x in (z, 2 * z))
+    for key in ("ks_radius_sf", "ks_coord_sf", "ks_proj_sf", "cov_sf", "cv_ratio"):
+        assert doubled[key] == pytest.approx(base[key], rel=1e-9, abs=1e-12), key
+    assert doubled["scale_ratio"] == pytest.approx(4 * base["scale_ratio"], rel=1e-12)
+    assert abs(base["scale_ratio"] - 1) < 5 * math.sqrt(2 / d / n)
+    assert abs(base["cv_ratio"] - 1) < 0.05 and base["ks_radius_sf"] < base["ks_crit"]
+    assert doubled["ks_radius"] > 0.9

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from infonce_gauss.catalog import runs_for
-from infonce_gauss.regularized.presets import REG_FACTORS
+from infonce_gauss.regularized.presets import ARMS
 from infonce_gauss.training_presets import build_task
 from infonce_gauss.simulations.training import TrainConfig, train
 from infonce_gauss.theory.regularized import beta_threshold
@@ -35,7 +35,7 @@ def test_bad_regularizer_settings():
 def test_regularizer_sets_the_second_moment_of_the_view_law():
     # scale equivariance of the kNN entropy: the regularized optimum has E‖z‖² = d/(2λ) = 1 (λ = d/2); without it
     # the norms are free (InfoNCE sees directions only) and stay where the initialization puts them
-    run = next(r for r in runs_for("regularized-laplace", "quick", epochs=3) if r.config.reg_c == 0)
+    run = next(r for r in runs_for("regularized-laplace", "quick", epochs=3) if r.config.reg_c == 0 and r.config.encoder == "linear")
     run = dataclasses.replace(run, data_options={**run.data_options, "n_train": 1024, "n_test": 300})
     task = build_task(run, seed=0)
     config = dataclasses.replace(run.config, out_dim=8, eval_samples=300, lr=1e-2, epochs=20, diagnostics_every=20,
@@ -49,16 +49,29 @@ def test_regularizer_sets_the_second_moment_of_the_view_law():
     assert m2(plain.positives_b) > 10, m2(plain.positives_b)
 
 
-@pytest.mark.parametrize("name", ["regularized-laplace", "regularized-fmnist"])
+@pytest.mark.parametrize("name", ["regularized-laplace", "regularized-fmnist", "regularized-laplace-dims"])
 @pytest.mark.parametrize("profile", ["quick", "full", "gpu"])
-def test_route2_presets_vary_only_c(name, profile):
+def test_route2_presets_vary_only_the_arm(name, profile):
+    # per (d, encoder): the control and β = β₀ with each instrument, nothing else changed
     runs = runs_for(name, profile)
-    assert tuple(r.config.reg_c for r in runs) == REG_FACTORS
-    assert len({dataclasses.replace(r.config, reg_c=0.0) for r in runs}) == 1
+    groups = {}
+    for r in runs:
+        groups.setdefault((r.config.out_dim, r.config.encoder), []).append(r)
+    for group in groups.values():
+        assert [(r.tags["estimator"], r.config.reg_c) for r in group] == list(ARMS)
+        assert {r.config.reg_estimator for r in group} == {"knn", "radial"}
+        assert len({dataclasses.replace(r.config, reg_c=0.0, reg_estimator="knn") for r in group}) == 1
     assert len({tuple(sorted(r.data_options.items())) for r in runs}) == 1
 
 
-def test_route2_paper_scale():
+def test_route2_encoders_and_scale():
+    assert {r.config.encoder for r in runs_for("regularized-laplace", "quick")} == {"linear", "free-norm"}
     assert {r.config.epochs for r in runs_for("regularized-laplace", "gpu")} == {150}
     assert {r.config.out_dim for r in runs_for("regularized-laplace", "gpu")} == {256}
-    assert sorted({r.config.out_dim for r in runs_for("regularized-laplace-dims", "full")}) == [16, 64, 256]
+    assert sorted({r.config.out_dim for r in runs_for("regularized-laplace-dims", "full")}) == [8, 16, 32, 64]
+
+
+def test_radial_instrument_is_wired_into_training():
+    assert TrainConfig(out_dim=8, reg_c=1.0, reg_estimator="radial").regularizer(0.5).estimator == "radial"
+    with pytest.raises(ValueError, match="estimator"):
+        TrainConfig(out_dim=8, reg_c=1.0, reg_estimator="kde")
