@@ -294,9 +294,10 @@ class PairTask:
 
     def eta2(self) -> float | None:
         """η₂ of the channel for Prop 1's bound: the upper end of its bracket (value + numerical error), so that
-        the bound holds for every η₂ the bracket allows (a midpoint could understate it)."""
+        the bound holds for every η₂ the bracket allows (a midpoint could understate it); None where the channel's
+        η₂ is not known."""
         eta2 = self.data.channel.eta2()
-        return float(getattr(eta2, "upper", eta2))
+        return None if eta2 is None else float(getattr(eta2, "upper", eta2))
 
     def batches(self, rng: np.random.Generator, batch_size: int, objective: str) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         if objective not in PAIR_OBJECTIVES:

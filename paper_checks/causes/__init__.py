@@ -1,0 +1,1 @@
+"""Does InfoNCE itself make representations Gaussian? The factorial of issue 28 (claims ``CAUSE-``)."""
