@@ -88,9 +88,8 @@ def info_nce_loss(z_a: torch.Tensor, z_b: torch.Tensor, *, tau: float, symmetric
     if z_a.ndim == 3:
         u, v = F.normalize(z_a.float(), dim=-1), F.normalize(z_b.float(), dim=-1)
         logits = u @ v.transpose(1, 2) / tau  # (K, N anchors, N candidates)
-        target = torch.arange(u.shape[1], device=u.device).expand(u.shape[0], -1)
-        loss = F.cross_entropy(logits.transpose(1, 2), target, reduction="none").mean(dim=1)
-        return (loss + F.cross_entropy(logits, target, reduction="none").mean(dim=1)) / 2 if symmetric else loss
+        loss = -F.log_softmax(logits, dim=2).diagonal(dim1=1, dim2=2).mean(dim=1)
+        return (loss - F.log_softmax(logits, dim=1).diagonal(dim1=1, dim2=2).mean(dim=1)) / 2 if symmetric else loss
     u = F.normalize(z_a.float(), dim=1)
     v = F.normalize(z_b.float(), dim=1)
     logits = u @ v.T / tau
