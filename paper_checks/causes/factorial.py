@@ -10,7 +10,9 @@ records the run's :func:`~infonce_gauss.simulations.training.embedding_diagnosti
 end, and the route-1 quantities of :func:`route1`.
 
 The replicate seeds are fixed (:data:`FACTORIAL_SEED`), so the claims of this result share one training (cached in
-the process) and one table.
+the process: each worker process of ``infonce-gauss claims --jobs J`` trains its own copy, so ``--jobs 1`` trains it
+once) and one table. Sizes: inputs of dimension 64 (sparse binary 256), d = 16, MLP width 64, N = 128, Adam at
+5·10⁻³; quick 3 seeds × 8 epochs of 1024 items, full 5 seeds × 20 epochs of 2048 items.
 """
 
 from __future__ import annotations
