@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from infonce_gauss import battery, empirical, hgr, infonce, polar, regularized, sphere
+from infonce_gauss import battery, causes, empirical, hgr, infonce, polar, regularized, sphere
 from infonce_gauss.claim import Claim, ClaimSet
 from infonce_gauss.rates import RateExperiment
 from infonce_gauss.training_presets import Preset, Run
@@ -39,6 +39,7 @@ RESULTS: tuple[Result, ...] = (
     Result("empirical", "trained encoders: Table 1 and Figs. 2–4", empirical.CLAIMS, presets=empirical.PRESETS),
     Result("regularized", "Theorem 1, β₀, Corollary 2, Appendix D", regularized.CLAIMS, regularized.RATE,
            presets=regularized.PRESETS),
+    Result("causes", "does InfoNCE itself make representations Gaussian? the factorial", causes.CLAIMS, presets=causes.PRESETS),
 )
 
 RATES: dict[str, RateExperiment] = {r.rate.name: r.rate for r in RESULTS if r.rate is not None}

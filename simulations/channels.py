@@ -37,6 +37,10 @@ from infonce_gauss.theory.validation import finite_array, integer, positive
 __all__ = [
     "laplace_base",
     "gaussian_base",
+    "stable_base",
+    "scale_mixture_base",
+    "STABLE_ALPHA",
+    "SCALE_MIXTURE_LOG_STD",
     "Jitter",
     "PAPER_JITTER",
     "MixingChannel",
@@ -59,7 +63,33 @@ def gaussian_base(n, dim, rng) -> np.ndarray:
     return as_generator(rng).standard_normal((_rows(n), integer(dim, "dim", minimum=1)))
 
 
-_BASE_SAMPLERS = {"laplace": laplace_base, "gaussian": gaussian_base}
+STABLE_ALPHA = 1.5  # the index of the alpha-stable base: infinite variance, so no CLT for a linear map of it
+SCALE_MIXTURE_LOG_STD = 1.0  # the log-normal scale of the scale-mixture base
+
+
+def stable_base(n, dim, rng) -> np.ndarray:
+    r"""``n`` base items with i.i.d. symmetric :math:`\alpha`-stable coordinates (α = ``STABLE_ALPHA``, unit
+    scale; infinite variance), by Chambers, Mallows & Stuck (1976): with :math:`V\sim U(-\pi/2,\pi/2)` and
+    :math:`W\sim\mathrm{Exp}(1)`,
+    :math:`X=\frac{\sin\alpha V}{(\cos V)^{1/\alpha}}\big(\frac{\cos((1-\alpha)V)}{W}\big)^{(1-\alpha)/\alpha}`.
+    A linear map of such coordinates is again α-stable, never Gaussian."""
+    gen, shape, a = as_generator(rng), (_rows(n), integer(dim, "dim", minimum=1)), STABLE_ALPHA
+    v, w = gen.uniform(-math.pi / 2, math.pi / 2, shape), gen.exponential(1.0, shape)
+    return np.sin(a * v) / np.cos(v) ** (1 / a) * (np.cos((1 - a) * v) / w) ** ((1 - a) / a)
+
+
+def scale_mixture_base(n, dim, rng) -> np.ndarray:
+    r"""``n`` base items :math:`s\,g`: :math:`g\sim N(0,I)` times one log-normal scale per item,
+    :math:`\log s\sim N(0,\sigma^2)` (σ = ``SCALE_MIXTURE_LOG_STD``), shared by its coordinates: a Gaussian scale
+    mixture, which no linear or positively homogeneous encoder makes Gaussian."""
+    gen = as_generator(rng)
+    g = gen.standard_normal((_rows(n), integer(dim, "dim", minimum=1)))
+    return g * np.exp(SCALE_MIXTURE_LOG_STD * gen.standard_normal((g.shape[0], 1)))
+
+
+_BASE_SAMPLERS = {"laplace": laplace_base, "gaussian": gaussian_base, "stable": stable_base,
+                  "scale-mixture": scale_mixture_base}
+_ETA2_BASES = ("laplace", "gaussian")  # the bases whose η₂ theory.hgr computes
 
 
 def _views(x0, name="x0") -> np.ndarray:
@@ -123,7 +153,9 @@ def _mixing_eta2(A: float, base: str, noise_std: float, dropout: float, log_scal
 class MixingChannel(_PairMixin):
     r"""The paper's augmentation :math:`X=AX_0+\sqrt{1-A^2}\,\varepsilon` (+ :class:`Jitter`), per coordinate.
 
-    ``base`` is ``"laplace"`` (i.i.d. Laplace(0,1) coordinates, the paper's) or ``"gaussian"``;
+    ``base`` is ``"laplace"`` (i.i.d. Laplace(0,1) coordinates, the paper's) or ``"gaussian"``, or one of the
+    non-Gaussian controls ``"stable"`` (:func:`stable_base`) and ``"scale-mixture"`` (:func:`scale_mixture_base`;
+    the views keep most of the item's scale: both views of an item share it), whose η₂ is not known (None);
     ``dim`` is the data dimension of :meth:`sample_base` (1024 in the paper; views keep the shape of
     ``x0``). The paper's default is A = 0.6 with the jitter.
     """
@@ -149,8 +181,8 @@ class MixingChannel(_PairMixin):
         x = self.A * x0 + math.sqrt(1 - self.A**2) * gen.standard_normal(x0.shape)
         return x if self.jitter is None else self.jitter.apply(x, gen)
 
-    def eta2(self) -> Eta2:
-        r""":math:`\eta_2` of the vector channel.
+    def eta2(self) -> Eta2 | None:
+        r""":math:`\eta_2` of the vector channel (None for the bases ``stable`` and ``scale-mixture``).
 
         Coordinates are i.i.d. and, without a per-sample scale, the channel acts on each independently,
         so η₂ is the per-coordinate value (tensorization) from
@@ -160,6 +192,8 @@ class MixingChannel(_PairMixin):
         independent scale, and adding an independent variable leaves ρ_m unchanged). The result is the
         midpoint of the bracket with its half-width added to the numerical error.
         """
+        if self.base not in _ETA2_BASES:
+            return None
         j = self.jitter or Jitter(0.0, 0.0, 0.0)
         with_scale = _mixing_eta2(abs(self.A), self.base, j.noise_std, j.dropout, j.log_scale_std)
         if j.scale_per == "coordinate" or j.log_scale_std == 0:

@@ -17,6 +17,8 @@ A missing data set raises :class:`DatasetMissing` (a ValueError) whose message s
 
 from __future__ import annotations
 
+import functools
+
 import gzip
 import os
 from dataclasses import dataclass
@@ -242,7 +244,15 @@ def _binary(streams, n, *, dim, density=0.05, flip=0.001):
     return channel, channel.sample_base(n, streams[1]), None
 
 
-SYNTHETIC = {"laplace": _laplace, "gmm": _gmm, "binary": _binary}
+def _mixing(base, streams, n, *, dim, A=0.6):
+    from infonce_gauss.simulations.channels import MixingChannel
+
+    channel = MixingChannel(A=A, base=base, dim=dim)
+    return channel, channel.sample_base(n, streams[1]), None
+
+
+SYNTHETIC = {"laplace": _laplace, "gmm": _gmm, "binary": _binary, "stable": functools.partial(_mixing, "stable"),
+             "scale-mixture": functools.partial(_mixing, "scale-mixture")}
 
 
 def make_synthetic(name: str, *, n_train: int = 10_000, n_test: int = 5000, dim: int = 1024, seed: int = 0,
@@ -263,6 +273,11 @@ def make_synthetic(name: str, *, n_train: int = 10_000, n_test: int = 5000, dim:
         i.i.d. Bernoulli(``density``) coordinates; each view turns each zero into a one with probability
         ``flip`` = 0.001 (the paper's 0.1%). The paper does not state the density; we take 0.05
         (about 51 ones in 1024).
+
+    ``stable``, ``scale-mixture``
+        Controls whose linear embeddings are not Gaussian at initialization: i.i.d. symmetric α-stable
+        coordinates (α = 1.5, infinite variance) or a Gaussian scale mixture (one log-normal scale per item);
+        views :math:`X=AX_0+\sqrt{1-A^2}\varepsilon` (parameter ``A``, 0.6), no jitter, η₂ unknown.
 
     The base items are drawn as one sample of ``n_train + n_test`` rows, split in that order; the
     GMM means come from an independent stream, so they do not depend on the sizes.

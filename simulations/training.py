@@ -58,14 +58,21 @@ __all__ = [
     "info_nce_loss",
     "gaussianity_columns",
     "embedding_diagnostics",
+    "diagnostics_row",
     "embed",
     "build_model",
     "backbone_diagnostics",
     "train",
     "OBJECTIVES",
+    "PAIR_OBJECTIVES",
+    "alignment_loss",
+    "uniformity_loss",
+    "vicreg_loss",
+    "pair_loss",
 ]
 
-OBJECTIVES = ("infonce", "supervised")
+PAIR_OBJECTIVES = ("infonce", "alignment", "uniformity", "vicreg")  # trained on positive pairs
+OBJECTIVES = (*PAIR_OBJECTIVES, "supervised")
 _CHECKPOINT = "checkpoint.pt"
 _DIAGNOSTICS = "diagnostics.csv"
 _EVAL_STREAM, _TRAIN_STREAM = 0, 1
@@ -74,13 +81,70 @@ _EVAL_STREAM, _TRAIN_STREAM = 0, 1
 # --- the loss -----------------------------------------------------------------------------------
 
 def info_nce_loss(z_a: torch.Tensor, z_b: torch.Tensor, *, tau: float, symmetric: bool = False) -> torch.Tensor:
-    """Paper Eq. 2 on unnormalized embeddings of the two views (rows pair up); float32 logits."""
+    """Paper Eq. 2 on unnormalized embeddings of the two views (rows pair up); float32 logits.
+
+    ``z_a``, ``z_b`` of shape (N, d) give one loss; of shape (K, N, d), K independent losses (one per seed of a
+    batched model, :mod:`infonce_gauss.simulations.batched`), each the loss of its (N, d) slice."""
+    if z_a.ndim == 3:
+        u, v = F.normalize(z_a.float(), dim=-1), F.normalize(z_b.float(), dim=-1)
+        logits = u @ v.transpose(1, 2) / tau  # (K, N anchors, N candidates)
+        loss = -F.log_softmax(logits, dim=2).diagonal(dim1=1, dim2=2).mean(dim=1)
+        return (loss - F.log_softmax(logits, dim=1).diagonal(dim1=1, dim2=2).mean(dim=1)) / 2 if symmetric else loss
     u = F.normalize(z_a.float(), dim=1)
     v = F.normalize(z_b.float(), dim=1)
     logits = u @ v.T / tau
     target = torch.arange(u.shape[0], device=u.device)
     loss = F.cross_entropy(logits, target)
     return (loss + F.cross_entropy(logits.T, target)) / 2 if symmetric else loss
+
+
+def alignment_loss(z_a: torch.Tensor, z_b: torch.Tensor) -> torch.Tensor:
+    r"""Wang & Isola's (2020) alignment term alone: :math:`E\|u-v\|^2=2-2E[u\cdot v]` over the positive pairs
+    (rows of (..., N, d); one loss per leading index)."""
+    u, v = F.normalize(z_a.float(), dim=-1), F.normalize(z_b.float(), dim=-1)
+    return (u - v).square().sum(dim=-1).mean(dim=-1)
+
+
+def uniformity_loss(z_a: torch.Tensor, z_b: torch.Tensor, *, t: float = 2.0) -> torch.Tensor:
+    r"""Wang & Isola's (2020) uniformity term alone, :math:`\log E_{i\ne j}e^{-t\|u_i-u_j\|^2}` (t = 2), averaged
+    over the two views; the pairing is not used (one loss per leading index of (..., N, d))."""
+
+    def one(z):
+        u = F.normalize(z.float(), dim=-1)
+        n = u.shape[-2]
+        sq = (2 - 2 * u @ u.transpose(-1, -2)).clamp_min(0)
+        off = ~torch.eye(n, dtype=torch.bool, device=u.device)
+        return torch.logsumexp(-t * sq[..., off], dim=-1) - math.log(n * (n - 1))
+
+    return (one(z_a) + one(z_b)) / 2
+
+
+def vicreg_loss(z_a: torch.Tensor, z_b: torch.Tensor, *, invariance: float = 25.0, variance: float = 25.0,
+                covariance: float = 1.0) -> torch.Tensor:
+    r"""VICReg (Bardes, Ponce & LeCun 2022) on the unnormalized embeddings, its default weights: the invariance
+    :math:`E\|z_a-z_b\|^2/d`, the variance hinge :math:`\frac1d\sum_j\max(0,1-\sqrt{\mathrm{Var}z_j+10^{-4}})` and
+    the covariance :math:`\frac1d\sum_{j\ne l}C_{jl}^2` of each view. A non-contrastive route to isotropy: no
+    negatives, the spread comes from the variance and covariance terms (one loss per leading index)."""
+    z_a, z_b = z_a.float(), z_b.float()
+    n, d = z_a.shape[-2], z_a.shape[-1]
+    inv = (z_a - z_b).square().sum(dim=-1).mean(dim=-1) / d
+
+    def spread(z):
+        c = z - z.mean(dim=-2, keepdim=True)
+        cov = c.transpose(-1, -2) @ c / (n - 1)
+        diag = torch.diagonal(cov, dim1=-2, dim2=-1)
+        std = torch.sqrt(diag + 1e-4)
+        off = cov.square().sum(dim=(-2, -1)) - diag.square().sum(dim=-1)
+        return variance * F.relu(1 - std).mean(dim=-1) + covariance * off / d
+
+    return invariance * inv + spread(z_a) + spread(z_b)
+
+
+def pair_loss(z_a: torch.Tensor, z_b: torch.Tensor, config: "TrainConfig") -> torch.Tensor:
+    """The loss of ``config.objective`` (one of :data:`PAIR_OBJECTIVES`) on the two views' embeddings."""
+    if config.objective == "infonce":
+        return info_nce_loss(z_a, z_b, tau=config.tau, symmetric=config.symmetric)
+    return {"alignment": alignment_loss, "uniformity": uniformity_loss, "vicreg": vicreg_loss}[config.objective](z_a, z_b)
 
 
 # --- configuration ------------------------------------------------------------------------------
@@ -93,7 +157,8 @@ class TrainConfig:
     ----------
     encoder, out_dim, hidden, width : the architecture (:func:`infonce_gauss.simulations.encoders.build_encoder`);
         ``hidden`` is used by ``mlp`` and ``free-norm``, ``width`` by ``cnn`` and ``resnet18``.
-    objective : ``infonce`` (Eq. 2) or ``supervised`` (cross-entropy on the embedding).
+    objective : ``infonce`` (Eq. 2), ``supervised`` (cross-entropy on the embedding), or the controls on
+        positive pairs: ``alignment`` or ``uniformity`` (Wang & Isola's two terms alone), ``vicreg``.
     epochs, batch_size : passes over the training set; N positive pairs per step (last partial batch dropped).
     tau, symmetric : temperature and the two-sided variant of the loss.
     lr, weight_decay : Adam's step size and (L2, coupled) weight decay.
@@ -231,13 +296,15 @@ class PairTask:
 
     def eta2(self) -> float | None:
         """η₂ of the channel for Prop 1's bound: the upper end of its bracket (value + numerical error), so that
-        the bound holds for every η₂ the bracket allows (a midpoint could understate it)."""
+        the bound holds for every η₂ the bracket allows (a midpoint could understate it); None where the channel's
+        η₂ is not known."""
         eta2 = self.data.channel.eta2()
-        return float(getattr(eta2, "upper", eta2))
+        return None if eta2 is None else float(getattr(eta2, "upper", eta2))
 
     def batches(self, rng: np.random.Generator, batch_size: int, objective: str) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        if objective != "infonce":
-            raise ValueError(f"the synthetic set {self.name!r} is for InfoNCE; train it with objective 'infonce'.")
+        if objective not in PAIR_OBJECTIVES:
+            raise ValueError(f"the synthetic set {self.name!r} has positive pairs, no labels; train it with one of "
+                             f"{', '.join(PAIR_OBJECTIVES)}.")
         order = rng.permutation(self.train_size)
         for start in range(0, self.train_size - batch_size + 1, batch_size):
             x, y = self.data.channel.sample_pair(self.data.train_base[order[start:start + batch_size]], rng)
@@ -419,6 +486,15 @@ def embedding_diagnostics(anchors, view_a, view_b, *, eta2: float | None = None,
     return out
 
 
+def diagnostics_row(epoch: int, step: int, loss: float | None, seconds: float, embeddings, eta2: float | None,
+                    streamed: dict | None = None) -> dict:
+    """One row of a run's diagnostics table: ``epoch``, ``step``, ``train_loss``, ``seconds``, the
+    :func:`embedding_diagnostics` of ``embeddings`` (anchors, view a, view b) and the streamed statistics
+    prefixed ``train_``."""
+    return {"epoch": epoch, "step": step, "train_loss": loss, "seconds": round(seconds, 3),
+            **embedding_diagnostics(*embeddings, eta2=eta2), **{f"train_{k}": v for k, v in (streamed or {}).items()}}
+
+
 # --- the loop -----------------------------------------------------------------------------------
 
 class _Classifier(nn.Module):
@@ -519,7 +595,7 @@ def _step_loss(model, config, inputs, targets, device, regularizer=None, monitor
         return F.cross_entropy(logits.float(), targets.to(device))
     if monitor is not None:
         monitor.update(z_a, z_b)
-    loss = info_nce_loss(z_a, z_b, tau=config.tau, symmetric=config.symmetric)
+    loss = pair_loss(z_a, z_b, config)
     return loss if regularizer is None else loss + regularizer(z_a)
 
 
@@ -591,18 +667,15 @@ def train(task, config: TrainConfig, *, out_dir=None, resume: bool = False, prog
             raise ValueError(f"nothing to resume: no {_CHECKPOINT} in {out}; train without --resume first.")
         rows, first_epoch, elapsed = _restore(out / _CHECKPOINT, config, model, optimizer)
     evaluation = task.evaluation(_rng(config.seed, _EVAL_STREAM), config.eval_samples)
-    eta2 = task.eta2() if config.objective == "infonce" else None
+    eta2 = task.eta2() if config.objective in PAIR_OBJECTIVES else None
     regularizer = config.regularizer(eta2)
     steps_per_epoch = task.train_size // config.batch_size
     if steps_per_epoch == 0:
         raise ValueError(f"batch_size {config.batch_size} exceeds the {task.train_size} training items; lower it.")
 
     def evaluate(epoch: int, loss: float | None, streamed: dict | None = None) -> None:
-        z, za, zb = _embed_evaluation(model, evaluation, device)
-        rows.append({"epoch": epoch, "step": epoch * steps_per_epoch, "train_loss": loss,
-                     "seconds": round(elapsed + time.perf_counter() - start, 3),
-                     **embedding_diagnostics(z, za, zb, eta2=eta2),
-                     **{f"train_{k}": v for k, v in (streamed or {}).items()}})
+        rows.append(diagnostics_row(epoch, epoch * steps_per_epoch, loss, elapsed + time.perf_counter() - start,
+                                    _embed_evaluation(model, evaluation, device), eta2, streamed))
         if out is not None:
             atomic_write_text(out / _DIAGNOSTICS, csv_text(rows))
 

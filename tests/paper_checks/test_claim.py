@@ -9,7 +9,7 @@ from infonce_gauss.claim import PROFILES, Claim, ClaimSet, Verdict
 def test_every_claim_id_carries_a_module_tag_and_a_paper_reference():
     claims = select()
     assert claims, "no claim registered"
-    tags = ("MP-", "HGR-", "POL-", "NCE-", "REG-", "EMP-", "CHK-")
+    tags = ("MP-", "HGR-", "POL-", "NCE-", "REG-", "EMP-", "CHK-", "CAUSE-")
     for c in claims:
         assert c.id.startswith(tags), c.id
         assert c.paper_ref and c.statement and c.title

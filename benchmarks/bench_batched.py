@@ -1,0 +1,142 @@
+"""Seeds as one batched model (run: python benchmarks/bench_batched.py [--seeds 8] [--threads 2] [--json OUT]).
+
+Two questions, each answered by times taken in turn in the same run (best of several repeats):
+
+1. At the factorial's sizes (``paper_checks/causes``: inputs of dimension 64, d = 16, MLP width 64, N = 128),
+   where one seed leaves the cores mostly idle: the wall time of K seeds trained as one batched model
+   (:func:`infonce_gauss.simulations.batched.train_batched`) over that of one seed (``train``), for the linear and
+   the MLP encoder. Timed twice: the training steps with the inputs already in memory (forward of both views,
+   the loss, backward, Adam: the encoder's work, which batching shares), and a whole run end to end (each seed's
+   own synthetic views drawn in numpy per batch and its held-out diagnostics at the first and last epoch: work
+   that grows with K whatever the model).
+2. At the paper's Laplace size (linear 1024 → 256, N = 128 and 256), where one seed is bound by its arithmetic:
+   the batched step of K seeds over K times the *arithmetic floor* of one seed, the floor being the five matrix
+   products of one seed's step timed alone as plain ``torch.mm`` calls (forward ``X Wᵀ`` of both views, the
+   N × N logits ``U Vᵀ``, their two backward products, and the weight gradient ``dZᵀ X``; nothing else: no
+   normalization, softmax, Adam or autograd bookkeeping).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+from _timing import best_of_interleaved, machine, write_json
+
+FACTORIAL = {"in_dim": 64, "out_dim": 16, "hidden": 64, "batch": 128}
+
+
+def _configs(encoder: str, k: int, *, out_dim: int, hidden: int, batch: int, epochs: int = 1, n_train: int = 0):
+    from infonce_gauss.simulations.training import TrainConfig
+
+    return [TrainConfig(encoder=encoder, out_dim=out_dim, hidden=hidden, batch_size=batch, epochs=epochs,
+                        diagnostics_every=max(epochs, 1), eval_samples=1000, device="cpu", seed=s) for s in range(k)]
+
+
+def _step_runner(encoder: str, k: int, *, in_dim: int, out_dim: int, hidden: int, batch: int, steps: int):
+    """A callable doing ``steps`` training steps of k stacked seeds (k = 1: the plain model of ``train``)."""
+    import torch
+
+    from infonce_gauss.simulations.batched import StackedEncoder
+    from infonce_gauss.simulations.training import build_model, pair_loss
+
+    class _Shape:
+        input_shape = (in_dim,)
+
+    configs = _configs(encoder, k, out_dim=out_dim, hidden=hidden, batch=batch)
+    models = [build_model(c, _Shape()) for c in configs]
+    gen = torch.Generator().manual_seed(0)
+    if k == 1:
+        model, x = models[0], torch.randn(2 * batch, in_dim, generator=gen)
+    else:
+        model, x = StackedEncoder(models), torch.randn(k, 2 * batch, in_dim, generator=gen)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def run():
+        for _ in range(steps):
+            z_a, z_b = model(x).chunk(2, dim=x.ndim - 2)
+            loss = pair_loss(z_a, z_b, configs[0]).sum()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+
+    run()
+    return run
+
+
+def _train_runner(encoder: str, k: int, *, in_dim: int, out_dim: int, hidden: int, batch: int, epochs: int,
+                  n_train: int):
+    """A callable training k seeds end to end (k = 1: ``train``; else ``train_batched``) on Laplace views."""
+    from infonce_gauss.simulations.batched import train_batched
+    from infonce_gauss.simulations.datasets import make_synthetic
+    from infonce_gauss.simulations.training import PairTask, train
+
+    configs = _configs(encoder, k, out_dim=out_dim, hidden=hidden, batch=batch, epochs=epochs)
+    tasks = [PairTask(make_synthetic("laplace", n_train=n_train, n_test=1000, dim=in_dim, seed=c.seed, jitter=False))
+             for c in configs]
+    if k == 1:
+        return lambda: train(tasks[0], configs[0], progress=False)
+    return lambda: train_batched(tasks, configs, progress=False)
+
+
+def _floor_runner(*, in_dim: int, out_dim: int, batch: int, steps: int):
+    """``steps`` times the five products of one seed's linear InfoNCE step (see the module docstring)."""
+    import torch
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(2 * batch, in_dim, generator=gen)
+    w = torch.randn(out_dim, in_dim, generator=gen)
+    dz = torch.randn(2 * batch, out_dim, generator=gen)
+    u, v = torch.randn(batch, out_dim, generator=gen), torch.randn(batch, out_dim, generator=gen)
+    g = torch.randn(batch, batch, generator=gen)
+
+    def run():
+        for _ in range(steps):
+            torch.mm(x, w.T)  # forward, both views
+            torch.mm(u, v.T)  # logits
+            torch.mm(g, v)  # dL/du
+            torch.mm(g.T, u)  # dL/dv
+            torch.mm(dz.T, x)  # dL/dW
+
+    run()
+    return run
+
+
+def main(argv=None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    k, results = args.seeds, []
+    for encoder in ("linear", "mlp"):
+        steps = [_step_runner(encoder, n, steps=50, **FACTORIAL) for n in (1, k)]
+        one, many = best_of_interleaved(steps, args.repeats)
+        results.append({"what": "factorial steps (inputs in memory)", "encoder": encoder, "seeds": k, **FACTORIAL,
+                        "one_seed_ms_per_step": 1e3 * one / 50, "k_seeds_ms_per_step": 1e3 * many / 50,
+                        "ratio_k_to_one": many / one, "target": 1.5})
+        runs = [_train_runner(encoder, n, epochs=8, n_train=2048, **FACTORIAL) for n in (1, k)]
+        one, many = best_of_interleaved(runs, max(2, args.repeats // 2))
+        results.append({"what": "factorial end to end (8 epochs, 2048 items, views drawn per seed, diagnostics "
+                                "at epochs 0 and 8)", "encoder": encoder, "seeds": k, **FACTORIAL,
+                        "one_seed_s": one, "k_seeds_s": many, "ratio_k_to_one": many / one, "target": 1.5})
+    for batch in (128, 256):
+        size = {"in_dim": 1024, "out_dim": 256, "batch": batch}
+        step, floor = best_of_interleaved([_step_runner("linear", k, hidden=0, steps=10, **size),
+                                           _floor_runner(steps=10, **size)], args.repeats)
+        results.append({"what": "Laplace size, linear 1024 -> 256: K stacked seeds' step vs K x one seed's products",
+                        "encoder": "linear", "seeds": k, **size, "k_seeds_ms_per_step": 1e2 * step,
+                        "floor_one_seed_ms": 1e2 * floor, "ratio_to_k_floors": step / (k * floor), "target": 1.2})
+    for r in results:
+        print({key: (round(v, 3) if isinstance(v, float) else v) for key, v in r.items()})
+    out = [{"machine": machine(), "threads": args.threads, "torch": torch.__version__}, *results]
+    write_json(args.json, out)
+    return out
+
+
+if __name__ == "__main__":
+    main()
