@@ -48,7 +48,7 @@ def null_calibration(ctx: ClaimContext) -> Verdict:
         measured={f"n={r['n']}": f"AD {r['ad_pass']:.4f}, DP {r['dp_pass']:.4f}, both {r['both_pass']:.4f}" for r in rows},
         expected=0.95, uncertainty=rows[0]["ad_pass_se"],
         rule=f"{reps} simulated N(0,1) columns per n; |rate - 0.95| <= {MC_AGREEMENT_Z:g} SE",
-        details={"rows": rows, "threshold_source": f"{AD_THRESHOLD:g} = SciPy's large-n 5% point of A² (D'Agostino & Stephens case 3)"},
+        details={"source": "the tests' level under their null: Anderson–Darling, case 3 (D'Agostino & Stephens, Goodness-of-Fit Techniques, 1986) and D'Agostino–Pearson (D'Agostino & Pearson, Biometrika 1973)", "rows": rows, "threshold_source": f"{AD_THRESHOLD:g} = SciPy's large-n 5% point of A² (D'Agostino & Stephens case 3)"},
     )
 
 
@@ -313,7 +313,7 @@ def text_encoder(ctx: ClaimContext) -> Verdict:
                 f"so the averages are read at one n for both encoders); {side}; a templated 8-topic corpus is "
                 f"clustered (between-topic share {mini['between_topic_share']:.2f})"
                 + ("" if e5_reason is None else f"; multilingual-e5-small not run: {e5_reason}")),
-        details={"encoders": runs, "paper_fig6_cv_clip_text": 0.055,
+        details={"setting_difference": "two open text encoders (all-MiniLM-L6-v2, multilingual-e5-small) on a templated corpus instead of CLIP ViT-L/14 on COCO captions: other models and other data than Table 2", "encoders": runs, "paper_fig6_cv_clip_text": 0.055,
                  "thin_shell": {MINILM: {"cv": mini["cv"], "cv_ratio_to_chi": mini["cv_ratio_to_chi"]},
                                 E5: "not applicable: the packaged encoder returns L2-normalized embeddings only"},
                  **({} if e5_reason is None else {"e5_skipped": e5_reason})},
