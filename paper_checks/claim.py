@@ -29,6 +29,8 @@ __all__ = [
     "ClaimContext",
     "ClaimSet",
     "FINDINGS",
+    "Finding",
+    "AWAITING_REGRADE",
     "STATUSES",
     "status_counts",
 ]
@@ -37,18 +39,83 @@ __all__ = [
 # :mod:`infonce_gauss.environment`); like "skipped" it says nothing about the paper, but the run is incomplete
 STATUSES = ("passed", "failed", "cannot tell", "skipped", "not run")
 
-# What a claim's outcome means for the paper. The status says whether the suite's check succeeded; the
-# finding says what that check shows about the paper's statement.
+# Claims whose grades other issues are settling now (trained encoders: seeds as replicates, discriminating
+# experiments, route 2): their findings are not yet held to the rules below. Remove an entry once its claims carry
+# the details their finding needs.
+AWAITING_REGRADE = ("EMP-", "REG-ENCODER-")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One value of :data:`FINDINGS`: what it means for the paper and the rule a claim must satisfy to carry it.
+
+    ``needs`` names the keys of the verdict's ``details`` that state what the rule asks for (each present and not
+    empty); ``holds`` is a further test of the verdict where the rule asks more than presence.
+    """
+
+    meaning: str
+    rule: str
+    needs: tuple[str, ...] = ()
+    holds: Callable[["Verdict"], bool] = lambda verdict: True
+
+    def refusal(self, verdict: "Verdict") -> str | None:
+        """Why ``verdict`` cannot carry this finding (the keys it lacks, or the rule it breaks); None if it can."""
+        missing = [key for key in self.needs if verdict.details.get(key) in (None, "", [], {})]
+        if missing:
+            return f"its details lack {', '.join(map(repr, missing))} ({self.rule})"
+        return None if self.holds(verdict) else f"its details break the rule: {self.rule}"
+
+
+def _effect_without_cause(verdict: "Verdict") -> bool | None:
+    """``details["control"]["effect_without_cause"]``: whether the suite's control (the same setting without the
+    paper's stated cause) shows the effect; None where the claim has no control."""
+    control = verdict.details.get("control")
+    return control.get("effect_without_cause") if isinstance(control, Mapping) else None
+
+
+# What a claim's outcome means for the paper, and the rule its details must satisfy (Claim.refusal). The status
+# says whether the suite's check succeeded; the finding says what that check shows about the paper's statement.
 FINDINGS = {
-    "confirmed": "the paper's statement holds as stated",
-    "sharpened": "it holds, and the suite gives what the paper leaves open (an explicit constant, a rate, a "
-    "threshold, or a statement beyond the paper's)",
-    "loose": "it holds, but the paper's cited bound or rate is far from tight",
-    "not reproduced": "the paper's figure does not come out under the stated settings",
-    "inconsistent": "two of the paper's own statements (or a statement and its stated setting) cannot both hold",
-    "classical": "a textbook result the paper uses, checked",
-    "not comparable": "the suite cannot run the paper's setting; what it ran is a different model or data",
-    "calibration": "the suite's own instrument checked on laws with known answers (nothing about the paper)",
+    "confirmed": Finding(
+        "the paper's statement holds as stated",
+        "where the statement names a cause (training, the InfoNCE objective, the regularizer), the details carry the "
+        "control without it ('control': what it is, and 'effect_without_cause': false); a control that shows the "
+        "effect without the cause refuses the grade",
+        holds=lambda v: not _effect_without_cause(v)),
+    "sharpened": Finding(
+        "it holds, and the suite gives what the paper leaves open (an explicit constant, a rate, a threshold, or a "
+        "statement beyond the paper's)",
+        "the details name what the suite adds beyond the paper ('adds')", ("adds",)),
+    "loose": Finding(
+        "it holds, but the paper's cited bound or rate is far from tight",
+        "the details give the paper's bound beside the tight value the suite establishes ('tightness')", ("tightness",)),
+    "not the stated cause": Finding(
+        "the paper's end state holds, but the suite's control shows it without the cause the paper states",
+        "the details carry the control ('control') and it shows the effect without the cause "
+        "('effect_without_cause': true)", ("control",),
+        holds=lambda v: _effect_without_cause(v) is True),
+    "not reproduced": Finding(
+        "the paper's figure does not come out under the stated settings",
+        "the details name the paper's figure and the settings tried ('tried')", ("tried",)),
+    "inconsistent": Finding(
+        "two of the paper's own statements (or a statement and its stated setting) cannot both hold",
+        "the details name the two statements ('statements': a pair)", ("statements",),
+        holds=lambda v: len(v.details["statements"]) == 2),
+    "outside premise": Finding(
+        "the setting the suite (or the paper) looks at lies outside the statement's premise: the statement neither "
+        "holds nor fails there",
+        "the details state the premise and how the setting falls outside it ('premise'), and the scope in which "
+        "what the suite checked holds ('scope')", ("premise", "scope")),
+    "classical": Finding(
+        "a textbook result the paper uses, checked",
+        "the details cite where the result is from ('source')", ("source",)),
+    "not comparable": Finding(
+        "the suite cannot run the paper's setting; what it ran is a different model or data",
+        "the details name how the setting run differs from the paper's ('setting_difference')", ("setting_difference",)),
+    "calibration": Finding(
+        "the suite's own instrument checked on laws with known answers (nothing about the paper)",
+        "the verdict states the known answers it is checked against ('expected')",
+        holds=lambda v: v.expected is not None),
 }
 
 
@@ -185,6 +252,16 @@ class Claim:
         if verdict.finding is not None:
             return verdict.finding
         return self.finding if verdict.status == "passed" else None
+
+    def refusal(self, verdict: Verdict) -> str | None:
+        """Why the finding of ``verdict`` (:meth:`finding_of`) is refused by its rule (:data:`FINDINGS`), or None:
+        the runner fails a claim whose details do not justify its finding. Claims in :data:`AWAITING_REGRADE`
+        are not held to the rules yet."""
+        finding = self.finding_of(verdict)
+        if finding is None or self.id.startswith(AWAITING_REGRADE):
+            return None
+        why = FINDINGS[finding].refusal(verdict)
+        return None if why is None else f"finding {finding!r} refused: {why}"
 
     def seed_for(self, run_seed: int) -> int:
         """A seed for this claim, stable across runs and independent of which other claims run:

@@ -88,7 +88,7 @@ def _markdown(results: Sequence[ClaimResult], profile: Profile) -> str:
         "paper's (or the theory's) figure or bound, and *rule* what decided the verdict. Figures and tables",
         "are linked per claim below; `claims.json` holds every number, `run.json` the versions, seed and device.",
         "",
-        "Findings: " + "; ".join(f"*{name}*: {meaning}" for name, meaning in FINDINGS.items()) + ".",
+        "Findings: " + "; ".join(f"*{name}*: {f.meaning}" for name, f in FINDINGS.items()) + ".",
         "",
         "| id | paper | status | finding | measured | expected |",
         "|---|---|---|---|---|---|",
@@ -101,7 +101,7 @@ def _markdown(results: Sequence[ClaimResult], profile: Profile) -> str:
         v = r.verdict
         out += ["", f"## {r.claim.id}", "", f"**{r.claim.title}** ({r.claim.paper_ref}). {r.claim.statement}", ""]
         out.append(f"- status: **{v.status}**" + (f" — {v.reason}" if v.reason else ""))
-        out.append(f"- finding: **{r.finding or '—'}**" + (f" ({FINDINGS[r.finding]})" if r.finding else ""))
+        out.append(f"- finding: **{r.finding or '—'}**" + (f" ({FINDINGS[r.finding].meaning})" if r.finding else ""))
         out.append(f"- rule: {v.rule or '—'}")
         out.append(f"- measured: {format_value(v.measured)}" + (f" ± {v.uncertainty:.3g}" if v.uncertainty is not None else ""))
         out.append(f"- expected: {format_value(v.expected)}")

@@ -2,7 +2,8 @@
 
 :func:`run_claims` gives every check a :class:`~infonce_gauss.claim.ClaimContext` with its own seed
 (:meth:`~infonce_gauss.claim.Claim.seed_for`), times it, turns a crashing check into a failed claim with its
-traceback under ``logs/``, and returns one :class:`ClaimResult` per claim in the order given;
+traceback under ``logs/``, fails a claim whose details do not justify its finding
+(:meth:`~infonce_gauss.claim.Claim.refusal`), and returns one :class:`ClaimResult` per claim in the order given;
 :mod:`infonce_gauss.report` writes them. A check that the environment stopped
 (:func:`~infonce_gauss.environment.environment_error`: a full disk, memory running out, its worker process
 killed) is ``not run``, with the reason: never failed, never a finding.
@@ -86,6 +87,9 @@ def _run_one(claim: Claim, ctx: ClaimContext) -> Verdict:
         verdict = Verdict.not_run(f"stopped by the environment: {why}")
     if not isinstance(verdict, Verdict):
         raise TypeError(f"claim {claim.id} returned {type(verdict).__name__}, not a Verdict.")
+    if (refused := claim.refusal(verdict)) is not None:
+        verdict = Verdict(status="failed", measured=verdict.measured, expected=verdict.expected, rule=verdict.rule,
+                          reason=refused, details=verdict.details)
     return Verdict(**{**verdict.__dict__, "artifacts": tuple(verdict.artifacts) + tuple(ctx.artifacts)})
 
 

@@ -21,3 +21,10 @@ def _results_table_ids() -> set[str]:
 
 def test_the_results_table_names_every_claim_of_the_catalog():
     assert _results_table_ids() == {c.id for c in all_claims()}
+
+
+def test_the_readme_explains_every_finding_with_its_rule():
+    from infonce_gauss.record import findings_table
+
+    text = README.read_text(encoding="utf-8")
+    assert all(row in text for row in findings_table())

@@ -40,7 +40,9 @@ with :math:`\delta(d)=\eta_2-\mathrm{Align}(\sigma)\ge0` (Assumption 3).
 for δ > 0 no finite β makes σ beat every small tilt, since the gap tends to −αδ as κ → 0), the least
 β with :math:`\tilde J(\mu_\kappa)\ge\tilde J(\sigma)` for all κ > 0 is
 :math:`\beta_c=\max(0,\sup_{\kappa>0}[\alpha(1-\eta_2)A_d(\kappa)^2-(\Phi(\mu_\kappa)-\Phi(\sigma))]/\mathrm{KL}(\mu_\kappa\|\sigma))`.
-As κ → 0 the ratio tends to :math:`2(\alpha(1-\eta_2)-q^*(d,\alpha))/d` (Appendix D's curvature). Since
+As κ → 0 the ratio tends to :math:`2(\alpha(1-\eta_2)-q^*(d,\alpha))/d` (Appendix D's curvature), which is also
+the local critical β over *all* laws (:func:`derive_local_critical_beta`, :func:`local_critical_beta`): the second
+variation of :math:`\tilde J` splits over spherical harmonics and only the first harmonic moves ‖m‖. Since
 :math:`\Phi(\mu)\ge\Phi(\sigma)` and :math:`\mathrm{KL}\ge\tfrac d2A^2`, :math:`\beta_c\le2\alpha(1-\eta_2)/d<\beta_0`.
 
 **Appendix D.** :math:`J_q(\mu)=\Phi(\mu)-q\|m(\mu)\|^2`, :math:`q=\alpha(1-\eta_2)`; along the vMF tilt
@@ -71,6 +73,8 @@ __all__ = [
     "reduced_objective",
     "full_objective",
     "derive_theorem1_chain",
+    "derive_local_critical_beta",
+    "local_critical_beta",
     "is_nonnegative_combination",
     "stability_kl_bound",
     "pinsker_tv_bound",
@@ -186,6 +190,70 @@ def is_nonnegative_combination(expr) -> bool:
     numerator, denominator = sp.fraction(sp.together(expr))
     parts = [sp.expand(p) for p in (numerator, denominator) if p != 0]
     return all(all(c > 0 for c in sp.Poly(p, *p.free_symbols).coeffs()) if p.free_symbols else p > 0 for p in parts)
+
+
+@functools.lru_cache(maxsize=1)
+def derive_local_critical_beta() -> dict:
+    r"""Derive with sympy the local critical β of :math:`\tilde J` at σ over *all* laws (worst-case alignment, δ = 0).
+
+    Perturb σ to :math:`\mu=(1+\varepsilon h)\sigma`, :math:`\int h\,d\sigma=0`, and split h over spherical
+    harmonics. Two orthonormal components carry every case: :math:`e_1=\sqrt d\,w\cdot u` (degree 1) and
+    :math:`e_n` (any degree n ≥ 2), :math:`h=c_1e_1+c_ne_n`. By Funk–Hecke, :math:`Kh(u)=E_{v\sim\sigma}e^{\alpha u\cdot v}h(v)`
+    has :math:`Ke_n=\lambda_ne_n`; write :math:`a=\lambda_1/\lambda_0=A_d(\alpha)` and :math:`r=\lambda_n/\lambda_0\in(0,1)`.
+    With :math:`E` the σ-mean (:math:`Ee_i=0`, :math:`Ee_ie_j=\delta_{ij}`), to order ε²:
+
+    * :math:`\Phi(\mu)-\Phi(\sigma)=E[(1+\varepsilon h)\log(1+\varepsilon Kh/\lambda_0)]`;
+    * :math:`\mathrm{KL}(\mu\|\sigma)=E[(1+\varepsilon h)\log(1+\varepsilon h)]`;
+    * :math:`\|m(\mu)\|^2=\varepsilon^2c_1^2/d` (:math:`m=\varepsilon c_1\sqrt d\,E[u\,u^\top]w` and :math:`E[uu^\top]=I/d`);
+      only the degree-1 part moves the mean.
+
+    So :math:`\tilde J(\mu)-\tilde J(\sigma)=\Delta\Phi-\alpha(1-\eta_2)\|m\|^2+\beta\,\mathrm{KL}
+    =\varepsilon^2(Q_1c_1^2+Q_nc_n^2)+O(\varepsilon^3)` with no cross term,
+    :math:`Q_1=(q^*(d,\alpha)-\alpha(1-\eta_2))/d+\beta/2` and :math:`Q_n=r(1-r/2)+\beta/2>0`. σ is a strict local
+    minimizer over all laws iff :math:`Q_1>0`, i.e. :math:`\beta>\beta_{loc}:=2(\alpha(1-\eta_2)-q^*)/d`; the
+    worst direction is the first harmonic, which the vMF tilt :math:`e^{\kappa w\cdot u}\approx1+\kappa w\cdot u`
+    follows to first order, so to second order the vMF tilt is the worst case over all laws.
+
+    Returns ``Q1``, ``Qn``, ``cross`` (the :math:`c_1c_n` coefficient, 0), ``beta_local`` (the root of Q₁ in β),
+    ``q_star`` (:math:`d\,a(1-a/2)`) and ``symbols``.
+    """
+    eps, c1, cn, e1, en = sp.symbols("epsilon c_1 c_n e_1 e_n", real=True)
+    a, r, d, alpha, beta = sp.symbols("a r d alpha beta", positive=True)
+    eta2 = sp.symbols("eta2", nonnegative=True)
+    h = c1 * e1 + cn * en
+    k_h = a * c1 * e1 + r * cn * en  # K h / λ₀ by Funk–Hecke
+    second_moment = 1 / d  # E u_1² under σ (MP-MOMENTS)
+    m_sq = (eps * c1 * sp.sqrt(d) * second_moment) ** 2
+
+    def sigma_mean_order2(integrand):
+        """The ε² coefficient of E_σ[integrand], with E e_i = 0 and E e_i e_j = δ_ij."""
+        poly = sp.Poly(sp.expand(sp.series(integrand, eps, 0, 3).removeO().coeff(eps, 2)), e1, en)
+        moments = {(0, 0): 1, (1, 0): 0, (0, 1): 0, (2, 0): 1, (0, 2): 1, (1, 1): 0}
+        return sp.expand(sum(coeff * moments[powers] for powers, coeff in poly.terms()))
+
+    gap = sp.expand(sigma_mean_order2((1 + eps * h) * sp.log(1 + eps * k_h))
+                    - alpha * (1 - eta2) * m_sq.coeff(eps, 2)
+                    + beta * sigma_mean_order2((1 + eps * h) * sp.log(1 + eps * h)))
+    quad = sp.Poly(gap, c1, cn)
+    q1, qn, cross = quad.coeff_monomial(c1**2), quad.coeff_monomial(cn**2), quad.coeff_monomial(c1 * cn)
+    return {"Q1": q1, "Qn": qn, "cross": cross, "beta_local": sp.solve(sp.Eq(q1, 0), beta)[0],
+            "q_star": d * a * (1 - a / 2), "symbols": {"a": a, "r": r, "d": d, "alpha": alpha, "eta2": eta2, "beta": beta}}
+
+
+def _local_ratio(d, alpha, eta2) -> float:
+    """:math:`2(\\alpha(1-\\eta_2)-q^*(d,\\alpha))/d`: the root of Q₁ (:func:`derive_local_critical_beta`), negative
+    when σ is a local minimizer even at β = 0."""
+    d = integer(d, "d (the ambient dimension)", minimum=2)
+    alpha = inverse_temperature(alpha)
+    return float(2 * (alpha * (1 - _eta2(eta2)) - local_curvature(d, alpha)) / d)
+
+
+def local_critical_beta(d, alpha, eta2) -> float:
+    r"""The local critical β over all laws (:func:`derive_local_critical_beta`), worst-case alignment, δ = 0:
+    :math:`\beta_{loc}=\max(0,\,2(\alpha(1-\eta_2)-q^*(d,\alpha))/d)`, :math:`q^*=dA_d(\alpha)(1-A_d(\alpha)/2)`.
+    For β > β_loc, σ is a strict local minimizer of :math:`\tilde J` against every perturbation; for β < β_loc the
+    vMF tilt of small κ beats σ. Always below Theorem 1's :math:`\beta_0=2\alpha(1-\eta_2)/(d-1)`."""
+    return max(0.0, _local_ratio(d, alpha, eta2))
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,7 +399,7 @@ class VMFRegularizedModel:
                                            method="bounded", options={"xatol": 1e-6})
             if -res.fun > best:
                 best, kappa = float(-res.fun), math.exp(float(res.x))
-        limit = float(2 * (self.alpha * (1 - self.eta2) - local_curvature(self.d, self.alpha)) / self.d)
+        limit = _local_ratio(self.d, self.alpha, self.eta2)
         if limit >= best:
             best, kappa = limit, 0.0
         return CriticalBeta(value=max(0.0, best), sup_ratio=best, kappa=kappa, small_kappa_limit=limit, beta0=self.beta0)

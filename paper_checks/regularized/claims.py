@@ -15,17 +15,19 @@ from infonce_gauss.claim import ClaimContext, ClaimSet, Verdict
 from infonce_gauss.regularized.rates import critical_beta_table
 from infonce_gauss.simulations.rates import fit_rate
 from infonce_gauss.theory.gaussian_reference import GaussianReference, max_entropy_minimum
-from infonce_gauss.theory.hgr import solvable_delta
+from infonce_gauss.theory.hgr import solvable_delta, solvable_delta_constant
 from infonce_gauss.theory.infonce import PAPER_ALPHA, local_curvature, phi_axial_acg, phi_uniform, phi_vmf
 from infonce_gauss.theory.polar_coordinates import chi_radius
 from infonce_gauss.theory.polar_laws import GaussianLaw, ProductLaw
 from infonce_gauss.theory.regularized import (
     VMFRegularizedModel,
     beta_threshold,
+    derive_local_critical_beta,
     derive_theorem1_chain,
     full_objective,
     is_nonnegative_combination,
     jensen_value_gap_bound,
+    local_critical_beta,
     pinsker_tv_bound,
     stability_kl_bound,
     tilt_stationary_points,
@@ -91,15 +93,24 @@ def chain_claim(ctx: ClaimContext) -> Verdict:
 
 @CLAIMS.claim(
     "REG-THM1-VMF",
-    finding="loose",
-    title="Theorem 1, bullet 2, on the vMF family: σ minimizes J̃ for β >= β₀; the critical β is far below β₀",
-    paper_ref="Theorem 1, Sec. 4.2 (bullet 2)",
-    statement="With Align(μ_κ) at Prop 1's bound and Align(σ) = η₂, J̃(μ_κ) − J̃(σ) >= (β−β₀)KL >= 0 for all κ at β = β₀; the least β making σ beat every vMF tilt is <= 2α(1−η₂)/d < β₀, is 0 once q*(d, α) > α(1−η₂), and for η₂ = 0 decays like d⁻² (not d⁻¹). That critical β is computed over the vMF family only, so it is a lower bound on the critical β over all laws: β₀ is loose on this family, which does not show it loose over all laws.",
+    finding="sharpened",
+    title="Theorem 1, bullet 2: σ minimizes J̃ for β >= β₀; the local critical β over all laws in closed form, and the vMF critical β",
+    paper_ref="Theorem 1, Sec. 4.2 (bullet 2); Appendix D",
+    statement="With Align(μ) at Prop 1's bound and Align(σ) = η₂ (δ = 0): (i) on the vMF family J̃(μ_κ) − J̃(σ) >= (β−β₀)KL >= 0 "
+              "for all κ at β = β₀; (ii) derived here, over all laws: the second variation of J̃ at σ splits over spherical "
+              "harmonics and only the degree-1 part moves ‖m‖, so σ is a strict local minimizer against every perturbation iff "
+              "β > β_loc = max(0, 2(α(1−η₂) − q*(d, α))/d), the vMF tilt being the worst direction; β_loc < β₀, and β_loc = 0 "
+              "once q*(d, α) > α(1−η₂); (iii) the least β making σ beat every vMF tilt (any κ) lies in [β_loc, 2α(1−η₂)/d]. "
+              "Both are lower bounds on the global critical β over all laws, which stays open.",
 )
 def thm1_vmf(ctx: ClaimContext) -> Verdict:
     dims = ctx.profile.pick(quick=[8, 32, 64, 128], full=[4, 8, 16, 32, 64, 128, 256, 512, 1024])
     rows = critical_beta_table(dims, ctx.profile.pick(quick=(0.0, 0.5), full=(0.0, 0.2, 0.5, 0.8)),
                                points=ctx.profile.pick(quick=24, full=64))
+    for r in rows:
+        model = VMFRegularizedModel(r["d"], PAPER_ALPHA, r["eta2"])
+        r["beta_local"] = local_critical_beta(r["d"], PAPER_ALPHA, r["eta2"])
+        r["vmf_ratio_at_kappa_1e-2"] = float(model._ratio(1e-2))
     ctx.save_table("critical_beta", rows)
     gaps = []
     for d in ctx.profile.pick(quick=(8, 64), full=(4, 16, 64, 256, 1024)):
@@ -107,23 +118,43 @@ def thm1_vmf(ctx: ClaimContext) -> Verdict:
         gap, kl = model.gap(KAPPAS[::2], model.beta0), model.kl(KAPPAS[::2])
         gaps.append(float(np.min(gap)))
         gaps.append(float(np.min(model.gap(KAPPAS[::2], 2 * model.beta0) - model.beta0 * kl)))
+    local = derive_local_critical_beta()
+    s = local["symbols"]
     zero_rows = [r for r in rows if r["eta2"] == 0.0 and r["d"] >= 32]
     fit = fit_rate([r["d"] for r in zero_rows], [r["beta_critical"] for r in zero_rows], predicted_slope=-2.0) if len(zero_rows) >= 3 else None
+    # the closed form against the vMF scan: the tilt's ratio [α(1−η₂)A² − ΔΦ]/KL at small κ tends to the root of Q₁
+    scan_gap = max(abs(r["vmf_ratio_at_kappa_1e-2"] - (r["small_kappa_limit"])) / max(abs(r["small_kappa_limit"]), 1e-3) for r in rows)
     checks = {
         "J̃(μ_κ) − J̃(σ) >= (β−β₀)KL(μ_κ‖σ) >= 0 at β = β₀ and 2β₀ (40 tilts κ ∈ [1e-2, 3e4])": min(gaps) >= -1e-12,
-        "critical β <= 2α(1−η₂)/d < β₀ at every (d, η₂)": all(r["beta_critical"] <= 2 * PAPER_ALPHA * (1 - r["eta2"]) / r["d"] + 1e-12 < r["beta0"] for r in rows),
-        "critical β = 0 wherever q*(d, α) > α(1−η₂) and the tilt scan finds no other winner":
-            all(r["beta_critical"] == 0.0 for r in rows if r["q_star"] > PAPER_ALPHA * (1 - r["eta2"]) and r["sup_ratio"] <= 0)
-            and any(r["beta_critical"] == 0.0 for r in rows),
+        "sympy, all laws: the second variation splits over harmonics (no c₁c_n term), degree n >= 2 has Q_n = r(1 − r/2) + β/2 > 0":
+            local["cross"] == 0 and sp.simplify(local["Qn"] - (s["r"] * (1 - s["r"] / 2) + s["beta"] / 2)) == 0,
+        "sympy, all laws: Q₁'s root is β_loc = 2(α(1−η₂) − q*)/d": sp.simplify(
+            local["beta_local"] - 2 * (s["alpha"] * (1 - s["eta2"]) - local["q_star"]) / s["d"]) == 0,
+        "closed form = the vMF scan's ratio at κ = 1e-2 (relative 1e-4) at every (d, η₂)": scan_gap < 1e-4,
+        "β_loc <= vMF critical β <= 2α(1−η₂)/d < β₀ at every (d, η₂)": all(
+            r["beta_local"] <= r["beta_critical"] + 1e-12 and r["beta_critical"] <= 2 * PAPER_ALPHA * (1 - r["eta2"]) / r["d"] + 1e-12 < r["beta0"]
+            for r in rows),
+        "β_loc = 0 exactly where q*(d, α) > α(1−η₂), and that happens in the table": all(
+            (r["beta_local"] == 0.0) == (r["q_star"] > PAPER_ALPHA * (1 - r["eta2"])) for r in rows) and any(r["beta_local"] == 0.0 for r in rows),
     }
     if fit is not None:
-        checks["η₂ = 0: critical β decays faster than β₀ (fitted slope < −1.5)"] = fit.slope_ci[1] < -1.5
+        checks["η₂ = 0: vMF critical β decays faster than β₀ (fitted slope < −1.5)"] = fit.slope_ci[1] < -1.5
+    above_local = [f"d={r['d']}, η₂={r['eta2']}" for r in rows if r["beta_critical"] > r["beta_local"] * (1 + 1e-6) + 1e-12]
     return Verdict.from_checks(
         checks,
-        measured={f"d={r['d']}, η₂={r['eta2']}": (r["beta_critical"], r["beta0"]) for r in rows},
-        expected="critical β <= β₀ (pairs: critical β, β₀)",
-        rule="exact quadrature of Φ on the vMF tilt; critical β by a log-κ scan refined by bounded maximization",
-        details={"rows": rows, "fit_eta2_0": fit.to_dict() if fit else None},
+        measured={f"d={r['d']}, η₂={r['eta2']}": (r["beta_local"], r["beta_critical"], r["beta0"]) for r in rows},
+        expected="β_loc <= vMF critical β <= β₀ (triples: β_loc over all laws, vMF critical β, β₀)",
+        rule="sympy second variation over spherical harmonics; exact quadrature of Φ on the vMF tilt; vMF critical β by a "
+             "log-κ scan refined by bounded maximization",
+        reason=(f"β₀ exceeds the local critical β over all laws everywhere; a finite vMF tilt needs more than β_loc at "
+                f"{', '.join(above_local) if above_local else 'no (d, η₂)'} of this table"),
+        details={"adds": "the local critical β over all laws in closed form, β_loc = max(0, 2(α(1−η₂) − q*(d, α))/d) "
+                         "(sympy, spherical harmonics: only the first harmonic moves ‖m‖, so the vMF tilt is the worst "
+                         "direction to second order), and the vMF family's critical β; the paper gives β₀ only",
+                 "scope": "β_loc decides local minimality against every law; the global critical β over all laws lies "
+                          "between max(β_loc, vMF critical β) and β₀ and is not computed, so β₀'s looseness is shown "
+                          "locally over all laws and globally on the vMF family only",
+                 "vmf_needs_more_than_local": above_local, "rows": rows, "fit_eta2_0": fit.to_dict() if fit else None},
     )
 
 
@@ -185,9 +216,24 @@ def stability(ctx: ClaimContext) -> Verdict:
                      for k, v, b in zip(KAPPAS[::2], kl, bound)]
     ctx.save_table("stability", rows)
     worst = max(r["kl"] / r["kl_bound"] for r in rows)
+    # with β = cβ₀ ∝ 1/d and δ ~ 1/d the bound at ε = 0 tends to a constant: KL = O(1), no convergence to σ
+    c, far = 2.0, (64, 1024, 16384, 262144)
+    kl_bound_far = {d: stability_kl_bound(c * beta_threshold(d, PAPER_ALPHA, A * A), beta_threshold(d, PAPER_ALPHA, A * A),
+                                          PAPER_ALPHA, float(solvable_delta(d, A))) for d in far}
+    limit = solvable_delta_constant(A) / (2 * (c - 1) * (1 - A * A))  # αδ(d−1)/(2(c−1)α(1−η₂)) with dδ → A²(1−A⁴)/2
     return Verdict.from_checks(
-        {"KL(μ_κ‖σ) <= (αδ + ε)/(β − β₀) on every tilt, c = β/β₀ ∈ {1.5, 2, 4}": worst <= 1 + 1e-9},
+        {"KL(μ_κ‖σ) <= (αδ + ε)/(β − β₀) on every tilt, c = β/β₀ ∈ {1.5, 2, 4}": worst <= 1 + 1e-9,
+         "β = 2β₀, δ of the Gaussian channel: the ε = 0 bound tends to A²(1−A⁴)/(4(c−1)(1−A²)) > 0 (relative 1e-3 at d = 262144)":
+             abs(kl_bound_far[far[-1]] / limit - 1) < 1e-3},
         measured=worst, expected="<= 1", rule="max over tilts of KL / stability bound",
+        reason=(f"the bound holds on every tilt; with β = cβ₀ ∝ 1/d and δ ~ 1/d it keeps KL = O(1) (here → {limit:.3f} "
+                "at c = 2, A = 0.6), so it gives convergence to σ in the vanishing-β regime only when δ = o(1/d)"),
+        details={"adds": "the stability bound (β − β₀)·KL(μ‖σ) <= αδ(d) + ε and its Pinsker TV form, which the paper does not "
+                         "state (Theorem 1 is a statement about values)",
+                 "caveat": "with β = cβ₀ ∝ 1/d and δ ~ 1/d (the Gaussian channel) the bound keeps KL(μ‖σ) = O(1): it gives "
+                           "convergence of ε-minimizers to σ in the vanishing-β regime only when δ = o(1/d); for a fixed β > 0 "
+                           "(not vanishing) it gives KL = O(δ + ε)",
+                 "kl_bound_eps0_c2_A0.6": kl_bound_far, "kl_bound_limit": limit},
     )
 
 

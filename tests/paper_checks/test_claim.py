@@ -88,3 +88,68 @@ def test_cannot_tell_is_a_status_of_its_own():
     v = Verdict.cannot_tell("CVs 1.2 SE apart", measured=1.0)
     assert v.status == "cannot tell" and v.reason == "CVs 1.2 SE apart"
     assert status_counts(["passed", "cannot tell", "passed", "skipped"]) == "2 passed, 0 failed, 1 cannot tell, 1 skipped"
+
+
+# details that satisfy each finding's rule, and a change that breaks it (the rule's own keys, FINDINGS)
+_JUSTIFIED = {
+    "confirmed": ({"control": {"what": "the encoder at initialization", "effect_without_cause": False}},
+                  {"control": {"what": "the encoder at initialization", "effect_without_cause": True}}),
+    "sharpened": ({"adds": "the constant c1 the paper leaves open"}, {"adds": ""}),
+    "loose": ({"tightness": {"paper": "O(N^-1/2)", "suite": "Θ(1/N)"}}, {}),
+    "not the stated cause": ({"control": {"what": "initialization", "effect_without_cause": True}},
+                             {"control": {"what": "initialization", "effect_without_cause": False}}),
+    "not reproduced": ({"tried": "Table 1 binary columns at densities 0.01-0.1"}, {"tried": None}),
+    "inconsistent": ({"statements": ["Fig. 2: alignment 0.95", "App. E.1 channel with Prop 1"]},
+                     {"statements": ["Fig. 2: alignment 0.95"]}),
+    "outside premise": ({"premise": "Prop 2 assumes r/r0 -> 1 with r0 fixed", "scope": "r0(d) form"},
+                        {"premise": "Prop 2 assumes r/r0 -> 1 with r0 fixed"}),
+    "classical": ({"source": "Diaconis & Freedman (1987)"}, {"sources": "misspelt key"}),
+    "not comparable": ({"setting_difference": "MiniLM instead of CLIP"}, {}),
+    "calibration": ({}, {}),
+}
+
+
+def test_every_finding_has_a_meaning_a_rule_and_a_case_here():
+    from infonce_gauss.claim import FINDINGS
+
+    assert set(_JUSTIFIED) == set(FINDINGS)
+    assert all(f.meaning and f.rule for f in FINDINGS.values())
+
+
+@pytest.mark.parametrize("finding", list(_JUSTIFIED))
+def test_a_finding_is_carried_only_by_details_that_satisfy_its_rule(finding):
+    good, bad = _JUSTIFIED[finding]
+    claim = Claim(id="MP-RULE", title="t", paper_ref="Lemma 3", statement="s", check=lambda ctx: None, finding=finding)
+    known = {"expected": 0.05} if finding == "calibration" else {}
+    assert claim.refusal(Verdict("passed", details=good, **known)) is None
+    refused = claim.refusal(Verdict("passed", details=bad))
+    assert refused is not None and refused.startswith(f"finding {finding!r} refused")
+    # a failed or skipped check has no finding and so nothing to justify
+    assert claim.refusal(Verdict("failed", details=bad)) is None
+
+
+def test_confirmed_needs_no_control_where_the_statement_names_no_cause():
+    claim = Claim(id="POL-RULE", title="t", paper_ref="Prop 3", statement="s", check=lambda ctx: None)
+    assert claim.refusal(Verdict("passed")) is None
+
+
+def test_the_runner_fails_a_claim_whose_details_do_not_justify_its_finding(tmp_path):
+    from infonce_gauss.runner import run_claims
+
+    claims = ClaimSet("MP-")
+    claims.claim("MP-BARE", title="t", paper_ref="Lemma 3", statement="s", finding="sharpened")(
+        lambda ctx: Verdict("passed", measured=1.0))
+    awaiting = ClaimSet("EMP-")
+    awaiting.claim("EMP-BARE", title="t", paper_ref="Table 1", statement="s", finding="sharpened")(
+        lambda ctx: Verdict("passed", measured=1.0))
+    bare, tolerated = run_claims([claims["MP-BARE"], awaiting["EMP-BARE"]], profile=PROFILES["quick"],
+                                 out_dir=tmp_path, seed=0, progress=False)
+    assert bare.verdict.status == "failed" and bare.finding is None and "'adds'" in bare.verdict.reason
+    assert bare.verdict.measured == 1.0  # the figures stay in the record
+    assert tolerated.verdict.status == "passed" and tolerated.finding == "sharpened"  # AWAITING_REGRADE
+
+
+def test_only_the_trained_encoder_claims_await_their_regrade():
+    from infonce_gauss.claim import AWAITING_REGRADE
+
+    assert AWAITING_REGRADE == ("EMP-", "REG-ENCODER-")

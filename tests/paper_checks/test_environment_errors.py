@@ -28,7 +28,7 @@ def _full_disk(ctx):
 
 
 def _claim(id, check):
-    return Claim(id=id, title=id, paper_ref="Test", statement="a test claim", check=check, finding="classical")
+    return Claim(id=id, title=id, paper_ref="Test", statement="a test claim", check=check, finding="confirmed")
 
 
 def _claims(bad):

@@ -14,11 +14,11 @@ def test_record_and_readme_findings_are_generated_from_a_run(tmp_path, capsys):
     out = tmp_path / "docs" / "record.md"
     assert main(["record", str(run), "--out", str(out), "--readme", str(readme)]) == 0
     record = out.read_text()
-    assert "| MP-DF-BOUND |" in record and "| classical |" in record and "| loose |" in record
+    assert "| MP-DF-BOUND |" in record and "| classical |" in record and "| sharpened |" in record
     assert "Profile `quick`" in record and "2 passed, 0 failed, 0 cannot tell, 0 skipped" in record
     text = readme.read_text()
     assert "stale text" not in text and text.startswith("# title\n\nbefore\n") and text.endswith("after\n")
-    assert "| NCE-BIAS-RATE | passed | loose |" in text
+    assert "| NCE-BIAS-RATE | passed | sharpened |" in text
 
 
 def test_record_refuses_an_unfinished_run_and_a_readme_without_markers(tmp_path, capsys):

@@ -183,3 +183,26 @@ def test_appendix_d_without_penalty_sigma_is_the_unique_minimum():
 def test_bad_input_raises_value_error(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_local_critical_beta_over_all_laws_is_the_small_tilt_limit_of_the_vmf_scan():
+    """The sympy second variation (spherical harmonics) against the exact vMF quadrature: the tilt's ratio
+    [α(1−η₂)A² − ΔΦ]/KL at κ = 1e-2 is the root of Q₁ to O(κ²); the scan's critical β can only exceed it."""
+    import sympy as sp
+
+    from infonce_gauss.theory.infonce import local_curvature
+    from infonce_gauss.theory.regularized import derive_local_critical_beta, local_critical_beta
+
+    derived = derive_local_critical_beta()
+    s = derived["symbols"]
+    assert derived["cross"] == 0
+    assert sp.simplify(derived["Qn"] - (s["r"] - s["r"] ** 2 / 2 + s["beta"] / 2)) == 0
+    root = sp.lambdify((s["d"], s["alpha"], s["eta2"], s["a"]), derived["beta_local"])
+    for d, eta2 in ((8, 0.0), (32, 0.0), (8, 0.5), (64, 0.5)):
+        model = VMFRegularizedModel(d, 10.0, eta2)
+        a = local_curvature(d, 10.0) / d  # a(1 − a/2) = q*/d: solve for a = A_d(α)
+        a = 1 - (1 - 2 * a) ** 0.5
+        exact = root(d, 10.0, eta2, a)
+        assert abs(float(model._ratio(1e-2)) - exact) <= 1e-4 * max(abs(exact), 1e-3)
+        assert abs(local_critical_beta(d, 10.0, eta2) - max(0.0, exact)) < 1e-12
+        assert local_critical_beta(d, 10.0, eta2) <= model.critical_beta(points=24).value + 1e-12 < model.beta0
