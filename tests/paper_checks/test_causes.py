@@ -77,10 +77,20 @@ def _rows(infonce_after: float, spread: float = 0.01):
     return rows
 
 
-@pytest.mark.parametrize("after,status", [(1.1, "passed"), (3.0, "failed"), (2.0, "cannot tell")])
-def test_cause_uniform_grades_by_welch_over_seeds(monkeypatch, tmp_path, after, status):
+@pytest.mark.parametrize("after,status,finding", [(1.1, "passed", None), (3.0, "passed", "not reproduced"),
+                                                   (2.0, "cannot tell", None)])
+def test_cause_uniform_grades_by_welch_over_seeds(monkeypatch, tmp_path, after, status, finding):
     rows = _rows(after)
     monkeypatch.setattr(cause_claims, "_factorial", lambda ctx: rows)
     ctx = ClaimContext(profile=PROFILES["quick"], out_dir=tmp_path, seed=0)
     verdict = cause_claims.uniform_directions(ctx)
-    assert verdict.status == status
+    assert (verdict.status, verdict.finding) == (status, finding)
+    assert cause_claims.CLAIMS["CAUSE-UNIFORM"].refusal(verdict) is None
+
+
+def test_cause_uniform_is_not_the_stated_cause_when_alignment_alone_makes_directions_uniform(monkeypatch, tmp_path):
+    rows = [{**r, "d_neg_cos_sq": 1.1 + 0.01 * (r["seed"] % 2)} if r["objective"] == "alignment" else r
+            for r in _rows(1.1)]
+    monkeypatch.setattr(cause_claims, "_factorial", lambda ctx: rows)
+    verdict = cause_claims.uniform_directions(ClaimContext(profile=PROFILES["quick"], out_dir=tmp_path, seed=0))
+    assert verdict.finding == "not the stated cause" and verdict.details["control"]["effect_without_cause"]
