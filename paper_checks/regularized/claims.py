@@ -452,7 +452,11 @@ def _route2_verdict(rows, ctx, *, name: str, realizable: str | None) -> Verdict:
              f"|E‖z‖²·2λ/d − 1| < {SCALE_TOLERANCE}; 'not reproduced' only where the radial instrument on an encoder "
              "that can realize the law misses it; 'cannot tell' where the encoder class may decide",
         details={"rows": rows, "arms": {f"{k[1]} {k[2]} c={k[3]:g}": {m: a[m].to_dict() for m in ARM_KEYS} for k, a in arms.items()},
-                 "decisive_arm": f"{encoder} radial c=1", "missed_elsewhere": [f"{k[1]} {k[2]} c={k[3]:g}" for k in others]},
+                 "decisive_arm": f"{encoder} radial c=1", "missed_elsewhere": [f"{k[1]} {k[2]} c={k[3]:g}" for k in others],
+                 "control": {"what": f"the {encoder} encoder unregularized (c = 0)",
+                             "effect_without_cause": control_reached},
+                 "tried": f"{', '.join(sorted({k[1] for k in arms}))} encoders, d = {d}, the kNN and radial instruments at "
+                          f"β = c·β₀ for c in {sorted({k[3] for k in arms})}, {seeds} seeds per arm, the preset's epochs"},
     )
     prop1 = all(r["align_excess_z"] is None or r["align_excess_z"] < 3 for r in rows)
     if not _scale_reached(decisive):
@@ -559,5 +563,7 @@ def encoder_dims_claim(ctx: ClaimContext) -> Verdict:
              f"{len({r['seed'] for r in on})} seeds per d (OLS of log(distance/floor) on log d over seed-level points, "
              "t interval from the scatter)",
         reason=f"at c = 1 (radial), against d: {text}. {arms_text}",
-        details={"rows": rows, "trend": trend},
+        details={"rows": rows, "trend": trend,
+                 "adds": "the d-trend of each scale-free distance to Corollary 2's law over its sampling floor, with its "
+                         "sign and interval (the paper gives no finite-d rate for trained encoders)"},
     )

@@ -17,6 +17,7 @@ def test_claim_passes_on_the_quick_profile(claim, tmp_path):
     # before the regularizer's fixed scale, where it says "cannot tell"
     allowed = ("passed", "skipped", "cannot tell") if claim.id in QUICK_UNRESOLVED else ("passed", "skipped")
     assert verdict.status in allowed, verdict.reason
+    assert claim.refusal(verdict) is None  # its details satisfy its finding's rule (claim.FINDINGS)
     if verdict.status != "passed":
         assert verdict.reason, "a skipped or undecided claim must say why"
     if verdict.status == "cannot tell" and claim.id == "EMP-FMNIST":
