@@ -499,7 +499,8 @@ def gmm_regimes(ctx: ClaimContext) -> Verdict:
     labels = ("overlapping linear", "separated linear", "separated mlp")
     over, sep_lin, sep_mlp = (_final(rows, run=label) for label in labels)
     bands = null_bands(over[0]["n"], over[0]["d"], seed=ctx.seed)
-    table = [{"run": label, **{c: seed_statistic(f, c) for c in ("eta2", "alignment", "cv", *COLUMNS)}}
+    table = [{"run": label, "eta2": summarize([r["eta2"] for r in f]).to_dict(),
+              **{c: seed_statistic(f, c) for c in ("alignment", "cv", *COLUMNS)}}
              for label, f in zip(labels, (over, sep_lin, sep_mlp))]
     ctx.save_table("gmm_regimes", [{"run": t["run"], **{c: t[c]["mean"] for c in t if c != "run"},
                                     **{f"{c}_se": t[c]["se"] for c in t if c != "run"}} for t in table])

@@ -5,21 +5,21 @@ import pytest
 from infonce_gauss.catalog import select
 from infonce_gauss.claim import PROFILES, ClaimContext
 
-QUICK_UNRESOLVED = {"EMP-FMNIST"}
+# contrasts over the quick profile's 3 seeds that Welch's test does not resolve at level 0.01: EMP-FMNIST's objectives
+# (2048 images, 3 epochs) and EMP-BINARY's rise of the normalized pass fraction (p ≈ 0.2)
+QUICK_UNRESOLVED = {"EMP-FMNIST", "EMP-BINARY"}
 
 
 @pytest.mark.parametrize("claim", select(), ids=lambda c: c.id)
 def test_claim_passes_on_the_quick_profile(claim, tmp_path):
     ctx = ClaimContext(profile=PROFILES["quick"], out_dir=tmp_path, seed=claim.seed_for(0))
     verdict = claim.check(ctx)
-    # EMP-FMNIST compares two objectives whose CVs are not resolved at the quick size (about 2.6 SE apart):
-    # it may say "cannot tell", with the contrasts it measured
     allowed = ("passed", "skipped", "cannot tell") if claim.id in QUICK_UNRESOLVED else ("passed", "skipped")
     assert verdict.status in allowed, verdict.reason
     if verdict.status != "passed":
         assert verdict.reason, "a skipped or undecided claim must say why"
-    if verdict.status == "cannot tell":
-        assert verdict.details["contrasts"] and verdict.details["init_control"]
+    if verdict.status == "cannot tell":  # with the unresolved checks and the seeds' control at initialization
+        assert None in verdict.details["checks"].values() and verdict.details["init_control"]
     for path in ctx.artifacts:
         assert (tmp_path / path).stat().st_size > 0
 
