@@ -127,6 +127,13 @@ def directed(c: dict, sign: int) -> bool | None:
     return bool(np.sign(c["difference"]) == sign)
 
 
+def every(outcomes) -> bool | None:
+    """All of several checks (True, False or None as from :func:`directed`): False when one is False, else None
+    when one is unresolved, else True."""
+    outcomes = list(outcomes)
+    return False if False in outcomes else (None if None in outcomes else True)
+
+
 def null_bands(n: int, d: int, *, seed: int, replicates: int = 1000, law: str = "gaussian") -> dict:
     """The 99% band of each Table-1 column for d independent coordinates of n samples under ``law``:
     ``gaussian`` (N(0, 1): the reference for unnormalized embeddings) or ``sphere`` (a coordinate of the
@@ -399,10 +406,9 @@ def fig2_fig3(ctx: ClaimContext) -> Verdict:
     from infonce_gauss.empirical.plots import plot_training_sweep
 
     ctx.save_figure("fig3_sweep", plot_training_sweep(sweep))
-    steps = [directed(c, -1) for c in cv_steps.values()]
     checks = {
         "CV decreases in d at every N (each step a Welch contrast over seeds)":
-            False if False in steps else (None if None in steps else True),
+            every(directed(c, -1) for c in cv_steps.values()),
         "alignment is the same in every configuration (range of the seed means <= 0.02 + 4 seed-level SE)":
             float(np.ptp(align)) <= 0.02 + 4 * se,
         "uniformity d·E[(u·u')²] decreases (towards 1) as N grows, at every d (seed means)":
@@ -461,7 +467,7 @@ def binary_table1(ctx: ClaimContext) -> Verdict:
             not _paper_rule(_mean_row(e0)),
         "density 0.005: training does not make them Gaussian: non-Gaussian at the end (seed means), AD and DP pass "
         "fractions fall (Welch contrasts over seeds)":
-            False if _paper_rule(_mean_row(end)) or False in falls else (None if None in falls else True),
+            every([not _paper_rule(_mean_row(end)), *falls]),
         "density 0.005: the normalized coordinates' AD pass fraction rises (Welch contrast over seeds)":
             directed(moves["norm_ad_pass_pct"], +1),
     }
@@ -635,15 +641,15 @@ def violations(ctx: ClaimContext) -> Verdict:
         f"Prop 1 not rejected in any case and seed (alignment − bound <= {CONTRAST_Z:g} within-run SE of the slack over "
         "i.i.d. pairs; ‖m‖² of the view law)": all(t["prop1_holds_every_seed"] for t in table),
         "the channel's share (E[u·v] − ‖m‖²)/(1 − ‖m‖²) follows the channel: strong < baseline < weak augmentation "
-        "(Welch contrasts over seeds)": False if False in ordered else (None if None in ordered else True),
+        "(Welch contrasts over seeds)": every(ordered),
         "the mean direction drifts off zero in training (‖m‖² rises, a resolved Welch contrast over seeds) only where "
         "App. D's criterion q*(d, α) < α(1 − η₂) says σ is not a local minimizer":
             not drifting_stable,
         "... and it drifts at strong augmentation": at["strong augmentation (A=0.05)"]["mean_drifts"],
     }
     if ctx.profile.name != "quick":
-        checks["... and in every case where App. D says σ is not a local minimizer (strong augmentation, d = 4)"] = (
-            False if False in unstable_drifts else (None if None in unstable_drifts else True))
+        checks["... and in every case where App. D says σ is not a local minimizer (strong augmentation, d = 4)"] = \
+            every(unstable_drifts)
     return _verdict(
         rows, checks,
         measured={t["case"]: {"ad_avg": round(t["ad_avg"], 3), "norm_ad_avg": round(t["norm_ad_avg"], 3),
@@ -831,9 +837,9 @@ def fmnist_ablation(ctx: ClaimContext) -> Verdict:
             "the baseline's backbone (before the head) is not Gaussian by the paper's rule either (seed means)":
                 not _paper_rule(_mean_row(backbone_end)),
             "‖m‖² falls in training in every run (towards uniformity; Welch contrasts over seeds)":
-                False if False in falls else (None if None in falls else True),
+                every(falls),
             "the CV of the norms rises in training in every run (the shell thickens; Welch contrasts over seeds)":
-                False if False in rises else (None if None in rises else True),
+                every(rises),
         },
         measured={t["run"]: {"ad_avg": round(t["ad_avg_trained"]["mean"], 3), "cv": round(t["cv_trained"]["mean"], 3),
                              "m_sq": round(t["m_sq_trained"]["mean"], 3),
