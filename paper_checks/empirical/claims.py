@@ -107,9 +107,9 @@ def seed_statistic(rows, stat: str) -> dict:
     """One statistic over the seeds' rows: per-seed values, their mean and seed-level SE
     (:func:`infonce_gauss.simulations.replicates.summarize`), and the mean within-run SE (:func:`diagnostic_se`,
     coordinates taken as independent)."""
-    s = summarize([r[stat] for r in rows])
+    s, within = summarize([r[stat] for r in rows]), [diagnostic_se(r, stat) for r in rows]
     return {"mean": s.mean, "se": s.se, "values": list(s.values),
-            "within_run_se": float(np.mean([diagnostic_se(r, stat) for r in rows]))}
+            "within_run_se": None if None in within else float(np.mean(within))}
 
 
 def seed_contrast(a_rows, b_rows, stat: str) -> dict:
@@ -166,19 +166,22 @@ WITHIN_RUN_SE = ("within_run_se: the standard error within one encoder (diagnost
                  "‖m‖² is over i.i.d. samples. The replicates are the seeds (se)")
 
 
-def diagnostic_se(row: dict, stat: str) -> float:
+def diagnostic_se(row: dict, stat: str) -> float | None:
     r"""Within-run standard error of one diagnostic of a training row (:data:`WITHIN_RUN_SE`).
 
     CV, alignment, ‖m‖² and the channel share carry their own (``cv_se``, ``alignment_se``, ``m_sq_se``,
     ``channel_share_se``, over i.i.d. samples); a
     mean over the d coordinates gets ``sd/√d`` and a pass percentage the binomial :math:`100\sqrt{p(1-p)/d}`,
     both treating the d coordinates as independent (they are correlated in general, so these are indicative,
-    not exact: the one place where a dependence-corrected within-run error belongs).
+    not exact: the one place where a dependence-corrected within-run error belongs). None for a statistic
+    without one (e.g. ``d_neg_cos_sq``).
     """
     d = row["d"]
     if stat in ("cv", "alignment", "m_sq", "channel_share"):
         return row[f"{stat}_se"]
     prefix, base = ("norm_", stat[5:]) if stat.startswith("norm_") else ("", stat)
+    if base not in COLUMNS:
+        return None
     if base.endswith("pass_pct"):
         p = row[stat] / 100
         return 100 * math.sqrt(max(p * (1 - p), 1 / (4 * d * d)) / d)

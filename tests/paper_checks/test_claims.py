@@ -118,3 +118,27 @@ def test_an_unresolved_check_makes_the_claim_cannot_tell_and_a_false_one_fails()
     assert failed.status == "failed" and "fails" in failed.reason
     passed = _verdict(rows, {"holds": True})
     assert passed.status == "passed" and passed.details["seeds"] == 3 and passed.details["init_control"]
+
+
+@pytest.mark.slow
+def test_the_ablation_runs_its_full_profile_path_at_a_tiny_size(tmp_path, monkeypatch):
+    """EMP-FMNIST-ABLATION is skipped in the quick profile; its full-profile code (seeds, backbone, contrasts) at
+    2 seeds, 1 epoch and 1024 images."""
+    import infonce_gauss.empirical.claims as claims
+    import infonce_gauss.empirical.presets as presets
+    from infonce_gauss.simulations.datasets import missing_reason
+    from infonce_gauss.simulations.replicates import replicate_seeds
+
+    if missing_reason("fashion-mnist"):
+        pytest.skip("needs Fashion-MNIST")
+    monkeypatch.setattr(presets, "_fmnist_common", lambda profile: dict(
+        encoder="cnn", width=4, out_dim=16, batch_size=128, epochs=1, weight_decay=1e-4, diagnostics_every=1,
+        eval_samples=300))
+    monkeypatch.setattr(presets, "_fmnist_images", lambda profile: {"train_samples": 1024})
+    monkeypatch.setattr(claims, "seeds", lambda profile: 2)
+    claim, = select(["EMP-FMNIST-ABLATION"])
+    verdict = claim.check(ClaimContext(profile=PROFILES["full"], out_dir=tmp_path, seed=claim.seed_for(0)))
+    assert verdict.status in ("passed", "failed", "cannot tell"), verdict.reason
+    table = {t["run"]: t for t in verdict.details["table"]}
+    assert len(table) == 10 and all(len(t["cv_trained"]["values"]) == 2 for t in table.values())
+    assert {r["seed"] for r in verdict.details["backbone"]} == set(replicate_seeds(claim.seed_for(0), 2))
