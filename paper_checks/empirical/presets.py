@@ -136,7 +136,7 @@ def _fmnist_common(profile: Profile) -> dict:
     images, full width 16, 8 epochs and 5000 evaluation images."""
     return dict(encoder=profile.pick(quick="cnn", full="cnn", gpu="resnet18"), width=profile.pick(quick=8, full=8, gpu=64),
                 out_dim=64, batch_size=256, epochs=profile.pick(quick=3, full=4, gpu=100), weight_decay=1e-4,
-                diagnostics_every=profile.pick(quick=3, full=2, gpu=10),
+                diagnostics_every=profile.pick(quick=3, full=1, gpu=10),
                 eval_samples=profile.pick(quick=2000, full=2000, gpu=10_000))
 
 
