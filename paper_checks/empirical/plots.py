@@ -18,8 +18,9 @@ __all__ = ["plot_training_sweep", "plot_training_curves"]
 
 
 def plot_training_sweep(table: Sequence[Mapping]):
-    """Fig. 3/2 from the final rows of a d × N training sweep: CV of the norms (±2 SE) and positive
-    alignment and uniformity d·E[(u·u')²] against the batch size N, one line per d."""
+    """Fig. 3/2 from the final rows of a d × N training sweep (one per configuration: seed means with their
+    seed-level SEs ``cv_se``, ``alignment_se``): CV of the norms (±2 SE) and positive alignment and uniformity
+    d·E[(u·u')²] against the batch size N, one line per d."""
     dims = sorted({r["d"] for r in table})
     colours = dict(zip(dims, series_colours(len(dims))))
     fig = Figure(figsize=(14, 4.2))
@@ -46,7 +47,8 @@ def plot_training_sweep(table: Sequence[Mapping]):
 
 
 def plot_training_curves(table: Sequence[Mapping], *, title: str, bands: Mapping | None = None):
-    """Diagnostics against the epoch (epoch 0: the encoder at initialization), one colour per run.
+    """Diagnostics against the epoch (epoch 0: the encoder at initialization), one colour per run and one line
+    per seed (rows with a ``seed`` column; the replicates of a trained encoder).
 
     Panels: CV of the norms (±2 SE); mean A² with the AD 5% critical value :data:`AD_THRESHOLD`; % of
     coordinates passing AD and % passing DP (p > :data:`DP_LEVEL`), unnormalized (solid) and normalized
@@ -59,11 +61,14 @@ def plot_training_curves(table: Sequence[Mapping], *, title: str, bands: Mapping
     colours = dict(zip(runs, series_colours(len(runs))))
     fig = Figure(figsize=(21, 4.4))
     axes = fig.subplots(1, 5)
-    for run, colour in colours.items():
-        rows = sorted(rows_matching(table, run=run), key=lambda r: r["epoch"])
+    labelled = set()
+    for run, seed in dict.fromkeys((r["run"], r.get("seed")) for r in table):
+        colour = colours[run]
+        rows = sorted((r for r in rows_matching(table, run=run) if r.get("seed") == seed), key=lambda r: r["epoch"])
         epoch = np.array([r["epoch"] for r in rows])
         axes[0].errorbar(epoch, [r["cv"] for r in rows], yerr=[2 * r["cv_se"] for r in rows], fmt="-o", ms=3,
-                         capsize=2, color=colour, label=str(run))
+                         capsize=2, color=colour, label=None if run in labelled else str(run))
+        labelled.add(run)
         axes[1].plot(epoch, [r["ad_avg"] for r in rows], "-o", ms=3, color=colour)
         for ax, col in ((axes[2], "ad_pass_pct"), (axes[3], "dp_pass_pct")):
             ax.plot(epoch, [r[col] for r in rows], "-o", ms=3, color=colour)

@@ -129,7 +129,9 @@ def test_image_claims_skip_with_a_reason(tmp_path, monkeypatch):
 def test_the_quick_emp_claims_pass(tmp_path):
     assert main(["claims", "--only", "EMP-", "--out", str(tmp_path), "--no-progress"]) == 0
     statuses = {r["id"]: r["status"] for r in json.loads((tmp_path / "claims.json").read_text())}
-    assert all(s == "passed" for k, s in statuses.items() if not k.startswith(("EMP-CIFAR", "EMP-FMNIST")))
+    assert all(s == "passed" for k, s in statuses.items() if not k.startswith(("EMP-CIFAR", "EMP-FMNIST", "EMP-BINARY")))
+    # the rise of the normalized pass fraction at density 0.005 is not resolved over the quick profile's 3 seeds
+    assert statuses["EMP-BINARY"] in ("passed", "cannot tell")
 
 
 def test_preset_data_is_cached_per_seed():
@@ -143,7 +145,7 @@ def test_preset_data_is_cached_per_seed():
 def test_fmnist_presets_subsample_and_change_one_setting_at_a_time():
     base = runs_for("fmnist-contrastive-vs-supervised", "full")
     assert {r.config.objective for r in base} == {"infonce", "supervised"}
-    assert {r.data_options["train_samples"] for r in base} == {10_000}
+    assert {r.data_options["train_samples"] for r in base} == {4096}  # the EMP subsample traded for 5 seeds
     ablation = {r.label: r for r in runs_for("fmnist-ablation", "full")}
     reference = ablation["baseline"].config
     assert reference == base[0].config
