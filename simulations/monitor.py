@@ -8,8 +8,11 @@ fixed random projections. :meth:`~GaussianityMonitor.compute` turns them into
 * ``mean_norm_sq`` ± ``mean_norm_sq_se``: the unbiased :math:`\|m\|^2=\|E u\|^2`
   (:func:`~infonce_gauss.simulations.estimates.mean_norm_sq_from_sums`; Prop 1, Lemma 1);
 * ``alignment`` ± ``alignment_se``: :math:`E[u\cdot v]` over positive pairs, when given;
-* ``effective_rank`` (RankMe, Garrido et al. 2023: :math:`\exp` of the entropy of the normalized
-  eigenvalues) and ``participation_ratio`` :math:`(\sum\lambda)^2/\sum\lambda^2` of the covariance of z;
+* ``effective_rank`` (Roy & Vetterli 2007: :math:`\exp` of the entropy of the normalized eigenvalues),
+  ``participation_ratio`` :math:`(\sum\lambda)^2/\sum\lambda^2` and ``alpha_req`` (α-ReQ, the power-law exponent
+  fitted over the ranks whose eigenvalue exceeds 1e-5 of the largest) of the covariance of z, and ``rankme`` (RankMe, Garrido et al.
+  2023, from the singular values of the embedding matrix, :math:`\sigma^2` the eigenvalues of :math:`Z^\top Z`):
+  :mod:`~infonce_gauss.simulations.collapse`;
 * ``coordinate_skewness`` / ``coordinate_excess_kurtosis`` (means over coordinates) and the same
   for the K projections (``projection_*``), each from the first four power sums; a uniform sphere
   gives excess kurtosis :math:`-6/(d+2)`, a Gaussian 0.
@@ -59,6 +62,7 @@ import numpy as np
 import torch
 from torchmetrics import Metric
 
+from infonce_gauss.simulations.collapse import alpha_req, rankme_from_gram
 from infonce_gauss.simulations.moments import Moments
 from infonce_gauss.simulations.geometry import effective_rank, participation_ratio
 from infonce_gauss.theory.sphere import chi_norm_moments
@@ -281,6 +285,8 @@ class GaussianityMonitor(Metric):
         out = {"n": n, "norm_cv": math.sqrt(max(float(m.norm_sums[1]) / n - mean_r**2, 0.0)) / mean_r,
                "norm_cv_chi": chi_norm_moments(d).cv, "mean_norm_sq": m_sq.value, "mean_norm_sq_se": m_sq.se,
                "effective_rank": effective_rank(lam), "participation_ratio": participation_ratio(lam),
+               "rankme": rankme_from_gram(m.gram_z, rtol=1e-5),  # float32 products: ~4e-6 relative (moments)
+               "alpha_req": alpha_req(lam, rtol=1e-5) if np.sum(lam > 1e-5 * lam.max()) >= 2 else math.nan,
                "coordinate_skewness": float(c_skew.mean()), "coordinate_excess_kurtosis": float(c_kurt.mean()),
                "projection_skewness": float(p_skew.mean()), "projection_excess_kurtosis": float(p_kurt.mean()),
                "projection_max_abs_excess_kurtosis": float(np.abs(p_kurt).max())}

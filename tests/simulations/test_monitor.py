@@ -24,7 +24,7 @@ def _feed(x, batch=1000, positives=None, **kw):
 
 def test_gaussian_oracle():
     # N(0, I_d): CV of norms = CV_chi(d); coordinates and projections Gaussian (skew 0, excess kurtosis 0 ± √(24/n));
-    # RankMe and participation ratio → d (Marchenko–Pastur: PR = d/(1 + d/n) to first order)
+    # effective rank, RankMe and participation ratio → d (Marchenko–Pastur: PR = d/(1 + d/n) to first order)
     n, d = 40_000, 16
     s = _feed(np.random.default_rng(0).standard_normal((n, d)))
     assert s["norm_cv"] == pytest.approx(chi_norm_moments(d).cv, rel=0.02)
@@ -66,8 +66,13 @@ def _reference(z, v, directions):
     cos = np.einsum("ij,ij->i", u, v / np.linalg.norm(v, axis=1)[:, None])
     proj = z @ directions
     m = mean_norm_sq(u)
+    sigma = np.linalg.svd(z, compute_uv=False)  # RankMe (Garrido et al. 2023): singular values of Z, p = σ/Σσ + 1e-7
+    q = sigma / sigma.sum() + 1e-7
+    k = np.arange(1, len(lam) + 1)
     return {"norm_cv": r.std() / r.mean(), "mean_norm_sq": m.value, "mean_norm_sq_se": m.se,
             "effective_rank": math.exp(-np.sum(p * np.log(p))), "participation_ratio": lam.sum() ** 2 / np.sum(lam**2),
+            "rankme": math.exp(-np.sum(q * np.log(q))),
+            "alpha_req": -stats.linregress(np.log(k), np.log(np.sort(lam)[::-1])).slope,
             "coordinate_skewness": stats.skew(z).mean(), "coordinate_excess_kurtosis": stats.kurtosis(z).mean(),
             "projection_skewness": stats.skew(proj).mean(), "projection_excess_kurtosis": stats.kurtosis(proj).mean(),
             "projection_max_abs_excess_kurtosis": np.abs(stats.kurtosis(proj)).max(),
