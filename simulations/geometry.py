@@ -4,7 +4,8 @@ r"""The radial and spectral shape of a cloud of embeddings: the thin shell, and 
   (paper Eq. 20), against the chi law of the isotropic Gaussian of the same d,
   :math:`\mathrm{CV}_\chi(d)=\sqrt{d-\mu_d^2}/\mu_d\approx1/\sqrt{2d}`;
 * :func:`effective_rank` :math:`\exp(-\sum_ip_i\log p_i)`, :math:`p=\lambda/\sum\lambda` (Roy & Vetterli 2007;
-  RankMe, Garrido et al. 2023), and :func:`participation_ratio` :math:`(\sum\lambda)^2/\sum\lambda^2` of the
+  not RankMe, which takes the singular values of the embedding matrix: :mod:`~infonce_gauss.simulations.collapse`),
+  and :func:`participation_ratio` :math:`(\sum\lambda)^2/\sum\lambda^2` of the
   eigenvalues :math:`\lambda` of a covariance: both d for an isotropic law, near 1 under collapse;
   :func:`spectrum_summary` adds the shares of the top eigenvalues.
 """
@@ -46,8 +47,10 @@ def thin_shell(norms, d) -> dict:
 
 def effective_rank(eigenvalues) -> float:
     r"""The effective rank :math:`\exp(-\sum_ip_i\log p_i)` of eigenvalues :math:`\lambda` (clipped at 0),
-    :math:`p=\lambda/\sum\lambda`, the terms with :math:`p_i=0` left out (Roy & Vetterli 2007; RankMe,
-    Garrido et al. 2023): the exponential of the entropy of the normalized spectrum, d for an isotropic law."""
+    :math:`p=\lambda/\sum\lambda`, the terms with :math:`p_i=0` left out (Roy & Vetterli 2007): the exponential of
+    the entropy of the normalized spectrum, d for an isotropic law. Of a covariance's eigenvalues it is not RankMe
+    (Garrido et al. 2023), which normalizes the singular values of the embedding matrix
+    (:func:`~infonce_gauss.simulations.collapse.rankme`)."""
     lam = np.clip(np.asarray(eigenvalues, dtype=np.float64), 0.0, None)
     p = lam / lam.sum()
     p = p[p > 0]

@@ -5,7 +5,11 @@ The callback reads the embeddings from what the LightningModule's ``training_ste
 ``key`` and, for positive pairs, ``positive_key``), resets the monitor when a monitored epoch starts, and
 at its end logs every statistic as ``<prefix><name>`` with ``LightningModule.log_dict`` (to the loggers,
 the progress bar's metrics and ``trainer.callback_metrics``) and appends it to :attr:`GaussianityCallback.history`.
-In a multi-process run each process monitors its own share of the batches.
+Under DDP each process feeds the monitor its own batches and ``compute`` all-reduces the sums, so every process
+logs the statistics of all the epoch's embeddings (the values are then equal on every rank, and are logged with
+``sync_dist=True``, a no-op on equal values). The history and the monitor's sums are the callback's state in a
+Lightning checkpoint (tensors, lists and floats only: it loads under ``torch.load(weights_only=True)``), so a
+resumed run keeps the history.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ class GaussianityCallback(Callback):
 
     Parameters
     ----------
-    dim : int
-        The embedding dimension d.
+    dim : int, optional
+        The embedding dimension d (by default that of the first batch).
     key, positive_key : str
         Keys of the dict ``training_step`` returns holding the (batch, d) embeddings and their positive
         pairs, row by row (``positive_key=None``: no alignment statistics).
@@ -48,13 +52,20 @@ class GaussianityCallback(Callback):
         :meth:`~infonce_gauss.simulations.monitor.GaussianityMonitor.compute`.
     """
 
-    def __init__(self, dim: int, *, key: str = "z", positive_key: str | None = "z_positive", prefix: str = "gauss/",
+    def __init__(self, dim: int | None = None, *, key: str = "z", positive_key: str | None = "z_positive", prefix: str = "gauss/",
                  every_n_epochs: int = 1, directions: int = 16, seed: int = 0):
         if every_n_epochs < 1:
             raise ValueError(f"every_n_epochs must be at least 1, got {every_n_epochs}.")
         self.monitor = GaussianityMonitor(dim, directions=directions, seed=seed)
         self.key, self.positive_key, self.prefix, self.every_n_epochs = key, positive_key, prefix, every_n_epochs
         self.history: list[dict] = []
+
+    def state_dict(self) -> dict:
+        return {"history": self.history, "monitor": self.monitor.state_dict()}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.history = list(state_dict["history"])
+        self.monitor.load_state_dict(state_dict["monitor"])
 
     def _active(self, trainer) -> bool:
         return trainer.current_epoch % self.every_n_epochs == 0
@@ -77,4 +88,4 @@ class GaussianityCallback(Callback):
             return
         stats = self.monitor.compute()
         self.history.append({"epoch": trainer.current_epoch, **stats})
-        pl_module.log_dict({f"{self.prefix}{name}": float(value) for name, value in stats.items()})
+        pl_module.log_dict({f"{self.prefix}{name}": float(value) for name, value in stats.items()}, sync_dist=True)

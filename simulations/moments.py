@@ -75,6 +75,17 @@ def add_gram(gram: np.ndarray, z: np.ndarray, *, shift: np.ndarray | None = None
         gram += y.T @ y
 
 
+def _refuse_bad_rows(norms, name: str) -> None:
+    """A ValueError listing the rows whose norm is zero or not finite (a tensor of row norms)."""
+    import torch
+
+    if not torch.isfinite(norms.log().sum()):  # log 0 = -inf, log inf = inf, log nan = nan: one sum tells
+        bad = (~(torch.isfinite(norms) & (norms > 0))).nonzero().flatten().tolist()
+        raise ValueError(f"{name} has {len(bad)} row(s) that are zero or not finite (NaN, Inf or overflowing), rows "
+                         f"{bad[:5]}{' ...' if len(bad) > 5 else ''}; nothing of the batch was added. Drop or fix "
+                         "them (a zero row has no direction z/||z||).")
+
+
 def _outer(a, b):
     """:math:`ab^\\top` of two vectors, NumPy arrays or tensors alike."""
     return a[:, None] * b[None, :]
@@ -104,7 +115,7 @@ class Moments:
 
     Parameters
     ----------
-    directions : (d, K) array, optional
+    directions : (d, K) array or tensor, optional
         The fixed directions W of the projections :math:`zW` (recorded per row with ``size``, summed with
         ``power_sums``).
     size : int
@@ -113,6 +124,9 @@ class Moments:
         Whether ``gram_z`` is taken about the first rows' mean (``shift``) rather than about 0.
     power_sums, pair_means : bool
         Whether to accumulate the power sums and the sums of the pair means (module docstring).
+    refuse_bad_rows : bool
+        Torch path: refuse rows (of z or v) that are zero or not finite with a ValueError that lists them, before
+        anything of the batch is added (one reduction and a host sync per batch).
 
     Attributes
     ----------
@@ -131,6 +145,7 @@ class Moments:
     centre: bool = False
     power_sums: bool = False
     pair_means: bool = False
+    refuse_bad_rows: bool = False
     n: int = 0
     pairs: int = 0
     shift: object = None
@@ -235,13 +250,12 @@ class Moments:
             self.class_sums[int(c)] = (total + s, count + int(k))
 
     def _projection_matrix(self, z):
-        """W as a tensor on z's device in z's dtype, converted once per (device, dtype)."""
+        """W (an array or a tensor) as a tensor on z's device in z's dtype, converted once per (device, dtype)."""
         key = (z.device, z.dtype)
         if key not in self._directions_on:
             import torch
 
-            self._directions_on[key] = torch.as_tensor(np.asarray(self.directions, dtype=np.float64)).to(device=z.device,
-                                                                                                        dtype=z.dtype)
+            self._directions_on[key] = torch.as_tensor(self.directions).to(device=z.device, dtype=z.dtype)
         return self._directions_on[key]
 
     def _add_gram_torch(self, name: str, y) -> None:
@@ -260,6 +274,13 @@ class Moments:
         import torch
 
         norms = torch.linalg.vector_norm(z, dim=1)
+        if v is not None:
+            v = v.to(z.dtype)
+            v_norms = torch.linalg.vector_norm(v, dim=1)
+        if self.refuse_bad_rows:
+            _refuse_bad_rows(norms, "z")
+            if v is not None:
+                _refuse_bad_rows(v_norms, "z_positive")
         u = z / norms[:, None]
         d, dev = z.shape[1], z.device
         if self.sum_z is None:
@@ -270,8 +291,10 @@ class Moments:
                 self.norms = torch.empty(self.size, dtype=torch.float64, device=dev)
                 if self.directions is not None:
                     self.projections = torch.empty((self.size, self.directions.shape[1]), dtype=torch.float32, device=dev)
-        if any(w.dtype != z.dtype for w in self._window.values()):
-            self.flush()  # rows of another dtype: the window is added and restarted in theirs
+        if any(w.dtype != z.dtype or w.device != z.device for w in self._window.values()):
+            if self._window_rows:
+                self.flush()  # rows of another dtype: the window is added and restarted in theirs
+            self._window.clear()
         rows = slice(self.n, self.n + z.shape[0])
         self.n += z.shape[0]
         self._add_gram_torch("gram_z", z if self.shift is None else z - self.shift)
@@ -295,8 +318,6 @@ class Moments:
         if sample is not None:
             self.sample.append(z[torch.as_tensor(sample, device=dev)])
         if v is not None:
-            v = v.to(z.dtype)
-            v_norms = torch.linalg.vector_norm(v, dim=1)
             cos = torch.linalg.vecdot(u, v) / v_norms
             self.pairs += z.shape[0]
             if self.size:
@@ -326,11 +347,13 @@ class Moments:
                 self.flush()
 
     def flush(self) -> None:
-        """Add the torch path's window of float32 Gram products into the float64 sums and empty it (the state's
-        value is unchanged: the sums read afterwards include every row)."""
+        """Add the torch path's window of float32 Gram products into the float64 sums and zero it, in place (the
+        state's value is unchanged: the sums read afterwards include every row; the window's memory is kept)."""
+        if not self._window_rows:
+            return
         for name, window in self._window.items():
             getattr(self, name).add_(window)
-        self._window.clear()
+            window.zero_()
         self._window_rows = 0
 
     # ---- the sum of two states --------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ The verdict rules (each is also stated in the report beside its verdict; ``level
   their tolerances :math:`1/\sqrt d` and 1 (participation ratio above d/2), fails if either lies
   above, cannot tell otherwise.
 * :func:`isotropy` (no dimensional collapse): participation ratio of the covariance of z at least
-  d/2 (needs n ≥ 2d); the effective rank (RankMe) beside it.
+  d/2 (needs n ≥ 2d); the effective rank (Roy & Vetterli) of the covariance's eigenvalues beside it.
 * :func:`alignment` (Prop 1): with η₂ given, fails if the 1 − level interval of
   :math:`E[u\cdot v]-\eta_2-(1-\eta_2)\|m\|^2` lies above 0.
 * :func:`plateau` (Assumption 1), from a training trace:
@@ -364,7 +364,7 @@ def isotropy(rule: Rule, ev: Evidence) -> Assumption:
     pr, erank = c["participation_ratio"], c["effective_rank"]
     return rule.assumption(
         verdict="cannot tell" if n < 2 * d else "holds" if pr >= ISOTROPY_MIN_FRACTION * d else "fails",
-        effects=(Effect("participation ratio / d", pr / d), Effect("effective rank (RankMe) / d", erank / d)),
+        effects=(Effect("participation ratio / d", pr / d), Effect("effective rank (covariance eigenvalues) / d", erank / d)),
         rule=f"holds if the participation ratio is at least {ISOTROPY_MIN_FRACTION:g}·d (needs n >= 2d)",
         figure=f"participation ratio {pr:.1f} of d = {d}, effective rank {erank:.1f}, "
                f"top eigenvalue {100 * c['top_share']:.1f}% of the variance",

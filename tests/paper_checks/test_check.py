@@ -48,8 +48,8 @@ def test_result_is_frozen_with_stable_keys(gaussian_result):
     shell = gaussian_result.thin_shell
     ratio = shell.details["ratio"]
     assert shell.effect.value == ratio and shell.effect.low < 1 < shell.effect.high  # N(0, I): CV equals CV_chi(d)
-    assert gaussian_result.isotropy.effects[1].name.startswith("effective rank (RankMe)")
-    assert 0.9 < gaussian_result.isotropy.effects[1].value <= 1  # RankMe/d of N(0, I_32) at n = 3000
+    assert gaussian_result.isotropy.effects[1].name.startswith("effective rank (covariance eigenvalues)")
+    assert 0.9 < gaussian_result.isotropy.effects[1].value <= 1  # effective rank / d of N(0, I_32) at n = 3000
 
 
 def test_alignment_and_prop1_bound(gaussian, gaussian_result):

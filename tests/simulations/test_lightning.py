@@ -1,6 +1,11 @@
 """GaussianityCallback inside a real Lightning Trainer: each monitored epoch's statistics are those of a
 GaussianityMonitor fed that epoch's embeddings, and they reach the trainer's logged metrics."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -65,3 +70,51 @@ def test_every_n_epochs_and_a_missing_key(tmp_path):
     assert [h["epoch"] for h in sparse.history] == [0, 2]
     with pytest.raises(KeyError, match="returned dict under 'z'.*'embedding'"):
         _fit(_Encoder(returned_key="embedding"), GaussianityCallback(16), tmp_path, epochs=1)
+
+
+def test_under_ddp_every_rank_logs_the_statistics_of_all_the_ranks_embeddings(tmp_path):
+    # Trainer(strategy="ddp", devices=2, accelerator="cpu") in a subprocess (the DDP launcher re-runs the script for
+    # rank 1): each rank sees half of every epoch's batches; the history and the logged metrics of both ranks equal a
+    # GaussianityMonitor fed the embeddings of both ranks, and Lightning raises no sync_dist warning.
+    out = str(tmp_path / "fit")
+    script = Path(__file__).with_name("lightning_ddp_fit.py")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    subprocess.run([sys.executable, str(script), out], check=True, timeout=300, env=env, cwd=tmp_path)
+    ranks = [torch.load(f"{out}.{rank}.pt", weights_only=False) for rank in range(2)]
+    for h_index, epoch in enumerate((0, 1)):
+        reference = GaussianityMonitor(16)
+        for rank in ranks:
+            for e, z, z_pos in rank["seen"]:
+                if e == epoch:
+                    reference.update(z, z_pos)
+        expected = reference.compute()
+        assert expected["n"] == 512
+        for rank in ranks:
+            got = rank["history"][h_index]
+            assert got["epoch"] == epoch and len(rank["seen"]) == 8  # 4 batches of 64 per epoch on each rank
+            for key, value in expected.items():  # float32 Gram windows summed in another order: 2e-6 (monitor.py)
+                assert got[key] == pytest.approx(value, rel=2e-6, abs=1e-12), key
+    for rank in ranks:
+        assert rank["logged"]["gauss/n"] == 512
+        assert rank["logged"]["gauss/mean_norm_sq"] == pytest.approx(ranks[0]["history"][-1]["mean_norm_sq"], rel=1e-6)
+        assert rank["sync_dist_warnings"] == 0
+
+
+def test_the_history_survives_a_checkpoint_and_loads_with_weights_only(tmp_path):
+    module, callback = _Encoder(), GaussianityCallback(16)
+    torch.manual_seed(0)
+    data = torch.utils.data.TensorDataset(torch.randn(256, 8))
+    loader = torch.utils.data.DataLoader(data, batch_size=128)
+    trainer = lightning.Trainer(max_epochs=2, accelerator="cpu", logger=False, enable_progress_bar=False,
+                                enable_model_summary=False, default_root_dir=tmp_path, callbacks=[callback])
+    trainer.fit(module, loader)
+    path = tmp_path / "last.ckpt"
+    trainer.save_checkpoint(path)
+    checkpoint = torch.load(path, weights_only=True)  # tensors, lists and floats only
+    assert [h["epoch"] for h in next(v for k, v in checkpoint["callbacks"].items() if "Gaussianity" in k)["history"]] == [0, 1]
+    resumed = GaussianityCallback(16)
+    trainer = lightning.Trainer(max_epochs=3, accelerator="cpu", logger=False, enable_progress_bar=False,
+                                enable_model_summary=False, default_root_dir=tmp_path, callbacks=[resumed])
+    trainer.fit(_Encoder(), loader, ckpt_path=path)
+    assert [h["epoch"] for h in resumed.history] == [0, 1, 2]
+    assert resumed.history[:2] == callback.history

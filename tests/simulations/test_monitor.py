@@ -2,6 +2,7 @@
 accumulation against a float64 computation on the concatenated data."""
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ def _feed(x, batch=1000, positives=None, **kw):
 
 def test_gaussian_oracle():
     # N(0, I_d): CV of norms = CV_chi(d); coordinates and projections Gaussian (skew 0, excess kurtosis 0 ± √(24/n));
-    # RankMe and participation ratio → d (Marchenko–Pastur: PR = d/(1 + d/n) to first order)
+    # effective rank, RankMe and participation ratio → d (Marchenko–Pastur: PR = d/(1 + d/n) to first order)
     n, d = 40_000, 16
     s = _feed(np.random.default_rng(0).standard_normal((n, d)))
     assert s["norm_cv"] == pytest.approx(chi_norm_moments(d).cv, rel=0.02)
@@ -65,8 +66,13 @@ def _reference(z, v, directions):
     cos = np.einsum("ij,ij->i", u, v / np.linalg.norm(v, axis=1)[:, None])
     proj = z @ directions
     m = mean_norm_sq(u)
+    sigma = np.linalg.svd(z, compute_uv=False)  # RankMe (Garrido et al. 2023): singular values of Z, p = σ/Σσ + 1e-7
+    q = sigma / sigma.sum() + 1e-7
+    k = np.arange(1, len(lam) + 1)
     return {"norm_cv": r.std() / r.mean(), "mean_norm_sq": m.value, "mean_norm_sq_se": m.se,
             "effective_rank": math.exp(-np.sum(p * np.log(p))), "participation_ratio": lam.sum() ** 2 / np.sum(lam**2),
+            "rankme": math.exp(-np.sum(q * np.log(q))),
+            "alpha_req": -stats.linregress(np.log(k), np.log(np.sort(lam)[::-1])).slope,
             "coordinate_skewness": stats.skew(z).mean(), "coordinate_excess_kurtosis": stats.kurtosis(z).mean(),
             "projection_skewness": stats.skew(proj).mean(), "projection_excess_kurtosis": stats.kurtosis(proj).mean(),
             "projection_max_abs_excess_kurtosis": np.abs(stats.kurtosis(proj)).max(),
@@ -123,14 +129,53 @@ def test_gaussian_excess_kurtosis_is_zero():
     assert np.all(se < 0.005)
 
 
-def test_bad_input_is_refused():
+def test_bad_input_is_refused_and_names_the_batch():
     mon = GaussianityMonitor(4)
     with pytest.raises(ValueError, match=r"\(batch, 4\)"):
-        mon.update(torch.zeros(3, 5))
+        mon.update(torch.ones(3, 5))
     with pytest.raises(ValueError, match="row by row"):
-        mon.update(torch.zeros(3, 4), torch.zeros(2, 4))
+        mon.update(torch.ones(3, 4), torch.ones(2, 4))
     with pytest.raises(ValueError, match="update"):
         mon.compute()
+    with pytest.raises(ValueError, match="directions"):
+        GaussianityMonitor(4, directions=0)
+    good = np.random.default_rng(0).standard_normal((50, 4))
+    mon = GaussianityMonitor(4)
+    mon.update(good)
+    for bad, row in ((np.nan, 7), (np.inf, 3), (0.0, None)):
+        x = good.copy()
+        if row is None:
+            x[11] = 0.0  # a zero row: no direction
+        else:
+            x[row, 2] = bad
+        with pytest.raises(ValueError, match=r"batch \d+ .*: z has 1 row.* rows \[%d\]" % (11 if row is None else row)):
+            mon.update(torch.from_numpy(x))
+        with pytest.raises(ValueError, match=r"batch \d+ .*: z_positive has 1 row"):
+            mon.update(good, x)
+    with pytest.raises(ValueError, match="complex"):
+        mon.update(good + 1j * good)
+    with pytest.raises(ValueError, match="complex"):
+        mon.update(torch.from_numpy(good + 1j * good))
+    # the refused batches added nothing: the statistics are those of the one good batch
+    reference = GaussianityMonitor(4)
+    reference.update(torch.from_numpy(good))
+    assert mon.n == 50 and mon.compute() == reference.compute()
+
+
+def test_numpy_batches_infer_dim_and_equal_tensor_batches():
+    x = np.random.default_rng(1).standard_normal((600, 6))
+    lazy = GaussianityMonitor()
+    assert lazy.dim is None and lazy.n == 0
+    for a in range(0, 600, 200):
+        lazy.update(x[a:a + 200], x[a:a + 200] + 0.1)
+    eager = GaussianityMonitor(6)
+    eager.update(torch.from_numpy(x), torch.from_numpy(x + 0.1))
+    assert lazy.dim == 6
+    got, expected = lazy.compute(), eager.compute()
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=1e-10, abs=1e-13), key
+    assert repr(lazy) == "GaussianityMonitor(dim=6, directions=16, seed=0, n=600, pairs=600)"
+    assert repr(GaussianityMonitor()) == "GaussianityMonitor(dim=None, directions=16, seed=0, n=0, pairs=0)"
 
 
 @pytest.mark.gpu
@@ -179,3 +224,107 @@ def test_compute_between_updates_and_a_change_of_dtype_lose_no_rows():
     assert first["n"] == 1000 and got["n"] == 3000
     for key, value in expected.items():
         assert got[key] == pytest.approx(value, rel=1e-5, abs=1e-9), key
+
+
+def _monitor_of(x, v=None, batch=250, **kw):
+    mon = GaussianityMonitor(x.shape[1], **kw)
+    for a in range(0, x.shape[0], batch):
+        mon.update(torch.from_numpy(x[a:a + batch]), None if v is None else torch.from_numpy(v[a:a + batch]))
+    return mon
+
+
+def _assert_same_statistics(got, expected, rel=1e-10):
+    assert set(got) == set(expected)
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=rel, abs=1e-13), key
+
+
+def test_merge_state_equals_one_monitor_fed_both_halves():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((1000, 8)) * np.linspace(0.5, 2, 8) + 0.3
+    v = x + 0.2 * rng.standard_normal(x.shape)
+    first, second = _monitor_of(x[:500], v[:500]), _monitor_of(x[500:], v[500:])
+    first.merge_state(second)
+    assert first.n == 1000
+    _assert_same_statistics(first.compute(), _monitor_of(x, v).compute())
+    with pytest.raises(ValueError, match="seed"):
+        first.merge_state(_monitor_of(x, seed=1))
+
+
+def test_forward_returns_the_batch_and_accumulates_the_stream():
+    x = np.random.default_rng(7).standard_normal((900, 5))
+    mon = GaussianityMonitor(5)
+    for a in range(0, 900, 300):
+        batch = mon(torch.from_numpy(x[a:a + 300]))
+        _assert_same_statistics(batch, _monitor_of(x[a:a + 300]).compute())
+    _assert_same_statistics(mon.compute(), _monitor_of(x, batch=300).compute())
+
+
+def test_state_dict_checkpoint_loads_with_weights_only(tmp_path):
+    # the state is tensors only: torch.load(weights_only=True) restores it, into a monitor that has not seen a batch
+    x = np.random.default_rng(8).standard_normal((400, 7))
+    mon = _monitor_of(x, x + 0.5, seed=3)
+    torch.save({"monitor": mon.state_dict()}, tmp_path / "ckpt.pt")
+    state = torch.load(tmp_path / "ckpt.pt", weights_only=True)["monitor"]
+    assert {"gram_z", "sum_u", "n_rows", "n_pairs"} <= set(state)
+    restored = GaussianityMonitor(seed=3)
+    restored.load_state_dict(state)
+    assert (restored.dim, restored.n, restored.pairs) == (7, 400, 400)
+    _assert_same_statistics(restored.compute(), mon.compute(), rel=0)
+    restored.update(torch.from_numpy(x[:10]))  # and it goes on accumulating
+    assert restored.n == 410
+
+
+def test_to_moves_the_states_and_the_directions():
+    mon = GaussianityMonitor(4).to(torch.device("cpu"))
+    assert mon.gram_z.device.type == "cpu" and mon.device.type == "cpu"
+    if torch.cuda.is_available():
+        mon = mon.to("cuda")
+        assert mon.gram_z.device.type == "cuda" and mon._w.device.type == "cuda"
+
+
+def _ddp_rank(rank, world, init_file, x, v, out):
+    """One gloo process: feed this rank's shard of (x, v) in batches of 200; write its synced statistics."""
+    import json
+
+    torch.distributed.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    try:
+        mon = GaussianityMonitor(x.shape[1], seed=5)
+        shard = slice(rank * len(x) // world, (rank + 1) * len(x) // world)  # unshuffled: each rank sees a different law
+        xs, vs = x[shard], v[shard]
+        for a in range(0, len(xs), 200):
+            mon.update(torch.from_numpy(xs[a:a + 200]), torch.from_numpy(vs[a:a + 200]))
+        stats = mon.compute()
+        local = mon.n  # compute restores the local sums afterwards
+        with open(f"{out}.{rank}", "w") as fh:
+            json.dump({"stats": stats, "local_n": local}, fh)
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+def test_two_gloo_processes_each_fed_a_shard_equal_one_process_fed_everything(tmp_path):
+    # 2 processes on the CPU (gloo), each fed its own half of an unshuffled data set whose halves differ in law
+    # (shifted means): compute() all-reduces the sums, so every rank reports the statistics of one process fed all
+    # 2000 rows (to float64 rounding), not those of its shard (whose ||m||² and n differ).
+    import json
+
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2000, 6))
+    x[:1000] += 1.0
+    v = x + 0.3 * rng.standard_normal(x.shape)
+    # forked (under 1 s), not spawned (~80 s of re-imports on 2 loaded cores); a hung process fails the test
+    context = torch.multiprocessing.start_processes(_ddp_rank, args=(2, tmp_path / "init", x, v, tmp_path / "out"),
+                                                    nprocs=2, join=False, start_method="fork")
+    deadline = time.monotonic() + 120
+    while not context.join(timeout=1):
+        if time.monotonic() > deadline:
+            for process in context.processes:
+                process.kill()
+            pytest.fail("the two gloo processes did not finish in 120 s")
+    expected = _monitor_of(x, v, batch=200, seed=5).compute()
+    shard = _monitor_of(x[:1000], v[:1000], batch=200, seed=5).compute()
+    assert abs(shard["mean_norm_sq"] - expected["mean_norm_sq"]) > 20 * expected["mean_norm_sq_se"]
+    for rank in range(2):
+        got = json.loads((tmp_path / f"out.{rank}").read_text())
+        assert got["local_n"] == 1000
+        _assert_same_statistics(got["stats"], expected, rel=1e-9)
