@@ -30,7 +30,6 @@ __all__ = [
     "ClaimSet",
     "FINDINGS",
     "Finding",
-    "AWAITING_REGRADE",
     "STATUSES",
     "status_counts",
 ]
@@ -38,12 +37,6 @@ __all__ = [
 # "not run": the environment stopped the check (a full disk, memory, a killed worker process,
 # :mod:`infonce_gauss.environment`); like "skipped" it says nothing about the paper, but the run is incomplete
 STATUSES = ("passed", "failed", "cannot tell", "skipped", "not run")
-
-# Claims whose grades other issues are settling now (trained encoders: seeds as replicates, discriminating
-# experiments, route 2): their findings are not yet held to the rules below. Remove an entry once its claims carry
-# the details their finding needs.
-AWAITING_REGRADE = ("EMP-",)
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -255,10 +248,9 @@ class Claim:
 
     def refusal(self, verdict: Verdict) -> str | None:
         """Why the finding of ``verdict`` (:meth:`finding_of`) is refused by its rule (:data:`FINDINGS`), or None:
-        the runner fails a claim whose details do not justify its finding. Claims in :data:`AWAITING_REGRADE`
-        are not held to the rules yet."""
+        the runner fails a claim whose details do not justify its finding."""
         finding = self.finding_of(verdict)
-        if finding is None or self.id.startswith(AWAITING_REGRADE):
+        if finding is None:
             return None
         why = FINDINGS[finding].refusal(verdict)
         return None if why is None else f"finding {finding!r} refused: {why}"

@@ -144,3 +144,23 @@ def test_the_ablation_runs_its_full_profile_path_at_a_tiny_size(tmp_path, monkey
     table = {t["run"]: t for t in verdict.details["table"]}
     assert len(table) == 10 and all(len(t["cv_trained"]["values"]) == 2 for t in table.values())
     assert {r["seed"] for r in verdict.details["backbone"]} == set(replicate_seeds(claim.seed_for(0), 2))
+
+
+@pytest.mark.parametrize("ad_at_init,finding", [(0.4, "not the stated cause"), (2.0, "confirmed")])
+def test_a_gaussianity_present_at_initialization_is_graded_not_the_stated_cause(ad_at_init, finding):
+    from infonce_gauss.empirical.claims import CLAIMS, _verdict, cause_control
+
+    rows = [_row(run, epoch, seed, ad_avg=(ad_at_init if epoch == 0 else 0.4) + 0.01 * seed, cv=0.1 + 0.01 * seed + epoch / 100)
+            for run in ("a", "b") for seed in range(3) for epoch in (0, 5)]
+    control = cause_control(rows, "InfoNCE training")
+    assert control["runs_with_effect"] == ["a", "b"]
+    assert control["effect_without_cause"] is (ad_at_init < 0.752)
+    verdict = _verdict(rows, {"Gaussian after training": True}, control=control)
+    claim = CLAIMS["EMP-LAPLACE"]  # declared "confirmed"
+    assert verdict.status == "passed" and claim.finding_of(verdict) == finding
+    assert claim.refusal(verdict) is None
+    # the same verdict graded "confirmed" while its control shows the effect is refused by the finding's rule
+    if finding == "not the stated cause":
+        import dataclasses
+
+        assert claim.refusal(dataclasses.replace(verdict, finding="confirmed")) is not None
