@@ -526,15 +526,16 @@ mean KS statistic ≈ 0.87/√n (the mean of Kolmogorov's law, 0.8687, over √n
 
 @CLAIMS.claim(
     "REG-ENCODER-DIMS",
-    finding="sharpened",
+    finding="confirmed",
     title="Route 2 on trained free-norm encoders as d grows: scale-free distance to N(0, (2λ)⁻¹I) against its sampling floor",
     paper_ref="Theorem 1 (bullet 3), Corollary 2",
     statement="The REG-ENCODER-LAPLACE arms on the free-norm encoder for several d. The theory predicts no finite-d rate "
               "for trained encoders, so the trend is reported: for the radial instrument at c = 1, the fitted log–log "
               "slope of each scale-free distance over its sampling floor (RMS-normalized radius KS and coordinate KS: "
               "floor 0.87/√n, slope 0; covariance error: floor √((d+1)/n), slope 0.5) against d, with 95% intervals over "
-              "seeds. 'sharpened' when some interval excludes 0 (a trend beyond sampling, with its sign), else "
-              "'confirmed' (the distances follow their floors).",
+              "seeds. 'confirmed' when no distance grows faster than its floor (the law is approached as well at "
+              "every d as sampling allows), 'not reproduced' when one does (its interval above 0: the trained "
+              "encoders move away from the law as d grows).",
 )
 def encoder_dims_claim(ctx: ClaimContext) -> Verdict:
     rows = _encoder_rows("regularized-laplace-dims", ctx)
@@ -551,11 +552,11 @@ def encoder_dims_claim(ctx: ClaimContext) -> Verdict:
                      for k, v in trend.items())
     arms = _arms(rows)
     arms_text = "; ".join(f"d={k[0]} " + _arm_text(k, a) for k, a in arms.items() if k[3] >= 1)
-    resolved = [k for k, v in trend.items() if v["resolved"]]
+    away = [k for k, v in trend.items() if v["resolved"] and v["slope_over_floor"] > 0]
     return Verdict.from_checks(
         {"Prop 1 not rejected on any trained encoder (alignment − bound < 3 SE)":
             all(r["align_excess_z"] is None or r["align_excess_z"] < 3 for r in rows)},
-        finding="sharpened" if resolved else "confirmed",
+        finding="not reproduced" if away else None,
         measured={f"d={k[0]} {k[1]} {k[2]} c={k[3]:g}": {m: [round(a[m].mean, 4), round(a[m].se, 4)] for m in ARM_KEYS}
                   for k, a in arms.items()},
         expected="no rate predicted for trained encoders; each distance over its sampling floor against d, with its interval",
@@ -563,7 +564,7 @@ def encoder_dims_claim(ctx: ClaimContext) -> Verdict:
              f"{len({r['seed'] for r in on})} seeds per d (OLS of log(distance/floor) on log d over seed-level points, "
              "t interval from the scatter)",
         reason=f"at c = 1 (radial), against d: {text}. {arms_text}",
-        details={"rows": rows, "trend": trend,
-                 "adds": "the d-trend of each scale-free distance to Corollary 2's law over its sampling floor, with its "
-                         "sign and interval (the paper gives no finite-d rate for trained encoders)"},
+        details={"rows": rows, "trend": trend, "growing_faster_than_floor": away,
+                 "tried": f"the free-norm encoder with the radial instrument at β = β₀, d in {dims}, "
+                          f"{len({r['seed'] for r in on})} seeds per d, the preset's epochs"},
     )
