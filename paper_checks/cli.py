@@ -20,6 +20,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from infonce_gauss import __version__
 from infonce_gauss.arguments import positive_int, seed_int, unit_interval
 
 __all__ = ["main", "build_parser", "EXIT_CODES"]
@@ -311,7 +312,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--out must be new, empty or a finished run of this tool holding nothing else, and must not hold an input.\n\n"
         "exit status:\n" + "\n".join(f"  {code:<4d} {meaning}" for code, meaning in EXIT_CODES.items()),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     claims = sub.add_parser(
@@ -404,15 +405,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("infonce-gauss")
-    except metadata.PackageNotFoundError:
-        return "unknown (not installed)"
-
-
 # set by the first SIGINT/SIGTERM of a command, whatever became of the KeyboardInterrupt it raised
 _signalled = threading.Event()
 
@@ -494,7 +486,7 @@ def _error_status(command: str, exc: Exception) -> int:
 def _internal_error(command: str, exc: BaseException) -> int:
     fd, log = tempfile.mkstemp(prefix="infonce-gauss-traceback-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(f"infonce-gauss {_version()}, command {command}\n" + traceback.format_exc())
+        fh.write(f"infonce-gauss {__version__}, command {command}\n" + traceback.format_exc())
     print(f"infonce-gauss {command}: internal error ({type(exc).__name__}: {exc}); this is a bug in infonce-gauss: "
           f"please report it with the traceback in {log}", file=sys.stderr)
     return EXIT_INTERNAL
