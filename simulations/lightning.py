@@ -1,5 +1,5 @@
 """A PyTorch Lightning callback that feeds :class:`~infonce_gauss.simulations.monitor.GaussianityMonitor`
-(needs PyTorch Lightning: ``pip install -c constraints/cpu.txt -e ".[lightning]"``; never a core dependency).
+(needs PyTorch Lightning: ``pip install "infonce-gauss[lightning]"``; never a core dependency).
 
 The callback reads the embeddings from what the LightningModule's ``training_step`` returns (a dict, under
 ``key`` and, for positive pairs, ``positive_key``), resets the monitor when a monitored epoch starts, and
@@ -19,7 +19,7 @@ from collections.abc import Mapping
 try:
     from lightning.pytorch import Callback
 except ImportError as exc:
-    raise ImportError("GaussianityCallback needs PyTorch Lightning: pip install -c constraints/cpu.txt -e '.[lightning]' "
+    raise ImportError("GaussianityCallback needs PyTorch Lightning: pip install 'infonce-gauss[lightning]' "
                       "(or pip install lightning).") from exc
 
 from infonce_gauss.simulations.monitor import GaussianityMonitor

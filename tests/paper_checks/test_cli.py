@@ -48,7 +48,16 @@ def test_rates_sphere_writes_table_fits_and_figures(tmp_path):
                  "--n", "2000", "--seeds", "2", "--fit-range", "8", "256", "--out", str(out), "--no-progress"]) == 0
     for name in ("table.csv", "fits.csv", "rates_sphere.png", "rates_sphere.pdf", "run.json"):
         assert (out / name).stat().st_size > 0, name
-    assert json.loads((out / "run.json").read_text())["config"]["n"] == 2000
+    run = json.loads((out / "run.json").read_text())
+    assert run["config"]["n"] == 2000
+    assert run["executor"] == {"engine": "inline", "workers": None, "address": None}
+
+
+def test_rates_run_json_records_the_executor(tmp_path):
+    out = tmp_path / "pool"
+    assert main(["rates", "sphere", "--k", "1", "--dims", "8", "16", "--n", "200", "--seeds", "1", "--executor",
+                 "process", "--workers", "2", "--out", str(out), "--no-progress"]) == 0
+    assert json.loads((out / "run.json").read_text())["executor"] == {"engine": "process", "workers": 2, "address": None}
 
 
 @pytest.mark.parametrize("argv, message", [
