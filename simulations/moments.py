@@ -141,7 +141,7 @@ class Moments:
     Attributes
     ----------
     n, pairs : rows and positive pairs added.
-    sum_z, gram_z, sum_u, gram_u, powers (4, d + K), norm_sums (2,), cos_sums (2,), sum_v, gram_w, sum_cos_w :
+    sum_z, gram_z, sum_u, gram_u, powers (4, d + K), norm_sums (4,) (Σr, Σr², Σr³, Σr⁴), cos_sums (2,), sum_v, gram_w, sum_cos_w :
         the float64 sums, None until accumulated; NumPy arrays from NumPy rows, tensors on the rows' device
         from tensors.
     class_sums : dict
@@ -195,7 +195,7 @@ class Moments:
         self.gram_z, self.gram_u = zeros((d, d)), zeros((d, d))
         if self.power_sums:
             k = 0 if self.directions is None else self.directions.shape[1]
-            self.powers, self.norm_sums, self.cos_sums = zeros((4, d + k)), zeros(2), zeros(2)
+            self.powers, self.norm_sums, self.cos_sums = zeros((4, d + k)), zeros(4), zeros(2)
 
     def _add_numpy(self, z: np.ndarray, v, codes, sample) -> None:
         r"""The NumPy path for float64 rows: :math:`\sum u` as the product :math:`(1/\|z\|)^\top z` and the Gram
@@ -227,7 +227,8 @@ class Moments:
             x = z if projected is None else np.hstack((z, projected))
             x2 = x * x
             self.powers += np.stack((x.sum(axis=0), x2.sum(axis=0), (x2 * x).sum(axis=0), (x2 * x2).sum(axis=0)))
-            self.norm_sums += (norms.sum(), norms @ norms)
+            r2 = norms * norms
+            self.norm_sums += (norms.sum(), r2.sum(), r2 @ norms, r2 @ r2)
         if v is None and codes is None:
             return
         u = z * inverse[:, None]
@@ -315,7 +316,8 @@ class Moments:
             self.powers += powers
             self.sum_z += powers[0, :d]
             r = norms.double()
-            self.norm_sums += torch.stack((r.sum(), r @ r))
+            r2 = r * r
+            self.norm_sums += torch.stack((r.sum(), r2.sum(), r2 @ r, r2 @ r2))
         else:
             self.sum_z += z.sum(dim=0)
         self.sum_u += u.sum(dim=0)
