@@ -28,11 +28,11 @@ True
 from __future__ import annotations
 
 import importlib
-from importlib import metadata
+import importlib.metadata
 
 try:
-    __version__ = metadata.version("infonce-gauss")
-except metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
+    __version__ = importlib.metadata.version("infonce-gauss")
+except importlib.metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
     __version__ = "unknown (not installed)"
 
 _API = {
