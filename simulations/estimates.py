@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["MC_AGREEMENT_Z", "Estimate", "max_abs_z", "mean_estimate", "proportion_estimate", "cv_estimate", "mean_norm_sq", "mean_norm_sq_from_sums"]
+__all__ = ["MC_AGREEMENT_Z", "Estimate", "max_abs_z", "mean_estimate", "proportion_estimate", "cv_estimate", "cv_from_power_sums", "mean_norm_sq", "mean_norm_sq_from_sums"]
 
 MC_AGREEMENT_Z = 4.0  # Monte Carlo agreement: within 4 standard errors (two-sided p ≈ 6e-5 per comparison)
 
@@ -67,14 +67,26 @@ def cv_estimate(values, *, seed: int | None = None) -> Estimate:
     delta-method standard error: influence :math:`g_1(r-m_1)+g_2(r^2-m_2)` with
     :math:`g_1=-m_2/(m_1^2\sqrt v)`, :math:`g_2=1/(2m_1\sqrt v)`, :math:`v=m_2-m_1^2`."""
     r = np.asarray(values, dtype=np.float64).ravel()
-    if r.size < 3:
-        raise ValueError(f"a coefficient of variation with a standard error needs >= 3 values, got {r.size}.")
-    m1, m2 = r.mean(), (r * r).mean()
+    r2 = r * r
+    return cv_from_power_sums((r.sum(), r2.sum(), r2 @ r, r2 @ r2), r.size, seed=seed)
+
+
+def cv_from_power_sums(sums, n: int, *, seed: int | None = None) -> Estimate:
+    r""":func:`cv_estimate` from the power sums :math:`S_k=\sum_ir_i^k`, k = 1..4, of n values (a stream's sums).
+
+    With :math:`m_k=S_k/n` and the influence :math:`\psi=g_1(r-m_1)+g_2(r^2-m_2)` (mean 0 over the values), its
+    variance is :math:`g_1^2(m_2-m_1^2)+g_2^2(m_4-m_2^2)+2g_1g_2(m_3-m_1m_2)`, taken with the n/(n−1) of a
+    sample variance: the standard error equals cv_estimate's on the same values.
+    """
+    if n < 3:
+        raise ValueError(f"a coefficient of variation with a standard error needs >= 3 values, got {n}.")
+    m1, m2, m3, m4 = (float(s) / n for s in sums)
     v = m2 - m1 * m1
     if m1 <= 0 or v <= 0:
         raise ValueError("the coefficient of variation needs a positive mean and a positive spread.")
-    influence = -m2 / (m1 * m1 * math.sqrt(v)) * (r - m1) + (r * r - m2) / (2 * m1 * math.sqrt(v))
-    return Estimate(float(math.sqrt(v) / m1), float(influence.std(ddof=1) / math.sqrt(r.size)), int(r.size), seed)
+    g1, g2 = -m2 / (m1 * m1 * math.sqrt(v)), 1 / (2 * m1 * math.sqrt(v))
+    var = g1 * g1 * v + g2 * g2 * (m4 - m2 * m2) + 2 * g1 * g2 * (m3 - m1 * m2)
+    return Estimate(float(math.sqrt(v) / m1), math.sqrt(max(var, 0.0) / (n - 1)), int(n), seed)
 
 
 def mean_norm_sq_from_sums(sum_w, sum_ww, n: int, *, sum_sq=None, sum_sq2=None, seed: int | None = None) -> Estimate:

@@ -35,7 +35,7 @@ import numpy as np
 
 from infonce_gauss.simulations.channels import MixingChannel
 from infonce_gauss.simulations.estimates import Estimate, mean_estimate, mean_norm_sq_from_sums
-from infonce_gauss.simulations.rates import column, fit_rate, sweep
+from infonce_gauss.simulations.rates import column, fit_rate, points_needed, sweep
 from infonce_gauss.simulations.sampling import as_generator, normalize_rows
 from infonce_gauss.theory.hgr import Eta2, pmf_svd, solvable_delta, solvable_delta_constant
 from infonce_gauss.theory.validation import finite_array, integer, positive
@@ -490,7 +490,7 @@ def solvable_rate_fits(table, *, d_min=32, d_max=None, confidence_level=0.95) ->
                       and r["d"] >= d_min and (d_max is None or r["d"] <= d_max)]
             if source == "mc":
                 series = [r for r in series if r["value"] > 2 * r["se"]]
-            if len({r["d"] for r in series}) < 4:
+            if len({r["d"] for r in series}) < points_needed(corrections=1, exact=source == "exact"):
                 continue
             fit = fit_rate(column(series, "d"), column(series, "value"),
                            se=column(series, "se") if source == "mc" else None, exact=source == "exact",

@@ -21,7 +21,7 @@ import numpy as np
 from scipy import stats
 
 from infonce_gauss.simulations.estimates import Estimate, mean_estimate
-from infonce_gauss.simulations.rates import column, fit_rate, sweep
+from infonce_gauss.simulations.rates import column, fit_rate, points_needed, sweep
 from infonce_gauss.simulations.sampling import as_generator, uniform_sphere
 from infonce_gauss.simulations.sphere import kurtosis_estimate
 from infonce_gauss.simulations.uniformity import bingham_test, rayleigh_test
@@ -204,8 +204,9 @@ def bias_rate_fits(table, law, *, confidence_level=0.95) -> dict[str, dict]:
     the sign of :math:`c_1`; rows where it is within 2 SE of 0 are dropped."""
     sign = math.copysign(1.0, law.bias_constant())
     bias_rows = [r for r in table if sign * r["bias"] > 2 * r["bias_se"]]
-    if len(bias_rows) < 4:
-        raise ValueError("fewer than 4 batch sizes resolve the bias from 0; use more batches or smaller N.")
+    needed = points_needed(corrections=1)
+    if len({r["n_batch"] for r in bias_rows}) < needed:
+        raise ValueError(f"fewer than {needed} batch sizes resolve the bias from 0; use more batches or smaller N.")
     bias = fit_rate(column(bias_rows, "n_batch"), sign * column(bias_rows, "bias"), se=column(bias_rows, "bias_se"),
                     corrections=1, confidence_level=confidence_level, predicted_slope=-1.0,
                     predicted_constant=abs(law.bias_constant()))

@@ -1,5 +1,5 @@
 """A PyTorch Lightning callback that feeds :class:`~infonce_gauss.simulations.monitor.GaussianityMonitor`
-(needs PyTorch Lightning: ``pip install -c constraints/cpu.txt -e ".[lightning]"``; never a core dependency).
+(needs PyTorch Lightning: ``pip install "infonce-gauss[lightning]"``; never a core dependency).
 
 The callback reads the embeddings from what the LightningModule's ``training_step`` returns (a dict, under
 ``key`` and, for positive pairs, ``positive_key``), resets the monitor when a monitored epoch starts, and
@@ -14,12 +14,13 @@ resumed run keeps the history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 
 try:
     from lightning.pytorch import Callback
 except ImportError as exc:
-    raise ImportError("GaussianityCallback needs PyTorch Lightning: pip install -c constraints/cpu.txt -e '.[lightning]' "
+    raise ImportError("GaussianityCallback needs PyTorch Lightning: pip install 'infonce-gauss[lightning]' "
                       "(or pip install lightning).") from exc
 
 from infonce_gauss.simulations.monitor import GaussianityMonitor
@@ -43,21 +44,33 @@ class GaussianityCallback(Callback):
         Monitor the epochs whose index is a multiple of this (the others cost nothing).
     directions, seed : int
         The monitor's fixed random projections.
+    eta2 : float, optional
+        η₂ of the augmentation, for the alignment verdict (Prop 1).
+    rankme_min : float, optional
+        A collapse threshold: when an epoch's RankMe falls below it, ``on_collapse`` is called.
+    on_collapse : callable, optional
+        ``on_collapse(trainer, pl_module, stats)`` on a collapsed epoch (e.g. to set ``trainer.should_stop``);
+        by default a ``RuntimeWarning`` naming the epoch and RankMe.
 
     Attributes
     ----------
     monitor : GaussianityMonitor
     history : list of dict
-        One dict per monitored epoch: ``epoch`` and every statistic of
-        :meth:`~infonce_gauss.simulations.monitor.GaussianityMonitor.compute`.
+        One dict per monitored epoch: ``epoch``, every statistic of
+        :meth:`~infonce_gauss.simulations.monitor.GaussianityMonitor.compute` and ``verdicts`` (those of
+        :meth:`~infonce_gauss.simulations.monitor.GaussianityMonitor.verdicts`, by key).
     """
 
     def __init__(self, dim: int | None = None, *, key: str = "z", positive_key: str | None = "z_positive", prefix: str = "gauss/",
-                 every_n_epochs: int = 1, directions: int = 16, seed: int = 0):
+                 every_n_epochs: int = 1, directions: int = 16, seed: int = 0, eta2: float | None = None,
+                 rankme_min: float | None = None, on_collapse: Callable | None = None):
         if every_n_epochs < 1:
             raise ValueError(f"every_n_epochs must be at least 1, got {every_n_epochs}.")
+        if on_collapse is not None and rankme_min is None:
+            raise ValueError("on_collapse needs rankme_min, the RankMe below which an epoch counts as collapsed.")
         self.monitor = GaussianityMonitor(dim, directions=directions, seed=seed)
         self.key, self.positive_key, self.prefix, self.every_n_epochs = key, positive_key, prefix, every_n_epochs
+        self.eta2, self.rankme_min, self.on_collapse = eta2, rankme_min, on_collapse
         self.history: list[dict] = []
 
     def state_dict(self) -> dict:
@@ -87,5 +100,12 @@ class GaussianityCallback(Callback):
         if not self._active(trainer) or self.monitor.n < 2:
             return
         stats = self.monitor.compute()
-        self.history.append({"epoch": trainer.current_epoch, **stats})
+        self.history.append({"epoch": trainer.current_epoch, **stats, "verdicts": self.monitor.verdicts(stats, eta2=self.eta2)})
         pl_module.log_dict({f"{self.prefix}{name}": float(value) for name, value in stats.items()}, sync_dist=True)
+        if self.rankme_min is not None and stats["rankme"] < self.rankme_min:
+            if self.on_collapse is None:
+                warnings.warn(f"epoch {trainer.current_epoch}: RankMe {stats['rankme']:.3g} fell below rankme_min = "
+                              f"{self.rankme_min:g} (d = {self.monitor.dim}): the embeddings collapsed.", RuntimeWarning,
+                              stacklevel=2)
+            else:
+                self.on_collapse(trainer, pl_module, stats)

@@ -31,6 +31,7 @@ The NumPy path does not import torch; the torch path runs on the rows' device.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,15 +76,24 @@ def add_gram(gram: np.ndarray, z: np.ndarray, *, shift: np.ndarray | None = None
         gram += y.T @ y
 
 
-def _refuse_bad_rows(norms, name: str) -> None:
-    """A ValueError listing the rows whose norm is zero or not finite (a tensor of row norms)."""
+def _refuse_bad_rows(norms, v_norms=None) -> None:
+    """A ValueError listing the rows of z (``norms``, a tensor of row norms) or of its positives (``v_norms``)
+    whose norm is zero or not finite.
+
+    log 0 = -inf, log inf = inf, log nan = nan: the sum of the logs of all the norms is finite iff every row is
+    good, so one reduction over both and one host sync decide a batch; the rows are listed only when it is bad.
+    """
     import torch
 
-    if not torch.isfinite(norms.log().sum()):  # log 0 = -inf, log inf = inf, log nan = nan: one sum tells
-        bad = (~(torch.isfinite(norms) & (norms > 0))).nonzero().flatten().tolist()
-        raise ValueError(f"{name} has {len(bad)} row(s) that are zero or not finite (NaN, Inf or overflowing), rows "
-                         f"{bad[:5]}{' ...' if len(bad) > 5 else ''}; nothing of the batch was added. Drop or fix "
-                         "them (a zero row has no direction z/||z||).")
+    all_norms = norms if v_norms is None else torch.cat((norms, v_norms))
+    if math.isfinite(all_norms.log().sum().item()):
+        return
+    for name, these in (("z", norms), ("z_positive", v_norms)):
+        bad = [] if these is None else (~(torch.isfinite(these) & (these > 0))).nonzero().flatten().tolist()
+        if bad:
+            raise ValueError(f"{name} has {len(bad)} row(s) that are zero or not finite (NaN, Inf or overflowing), "
+                             f"rows {bad[:5]}{' ...' if len(bad) > 5 else ''}; nothing of the batch was added. Drop or "
+                             "fix them (a zero row has no direction z/||z||).")
 
 
 def _outer(a, b):
@@ -126,12 +136,12 @@ class Moments:
         Whether to accumulate the power sums and the sums of the pair means (module docstring).
     refuse_bad_rows : bool
         Torch path: refuse rows (of z or v) that are zero or not finite with a ValueError that lists them, before
-        anything of the batch is added (one reduction and a host sync per batch).
+        anything of the batch is added (one reduction over z and v, one host sync per batch).
 
     Attributes
     ----------
     n, pairs : rows and positive pairs added.
-    sum_z, gram_z, sum_u, gram_u, powers (4, d + K), norm_sums (2,), cos_sums (2,), sum_v, gram_w, sum_cos_w :
+    sum_z, gram_z, sum_u, gram_u, powers (4, d + K), norm_sums (4,) (Σr, Σr², Σr³, Σr⁴), cos_sums (2,), sum_v, gram_w, sum_cos_w :
         the float64 sums, None until accumulated; NumPy arrays from NumPy rows, tensors on the rows' device
         from tensors.
     class_sums : dict
@@ -185,7 +195,7 @@ class Moments:
         self.gram_z, self.gram_u = zeros((d, d)), zeros((d, d))
         if self.power_sums:
             k = 0 if self.directions is None else self.directions.shape[1]
-            self.powers, self.norm_sums, self.cos_sums = zeros((4, d + k)), zeros(2), zeros(2)
+            self.powers, self.norm_sums, self.cos_sums = zeros((4, d + k)), zeros(4), zeros(2)
 
     def _add_numpy(self, z: np.ndarray, v, codes, sample) -> None:
         r"""The NumPy path for float64 rows: :math:`\sum u` as the product :math:`(1/\|z\|)^\top z` and the Gram
@@ -217,7 +227,8 @@ class Moments:
             x = z if projected is None else np.hstack((z, projected))
             x2 = x * x
             self.powers += np.stack((x.sum(axis=0), x2.sum(axis=0), (x2 * x).sum(axis=0), (x2 * x2).sum(axis=0)))
-            self.norm_sums += (norms.sum(), norms @ norms)
+            r2 = norms * norms
+            self.norm_sums += (norms.sum(), r2.sum(), r2 @ norms, r2 @ r2)
         if v is None and codes is None:
             return
         u = z * inverse[:, None]
@@ -278,9 +289,7 @@ class Moments:
             v = v.to(z.dtype)
             v_norms = torch.linalg.vector_norm(v, dim=1)
         if self.refuse_bad_rows:
-            _refuse_bad_rows(norms, "z")
-            if v is not None:
-                _refuse_bad_rows(v_norms, "z_positive")
+            _refuse_bad_rows(norms, v_norms if v is not None else None)
         u = z / norms[:, None]
         d, dev = z.shape[1], z.device
         if self.sum_z is None:
@@ -307,7 +316,8 @@ class Moments:
             self.powers += powers
             self.sum_z += powers[0, :d]
             r = norms.double()
-            self.norm_sums += torch.stack((r.sum(), r @ r))
+            r2 = r * r
+            self.norm_sums += torch.stack((r.sum(), r2.sum(), r2 @ r, r2 @ r2))
         else:
             self.sum_z += z.sum(dim=0)
         self.sum_u += u.sum(dim=0)

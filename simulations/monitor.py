@@ -4,7 +4,7 @@ r"""A monitor of the paper's assumptions inside a training loop, fed batch by ba
 float64: O(d²) for the two Gram matrices, O(d + K) for the power sums of the coordinates and of K
 fixed random projections. :meth:`~GaussianityMonitor.compute` turns them into
 
-* ``norm_cv``: CV of ‖z‖ (Assumption 2, Eq. 20) beside the chi law's ``norm_cv_chi``;
+* ``norm_cv`` ± ``norm_cv_se``: CV of ‖z‖ (Assumption 2, Eq. 20) beside the chi law's ``norm_cv_chi``;
 * ``mean_norm_sq`` ± ``mean_norm_sq_se``: the unbiased :math:`\|m\|^2=\|E u\|^2`
   (:func:`~infonce_gauss.simulations.estimates.mean_norm_sq_from_sums`; Prop 1, Lemma 1);
 * ``alignment`` ± ``alignment_se``: :math:`E[u\cdot v]` over positive pairs, when given;
@@ -16,6 +16,9 @@ fixed random projections. :meth:`~GaussianityMonitor.compute` turns them into
 * ``coordinate_skewness`` / ``coordinate_excess_kurtosis`` (means over coordinates) and the same
   for the K projections (``projection_*``), each from the first four power sums; a uniform sphere
   gives excess kurtosis :math:`-6/(d+2)`, a Gaussian 0.
+
+:meth:`~GaussianityMonitor.verdicts` judges them by ``check``'s rules (thin shell, mean direction, Prop 1's
+alignment bound given η₂), so a loop can log holds/fails per epoch.
 
 The monitor is a torchmetrics ``Metric`` whose declared states are those sums (the float64 sums of a
 :class:`~infonce_gauss.simulations.moments.Moments` with power sums, and the counts), each reduced by a sum: under
@@ -63,10 +66,12 @@ import torch
 from torchmetrics import Metric
 
 from infonce_gauss.simulations.collapse import alpha_req, rankme_from_gram
+from infonce_gauss.simulations.estimates import cv_from_power_sums
 from infonce_gauss.simulations.moments import Moments
 from infonce_gauss.simulations.geometry import effective_rank, participation_ratio
+from infonce_gauss.simulations.verdicts import THIN_SHELL_MAX_RATIO, bound_verdict, interval_verdict, mean_tolerance
 from infonce_gauss.theory.sphere import chi_norm_moments
-from infonce_gauss.theory.validation import integer
+from infonce_gauss.theory.validation import integer, unit_interval
 
 __all__ = ["GaussianityMonitor"]
 
@@ -132,7 +137,7 @@ class GaussianityMonitor(Metric):
         self.dim = dim
         self.register_buffer("_w", torch.from_numpy(q * np.sign(np.diag(r))).to(self.device), persistent=False)
         shapes = {"sum_z": (dim,), "gram_z": (dim, dim), "sum_u": (dim,), "gram_u": (dim, dim),
-                  "powers": (4, dim + k), "norm_sums": (2,), "cos_sums": (2,)}
+                  "powers": (4, dim + k), "norm_sums": (4,), "cos_sums": (2,)}
         for name in _STATES:
             self.add_state(name, torch.zeros(shapes[name], dtype=torch.float64, device=self.device), dist_reduce_fx="sum",
                            persistent=True)
@@ -277,13 +282,12 @@ class GaussianityMonitor(Metric):
         m = Moments(directions=self._w, power_sums=True, n=n, pairs=int(self.n_pairs),
                     **{name: getattr(self, name) for name in _STATES}).host()
         d = self.dim
-        mean_r = float(m.norm_sums[0]) / n
+        cv, cv_se = _norm_cv(m.norm_sums, n)
         m_sq = m.mean_norm_sq()
         lam = np.clip(np.linalg.eigvalsh(m.covariance()), 0, None)
         skew, kurt = m.standardized_moments()
         c_skew, c_kurt, p_skew, p_kurt = skew[:d], kurt[:d], skew[d:], kurt[d:]
-        out = {"n": n, "norm_cv": math.sqrt(max(float(m.norm_sums[1]) / n - mean_r**2, 0.0)) / mean_r,
-               "norm_cv_chi": chi_norm_moments(d).cv, "mean_norm_sq": m_sq.value, "mean_norm_sq_se": m_sq.se,
+        out = {"n": n, "norm_cv": cv, "norm_cv_se": cv_se, "norm_cv_chi": chi_norm_moments(d).cv, "mean_norm_sq": m_sq.value, "mean_norm_sq_se": m_sq.se,
                "effective_rank": effective_rank(lam), "participation_ratio": participation_ratio(lam),
                "rankme": rankme_from_gram(m.gram_z, rtol=1e-5),  # float32 products: ~4e-6 relative (moments)
                "alpha_req": alpha_req(lam, rtol=1e-5) if np.sum(lam > 1e-5 * lam.max()) >= 2 else math.nan,
@@ -295,3 +299,49 @@ class GaussianityMonitor(Metric):
             var = max(float(m.cos_sums[1]) / m.pairs - a * a, 0.0) * m.pairs / max(m.pairs - 1, 1)
             out.update(alignment=a, alignment_se=math.sqrt(var / m.pairs))
         return out
+
+    def verdicts(self, stats: dict | None = None, *, eta2: float | None = None, level: float = 0.05) -> dict[str, str]:
+        r"""Verdicts (``holds``, ``fails``, ``cannot tell``) on the statistics of :meth:`compute` (computed if not
+        given), by the rules ``check`` uses (:mod:`~infonce_gauss.simulations.verdicts`), so that a loop can log
+        them per epoch.
+
+        * ``thin_shell`` (Assumption 2): the 95% interval of :math:`\mathrm{CV}(\|z\|)/\mathrm{CV}_\chi(d)` below
+          :data:`~infonce_gauss.simulations.verdicts.THIN_SHELL_MAX_RATIO`, its standard error from the power sums
+          of the norms (:func:`~infonce_gauss.simulations.estimates.cv_from_power_sums`);
+        * ``mean_direction``: the unbiased :math:`\|m\|^2` below :math:`1/\sqrt d`, the first half of check's
+          uniformity rule (its second, :math:`d\,E(u\cdot v')^2-1`, needs per-row terms that a stream does not
+          keep);
+        * ``alignment`` (Prop 1, with positives): ``cannot tell`` without ``eta2``; else ``fails`` if the one-sided
+          1 − ``level`` interval of the slack :math:`\eta_2+(1-\eta_2)\|m\|^2-E[u\cdot v]` lies below 0, with
+          :math:`\|m\|^2` of the directions of z (one view of each pair) and the slack's standard error bounded by
+          :math:`(1-\eta_2)\,se_{\|m\|^2}+se_{E[u\cdot v]}` (sd(A − B) <= sd A + sd B, whatever the covariance of
+          the two estimates, which the stream does not keep), so the rule errs towards ``holds``.
+        """
+        stats = self.compute() if stats is None else stats
+        level = unit_interval(level, "level")
+        out = {"thin_shell": interval_verdict(stats["norm_cv"] / stats["norm_cv_chi"],
+                                              stats["norm_cv_se"] / stats["norm_cv_chi"], THIN_SHELL_MAX_RATIO),
+               "mean_direction": interval_verdict(stats["mean_norm_sq"], stats["mean_norm_sq_se"],
+                                                  mean_tolerance(self.dim))}
+        if "alignment" in stats:
+            if eta2 is None:
+                out["alignment"] = "cannot tell"
+            else:
+                eta2 = unit_interval(eta2, "eta2 (the augmentation mildness η₂)")
+                keep = 1 - eta2
+                slack = eta2 + keep * stats["mean_norm_sq"] - stats["alignment"]
+                out["alignment"] = bound_verdict(slack, keep * stats["mean_norm_sq_se"] + stats["alignment_se"], level)
+        return out
+
+
+def _norm_cv(sums, n: int) -> tuple[float, float]:
+    """The CV of the norms and its standard error from their power sums; (0, 0) for norms without spread (e.g.
+    normalized embeddings: a perfect shell), a NaN standard error below 3 rows."""
+    mean_r = float(sums[0]) / n
+    var = float(sums[1]) / n - mean_r**2
+    if var <= 0:
+        return 0.0, 0.0
+    if n < 3:
+        return math.sqrt(var) / mean_r, math.nan
+    cv = cv_from_power_sums(sums, n)
+    return cv.value, cv.se

@@ -23,7 +23,7 @@ from scipy import special, stats
 
 from infonce_gauss.simulations.entropy import knn_entropy
 from infonce_gauss.simulations.estimates import Estimate, cv_estimate, mean_estimate
-from infonce_gauss.simulations.rates import column, fit_rate, sweep
+from infonce_gauss.simulations.rates import column, fit_rate, points_needed, sweep
 from infonce_gauss.simulations.sampling import as_generator, derive_seed, uniform_sphere
 from infonce_gauss.simulations.uniformity import UniformityTest, bingham_test, rayleigh_test
 from infonce_gauss.theory.gaussian_reference import GaussianReference
@@ -298,7 +298,7 @@ def polar_rate_fits(table, *, d_min=16, confidence_level=0.95) -> list[dict]:
     fits = []
     for term in _DECAYING:
         series = sorted((r for r in table if r["term"] == term and r["source"] == "exact" and r["d"] >= d_min), key=lambda r: r["d"])
-        if len(series) < 5:
+        if len(series) < points_needed(corrections=1, exact=True):
             continue
         d_ref = series[-1]["d"]
         constant = next(r["value"] for r in table if r["term"] == term and r["source"] == "asymptotic" and r["d"] == d_ref) * d_ref

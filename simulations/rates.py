@@ -18,7 +18,7 @@ import numpy as np
 from scipy import stats
 from tqdm.auto import tqdm
 
-__all__ = ["InlineExecutor", "sweep", "RateFit", "fit_rate", "fit_window", "column"]
+__all__ = ["InlineExecutor", "sweep", "RateFit", "fit_rate", "fit_window", "points_needed", "column"]
 
 
 class InlineExecutor(Executor):
@@ -130,6 +130,16 @@ def fit_window(fit_range) -> tuple[int, int]:
         raise ValueError(f"fit_range must satisfy 1 <= d_min < d_max, got ({d_min}, {d_max}); give the smaller "
                          "dimension first.")
     return d_min, d_max
+
+
+def points_needed(*, corrections: int = 0, exact: bool = False) -> int:
+    """The distinct settings :func:`fit_rate` needs for a slope with an interval (one residual degree of freedom).
+
+    The model has 2 + m terms (log C, s and m correction terms :math:`x^{-j}`, one more than
+    ``corrections`` when ``exact``, whose truncation error is measured by the extra term), so a fit needs
+    3 + m points. A series with fewer is skipped by the rate fits, never fitted into an error.
+    """
+    return 3 + int(corrections) + int(bool(exact))
 
 
 def _least_squares(x, target, weights, corrections: int, errors_known: bool):

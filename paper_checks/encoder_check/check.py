@@ -15,6 +15,7 @@ matrices, so files larger than memory work); the report is :mod:`infonce_gauss.e
 from __future__ import annotations
 
 import inspect
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -127,7 +128,9 @@ def check(embeddings, *, positives=None, labels=None, trace=None, trace_run: str
                       drop_nonfinite=drop_nonfinite, drop_constant=drop_constant, seed=seed, memory_mb=memory_mb,
                       workers=workers)
     start = time.perf_counter()
-    say = (lambda msg: print(f"[{time.perf_counter() - start:6.1f}s] {msg}", flush=True)) if progress else (lambda msg: None)
+    # progress on stderr, as tqdm's bars: stdout carries only the summary, which a pipe or a redirect keeps
+    say = (lambda msg: print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr, flush=True)) if progress \
+        else (lambda msg: None)
     x = _read(embeddings, "embeddings", key, backend)
     pos = None if positives is None else _read(positives, "positives", key, backend, like=x)
     if pos is not None and pos.shape != x.shape:

@@ -104,6 +104,14 @@ class Assumption:
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}.")
 
+    def __repr__(self) -> str:  # one line: the key, the verdict and the headline effect (every field: to_dict)
+        effect = f"; {self.effect}" if self.effect else ""
+        return f"Assumption({self.key}: {self.verdict}{effect})"
+
+    def __str__(self) -> str:
+        """The summary's line: verdict, title and the reading of the numbers."""
+        return f"{self.verdict.upper()} {self.title}: {self.figure}"
+
     @property
     def effect(self) -> Effect | None:
         """The first (headline) effect size."""

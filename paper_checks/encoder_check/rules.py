@@ -65,6 +65,8 @@ from infonce_gauss.simulations.projections import projection_tests
 from infonce_gauss.simulations.sampling import derive_seed
 from infonce_gauss.simulations.uniformity import bingham_from_scatter, phi_gap, rayleigh_from_mean
 from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL, CoordinateTests
+from infonce_gauss.simulations.verdicts import (ISOTROPY_MIN_FRACTION, THIN_SHELL_MAX_RATIO, Z95, bound_verdict,
+                                                interval_verdict, mean_tolerance)
 
 __all__ = ["THIN_SHELL_MAX_RATIO", "ISOTROPY_MIN_FRACTION", "Evidence", "Rule", "RULES", "ASSUMPTIONS", "evaluate_ready",
            "spectrum", "norm_histogram", "spectrum_rows", "pass_rate_rows", "labels", "qq_rows"]
@@ -131,31 +133,15 @@ class Rule:
         return Assumption(**{"key": self.key, "title": self.title, "reference": self.reference, **fields})
 
 
-THIN_SHELL_MAX_RATIO = 3.0
-ISOTROPY_MIN_FRACTION = 0.5
-_Z95 = 1.959963984540054
-
-
-def _z(level: float) -> float:
-    """Two-sided normal quantile of a 1 − level interval."""
-    return float(stats.norm.isf(level / 2))
-
-
-def _interval_verdict(value: float, se: float, tolerance: float) -> str:
-    """holds if the 95% interval lies below ``tolerance``, fails if above, cannot tell if it straddles."""
-    lo, hi = value - _Z95 * se, value + _Z95 * se
-    return "holds" if hi < tolerance else "fails" if lo > tolerance else "cannot tell"
-
-
 def _interval(name: str, value: float, se: float) -> Effect:
-    return Effect(name, float(value), float(value - _Z95 * se), float(value + _Z95 * se))
+    return Effect(name, float(value), float(value - Z95 * se), float(value + Z95 * se))
 
 
 def thin_shell(rule: Rule, ev: Evidence) -> Assumption:
     """Assumption 2 from the norms."""
     sec = geometry.thin_shell(ev.norms, ev.d)
     return rule.assumption(
-        verdict=_interval_verdict(sec["ratio"], sec["ratio_se"], THIN_SHELL_MAX_RATIO),
+        verdict=interval_verdict(sec["ratio"], sec["ratio_se"], THIN_SHELL_MAX_RATIO),
         effects=(_interval("CV / CV_chi(d)", sec["ratio"], sec["ratio_se"]), _interval("CV of norms", sec["cv"], sec["cv_se"])),
         rule=f"holds if the 95% interval of CV/CV_chi(d) lies below {THIN_SHELL_MAX_RATIO:g}, fails if above",
         figure=f"CV of norms {sec['cv']:.4f} ± {sec['cv_se']:.4f} = {sec['ratio']:.2f}× the Gaussian's {sec['cv_chi']:.4f}; "
@@ -385,8 +371,8 @@ def uniformity(rule: Rule, ev: Evidence) -> Assumption:
     q = np.einsum("ij,jk,ik->i", sample_u, scatter, sample_u)
     tr2_se = 2 * float(q.std(ddof=1)) / math.sqrt(n)
     iso, iso_se = d * tr2 - 1, d * tr2_se
-    mean_tol, iso_tol = 1 / math.sqrt(d), 1 / ISOTROPY_MIN_FRACTION - 1
-    verdicts = [_interval_verdict(m2, m2_se, mean_tol), _interval_verdict(iso, iso_se, iso_tol)]
+    mean_tol, iso_tol = mean_tolerance(d), 1 / ISOTROPY_MIN_FRACTION - 1
+    verdicts = [interval_verdict(m2, m2_se, mean_tol), interval_verdict(iso, iso_se, iso_tol)]
     verdict = "fails" if "fails" in verdicts else "holds" if verdicts == ["holds", "holds"] else "cannot tell"
     m_phi, phi_seed = sample_u.shape[0], derive_seed(seed, 2)
     phi = phi_gap(sample_u, alpha=1 / tau, seed=phi_seed,
@@ -442,7 +428,7 @@ def alignment(rule: Rule, ev: Evidence) -> Assumption:
     slack_se = math.sqrt(max(keep * keep * m_sq.se**2 + align.se**2 - 2 * keep * cov, 0.0))
     details.update(eta2=eta2, bound=bound, bound_se=keep * m_sq.se, slack=slack, slack_se=slack_se)
     p = float(stats.norm.cdf(slack / slack_se)) if slack_se > 0 else float(slack < 0)
-    verdict = "fails" if slack + _z(level) * slack_se < 0 else "holds"
+    verdict = bound_verdict(slack, slack_se, level)
     return rule.assumption(
         verdict=verdict, effects=(_interval("slack η₂ + (1−η₂)||m||² − E[u·v]", slack, slack_se),), pvalue=p,
         rule=f"fails if the {100 * (1 - level):g}% interval of E[u·v] − bound lies above 0 (||m||² of the views, "

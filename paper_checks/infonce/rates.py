@@ -10,6 +10,7 @@ from infonce_gauss.arguments import positive_int
 from infonce_gauss.options import Option
 from infonce_gauss.rates import RateExperiment, RateResult
 from infonce_gauss.simulations.infonce import bias_rate_fits, bias_sweep, particle_sweep
+from infonce_gauss.simulations.rates import points_needed
 from infonce_gauss.simulations.sampling import spawn_seeds
 from infonce_gauss.theory.infonce import PAPER_ALPHA
 
@@ -41,6 +42,10 @@ def infonce_rates(*, sizes=(16, 32, 64, 128, 256, 512, 1024), pairs=32768, seeds
     seed, progress, executor
         Run seed, progress bars, and where the bias sweep runs (the particles train in-process).
     """
+    needed = points_needed(corrections=1)
+    if len({int(n) for n in sizes if n >= fit_min}) < needed:  # before the Monte Carlo, not after it
+        raise ValueError(f"the bias fit needs >= {needed} batch sizes N >= fit_min = {fit_min}, got "
+                         f"{sorted({int(n) for n in sizes if n >= fit_min})}; add sizes or lower --fit-min.")
     seed_list = spawn_seeds(seed, seeds)
     bias = bias_sweep(BIAS_LAW, list(sizes), pairs=pairs, seeds=seed_list, executor=executor, progress=progress)
     fits = bias_rate_fits([r for r in bias if r["n_batch"] >= fit_min], BIAS_LAW)

@@ -7,7 +7,7 @@ from infonce_gauss.arguments import positive_int
 from infonce_gauss.options import Option
 from infonce_gauss.rates import RateExperiment, RateResult
 from infonce_gauss.regularized.plots import plot_regularized
-from infonce_gauss.simulations.rates import fit_rate
+from infonce_gauss.simulations.rates import fit_rate, points_needed
 from infonce_gauss.simulations.regularized import regularizer_sweep
 from infonce_gauss.simulations.sampling import spawn_seeds
 from infonce_gauss.theory.infonce import PAPER_ALPHA, local_curvature
@@ -39,7 +39,7 @@ def critical_beta_fits(rows, *, d_min=32) -> list[dict]:
     for eta2 in sorted({r["eta2"] for r in rows}):
         sel = [r for r in rows if r["eta2"] == eta2 and r["d"] >= d_min]
         for term, predicted in (("beta0", -1.0), ("beta_critical", None)):
-            if len(sel) >= 5 and all(r[term] > 0 for r in sel):  # 3 parameters + the truncation-error term need 5
+            if len(sel) >= points_needed(corrections=1, exact=True) and all(r[term] > 0 for r in sel):
                 fit = fit_rate([r["d"] for r in sel], [r[term] for r in sel], exact=True, corrections=1, predicted_slope=predicted)
                 fits.append({"term": term, "family": f"eta2={eta2}", **fit.to_dict()})
     return fits

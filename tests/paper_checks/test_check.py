@@ -146,12 +146,39 @@ def test_report_files_and_summary(tmp_path, gaussian_result):
     assert all(row.count(" | ") == 5 for row in md.splitlines() if row.startswith("| ") and "---" not in row)
 
 
+def test_an_assumption_prints_in_one_short_line(gaussian_result):
+    a = gaussian_result.thin_shell
+    assert repr(a) == f"Assumption(thin_shell: {a.verdict}; {a.effect})" and len(repr(a)) < 100
+    assert str(a) == f"{a.verdict.upper()} Thin shell (Assumption 2): {a.figure}" and "\n" not in str(a)
+
+
+def test_displaying_a_result_imports_nothing_heavy(fresh_python):
+    # a notebook shows a CheckResult through _repr_markdown_: no claims runner, no catalog, no progress bars,
+    # no plotting, and no warning
+    code = ("import sys, warnings; import numpy as np; import infonce_gauss as ig;"
+            "r = ig.check(np.random.default_rng(0).standard_normal((300, 8)), progress=False, directions=4);"
+            "before = set(sys.modules); warnings.simplefilter('error');"
+            "text = r._repr_markdown_() + repr(r) + repr(r.thin_shell) + str(r.thin_shell);"
+            "print(sorted(set(sys.modules) - before))")
+    new = fresh_python(code).stdout
+    assert not any(name in new for name in ("runner", "catalog", "tqdm", "matplotlib", "claim")), new
+
+
 def test_cli_check_writes_the_report(tmp_path, gaussian, capsys):
     np.save(tmp_path / "x.npy", gaussian[:500])
     out = tmp_path / "out"
     assert main(["check", str(tmp_path / "x.npy"), "--out", str(out), "--no-progress", "--directions", "8"]) == 0
     assert "Thin shell" in capsys.readouterr().out
     assert {"report.md", "check.json", "run.json"} <= {p.name for p in out.iterdir()}
+
+
+def test_cli_check_progress_goes_to_stderr_and_stdout_holds_only_the_summary(tmp_path, gaussian, capsys):
+    np.save(tmp_path / "x.npy", gaussian[:500])
+    assert main(["check", str(tmp_path / "x.npy"), "--out", str(tmp_path / "out"), "--directions", "8"]) == 0
+    captured = capsys.readouterr()
+    assert "s] moments of 500 × " in captured.err  # the timed progress lines
+    assert not any(line.startswith("[") for line in captured.out.splitlines())
+    assert captured.out.startswith("infonce-gauss check: n = 500 rows")
 
 
 def _bad(tmp_path, name, array):

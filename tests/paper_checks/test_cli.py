@@ -48,7 +48,16 @@ def test_rates_sphere_writes_table_fits_and_figures(tmp_path):
                  "--n", "2000", "--seeds", "2", "--fit-range", "8", "256", "--out", str(out), "--no-progress"]) == 0
     for name in ("table.csv", "fits.csv", "rates_sphere.png", "rates_sphere.pdf", "run.json"):
         assert (out / name).stat().st_size > 0, name
-    assert json.loads((out / "run.json").read_text())["config"]["n"] == 2000
+    run = json.loads((out / "run.json").read_text())
+    assert run["config"]["n"] == 2000
+    assert run["executor"] == {"engine": "inline", "workers": None, "address": None}
+
+
+def test_rates_run_json_records_the_executor(tmp_path):
+    out = tmp_path / "pool"
+    assert main(["rates", "sphere", "--k", "1", "--dims", "8", "16", "--n", "200", "--seeds", "1", "--executor",
+                 "process", "--workers", "2", "--out", str(out), "--no-progress"]) == 0
+    assert json.loads((out / "run.json").read_text())["executor"] == {"engine": "process", "workers": 2, "address": None}
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -75,3 +84,19 @@ def test_rates_with_too_few_points_write_fits_csv_with_the_reason(tmp_path, caps
     fits = (out / "fits.csv").read_text().splitlines()
     assert fits[0] == "reason" and "no slope fitted" in fits[1] and "d = 64 128" in fits[1]
     assert "no slope fitted" in capsys.readouterr().out
+
+
+def test_rates_with_exactly_four_points_keep_the_table(tmp_path):
+    # 4 dims in the fit range: enough for the Monte Carlo series (3 terms), one short for the exact series
+    # (4 terms: the truncation error takes one more), which are skipped instead of ending the run with exit 2
+    out = tmp_path / "four"
+    assert main(["rates", "sphere", "--k", "1", "--dims", "32", "64", "128", "256", "--n", "500", "--seeds", "1",
+                 "--out", str(out), "--no-progress"]) == 0
+    assert (out / "table.csv").is_file()
+    assert {row.split(",")[2] for row in (out / "fits.csv").read_text().splitlines()[1:]} <= {"mc"}
+
+
+def test_infonce_rates_refuse_a_fit_range_without_enough_sizes_before_the_monte_carlo(tmp_path, capsys):
+    assert main(["rates", "infonce", "--sizes", "16", "32", "64", "128", "--fit-min", "32", "--out", str(tmp_path / "x"),
+                 "--no-progress"]) == 2
+    assert "needs >= 4 batch sizes" in capsys.readouterr().err and not (tmp_path / "x").exists()

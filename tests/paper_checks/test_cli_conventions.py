@@ -15,9 +15,27 @@ from infonce_gauss.runner import ClaimResult
 
 
 def test_version(capsys):
+    import tomllib
+    from pathlib import Path
+
+    import infonce_gauss
+
+    # one source: the version pyproject.toml declares is the package's __version__ and what --version prints
+    declared = tomllib.loads((Path(cli.__file__).parents[1] / "pyproject.toml").read_text())["project"]["version"]
+    assert infonce_gauss.__version__ == declared
     with pytest.raises(SystemExit) as info:
         cli.build_parser().parse_args(["--version"])
-    assert info.value.code == 0 and capsys.readouterr().out.startswith("infonce-gauss ")
+    assert info.value.code == 0 and capsys.readouterr().out == f"infonce-gauss {declared}\n"
+
+
+def test_python_dash_m_runs_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "infonce_gauss", "claims", "--list", "--only", "MP-"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("MP-LEMMA3")
 
 
 def test_exit_codes_are_documented_in_help_and_readme(capsys):

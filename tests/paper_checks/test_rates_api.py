@@ -54,7 +54,7 @@ def test_unknown_engine_and_missing_engine_say_what_to_do():
 
 
 def test_a_sweep_runs_bit_identically_on_a_dask_local_cluster():
-    pytest.importorskip("distributed", reason="the cluster extra (dask.distributed) is not installed")
+    pytest.importorskip("distributed", reason="the dask extra (dask.distributed) is not installed")
     inline = ig.sphere_rates(**TINY).table
     with executor("dask", workers=2) as pool:
         on_dask = ig.sphere_rates(**TINY, executor=pool).table
@@ -62,7 +62,31 @@ def test_a_sweep_runs_bit_identically_on_a_dask_local_cluster():
 
 
 def test_a_sweep_runs_bit_identically_on_local_ray():
-    pytest.importorskip("ray", reason="the cluster extra (ray) is not installed")
+    pytest.importorskip("ray", reason="the ray extra is not installed")
     inline = ig.sphere_rates(**TINY).table
     with executor("ray", workers=2) as pool:
         assert ig.sphere_rates(**TINY, executor=pool).table == inline
+
+
+def test_dask_workers_without_the_package_are_refused_within_seconds():
+    import time
+
+    distributed = pytest.importorskip("distributed", reason="the dask extra (dask.distributed) is not installed")
+    from infonce_gauss.executors import require_on_workers
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        require_on_workers(client)  # these workers run this interpreter: the same version
+        start = time.perf_counter()
+        with pytest.raises(ValueError, match=r"2 of 2 dask workers .* no-such-distribution-x .*not installed"):
+            require_on_workers(client, "no-such-distribution-x")
+        assert time.perf_counter() - start < 10
+
+
+def test_a_missing_engine_names_its_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed now raises ImportError
+    with pytest.raises(ValueError, match=r"pip install 'infonce-gauss\[dask\]'"):
+        with executor("dask"):
+            pass

@@ -118,3 +118,22 @@ def test_the_history_survives_a_checkpoint_and_loads_with_weights_only(tmp_path)
     trainer.fit(_Encoder(), loader, ckpt_path=path)
     assert [h["epoch"] for h in resumed.history] == [0, 1, 2]
     assert resumed.history[:2] == callback.history
+
+
+def test_verdicts_in_the_history_and_a_collapse_callback(tmp_path):
+    collapsed = []
+    callback = GaussianityCallback(16, eta2=0.5, rankme_min=17.0,  # RankMe <= d = 16 always: every epoch collapses
+                                   on_collapse=lambda trainer, module, stats: collapsed.append((trainer.current_epoch,
+                                                                                                stats["rankme"])))
+    _fit(_Encoder(), callback, tmp_path)
+    assert [epoch for epoch, _ in collapsed] == [0, 1]
+    assert [rankme for _, rankme in collapsed] == [h["rankme"] for h in callback.history]
+    for h in callback.history:
+        assert set(h["verdicts"]) == {"thin_shell", "mean_direction", "alignment"}
+        assert set(h["verdicts"].values()) <= {"holds", "fails", "cannot tell"}
+    quiet = GaussianityCallback(16, rankme_min=1.0)  # RankMe >= 1 always: no epoch collapses
+    _fit(_Encoder(), quiet, tmp_path, epochs=1)
+    with pytest.warns(RuntimeWarning, match="epoch 0: RankMe .* fell below rankme_min = 17"):
+        _fit(_Encoder(), GaussianityCallback(16, rankme_min=17.0), tmp_path, epochs=1)
+    with pytest.raises(ValueError, match="on_collapse needs rankme_min"):
+        GaussianityCallback(16, on_collapse=print)

@@ -42,7 +42,7 @@ def _exact(z, v, codes, directions):
     x = np.hstack((z, z @ directions))
     r = np.linalg.norm(z, axis=1)
     return {"sum_z": z.sum(0), "sum_u": u.sum(0), "gram_u": u.T @ u, "powers": np.stack([(x**k).sum(0) for k in range(1, 5)]),
-            "norm_sums": np.array([r.sum(), r @ r]), "cos_sums": np.array([cos.sum(), cos @ cos]), "sum_v": vh.sum(0),
+            "norm_sums": np.array([(r**k).sum() for k in range(1, 5)]), "cos_sums": np.array([cos.sum(), cos @ cos]), "sum_v": vh.sum(0),
             "gram_w": w.T @ w, "sum_cos_w": cos @ w, "covariance": np.cov(z, rowvar=False),
             "classes": {c: u[codes == c].sum(0) for c in np.unique(codes)}, "norms": r, "cosines": cos}
 

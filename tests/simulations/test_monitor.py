@@ -328,3 +328,41 @@ def test_two_gloo_processes_each_fed_a_shard_equal_one_process_fed_everything(tm
         got = json.loads((tmp_path / f"out.{rank}").read_text())
         assert got["local_n"] == 1000
         _assert_same_statistics(got["stats"], expected, rel=1e-9)
+
+
+def _fed(z, positives=None):
+    monitor = GaussianityMonitor(seed=0)
+    for rows in range(0, z.shape[0], 512):
+        monitor.update(z[rows:rows + 512], None if positives is None else positives[rows:rows + 512])
+    return monitor
+
+
+def test_norm_cv_se_is_the_delta_method_se_of_the_norms():
+    from infonce_gauss.simulations.estimates import cv_estimate
+
+    z = torch.randn(3000, 24, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    z = z * torch.exp(0.3 * torch.randn(3000, 1, generator=torch.Generator().manual_seed(4), dtype=torch.float64))
+    stats = _fed(z).compute()
+    direct = cv_estimate(torch.linalg.vector_norm(z, dim=1).numpy())
+    assert stats["norm_cv"] == pytest.approx(direct.value, rel=1e-9)
+    assert stats["norm_cv_se"] == pytest.approx(direct.se, rel=1e-9)
+
+
+def test_verdicts_follow_checks_rules_on_laws_with_known_answers():
+    gen = torch.Generator().manual_seed(5)
+    g = torch.randn(4096, 32, generator=gen)
+    positives = g + 0.1 * torch.randn(4096, 32, generator=gen)
+    gaussian = _fed(g, positives)
+    v = gaussian.verdicts()
+    # N(0, I_32): CV = CV_chi(32) (ratio 1 < 3), ||m||² = 0 < 1/sqrt(32); positives given but no eta2
+    assert v == {"thin_shell": "holds", "mean_direction": "holds", "alignment": "cannot tell"}
+    # E[u·v] ≈ 0.995 and ||m||² ≈ 0: Prop 1's bound eta2 + (1 - eta2)·0 is violated at eta2 = 0.5, met at 0.999
+    assert gaussian.verdicts(eta2=0.5)["alignment"] == "fails"
+    assert gaussian.verdicts(eta2=0.999)["alignment"] == "holds"
+    # radii spread log-normally with sd 1: CV ≈ 1.3 against CV_chi(32) ≈ 0.125 (ratio ≈ 10 > 3)
+    spread = g * torch.exp(torch.randn(4096, 1, generator=gen))
+    assert _fed(spread).verdicts()["thin_shell"] == "fails"
+    # a common mean of norm 6 in d = 32: ||E u||² ≈ 0.5 against the tolerance 1/sqrt(32) ≈ 0.18
+    shifted = g + 6.0 * torch.nn.functional.one_hot(torch.tensor(0), 32)
+    assert _fed(shifted).verdicts()["mean_direction"] == "fails"
+    assert "alignment" not in _fed(g).verdicts(eta2=0.5)

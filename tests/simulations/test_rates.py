@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 import pytest
 
-from infonce_gauss.simulations.rates import InlineExecutor, column, fit_rate, sweep
+from infonce_gauss.simulations.rates import InlineExecutor, column, fit_rate, points_needed, sweep
 
 
 def test_confidence_interval_has_nominal_coverage():
@@ -84,3 +84,14 @@ def test_sweep_errors():
         sweep(partial(_measure, scale=1.0), [{"d": 0}], progress=False)
     with pytest.raises(ValueError, match="column 'nope'"):
         column([{"d": 1}], "nope")
+
+
+@pytest.mark.parametrize(("corrections", "exact"), [(0, False), (1, False), (1, True), (2, True)])
+def test_points_needed_is_the_fewest_points_fit_rate_accepts(corrections, exact):
+    n = points_needed(corrections=corrections, exact=exact)
+    x = np.geomspace(8, 1024, n)
+    y = 2.0 / x * (1 + 0.3 / x)
+    fit = fit_rate(x, y, corrections=corrections, exact=exact)
+    assert fit.n_points == n
+    with pytest.raises(ValueError, match="cannot fit|needs >= 3 points"):
+        fit_rate(x[:-1], y[:-1], corrections=corrections, exact=exact)
