@@ -48,6 +48,7 @@ def test_the_sdist_holds_the_package_sources_and_nothing_else(tmp_path):
     with tarfile.open(tmp_path / done.stdout.split()[-1]) as sdist:
         names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     top = {name.split("/")[0] for name in names}
+    assert "LICENSE" in top  # pyproject's license = "MIT" ships its text
     assert top <= {*SOURCES, "infonce_gauss.egg-info", "PKG-INFO", "README.md", "pyproject.toml", "setup.cfg",
                    "MANIFEST.in", "LICENSE"}, top
     tracked = subprocess.run(["git", "ls-files", *SOURCES], cwd=ROOT, capture_output=True, text=True).stdout.split()
