@@ -28,11 +28,17 @@ from scipy import special
 
 from infonce_gauss.theory.validation import integer
 
-__all__ = ["AD_THRESHOLD", "DP_LEVEL", "resolve_workers", "CoordinateTests", "PaperColumns", "coordinate_tests",
+__all__ = ["AD_THRESHOLD", "DP_LEVEL", "paper_rule", "resolve_workers", "CoordinateTests", "PaperColumns", "coordinate_tests",
            "tested_shape", "coordinate_results", "paper_columns", "anderson_pvalue"]
 
 AD_THRESHOLD = 0.752  # SciPy's 5% critical value of A^2 for large n (D'Agostino & Stephens case 3)
 DP_LEVEL = 0.05       # the paper's D'Agostino–Pearson pass level: p > 0.05
+
+
+def paper_rule(ad_avg: float, dp_avg: float) -> bool:
+    """Table 1's "Gaussian?" column (Sec. 5): mean A² over the coordinates below :data:`AD_THRESHOLD` and mean
+    D'Agostino–Pearson p-value above :data:`DP_LEVEL`."""
+    return bool(ad_avg < AD_THRESHOLD and dp_avg > DP_LEVEL)
 _BLOCK_ELEMENTS = 2**18  # samples per work item (a 2 MB float64 block stays in cache)
 _TINY = 1e-300        # below this ndtr has lost its relative precision; use log_ndtr there
 

@@ -7,8 +7,8 @@ for the way an estimate with its standard error is judged against it.
 * Assumption 2 (:data:`THIN_SHELL_MAX_RATIO`): :math:`\mathrm{CV}(\|z\|)/\mathrm{CV}_\chi(d)` below 3;
 * the mean direction (:func:`mean_tolerance`): :math:`\|m\|^2=\|E u\|^2` below :math:`1/\sqrt d`;
 * isotropy (:data:`ISOTROPY_MIN_FRACTION`): a participation ratio of at least d/2;
-* Prop 1 (:func:`bound_verdict`): the slack :math:`\eta_2+(1-\eta_2)\|m\|^2-E[u\cdot v]` fails only if its
-  one-sided 1 − level interval lies below 0.
+* Prop 1 (:func:`bound_verdict`): the slack :math:`\eta_2+(1-\eta_2)\|m\|^2-E[u\cdot v]` fails only if the
+  upper end of its two-sided 1 − level interval lies below 0.
 """
 
 from __future__ import annotations
@@ -43,6 +43,6 @@ def mean_tolerance(d: int) -> float:
 
 
 def bound_verdict(slack: float, slack_se: float, level: float) -> str:
-    """``fails`` if the one-sided 1 − level interval of a bound's slack lies below 0 (the bound is violated),
-    ``holds`` otherwise."""
+    """``fails`` if the upper end of the two-sided 1 − level interval of a bound's slack,
+    ``slack + z_{1−level/2}·se``, lies below 0 (the bound is violated), ``holds`` otherwise."""
     return "fails" if slack + float(stats.norm.isf(level / 2)) * slack_se < 0 else "holds"

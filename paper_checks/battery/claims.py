@@ -14,7 +14,7 @@ from scipy import optimize, stats
 from infonce_gauss.claim import ClaimContext, ClaimSet, Verdict
 from infonce_gauss.simulations import geometry
 from infonce_gauss.simulations.null_rates import null_pass_rates, pass_rate_band
-from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL
+from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL, paper_rule
 from infonce_gauss.simulations.estimates import MC_AGREEMENT_Z, Estimate, proportion_estimate
 from infonce_gauss.simulations.sampling import derive_seed, uniform_sphere
 
@@ -83,7 +83,7 @@ def sphere_detect(ctx: ClaimContext) -> Verdict:
                          "sphere_ad_mean": sphere.ad_mean.value, "sphere_dp_mean": sphere.dp_mean.value,
                          "noncentrality": lam, "predicted_dp_pass": float(stats.ncx2.cdf(stats.chi2.ppf(0.95, 2), 2, lam)),
                          "gaussian_band_low": gauss_band[0],
-                         "paper_rule_passes": bool(sphere.ad_mean.value < AD_THRESHOLD and sphere.dp_mean.value > DP_LEVEL)})
+                         "paper_rule_passes": paper_rule(sphere.ad_mean.value, sphere.dp_mean.value)})
     ctx.save_table("sphere_detect", rows)
     gap = max(abs(r["sphere_dp_pass"] - r["predicted_dp_pass"]) for r in rows)
     flagged = [r for r in rows if r["d"] <= 64 and r["n"] >= 5000]
@@ -395,7 +395,7 @@ def text_encoder(ctx: ClaimContext) -> Verdict:
                    [{"encoder": r["encoder"], "embeddings": k, "n": r["n"], **v} for r in runs.values()
                     for k, v in r["columns"].items()]
                    + [{"encoder": "paper: CLIP ViT-L/14 text (COCO)", "embeddings": k, **v} for k, v in TABLE2_CLIP_TEXT.items()])
-    gaussian = mini["columns"]["unnormalized"]["ad_avg"] < AD_THRESHOLD and mini["columns"]["unnormalized"]["dp_avg"] > DP_LEVEL
+    gaussian = paper_rule(mini["columns"]["unnormalized"]["ad_avg"], mini["columns"]["unnormalized"]["dp_avg"])
     side = "; ".join(
         f"{r['encoder']} ({next(iter(r['columns']))}): AD avg {next(iter(r['columns'].values()))['ad_avg']:.2f}, "
         f"DP avg {next(iter(r['columns'].values()))['dp_avg']:.2f}, ||m||² = {r['mean_norm_sq']:.2f} (0 for uniform "

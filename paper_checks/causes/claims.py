@@ -19,7 +19,7 @@ import numpy as np
 from infonce_gauss.causes.factorial import ENCODERS, INIT, INPUTS, OBJECTIVES, REFERENCE, factorial, seeds
 from infonce_gauss.claim import ClaimContext, ClaimSet, Verdict
 from infonce_gauss.simulations.replicates import contrast, summarize
-from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL
+from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL, paper_rule
 
 CLAIMS = ClaimSet("CAUSE-")
 
@@ -51,9 +51,6 @@ def _table(rows) -> list[dict]:
                                 **_summary(rows, stat, encoder=encoder, input=name, objective=objective)})
     return out
 
-
-def _paper_rule(ad: float, dp: float) -> bool:
-    return ad < AD_THRESHOLD and dp > DP_LEVEL
 
 
 def _factorial(ctx: ClaimContext) -> list[dict]:
@@ -90,7 +87,7 @@ def init_inputs(ctx: ClaimContext) -> Verdict:
             ad = _summary(rows, "ad_avg", input=name, encoder=encoder, objective=INIT)
             dp = _summary(rows, "dp_avg", input=name, encoder=encoder, objective=INIT)
             table.append({"input": name, "encoder": encoder, "ad_avg": ad["mean"], "ad_se": ad["se"],
-                          "dp_avg": dp["mean"], "dp_se": dp["se"], "gaussian": _paper_rule(ad["mean"], dp["mean"])})
+                          "dp_avg": dp["mean"], "dp_se": dp["se"], "gaussian": paper_rule(ad["mean"], dp["mean"])})
     ctx.save_table("init_inputs", table)
     controls = [t for t in table if t["input"] != REFERENCE]
     reference = next(t for t in table if t["input"] == REFERENCE and t["encoder"] == "linear")
@@ -233,8 +230,8 @@ def thin_shell(ctx: ClaimContext) -> Verdict:
                 s = {k: _summary(rows, k, **match)["mean"] for k in ("cv_ratio", "ad_avg", "dp_avg", "norm_ad_avg",
                                                                      "norm_dp_avg")}
                 cells.append({**match, **s, "wide_shell": s["cv_ratio"] >= WIDE_SHELL,
-                              "unnormalized_gaussian": _paper_rule(s["ad_avg"], s["dp_avg"]),
-                              "normalized_gaussian": _paper_rule(s["norm_ad_avg"], s["norm_dp_avg"])})
+                              "unnormalized_gaussian": paper_rule(s["ad_avg"], s["dp_avg"]),
+                              "normalized_gaussian": paper_rule(s["norm_ad_avg"], s["norm_dp_avg"])})
     ctx.save_table("thin_shell", cells)
     trained = [c for c in cells if c["objective"] != INIT]
     wide_gaussian = [f"{c['input']} {c['encoder']} {c['objective']}" for c in trained

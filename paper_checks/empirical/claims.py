@@ -28,7 +28,7 @@ import numpy as np
 from infonce_gauss.claim import ClaimContext, ClaimSet, Profile, Verdict
 from infonce_gauss.simulations.device import one_torch_thread
 from infonce_gauss.simulations.replicates import CONTRAST_LEVEL, contrast, summarize
-from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL
+from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL, paper_rule
 from infonce_gauss.simulations.sampling import derive_seed
 
 CLAIMS = ClaimSet("EMP-")
@@ -309,7 +309,7 @@ def _in_band_every_seed(rows, bands: dict, columns=COLUMNS) -> bool:
 
 def _paper_rule(row: dict, prefix: str = "") -> bool:
     """Table 1's "Gaussian?" column: mean A² < :data:`AD_THRESHOLD` and mean DP p-value > :data:`DP_LEVEL`."""
-    return row[prefix + "ad_avg"] < AD_THRESHOLD and row[prefix + "dp_avg"] > DP_LEVEL
+    return paper_rule(row[prefix + "ad_avg"], row[prefix + "dp_avg"])
 
 
 def _side_by_side(rows, paper: dict, bands: dict | None = None) -> list[dict]:

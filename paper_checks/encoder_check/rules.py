@@ -64,7 +64,7 @@ from infonce_gauss.simulations.null_rates import pass_rate_band
 from infonce_gauss.simulations.projections import projection_tests
 from infonce_gauss.simulations.sampling import derive_seed
 from infonce_gauss.simulations.uniformity import bingham_from_scatter, phi_gap, rayleigh_from_mean
-from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL, CoordinateTests
+from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL, CoordinateTests, paper_rule
 from infonce_gauss.simulations.verdicts import (ISOTROPY_MIN_FRACTION, THIN_SHELL_MAX_RATIO, Z95, bound_verdict,
                                                 interval_verdict, mean_tolerance)
 
@@ -193,7 +193,7 @@ def _coordinate_variant(rule: Rule, name: str, tests: CoordinateTests | str, ev:
                "below_independent_band": [t.upper() for t in ("ad", "dp") if observed[t] / d < paper[t][0]],
                "all_pass_probability": {law: {"ad": r.ad_pass.value ** d, "dp": r.dp_pass.value ** d} for law, r in nulls.items()},
                "below_band": below, "above_band": above, "lower_tail_pvalues": lower,
-               "paper_rule_gaussian": bool(cols.ad_avg < AD_THRESHOLD and cols.dp_avg > DP_LEVEL),
+               "paper_rule_gaussian": paper_rule(cols.ad_avg, cols.dp_avg),
                "mean_skewness": float(tests.skewness.mean()), "mean_excess_kurtosis": float(tests.excess_kurtosis.mean()),
                "ad": tests.ad, "dp_pvalue": tests.dp_pvalue, "excess_kurtosis": tests.excess_kurtosis}
     ad, dp = bands["ad_pass"], bands["dp_pass"]

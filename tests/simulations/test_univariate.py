@@ -87,3 +87,11 @@ def test_anderson_pvalue_is_calibrated(within):
     p = anderson_pvalue(res.ad, 150)
     for level in (0.01, 0.05, 0.10):
         assert within(int(np.sum(p <= level)), 3000, level), level
+
+
+def test_the_papers_rule_is_strict_on_both_columns():
+    from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL, paper_rule
+
+    assert paper_rule(0.38, 0.49)  # Table 1, Laplace column: Gaussian
+    assert not paper_rule(1.64, 0.02)  # Table 1, binary E0: not
+    assert not paper_rule(AD_THRESHOLD, 0.5) and not paper_rule(0.3, DP_LEVEL)  # both inequalities strict
