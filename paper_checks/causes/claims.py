@@ -89,7 +89,7 @@ def _factorial(ctx: ClaimContext) -> list[dict]:
 
 
 def _common(ctx, rows) -> dict:
-    return {"seeds_per_cell": seeds(ctx.profile), "cells": len(rows), "gpu": GPU_NOTE,
+    return {"seeds_per_cell": seeds(ctx.profile), "factorial_rows": len(rows), "gpu": GPU_NOTE,
             "n_eval": sorted({r["n"] for r in rows}), "d": rows[0]["d"],
             "cnn_cells": cnn_missing() or "Fashion-MNIST through the small CNN (see causes.factorial's docstring)"}
 
