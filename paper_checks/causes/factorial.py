@@ -26,8 +26,8 @@ evaluated. Measured on one loaded core: an InfoNCE epoch of 1024 images about 2 
 less, the init evaluation 0.4 s; the quick CNN cells add about 7 s of CPU time to the four claims (75 s in all,
 from 68 s); the full profile's are estimated at under 3 minutes (5 seeds × about 30 s, not measured here).
 What that trades: the CNN is far from converged (EMP-FMNIST's "partially collapsed" state: at initialization its
-directions crowd into a cone, d·E[(u·u′)²] near d), so its cells say what the first steps of each objective do from that start,
-not where training ends; paper-scale epochs need the gpu profile's ResNet-18 (EMP-FMNIST), which this factorial
+directions crowd into a cone, d·E[(u·u′)²] near d), so its cells say what the first steps of each objective do
+from that start, not where training ends; paper-scale epochs need the gpu profile's ResNet-18 (EMP-FMNIST), which this factorial
 does not run.
 """
 
