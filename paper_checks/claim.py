@@ -210,11 +210,14 @@ class Verdict:
 
 @dataclass
 class ClaimContext:
-    """What a claim's check gets: the profile, where to write, its own seed, and writers that log artifacts."""
+    """What a claim's check gets: the profile, where to write, its own seed, and writers that log artifacts.
+    ``run_seed`` is the run's seed (``--seed``) that ``seed`` derives from: a result that several claims share (one
+    training per run) derives its own seed from it."""
 
     profile: Profile
     out_dir: Path
     seed: int
+    run_seed: int = 0
     artifacts: list[str] = field(default_factory=list)
 
     def save_table(self, name: str, rows: Sequence[Mapping]) -> Path:

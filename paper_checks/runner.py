@@ -94,7 +94,7 @@ def _run_one(claim: Claim, ctx: ClaimContext) -> Verdict:
 
 
 def _timed(claim: Claim, profile: Profile, out_dir: Path, seed: int) -> tuple[Verdict, float]:
-    ctx = ClaimContext(profile=profile, out_dir=Path(out_dir), seed=claim.seed_for(seed))
+    ctx = ClaimContext(profile=profile, out_dir=Path(out_dir), seed=claim.seed_for(seed), run_seed=seed)
     start = time.perf_counter()
     verdict = _run_one(claim, ctx)
     return verdict, time.perf_counter() - start
