@@ -38,21 +38,25 @@ from infonce_gauss.simulations.training import (
     pair_loss,
 )
 
-__all__ = ["BATCHED_ENCODERS", "StackedEncoder", "batchable", "train_batched"]
+__all__ = ["BATCHED_ENCODERS", "StackedEncoder", "stacked_adam", "batchable", "train_batched"]
 
 BATCHED_ENCODERS = ("linear", "mlp")
 
 
 class StackedEncoder(nn.Module):
     """K linear or ReLU-MLP encoders as one module: ``forward`` maps (K, B, ...) inputs to (K, B, d) embeddings,
-    slice k through encoder k."""
+    slice k through encoder k.
+
+    Layer weights are stored transposed, (K, d_in, d_out), so that the forward product is ``x @ w`` and its weight
+    gradient ``xᵀ dz`` comes out in the parameter's own layout (a (K, d_out, d_in) weight used as ``wᵀ`` gets its
+    gradient as a transposed view, copied to contiguous memory at every step)."""
 
     def __init__(self, encoders: list[nn.Module]):
         super().__init__()
         layers = [[m for m in e.modules() if isinstance(m, nn.Linear)] for e in encoders]
         if not layers or any(len(ls) != len(layers[0]) for ls in layers):
             raise ValueError("StackedEncoder needs one or more encoders of the same architecture.")
-        self.weights = nn.ParameterList(nn.Parameter(torch.stack([ls[i].weight.detach() for ls in layers]).clone())
+        self.weights = nn.ParameterList(nn.Parameter(torch.stack([ls[i].weight.detach().T for ls in layers]).clone())
                                         for i in range(len(layers[0])))
         self.biases = nn.ParameterList(
             nn.Parameter(torch.stack([ls[i].bias.detach() for ls in layers]).unsqueeze(1).clone())
@@ -63,7 +67,7 @@ class StackedEncoder(nn.Module):
         last = len(self.weights) - 1
         biased = len(self.biases) == len(self.weights)
         for i, w in enumerate(self.weights):
-            x = torch.baddbmm(self.biases[i], x, w.transpose(1, 2)) if biased else torch.bmm(x, w.transpose(1, 2))
+            x = torch.baddbmm(self.biases[i], x, w) if biased else torch.bmm(x, w)
             if i < last:
                 x = torch.relu(x)
         return x
@@ -73,10 +77,17 @@ class StackedEncoder(nn.Module):
         biases = iter(self.biases)
         with torch.no_grad():
             for w, layer in zip(self.weights, (m for m in encoder.modules() if isinstance(m, nn.Linear))):
-                layer.weight.copy_(w[k])
+                layer.weight.copy_(w[k].T)
                 if layer.bias is not None:
                     layer.bias.copy_(next(biases)[k, 0])
         return encoder
+
+
+def stacked_adam(stacked: StackedEncoder, config: TrainConfig) -> torch.optim.Adam:
+    """``train``'s Adam (``config.lr``, coupled L2 ``config.weight_decay``) over the stacked parameters, as the fused
+    kernel: one pass over each stacked tensor per step instead of one per Adam operation (the same update up to
+    rounding; at the paper's Laplace size the unfused Adam costs about a third of a K-seed step)."""
+    return torch.optim.Adam(stacked.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
 
 
 def _varying(configs) -> set[str]:
@@ -131,7 +142,7 @@ def train_batched(tasks, configs: list[TrainConfig], *, progress: bool = True, m
     config = configs[0]
     models = [build_model(c, t) for c, t in zip(configs, tasks)]
     stacked = StackedEncoder(models)
-    optimizer = torch.optim.Adam(stacked.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    optimizer = stacked_adam(stacked, config)
     evaluations = [t.evaluation(_rng(c.seed, _EVAL_STREAM), c.eval_samples) for c, t in zip(configs, tasks)]
     views = [torch.stack([getattr(e, name) for e in evaluations]) for name in ("anchors", "view_a", "view_b")]
     same_anchor = evaluations[0].view_a is evaluations[0].anchors

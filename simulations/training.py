@@ -85,11 +85,17 @@ def info_nce_loss(z_a: torch.Tensor, z_b: torch.Tensor, *, tau: float, symmetric
 
     ``z_a``, ``z_b`` of shape (N, d) give one loss; of shape (K, N, d), K independent losses (one per seed of a
     batched model, :mod:`infonce_gauss.simulations.batched`), each the loss of its (N, d) slice."""
-    if z_a.ndim == 3:
+    if z_a.ndim == 3:  # the K slices' rows as one (K N, N) cross-entropy: the fused kernel of the 2-d case
         u, v = F.normalize(z_a.float(), dim=-1), F.normalize(z_b.float(), dim=-1)
-        logits = u @ v.transpose(1, 2) / tau  # (K, N anchors, N candidates)
-        loss = -F.log_softmax(logits, dim=2).diagonal(dim1=1, dim2=2).mean(dim=1)
-        return (loss - F.log_softmax(logits, dim=1).diagonal(dim1=1, dim2=2).mean(dim=1)) / 2 if symmetric else loss
+        logits = torch.bmm(u, v.transpose(1, 2)) / tau  # (K, N anchors, N candidates)
+        k, n = logits.shape[:2]
+        target = torch.arange(n, device=u.device).repeat(k)
+
+        def rows(lg):
+            return F.cross_entropy(lg.reshape(k * n, n), target, reduction="none").view(k, n).mean(dim=1)
+
+        loss = rows(logits)
+        return (loss + rows(logits.transpose(1, 2))) / 2 if symmetric else loss
     u = F.normalize(z_a.float(), dim=1)
     v = F.normalize(z_b.float(), dim=1)
     logits = u @ v.T / tau
