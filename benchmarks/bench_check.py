@@ -15,9 +15,9 @@ Floors (:func:`floor_seconds`, in a fresh process too):
 Targets (issue 13): 10⁵ × 512 end to end (the CLI, report and figures included) under 4 s; 5·10⁵ × 512
 within 2.5× the floor; with ``--large``, 10⁶ × 768 (a 3 GB file) within 2× the fuller floor and within
 1.5 GB of resident memory. Issue 27: the dependence-aware bands add at most 20% to ``check`` on 10⁵ × 512
-(:func:`bench_dependence_bands`; ``--dependence-only`` runs just that). And the per-coordinate Anderson–Darling + D'Agostino–Pearson statistics
-within 1.5× of sorting the same columns (:func:`bench_coordinate_tests`), and equal to
-``scipy.stats.anderson`` (:func:`bench_anderson`).
+(:func:`bench_dependence_bands`; ``--dependence-only`` runs just that). And the per-coordinate Anderson–Darling +
+D'Agostino–Pearson statistics within 1.5× of sorting the same columns (:func:`bench_coordinate_tests`), and equal
+to ``scipy.stats.anderson`` (:func:`bench_anderson`).
 Timings are the best of ``--repeats`` runs where repeated (the least disturbed by other load).
 """
 

@@ -168,16 +168,16 @@ def null_bands(n: int, d: int, *, seed: int, replicates: int = 1000, law: str = 
 
 
 CONTROL_STATS = ("cv", "ad_avg", "ad_pass_pct", "dp_avg", "dp_pass_pct", "norm_ad_avg", "norm_ad_pass_pct", "alignment")
-WITHIN_RUN_SE = ("within_run_se: the standard error within one encoder (diagnostic_se) with the d coordinates taken as "
-                 "independent (the paper's protocol): sd/√d for a mean over the coordinates and the binomial "
-                 "100·√(p(1−p)/d) for a pass percentage; the coordinates are correlated, so these understate the error. "
-                 "within_run_se_corrected: the same corrected for the measured dependence, sd·√(D(d−1)/(d(d−D))) with "
-                 "the summary's design effect D from the correlation matrix of the coordinates (its power sums in the "
-                 "row) and the outcome map of Gaussian coordinates, d/D the effective number of coordinates. It is "
-                 "calibrated for Gaussian coordinates; for far-from-Gaussian ones it sees their correlation but not "
-                 "other dependence (e.g. normalized coordinates under a strong common factor, whose tails the shared "
-                 "norm couples), so it can still understate the error there. The SE of CV, alignment and ‖m‖² is over i.i.d. "
-                 "samples (the same in both). The replicates are the seeds (se)")
+WITHIN_RUN_SE = (
+    "within_run_se: the standard error within one encoder (diagnostic_se) with the d coordinates taken as independent "
+    "(the paper's protocol): sd/√d for a mean over the coordinates and the binomial 100·√(p(1−p)/d) for a pass "
+    "percentage; the coordinates are correlated, so these understate the error. within_run_se_corrected: the same "
+    "corrected for the measured dependence, sd·√(D(d−1)/(d(d−D))) with the summary's design effect D from the "
+    "correlation matrix of the coordinates (its power sums in the row) and the outcome map of Gaussian coordinates, d/D "
+    "the effective number of coordinates. It is calibrated for Gaussian coordinates; for far-from-Gaussian ones it sees "
+    "their correlation but not other dependence (e.g. normalized coordinates under a strong common factor, whose tails "
+    "the shared norm couples), so it can still understate the error there. The SE of CV, alignment and ‖m‖² is over "
+    "i.i.d. samples (the same in both). The replicates are the seeds (se)")
 SUMMARY_OF = {"ad_avg": "ad_mean", "dp_avg": "dp_mean", "ad_pass_pct": "ad_pass", "dp_pass_pct": "dp_pass"}
 """The per-coordinate summary (:data:`infonce_gauss.simulations.dependence.SUMMARIES`) of each Table-1 column."""
 
