@@ -20,7 +20,9 @@ tests standardize each column, so :math:`\rho_s` is a fixed function of r that d
 :class:`OutcomeMap` fits it in that class (non-negative weights on even powers, summing to 1), so the design effect
 of any R costs :math:`O(d^2)`: :func:`design_effects`. Pairs with :math:`|r|\lesssim0.6` barely count (the
 fitted weight sits on :math:`r^6` and above), which also makes :math:`D_s` insensitive to the sampling noise of
-an estimated R (:math:`\hat r^6\sim n^{-3}` for an uncorrelated pair).
+an estimated R (:math:`\hat r^6\sim n^{-3}` for an uncorrelated pair). The design effect depends on R only through the
+power sums :math:`P_k=\frac1d\sum_{jl}R_{jl}^k` (:func:`power_sums`), so a table of them (16 numbers) stands for R
+wherever the outcome map is applied later (:func:`weighted_design_effects`).
 
 :func:`summary_band` turns :math:`(d, D_s)` and the null law of one coordinate into the band S falls in: for a
 pass share, the beta-binomial over d coordinates with the null pass rate as its mean and the intra-class
@@ -47,8 +49,9 @@ from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL, Coordin
 from infonce_gauss.theory.validation import integer
 
 __all__ = ["SUMMARIES", "POWERS", "coordinate_values", "factor_model", "correlated_columns", "null_summaries",
-           "outcome_correlations", "OutcomeMap", "fit_outcome_map", "participation_ratio", "design_effects",
-           "SummaryBand", "summary_band", "share_lower_tail"]
+           "outcome_correlations", "OutcomeMap", "fit_outcome_map", "participation_ratio", "column_correlation",
+           "power_sums", "design_effects", "weighted_design_effects", "summary_se", "SummaryBand", "summary_band",
+           "share_lower_tail"]
 
 SUMMARIES = ("ad_pass", "dp_pass", "ad_mean", "dp_mean")
 """The per-coordinate summaries: shares passing AD and DP, mean :math:`A^2`, mean DP p-value."""
@@ -185,19 +188,80 @@ def participation_ratio(correlation) -> float:
     return float(np.trace(r) ** 2 / np.sum(r * r))
 
 
-def design_effects(correlation, outcome_map: OutcomeMap) -> dict[str, float]:
-    r"""The design effect :math:`D_s=\frac1d\sum_{j,k}\rho_s(R_{jk})` of each summary for the correlation matrix R
-    (its diagonal is taken as 1): 1 for independent coordinates, d for identical ones. Cost :math:`O(d^2)` per
-    power
-    (the powers above 8 only over the pairs with :math:`r^2>10^{-4}`)."""
+def column_correlation(x) -> np.ndarray:
+    r"""The sample correlation matrix of the d columns of an (n, d) array (float64); a constant column (no spread to
+    correlate) is taken as uncorrelated with the rest, with 1 on the diagonal."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 2 or not np.all(np.isfinite(x)):
+        raise ValueError(f"x must be a finite (n, d) array with n >= 2 rows, got shape {x.shape}.")
+    centered = x - x.mean(axis=0)
+    scale = np.sqrt(np.einsum("ij,ij->j", centered, centered))
+    dead = ~(scale > 0)
+    scale[dead] = 1.0
+    centered /= scale
+    r = np.clip(centered.T @ centered, -1.0, 1.0)
+    r[dead, :] = r[:, dead] = 0.0
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+def power_sums(correlation) -> dict[int, float]:
+    r"""The power sums :math:`P_k=\frac1d\sum_{j,l}R_{jl}^k` of the correlation matrix R for each k in :data:`POWERS`
+    (its diagonal is taken as 1, entries clipped to [-1, 1]): the d-free inputs of every design effect,
+    :math:`D_s=\sum_kw_{s,k}P_k` (:func:`design_effects`).
+
+    Every k is even, so each term is non-negative and :math:`1\le P_k\le d`, non-increasing in k: :math:`P_k=1`
+    for independent coordinates (R = I), d for identical ones (all :math:`|R_{jl}|=1`), and
+    :math:`1+(d-1)r^k` for equicorrelated ones (:math:`R_{jl}=r`, j ≠ l). The participation ratio is
+    :math:`d/P_2` (:func:`participation_ratio`). Cost :math:`O(d^2)` per power (the powers above 8 only over the
+    pairs with :math:`r^2>10^{-4}`, whose 10th power is below :math:`10^{-20}`)."""
     r = _square(correlation, "correlation")
     d = r.shape[0]
     sq = np.clip(r * r, 0.0, 1.0)
     np.fill_diagonal(sq, 1.0)
     flat = sq.ravel()
-    big = flat[flat > 1e-4]  # beyond r^8 a pair with r² <= 1e-4 adds less than 1e-20
-    sums = {k: float(np.sum((flat if k <= 8 else big) ** (k // 2))) for k in POWERS}
-    return {s: sum(w * sums[k] for w, k in zip(outcome_map.weights[s], POWERS)) / d for s in SUMMARIES}
+    big = flat[flat > 1e-4]
+    return {k: float(np.sum((flat if k <= 8 else big) ** (k // 2))) / d for k in POWERS}
+
+
+def design_effects(correlation, outcome_map: OutcomeMap) -> dict[str, float]:
+    r"""The design effect :math:`D_s=\frac1d\sum_{j,l}\rho_s(R_{jl})=\sum_kw_{s,k}P_k` of each summary for the
+    correlation matrix R (:func:`power_sums` weighted by the outcome map; :func:`weighted_design_effects`): 1 for
+    independent coordinates, d for identical ones. Cost :math:`O(d^2)` per power."""
+    return weighted_design_effects(power_sums(correlation), outcome_map)
+
+
+def weighted_design_effects(sums, outcome_map: OutcomeMap) -> dict[str, float]:
+    r""":math:`D_s=\sum_kw_{s,k}P_k` of each summary s from the power sums :math:`P_k` of :func:`power_sums` (a mapping
+    from each k in :data:`POWERS` to :math:`P_k`; keys may be ints or their strings, as read back from JSON).
+    Since the weights are non-negative and sum to 1 and :math:`1\le P_k\le d`, :math:`1\le D_s\le d`."""
+    sums = {int(k): float(v) for k, v in sums.items()}
+    if set(sums) != set(POWERS):
+        raise ValueError(f"power sums must be given for exactly the powers {POWERS}, got {sorted(sums)}.")
+    return {s: sum(w * sums[k] for w, k in zip(outcome_map.weights[s], POWERS)) for s in SUMMARIES}
+
+
+def summary_se(sd: float, *, d: int, design_effect: float) -> float:
+    r"""The standard error of a summary :math:`S=\frac1d\sum_js_j` of d dependent coordinates, from the sample
+    standard deviation ``sd`` (ddof = 1) of the :math:`s_j` over the same coordinates and the summary's design
+    effect D.
+
+    With a common variance :math:`\sigma^2` of every :math:`s_j`, :math:`\operatorname{Var}S=\sigma^2D/d` and the
+    sample variance over the coordinates is biased low by their correlation:
+    :math:`E\,s^2=\frac{1}{d-1}\bigl(d\sigma^2-d\operatorname{Var}S\bigr)=\sigma^2\frac{d-D}{d-1}`. So
+
+    .. math:: \widehat{\mathrm{se}}=s\sqrt{\frac{D\,(d-1)}{d\,(d-D)}},
+
+    sd/√d at D = 1 (independent coordinates) and at least that for every D ≥ 1; NaN at D = d (identical
+    coordinates: their spread says nothing about σ). For a pass share :math:`\hat p` the indicator's sample SD is
+    :math:`\sqrt{\hat p(1-\hat p)\,d/(d-1)}`, which gives :math:`\sqrt{\hat p(1-\hat p)\,D/(d-D)}`."""
+    d = integer(d, "d (coordinates)", minimum=2)
+    if not 1 - 1e-9 <= design_effect <= d * (1 + 1e-9):  # 1 ≤ D ≤ d up to rounding (weighted_design_effects)
+        raise ValueError(f"design_effect must lie in [1, d] = [1, {d}], got {design_effect!r}.")
+    design_effect = max(float(design_effect), 1.0)
+    if design_effect >= d:
+        return math.nan
+    return float(sd) * math.sqrt(design_effect * (d - 1) / (d * (d - design_effect)))
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from torch import nn
 
 from infonce_gauss.simulations.augment import SimCLRAugment
 from infonce_gauss.simulations.datasets import ImageData, SyntheticData
+from infonce_gauss.simulations.dependence import POWERS, column_correlation, participation_ratio, power_sums
 from infonce_gauss.simulations.device import resolve_device
 from infonce_gauss.simulations.encoders import build_encoder
 from infonce_gauss.simulations.estimates import cv_estimate, mean_estimate, mean_norm_sq
@@ -57,6 +58,8 @@ __all__ = [
     "TrainResult",
     "info_nce_loss",
     "gaussianity_columns",
+    "dependence_columns",
+    "row_power_sums",
     "embedding_diagnostics",
     "diagnostics_row",
     "embed",
@@ -423,6 +426,24 @@ def gaussianity_columns(z: np.ndarray) -> dict:
             "ad_sd": float(tests.ad.std(ddof=1)), "dp_sd": float(tests.dp_pvalue.std(ddof=1))}
 
 
+def dependence_columns(z: np.ndarray) -> dict:
+    r"""The dependence of the d coordinates of an (n, d) embedding matrix, as flat columns of a diagnostics row:
+    ``corr_participation_ratio`` (:func:`~infonce_gauss.simulations.dependence.participation_ratio` of their
+    correlation matrix R: d for uncorrelated coordinates, 1 for one shared coordinate) and ``corr_power_sum_k``
+    :math:`=\frac1d\sum_{jl}R_{jl}^k` for each k in :data:`~infonce_gauss.simulations.dependence.POWERS`
+    (:func:`~infonce_gauss.simulations.dependence.power_sums`), from which the design effect of each
+    per-coordinate summary follows for any outcome map (:func:`row_power_sums`). Cost :math:`O(nd^2)`."""
+    r = column_correlation(z)
+    return {"corr_participation_ratio": participation_ratio(r),
+            **{f"corr_power_sum_{k}": v for k, v in power_sums(r).items()}}
+
+
+def row_power_sums(row: Mapping, prefix: str = "") -> dict[int, float]:
+    """The power sums ``{k: P_k}`` of a diagnostics row (:func:`dependence_columns`; ``prefix`` ``"norm_"`` for the
+    normalized coordinates')."""
+    return {k: float(row[f"{prefix}corr_power_sum_{k}"]) for k in POWERS}
+
+
 def embedding_diagnostics(anchors, view_a, view_b, *, eta2: float | None = None, pairs: int = 2000,
                           t: float = 2.0) -> dict:
     r"""The paper's diagnostics of one embedding law and its positive pairs (rows of float arrays).
@@ -430,7 +451,8 @@ def embedding_diagnostics(anchors, view_a, view_b, *, eta2: float | None = None,
     * ``cv`` (± ``cv_se``): :math:`\mathrm{std}\|z\|/\mathrm{mean}\|z\|` (Eq. 20) of the anchors;
       ``mean_norm``.
     * The four Table-1 columns (:func:`gaussianity_columns`) on the unnormalized anchors and, with
-      prefix ``norm_``, on the normalized ones :math:`u=z/\|z\|`.
+      prefix ``norm_``, on the normalized ones :math:`u=z/\|z\|`; and the dependence of their coordinates
+      (:func:`dependence_columns`: the participation ratio and power sums of the correlation matrix), likewise.
     * ``alignment`` (± ``alignment_se``): :math:`E_\pi[u\cdot v]` over the positive pairs.
     * ``m_sq`` (± ``m_sq_se``): :math:`\|m\|^2=\|E u\|^2` of the *view* law, the law the alignment is
       measured on and the one Prop. 1 (Eq. 6) is about (the anchors, e.g. clean inputs, may have another
@@ -484,6 +506,7 @@ def embedding_diagnostics(anchors, view_a, view_b, *, eta2: float | None = None,
     uniformity = float(special.logsumexp(-2 * t * (1 - cos)) - math.log(cos.size))
     out = {"n": n, "d": d, "cv": cv.value, "cv_se": cv.se, "mean_norm": float(norms.mean()),
            **gaussianity_columns(z), **{f"norm_{k_}": v for k_, v in gaussianity_columns(u).items()},
+           **dependence_columns(z), **{f"norm_{k_}": v for k_, v in dependence_columns(u).items()},
            "alignment": align.value, "alignment_se": align.se, "m_sq": m_sq.value, "m_sq_se": m_sq.se,
            "eta2": eta2, **bound, "anchor_m_sq": anchor_m_sq,
            "uniformity": uniformity, "uniformity_sigma": -2 * t + float(log_hyp0f1(d / 2, t * t)),

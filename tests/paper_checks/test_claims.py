@@ -1,5 +1,6 @@
 """Every registered claim passes on the quick profile (the README's main job, claim by claim)."""
 
+import numpy as np
 import pytest
 
 from infonce_gauss.catalog import select
@@ -51,9 +52,12 @@ def test_channel_share_inverts_the_alignment_identity():
 
 
 def _row(run, epoch, seed=0, **values):
+    from infonce_gauss.simulations.dependence import POWERS
+
+    independent = {f"{p}corr_power_sum_{k}": 1.0 for p in ("", "norm_") for k in POWERS}  # R = I: every P_k = 1
     base = {"run": run, "epoch": epoch, "seed": seed, "d": 64, "cv": 0.1, "cv_se": 0.001, "ad_avg": 0.4, "ad_sd": 0.16,
             "ad_pass_pct": 95.0, "dp_avg": 0.5, "dp_sd": 0.3, "dp_pass_pct": 95.0, "norm_ad_avg": 0.4, "norm_ad_sd": 0.16,
-            "norm_ad_pass_pct": 95.0, "norm_dp_avg": 0.5, "alignment": 0.5, "alignment_se": 0.002}
+            "norm_ad_pass_pct": 95.0, "norm_dp_avg": 0.5, "alignment": 0.5, "alignment_se": 0.002, **independent}
     return {**base, **values}
 
 
@@ -80,6 +84,59 @@ def test_init_control_compares_initialization_and_training_over_seeds():
     # a pass percentage: binomial SE 100·sqrt(p(1-p)/d) at p = 0.95, d = 64
     assert diagnostic_se(rows[0], "ad_pass_pct") == pytest.approx(100 * (0.95 * 0.05 / 64) ** 0.5)
     assert diagnostic_se(rows[0], "norm_ad_avg") == pytest.approx(0.02)
+    # the rows' coordinates are uncorrelated (every power sum 1): D = 1, the corrected SE of a mean is sd/√d and
+    # that of a pass percentage 100·sqrt(p(1-p)/(d-1)) (the unbiased p(1-p)); CV keeps its own SE
+    ad = control["ad_avg"]
+    assert ad["trained_design_effect"] == pytest.approx(1.0) and ad["trained_effective_coordinates"] == pytest.approx(64)
+    assert ad["trained_within_run_se_corrected"] == pytest.approx(0.02)
+    assert ad["z_within_run_corrected"] == pytest.approx(ad["z_within_run"])
+    assert diagnostic_se(rows[0], "ad_pass_pct", corrected=True) == pytest.approx(100 * (0.95 * 0.05 / 63) ** 0.5)
+    assert cv["z_within_run_corrected"] == cv["z_within_run"] and cv["trained_design_effect"] is None
+
+
+def test_corrected_within_run_se_scales_with_the_design_effect():
+    from infonce_gauss.empirical.claims import design_effect, diagnostic_se
+    from infonce_gauss.encoder_check.calibration import outcome_map
+    from infonce_gauss.simulations.dependence import POWERS
+
+    # equicorrelated coordinates (r = 0.9, d = 64): P_k = 1 + 63·0.9^k, D = 1 + 63·ρ(0.9) for the unnormalized columns;
+    # the normalized ones stay independent
+    row = _row("a", 5, **{f"corr_power_sum_{k}": 1 + 63 * 0.9**k for k in POWERS})
+    m = outcome_map()
+    for stat, summary in (("ad_avg", "ad_mean"), ("dp_avg", "dp_mean"), ("ad_pass_pct", "ad_pass"), ("dp_pass_pct", "dp_pass")):
+        deff = 1 + 63 * float(m(summary, 0.9))
+        assert design_effect(row, stat) == pytest.approx(deff, rel=1e-12)
+        ratio = (deff * 63 / (64 - deff)) ** 0.5 if stat.endswith("avg") else (deff * 64 / (64 - deff)) ** 0.5
+        assert diagnostic_se(row, stat, corrected=True) == pytest.approx(diagnostic_se(row, stat) * ratio, rel=1e-12)
+    assert design_effect(row, "norm_ad_avg") == pytest.approx(1.0)
+    assert design_effect(row, "cv") is None and diagnostic_se(row, "cv", corrected=True) == 0.001
+
+
+@pytest.mark.parametrize("n, d, r, replicates", [(500, 32, 0.9, 300), pytest.param(2000, 64, 0.8, 400, marks=pytest.mark.slow)])
+def test_corrected_within_run_se_is_the_spread_of_the_statistic_over_replicates(n, d, r, replicates):
+    # Oracle: the Monte Carlo SD of each Table-1 column over replicate equicorrelated Gaussian embeddings
+    # z = √r·f·1ᵀ + √(1−r)·E (f, E i.i.d. N(0, 1)). The root mean corrected SE of one embedding matches it within
+    # the Monte Carlo error of an SD over the replicates (relative SE ~1/sqrt(2·replicates) ≈ 4%, more for the
+    # skewed pass shares) and the outcome map's fit: 15%. The independent SE (sd/√d, binomial) is 2–5 times smaller,
+    # and the corrected SE without the bias factor (d−1)/(d−D) of the sample SD (D ≈ 11 of d = 32 for the means)
+    # is 20–30% smaller: both fail. (The normalized columns are left out: a strong common factor couples their
+    # tails through the shared norm beyond their correlation, which the Gaussian outcome map does not see; see
+    # WITHIN_RUN_SE.)
+    from infonce_gauss.empirical.claims import design_effect, diagnostic_se
+    from infonce_gauss.simulations.training import embedding_diagnostics
+
+    gen = np.random.default_rng(20261207)
+    rows = []
+    for _ in range(replicates):
+        z = np.sqrt(r) * gen.standard_normal((n, 1)) + np.sqrt(1 - r) * gen.standard_normal((n, d))
+        rows.append(embedding_diagnostics(z, z, z, pairs=50))
+    for stat in ("ad_avg", "dp_avg", "ad_pass_pct", "dp_pass_pct"):
+        spread = np.std([row[stat] for row in rows], ddof=1)
+        corrected = np.sqrt(np.mean([diagnostic_se(row, stat, corrected=True) ** 2 for row in rows]))
+        independent = np.sqrt(np.mean([diagnostic_se(row, stat) ** 2 for row in rows]))
+        assert corrected == pytest.approx(spread, rel=0.15), stat
+        assert independent < spread / 2, stat
+        assert np.mean([design_effect(row, stat) for row in rows]) > 4, stat
 
 
 def test_gaussianity_origin_names_where_it_came_from_on_seed_means():

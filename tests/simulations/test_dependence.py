@@ -101,3 +101,72 @@ def test_participation_ratio():
 def test_bad_correlation_is_refused(bad):
     with pytest.raises(ValueError, match="square"):
         dep.design_effects(bad, outcome_map())
+
+
+# --- power sums, the summary SE under dependence -------------------------------------------------
+
+@given(st.integers(2, 40), st.floats(-0.99, 0.99))
+def test_power_sums_have_their_closed_forms(d, r):
+    # (1/d)Σ_jl R_jl^k: d diagonal ones over d for R = I; d² ones over d for the all-ones matrix; for the
+    # equicorrelated matrix d ones and d(d − 1) entries r^k over d, i.e. 1 + (d − 1) r^k
+    equi = np.full((d, d), r) + (1 - r) * np.eye(d)
+    for k, value in dep.power_sums(np.eye(d)).items():
+        assert value == 1.0
+    for k, value in dep.power_sums(np.ones((d, d))).items():
+        assert value == pytest.approx(d)
+    for k, value in dep.power_sums(equi).items():
+        assert value == pytest.approx(1 + (d - 1) * r**k, rel=1e-9, abs=1e-12)
+
+
+def test_design_effects_are_the_weighted_power_sums():
+    r, m = _factor_correlation(20), outcome_map()
+    sums = dep.power_sums(r)
+    by_hand = {s: sum(w * float(np.sum(r**k)) / 20 for w, k in zip(m.weights[s], dep.POWERS)) for s in dep.SUMMARIES}
+    assert dep.design_effects(r, m) == pytest.approx(by_hand, rel=1e-12)
+    assert dep.weighted_design_effects({str(k): v for k, v in sums.items()}, m) == pytest.approx(by_hand, rel=1e-12)
+    assert dep.weighted_design_effects(dep.power_sums(np.eye(20)), m) == pytest.approx(dict.fromkeys(dep.SUMMARIES, 1.0))
+    with pytest.raises(ValueError, match="powers"):
+        dep.weighted_design_effects({2: 1.0}, m)
+
+
+@given(st.integers(2, 16), st.integers(1, 5), st.integers(0, 2**32 - 1), st.floats(0.0, 1.0))
+def test_every_correlation_matrix_has_power_sums_and_design_effects_between_1_and_d(d, rank, seed, noise):
+    # every k in POWERS is even, so each off-diagonal R_jl^k is >= 0 and <= 1: 1 <= P_k <= d, and P_k does not
+    # grow with k; with non-negative weights summing to 1, D = Σ w_k P_k lies in [1, d] too (any symmetric R with
+    # unit diagonal and |R_jl| <= 1; positive semi-definiteness is not needed)
+    load = np.random.default_rng(seed).standard_normal((d, rank))
+    cov = load @ load.T + noise * np.eye(d)  # rank-deficient at noise = 0
+    r = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
+    sums = np.array(list(dep.power_sums(r).values()))
+    assert np.all(sums >= 1.0) and np.all(sums <= d * (1 + 1e-12)) and np.all(np.diff(sums) <= 1e-12)
+    for s, deff in dep.design_effects(r, outcome_map()).items():
+        assert 1.0 - 1e-12 <= deff <= d * (1 + 1e-12)
+        se = dep.summary_se(0.3, d=d, design_effect=min(deff, d - 1e-6))
+        assert se >= 0.3 / math.sqrt(d) * (1 - 1e-12)  # corrected SE >= the independent sd/√d
+
+
+def test_summary_se_of_exchangeable_values_matches_their_law():
+    # d exchangeable values s_j = a + b_j (a, b_j independent normals): Var S = Var a + Var b / d, D = d·Var S / σ²
+    # with σ² = Var a + Var b; the corrected SE from the sample SD averages (in variance) to Var S exactly
+    d, va, vb, reps = 16, 0.3, 0.7, 20_000
+    gen = np.random.default_rng(5)
+    values = np.sqrt(va) * gen.standard_normal((reps, 1)) + np.sqrt(vb) * gen.standard_normal((reps, d))
+    deff = d * (va + vb / d) / (va + vb)
+    var_se = np.mean([dep.summary_se(1.0, d=d, design_effect=deff) ** 2 * v for v in values.var(axis=1, ddof=1)])
+    assert var_se == pytest.approx(va + vb / d, rel=0.03)  # 2e4 replicates: relative SE of the mean of s² ~ 1%
+    assert values.mean(axis=1).var() == pytest.approx(va + vb / d, rel=0.03)
+    assert dep.summary_se(0.5, d=d, design_effect=1.0) == pytest.approx(0.5 / 4)
+    assert math.isnan(dep.summary_se(0.5, d=d, design_effect=d))
+    with pytest.raises(ValueError, match="design_effect"):
+        dep.summary_se(0.5, d=d, design_effect=0.5)
+
+
+def test_column_correlation_is_the_sample_correlation_with_constant_columns_uncorrelated():
+    x = np.random.default_rng(2).standard_normal((300, 5))
+    x[:, 1] += x[:, 0]
+    assert np.allclose(dep.column_correlation(x), np.corrcoef(x.T), atol=1e-12)
+    x[:, 3] = 7.0
+    r = dep.column_correlation(x)
+    assert r[3, 3] == 1.0 and np.all(r[3, [0, 1, 2, 4]] == 0) and np.all(r[[0, 1, 2, 4], 3] == 0)
+    with pytest.raises(ValueError, match="rows"):
+        dep.column_correlation(np.ones((1, 3)))

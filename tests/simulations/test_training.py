@@ -16,9 +16,11 @@ from infonce_gauss.simulations.training import (
     PairTask,
     TrainConfig,
     build_model,
+    dependence_columns,
     embed,
     embedding_diagnostics,
     info_nce_loss,
+    row_power_sums,
     train,
 )
 from infonce_gauss.theory.sphere import chi_norm_moments
@@ -78,6 +80,25 @@ def test_diagnostics_on_an_isotropic_gaussian():
     # the normalized coordinates follow the sphere law (excess kurtosis -6/(d+2)), which the DP test detects
     # once n >> (d+2)^2: here the noncentrality 1.5 n/(d+2)^2 is about 18
     assert out["norm_dp_pass_pct"] < 50
+    # independent coordinates: each sample correlation is ~N(0, 1/n), so (1/d)Σ_jl R_jl² = 1 + (d − 1)/n on average
+    # (SD ~ 5e-4 over the 120 pairs) and the higher power sums are 1 to within (d − 1)·3/n² ~ 3e-6; the
+    # participation ratio is d/P_2
+    assert out["corr_power_sum_2"] == pytest.approx(1 + (d - 1) / n, abs=2e-3)
+    assert out["corr_participation_ratio"] == pytest.approx(d / out["corr_power_sum_2"], rel=1e-12)
+    assert out["corr_power_sum_8"] == pytest.approx(1.0, abs=1e-4) and out["norm_corr_power_sum_8"] == pytest.approx(1.0, abs=1e-4)
+    assert row_power_sums(out, "norm_")[2] == out["norm_corr_power_sum_2"] and len(row_power_sums(out)) == 16
+
+
+def test_dependence_columns_of_equicorrelated_coordinates():
+    # z = √r·f·1ᵀ + √(1−r)·E: every pair has correlation r, so P_k = 1 + (d − 1) r^k (within sampling error) and
+    # the participation ratio is d / (1 + (d − 1) r²)
+    n, d, r = 20_000, 24, 0.6
+    gen = np.random.default_rng(4)
+    z = np.sqrt(r) * gen.standard_normal((n, 1)) + np.sqrt(1 - r) * gen.standard_normal((n, d))
+    out = dependence_columns(z)
+    for k in (2, 4, 8, 16):
+        assert out[f"corr_power_sum_{k}"] == pytest.approx(1 + (d - 1) * r**k, rel=0.05), k
+    assert out["corr_participation_ratio"] == pytest.approx(d / (1 + (d - 1) * r * r), rel=0.05)
 
 
 def test_diagnostics_of_degenerate_laws():
