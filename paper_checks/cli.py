@@ -55,6 +55,7 @@ def _default_jobs() -> int:
 def _cmd_claims(args) -> int:
     from infonce_gauss.catalog import select
     from infonce_gauss.claim import PROFILES
+    from infonce_gauss.executors import executor
     from infonce_gauss.report import incomplete_note, summary_table, write_report
     from infonce_gauss.runner import run_claims
     from infonce_gauss.output import RunFolder
@@ -67,10 +68,15 @@ def _cmd_claims(args) -> int:
     folder = RunFolder("claims", args.out)
     start = time.perf_counter()
     profile = PROFILES[args.profile]
-    with folder as out_dir:
+    cluster = args.executor in ("dask", "ray")  # else the runner's own pool of --jobs processes, or this process
+    jobs = args.jobs if args.executor == "process" else 1
+    with executor(args.executor if cluster else "inline", workers=args.jobs, address=args.address) as pool, \
+            folder as out_dir:  # a cluster that cannot be reached is refused before anything is written
         results = run_claims(claims, profile=profile, out_dir=out_dir, seed=args.seed, progress=not args.no_progress,
-                             jobs=args.jobs)
-        config = {"profile": args.profile, "only": args.only, "jobs": args.jobs, "claims": [c.id for c in claims]}
+                             jobs=jobs, executor=pool)
+        config = {"profile": args.profile, "only": args.only, "jobs": args.jobs, "claims": [c.id for c in claims],
+                  "executor": {"engine": args.executor, "workers": None if args.address else (args.jobs if cluster else jobs),
+                               "address": args.address}}
         write_report(results, out_dir, profile=profile, seed=args.seed, config=config,
                      wall_seconds=time.perf_counter() - start)
         _stop_if_interrupted()  # before the run replaces --out
@@ -261,22 +267,28 @@ def _cmd_train(args) -> int:
     return EXIT_OK
 
 
+def _executor_options(parser: argparse.ArgumentParser, work: str, *, default: str) -> None:
+    """``--executor`` and ``--address``: where ``work`` runs (:func:`infonce_gauss.executors.executor`)."""
+    from infonce_gauss.executors import ENGINES
+
+    parser.add_argument("--executor", choices=ENGINES, default=default,
+                        help=f"where {work} runs: in this process, a local process pool, a dask.distributed cluster or "
+                        "Ray (dask and ray need their extra: pip install 'infonce-gauss[dask]'); seeds, and so every "
+                        "number, do not depend on it (default: %(default)s)")
+    parser.add_argument("--address", help="with --executor dask or ray, join a running cluster: a dask scheduler "
+                        "(tcp://host:8786) or a Ray head (ray://host:10001); default: start a local one")
+
+
 def _add_rate_experiments(rates: argparse.ArgumentParser) -> None:
     """One ``rates`` subcommand per result with a rate experiment (imports every result, ~1 s)."""
     from infonce_gauss.catalog import RATES
-    from infonce_gauss.executors import ENGINES
 
     rate_sub = rates.add_subparsers(dest="experiment", required=True, metavar="RESULT")
     for name, experiment in RATES.items():
         p = rate_sub.add_parser(name, help=experiment.help, description=experiment.help)
         experiment.add_arguments(p)
-        p.add_argument("--executor", choices=ENGINES, default="inline",
-                       help="where the Monte Carlo sweep runs: in this process, a local process pool, a dask.distributed "
-                       "cluster or Ray (dask and ray need the cluster extra); seeds, and so every number, do not "
-                       "depend on it (default: %(default)s)")
+        _executor_options(p, "the Monte Carlo sweep", default="inline")
         p.add_argument("--workers", type=positive_int, help="worker processes of a local pool or cluster")
-        p.add_argument("--address", help="join a running cluster: a dask scheduler (tcp://host:8786) or a Ray head "
-                       "(ray://host:10001); default: start a local one")
         _common(p)
         p.set_defaults(func=_cmd_rates)
 
@@ -326,8 +338,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     claims.add_argument("--only", nargs="+", metavar="ID", help="claim ids or prefixes, e.g. MP-DF-BOUND or MP-")
     claims.add_argument("--list", action="store_true", help="list the selected claims and exit")
     claims.add_argument("--jobs", type=positive_int, default=_default_jobs(),
-                        help="claims run at once in worker processes, one BLAS thread each; seeds do not depend on it "
+                        help="claims run at once in worker processes, one BLAS thread each (with --executor dask or "
+                        "ray and no --address: the workers of the local cluster); seeds do not depend on it "
                         "(default: the usable CPU cores, at most 4: %(default)s)")
+    _executor_options(claims, "each claim (one task each)", default="process")
     _common(claims)
     claims.set_defaults(func=_cmd_claims)
 

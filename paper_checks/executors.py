@@ -15,21 +15,26 @@ as the default in-process run.
 Install an engine with its extra: ``pip install "infonce-gauss[dask]"`` or ``pip install "infonce-gauss[ray]"``.
 Every dask worker needs infonce-gauss too, of the version the client runs: :func:`executor` asks each worker
 for it when it connects and refuses a cluster whose workers lack it, instead of leaving the client waiting on
-tasks no worker can load.
+tasks no worker can load. A cluster that loses the worker of a task (:func:`worker_lost`) costs that task only:
+the claims runner reports its claim ``not run``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from importlib import metadata
 
 from infonce_gauss.workers import prepare_worker
 
-__all__ = ["ENGINES", "RayExecutor", "executor", "process_pool", "require_on_workers"]
+__all__ = ["ENGINES", "RayExecutor", "executor", "process_pool", "require_on_workers", "worker_lost"]
 
 ENGINES = ("inline", "process", "dask", "ray")
+
+CONNECT_SECONDS = 10
+"""How long :func:`executor` tries to reach the dask scheduler at ``address`` before refusing it."""
 
 
 class RayExecutor(Executor):
@@ -99,6 +104,37 @@ def require_on_workers(client, distribution: str = "infonce-gauss") -> None:
                          "(the version this client runs).")
 
 
+def worker_lost(exc: BaseException) -> str | None:
+    """Why a cluster task ended without a result, in words (like
+    :func:`~infonce_gauss.environment.worker_death` for a local worker), if ``exc`` says the cluster lost its worker (dask's
+    ``KilledWorker``; Ray's ``WorkerCrashedError``, ``NodeDiedError``, ``OutOfMemoryError``); else None.
+
+    An environment error (:mod:`~infonce_gauss.environment`), never a finding. Only the engines already
+    imported are asked: an exception of an engine that was never imported cannot have been raised.
+    """
+    lost = []
+    if (dask := sys.modules.get("distributed")) is not None:
+        lost.append(dask.KilledWorker)
+    if (ray := sys.modules.get("ray.exceptions")) is not None:
+        lost += [ray.WorkerCrashedError, ray.NodeDiedError, ray.OutOfMemoryError]
+    if not isinstance(exc, tuple(lost)):
+        return None
+    return f"cluster worker lost ({type(exc).__name__}: {exc})"
+
+
+def _dask_client(address: str):
+    """A client of the dask scheduler at ``address``; a ValueError saying so if it cannot be reached in
+    :data:`CONNECT_SECONDS`."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=CONNECT_SECONDS)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ValueError(f"--address {address}: no dask scheduler answered there "
+                         f"({type(exc).__name__}: {exc}); give the address the scheduler prints (e.g. "
+                         "tcp://host:8786), or leave --address out to start a local cluster.") from None
+
+
 @contextlib.contextmanager
 def executor(engine: str = "inline", *, workers: int | None = None, address: str | None = None) -> Iterator[Executor | None]:
     """An executor for :func:`~infonce_gauss.simulations.rates.sweep`, closed on exit.
@@ -111,7 +147,7 @@ def executor(engine: str = "inline", *, workers: int | None = None, address: str
         Worker processes of a local pool or cluster (default: the engine's choice).
     address : str, optional
         A running cluster to join instead of starting a local one: a dask scheduler
-        (``tcp://host:8786``) or a Ray head (``ray://host:10001`` or ``auto``).
+        (``tcp://host:8786``) or a Ray head (``ray://host:10001`` or ``auto``); only with ``dask`` or ``ray``.
 
     Examples
     --------
@@ -121,6 +157,9 @@ def executor(engine: str = "inline", *, workers: int | None = None, address: str
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown executor {engine!r}; choose one of {', '.join(ENGINES)}.")
+    if address and engine not in ("dask", "ray"):
+        raise ValueError(f"--address {address} joins a dask or Ray cluster; it needs --executor dask or ray, "
+                         f"not {engine}.")
     if engine == "inline":
         yield None
     elif engine == "process":
@@ -132,7 +171,7 @@ def executor(engine: str = "inline", *, workers: int | None = None, address: str
         except ImportError:
             raise _missing("dask", "distributed") from None
         if address:
-            with Client(address) as client:
+            with _dask_client(address) as client:
                 require_on_workers(client)
                 yield client.get_executor(pure=False)
         else:

@@ -151,9 +151,15 @@ class GaussianityMonitor(Metric):
         return Moments(directions=self._w, power_sums=True, refuse_bad_rows=True)
 
     def _flush(self) -> None:
-        """Add the float32 window of Gram products into the states (before anything reads or replaces them)."""
+        """Add the float32 window of Gram products and the counts of the batches since the last flush (Python
+        integers, so an update adds no tensor op for them) into the states, before anything reads or replaces them."""
         if self.dim is not None:
-            self._moments.flush()
+            batch = self._moments
+            batch.flush()
+            if batch.n:
+                self.n_rows.add_(batch.n)
+                self.n_pairs.add_(batch.pairs)
+                batch.n = batch.pairs = 0
 
     @property
     def directions(self) -> torch.Tensor:
@@ -164,11 +170,11 @@ class GaussianityMonitor(Metric):
 
     @property
     def n(self) -> int:
-        return 0 if self.dim is None else int(self.n_rows)
+        return 0 if self.dim is None else int(self.n_rows) + self._moments.n
 
     @property
     def pairs(self) -> int:
-        return 0 if self.dim is None else int(self.n_pairs)
+        return 0 if self.dim is None else int(self.n_pairs) + self._moments.pairs
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, directions={self.num_directions}, seed={self.seed}, n={self.n}, pairs={self.pairs}"
@@ -204,11 +210,10 @@ class GaussianityMonitor(Metric):
         if z.device != self.device and self.n == 0:
             self.to(z.device)  # the states follow the first batch's device
         # one Moments adds each batch in place into the current state tensors (torchmetrics replaces them on reset,
-        # sync and .to()); its float32 window of Gram products is added into them when full (moments.GRAM_ROWS rows)
-        # and by _flush before anything reads or replaces the states: sync (so compute), forward, state_dict,
-        # metric_state, merge_state and .to()
+        # sync and .to()); its float32 window of Gram products is added into them when full (moments.GRAM_ROWS rows),
+        # and its counts (batch.n, batch.pairs) into n_rows and n_pairs, by _flush before anything reads or replaces
+        # the states: sync (so compute), forward, state_dict, metric_state, merge_state and .to()
         batch = self._moments
-        batch.n = batch.pairs = 0
         if batch.gram_z is not self.gram_z:
             for name in _STATES:
                 setattr(batch, name, getattr(self, name))
@@ -220,8 +225,6 @@ class GaussianityMonitor(Metric):
                 batch.add(z, z_positive)
         except ValueError as exc:  # a zero or non-finite row, refused before anything was added
             raise ValueError(f"batch {self._update_count} (counted from 1 since the last reset): {exc}") from None
-        self.n_rows.add_(batch.n)
-        self.n_pairs.add_(batch.pairs)
 
     def merge_state(self, incoming_state) -> None:
         """Add the sums of another monitor (of the same dim, directions and seed) or of its ``metric_state``."""
@@ -276,6 +279,7 @@ class GaussianityMonitor(Metric):
 
     def compute(self) -> dict:
         """The statistics of every batch since the last :meth:`reset`, on every process under DDP (Python floats)."""
+        self._flush()
         n = self.n
         if n < 2:
             raise ValueError("the monitor needs at least 2 embeddings; call update() first.")
