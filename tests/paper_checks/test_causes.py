@@ -163,6 +163,16 @@ def test_cross_entropy_lowering_the_cnn_spread_is_the_effect_without_the_cause(m
     assert cause_claims.CLAIMS["CAUSE-UNIFORM"].refusal(verdict) is None
 
 
+def test_not_reproduced_takes_precedence_when_infonce_misses_the_end_state(monkeypatch, tmp_path):
+    # "not the stated cause" means the paper's end state holds without its cause (claim.FINDINGS); where InfoNCE moves
+    # the directions away from uniform the end state fails, whatever a control does: "not reproduced", naming both
+    monkeypatch.setattr(cause_claims, "_factorial", lambda ctx: _rows(3.0, cross_entropy_after=12.0))
+    verdict = cause_claims.uniform_directions(ClaimContext(profile=PROFILES["quick"], out_dir=tmp_path, seed=0))
+    assert (verdict.status, verdict.finding) == ("passed", "not reproduced")
+    assert f"{IMAGES} {CNN} cross-entropy" in verdict.reason and "away from uniform" in verdict.reason
+    assert cause_claims.CLAIMS["CAUSE-UNIFORM"].refusal(verdict) is None
+
+
 def _route1_rows(p_off: float):
     """20 near-uniform cells whose measured and predicted kurtosis agree exactly over 4 seeds, and one more whose
     Welch p-value (measured against predicted, 2 seeds' spread each side) is ``p_off``."""
