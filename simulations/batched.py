@@ -13,11 +13,16 @@ alone, up to the rounding of the batched products: :func:`train_batched` returns
 
 Where one seed leaves the cores idle (small encoders), K seeds cost little more than one; where one seed is
 bound by its arithmetic, K seeds cost K times its products and save the per-step overhead
-(``benchmarks/bench_batched.py``).
+(``benchmarks/bench_batched.py``). Each seed draws its synthetic views from its own stream, which keeps the stack
+equal to the seeds trained alone but grows with K; where torch's threads leave a core idle, the next steps' views are
+drawn ahead by one worker thread (:func:`prefetched`), in the same order.
 """
 
 from __future__ import annotations
 
+import os
+import queue
+import threading
 import time
 
 import numpy as np
@@ -123,6 +128,56 @@ def _embed(stacked: StackedEncoder, x: torch.Tensor, batch: int = 1024) -> list[
     return list(z.double().numpy())
 
 
+def prefetched(items, *, depth: int = 2):
+    """The items of the iterable ``items``, in order, produced ahead by one worker thread (at most ``depth`` waiting).
+
+    NumPy's samplers and torch's operations release the GIL, so while the caller trains on one step's batch the
+    worker draws the next ones on a core the step leaves idle; one worker keeps the order, so the items are exactly
+    those of iterating ``items`` directly. An exception raised while producing is raised at the item it stopped, and
+    leaving the loop early (an exception or an interrupt in the caller) stops the worker at its next item.
+    """
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def hand(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not hand(item):
+                    return
+        except BaseException as exc:  # handed to the caller, raised there
+            hand(exc)
+            return
+        hand(end)
+
+    worker = threading.Thread(target=work, name="infonce-gauss batches", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+
+
+def _core_to_spare() -> bool:
+    """Whether torch's intra-op threads leave a core of this process idle, for :func:`prefetched`'s worker (measured
+    in ``benchmarks/bench_batched.py``: with every core busy in torch, a drawing thread slows the steps instead)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return torch.get_num_threads() < cores
+
+
 def train_batched(tasks, configs: list[TrainConfig], *, progress: bool = True, monitor: bool = True
                   ) -> list[TrainResult]:
     """Train run k = (``tasks[k]``, ``configs[k]``) for every k as one batched model; the same results as
@@ -175,8 +230,8 @@ def train_batched(tasks, configs: list[TrainConfig], *, progress: bool = True, m
             m.reset()
         streams = [t.batches(_rng(c.seed, _TRAIN_STREAM, epoch), c.batch_size, c.objective)
                    for c, t in zip(configs, tasks)]
-        for batch in zip(*streams):
-            x = torch.stack([torch.cat(pair) for pair in batch])  # (K, 2N, ...): both views, as train does
+        batches = (torch.stack([torch.cat(pair) for pair in batch]) for batch in zip(*streams))
+        for x in prefetched(batches) if _core_to_spare() else batches:  # (K, 2N, ...): both views, as train does
             z_a, z_b = stacked(x).chunk(2, dim=1)
             for k, m in enumerate(watch or ()):
                 m.update(z_a[k], z_b[k])

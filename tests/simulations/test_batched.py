@@ -34,14 +34,19 @@ def _configs(**kw):
     return [TrainConfig(**{**base, **kw, "seed": s}) for s in SEEDS]
 
 
-@pytest.mark.parametrize("encoder,objective,extra", [
-    ("linear", "infonce", {}),
-    ("mlp", "infonce", {"symmetric": True, "weight_decay": 1e-3}),
-    ("mlp", "alignment", {}),
-    ("linear", "uniformity", {}),
-    ("mlp", "vicreg", {}),
+@pytest.mark.parametrize("encoder,objective,extra,ahead", [
+    ("linear", "infonce", {}, False),
+    ("linear", "infonce", {}, True),
+    ("mlp", "infonce", {"symmetric": True, "weight_decay": 1e-3}, True),
+    ("mlp", "alignment", {}, False),
+    ("linear", "uniformity", {}, False),
+    ("mlp", "vicreg", {}, True),
 ])
-def test_batched_seeds_equal_each_seed_alone(encoder, objective, extra):
+def test_batched_seeds_equal_each_seed_alone(monkeypatch, encoder, objective, extra, ahead):
+    # ahead: the batches drawn ahead in a worker thread (batched.prefetched), as where torch leaves a core idle
+    from infonce_gauss.simulations import batched
+
+    monkeypatch.setattr(batched, "_core_to_spare", lambda: ahead)
     tasks, configs = _tasks(), _configs(encoder=encoder, objective=objective, **extra)
     alone = [train(t, c, progress=False) for t, c in zip(tasks, configs)]
     together = train_batched(tasks, configs, progress=False)
@@ -123,3 +128,38 @@ def test_batchable_says_why_not():
     assert "shape" in batchable(small, _configs())
     with pytest.raises(ValueError, match="one by one"):
         train_batched(tasks, _configs(encoder="cnn"), progress=False)
+
+
+def test_prefetched_gives_the_items_in_order_and_raises_where_production_failed():
+    from infonce_gauss.simulations.batched import prefetched
+
+    assert list(prefetched(iter(range(50)), depth=3)) == list(range(50))
+
+    def failing():
+        yield from range(3)
+        raise RuntimeError("drawing failed")
+
+    got = []
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        for item in prefetched(failing()):
+            got.append(item)
+    assert got == [0, 1, 2]
+
+
+def test_leaving_a_prefetched_loop_early_stops_its_worker():
+    import threading
+
+    from infonce_gauss.simulations.batched import prefetched
+
+    drawn = []
+
+    def endless():
+        while True:
+            drawn.append(len(drawn))
+            yield drawn[-1]
+
+    loop = prefetched(endless(), depth=2)
+    assert [next(loop) for _ in range(5)] == [0, 1, 2, 3, 4]
+    loop.close()  # as when the training loop raises or is interrupted
+    assert not any(t.name == "infonce-gauss batches" for t in threading.enumerate())
+    assert len(drawn) <= 5 + 2 + 2  # the worker drew at most a queue's worth ahead, then stopped
