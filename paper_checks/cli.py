@@ -49,7 +49,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _default_jobs() -> int:
     """Usable CPU cores, at most 4 (each worker holds its own numpy/torch, ~1 GB at peak)."""
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    from infonce_gauss.simulations.device import usable_cores
+
+    return max(1, min(4, usable_cores()))
 
 
 def _cmd_claims(args) -> int:

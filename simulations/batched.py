@@ -20,7 +20,6 @@ drawn ahead by one worker thread (:func:`prefetched`), in the same order.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
@@ -29,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from infonce_gauss.simulations.device import usable_cores
 from infonce_gauss.simulations.monitor import GaussianityMonitor
 from infonce_gauss.simulations.training import (
     _EVAL_STREAM,
@@ -174,8 +174,7 @@ def prefetched(items, *, depth: int = 2):
 def _core_to_spare() -> bool:
     """Whether torch's intra-op threads leave a core of this process idle, for :func:`prefetched`'s worker (measured
     in ``benchmarks/bench_batched.py``: with every core busy in torch, a drawing thread slows the steps instead)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return torch.get_num_threads() < cores
+    return torch.get_num_threads() < usable_cores()
 
 
 def train_batched(tasks, configs: list[TrainConfig], *, progress: bool = True, monitor: bool = True

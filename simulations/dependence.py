@@ -49,7 +49,7 @@ from infonce_gauss.simulations.univariate import AD_THRESHOLD, DP_LEVEL, Coordin
 from infonce_gauss.theory.validation import integer
 
 __all__ = ["SUMMARIES", "POWERS", "coordinate_values", "factor_model", "correlated_columns", "null_summaries",
-           "outcome_correlations", "OutcomeMap", "fit_outcome_map", "participation_ratio", "column_correlation",
+           "outcome_correlations", "OutcomeMap", "fit_outcome_map", "column_correlation",
            "power_sums", "design_effects", "weighted_design_effects", "summary_se", "SummaryBand", "summary_band",
            "share_lower_tail"]
 
@@ -181,13 +181,6 @@ def fit_outcome_map(grid, correlations, *, n: int, pairs: int, seed: int) -> Out
     return OutcomeMap(weights=weights, n=int(n), pairs=int(pairs), seed=int(seed))
 
 
-def participation_ratio(correlation) -> float:
-    r"""The participation ratio :math:`(\operatorname{tr}R)^2/\operatorname{tr}R^2=(\operatorname{tr}R)^2/\|R\|_F^2` of a
-    correlation (or covariance) matrix: d for independent coordinates, 1 for one shared coordinate."""
-    r = _square(correlation, "correlation")
-    return float(np.trace(r) ** 2 / np.sum(r * r))
-
-
 def column_correlation(x) -> np.ndarray:
     r"""The sample correlation matrix of the d columns of an (n, d) array (float64); a constant column (no spread to
     correlate) is taken as uncorrelated with the rest, with 1 on the diagonal."""
@@ -212,8 +205,9 @@ def power_sums(correlation) -> dict[int, float]:
 
     Every k is even, so each term is non-negative and :math:`1\le P_k\le d`, non-increasing in k: :math:`P_k=1`
     for independent coordinates (R = I), d for identical ones (all :math:`|R_{jl}|=1`), and
-    :math:`1+(d-1)r^k` for equicorrelated ones (:math:`R_{jl}=r`, j ≠ l). The participation ratio is
-    :math:`d/P_2` (:func:`participation_ratio`). Cost :math:`O(d^2)` per power (the powers above 8 only over the
+    :math:`1+(d-1)r^k` for equicorrelated ones (:math:`R_{jl}=r`, j ≠ l). The participation ratio
+    :math:`(\operatorname{tr}R)^2/\|R\|_F^2` of R (:func:`infonce_gauss.simulations.geometry.participation_ratio` of
+    its eigenvalues) is :math:`d/P_2`. Cost :math:`O(d^2)` per power (the powers above 8 only over the
     pairs with :math:`r^2>10^{-4}`, whose 10th power is below :math:`10^{-20}`)."""
     r = _square(correlation, "correlation")
     d = r.shape[0]

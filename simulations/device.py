@@ -7,9 +7,10 @@ torch is imported here lazily, so nothing outside the training code pays for it.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 
-__all__ = ["is_tensor", "resolve_device", "one_torch_thread"]
+__all__ = ["is_tensor", "resolve_device", "one_torch_thread", "usable_cores"]
 
 
 def is_tensor(x) -> bool:
@@ -38,6 +39,11 @@ def resolve_device(name: str = "auto"):
             raise ValueError(f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s) present.")
         return device
     raise ValueError(f"unknown device {name!r}; use 'auto', 'cpu', 'cuda' or 'cuda:N'.")
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask where the platform has one, else the CPU count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 @contextlib.contextmanager

@@ -40,7 +40,7 @@ from torch import nn
 
 from infonce_gauss.simulations.augment import SimCLRAugment
 from infonce_gauss.simulations.datasets import ImageData, SyntheticData
-from infonce_gauss.simulations.dependence import POWERS, column_correlation, participation_ratio, power_sums
+from infonce_gauss.simulations.dependence import POWERS, column_correlation, power_sums
 from infonce_gauss.simulations.device import resolve_device
 from infonce_gauss.simulations.encoders import build_encoder
 from infonce_gauss.simulations.estimates import cv_estimate, mean_estimate, mean_norm_sq
@@ -428,14 +428,13 @@ def gaussianity_columns(z: np.ndarray) -> dict:
 
 def dependence_columns(z: np.ndarray) -> dict:
     r"""The dependence of the d coordinates of an (n, d) embedding matrix, as flat columns of a diagnostics row:
-    ``corr_participation_ratio`` (:func:`~infonce_gauss.simulations.dependence.participation_ratio` of their
-    correlation matrix R: d for uncorrelated coordinates, 1 for one shared coordinate) and ``corr_power_sum_k``
+    ``corr_participation_ratio`` (:math:`d/P_2=(\operatorname{tr}R)^2/\|R\|_F^2` of their correlation
+    matrix R: d for uncorrelated coordinates, 1 for one shared coordinate) and ``corr_power_sum_k``
     :math:`=\frac1d\sum_{jl}R_{jl}^k` for each k in :data:`~infonce_gauss.simulations.dependence.POWERS`
     (:func:`~infonce_gauss.simulations.dependence.power_sums`), from which the design effect of each
     per-coordinate summary follows for any outcome map (:func:`row_power_sums`). Cost :math:`O(nd^2)`."""
-    r = column_correlation(z)
-    return {"corr_participation_ratio": participation_ratio(r),
-            **{f"corr_power_sum_{k}": v for k, v in power_sums(r).items()}}
+    sums = power_sums(column_correlation(z))
+    return {"corr_participation_ratio": z.shape[1] / sums[2], **{f"corr_power_sum_{k}": v for k, v in sums.items()}}
 
 
 def row_power_sums(row: Mapping, prefix: str = "") -> dict[int, float]:

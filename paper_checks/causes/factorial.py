@@ -22,13 +22,10 @@ items.
 The CNN cells are sized to the claims' time budget, not to the paper: width 8, d = 16 (the factorial's), N = 128,
 Adam at 5·10⁻³ with weight decay 10⁻⁴, SimCLR views; quick 2 epochs of 1024 training images (16 steps) with
 InfoNCE at τ = 0.1 only, full 3 epochs of 2048 images (48 steps) with both temperatures; 500 / 1000 test images
-evaluated. Measured on one loaded core: an InfoNCE epoch of 1024 images about 2 s, VICReg and cross-entropy
-less, the init evaluation 0.4 s; the quick CNN cells add about 7 s of CPU time to the four claims (75 s in all,
-from 68 s); the full profile's are estimated at under 3 minutes (5 seeds × about 30 s, not measured here).
-What that trades: the CNN is far from converged (EMP-FMNIST's "partially collapsed" state: at initialization its
-directions crowd into a cone, d·E[(u·u′)²] near d), so its cells say what the first steps of each objective do
-from that start, not where training ends; paper-scale epochs need the gpu profile's ResNet-18 (EMP-FMNIST), which this factorial
-does not run.
+evaluated (each claim's run records its wall time). What that trades: the CNN is far from converged (EMP-FMNIST's
+"partially collapsed" state: at initialization its directions crowd into a cone, d·E[(u·u′)²] near d), so its cells
+say what the first steps of each objective do from that start, not where training ends; paper-scale epochs need the
+gpu profile's ResNet-18 (EMP-FMNIST), which this factorial does not run.
 """
 
 from __future__ import annotations

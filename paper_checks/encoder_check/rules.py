@@ -58,8 +58,8 @@ from infonce_gauss.simulations.estimates import mean_estimate, mean_norm_sq_from
 from infonce_gauss.simulations.geometry import spectrum_summary
 from infonce_gauss.simulations.moments import Moments
 from infonce_gauss.simulations.multivariate import energy_test, henze_zirkler, mardia_tests
-from infonce_gauss.simulations.dependence import (SUMMARIES, design_effects, participation_ratio, share_lower_tail,
-                                                  summary_band)
+from infonce_gauss.simulations.dependence import (SUMMARIES, power_sums, share_lower_tail, summary_band,
+                                                  weighted_design_effects)
 from infonce_gauss.simulations.null_rates import pass_rate_band
 from infonce_gauss.simulations.projections import projection_tests
 from infonce_gauss.simulations.sampling import derive_seed
@@ -237,11 +237,13 @@ def _correlation(m: Moments, variant: str, d: int) -> np.ndarray:
 
 
 def dependence(correlation: np.ndarray, outcome_map) -> dict:
-    """The participation ratio of a correlation matrix, each summary's design effect and the effective number of
-    coordinates d/D (:func:`~infonce_gauss.simulations.dependence.design_effects`)."""
-    deff = design_effects(correlation, outcome_map)
+    """The participation ratio of a correlation matrix (d/P₂, P₂ its second power sum), each summary's design effect
+    and the effective number of coordinates d/D (:func:`~infonce_gauss.simulations.dependence.power_sums`,
+    :func:`~infonce_gauss.simulations.dependence.weighted_design_effects`)."""
+    sums = power_sums(correlation)
+    deff = weighted_design_effects(sums, outcome_map)
     d = correlation.shape[0]
-    return {"participation_ratio": participation_ratio(correlation), "design_effects": deff,
+    return {"participation_ratio": d / sums[2], "design_effects": deff,
             "effective_coordinates": {s: d / v for s, v in deff.items()}}
 
 

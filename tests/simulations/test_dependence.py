@@ -93,8 +93,9 @@ def test_map_fitted_at_small_n_predicts_the_variance_at_larger_n():
 
 
 def test_participation_ratio():
-    assert dep.participation_ratio(np.eye(10)) == pytest.approx(10)
-    assert dep.participation_ratio(np.ones((10, 10))) == pytest.approx(1)
+    # the participation ratio (tr R)²/‖R‖²_F of a correlation matrix is d/P₂
+    assert 10 / dep.power_sums(np.eye(10))[2] == pytest.approx(10)
+    assert 10 / dep.power_sums(np.ones((10, 10)))[2] == pytest.approx(1)
 
 
 @pytest.mark.parametrize("bad", [np.ones((3, 4)), np.full((2, 2), np.nan), np.ones(3)])
