@@ -52,6 +52,19 @@ def test_loss_of_orthonormal_aligned_pairs():
     assert info_nce_loss(eye, eye, tau=tau).item() == pytest.approx(expected, rel=1e-6)
 
 
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_closed_form_gradient_is_the_derivative(symmetric):
+    # the closed-form backward against central differences of the float64 loss (torch.autograd.gradcheck), for K = 2
+    # seeds with per-seed loss weights (a weighted sum as upstream gradient), unequal norms and a zero-norm-free batch
+    from infonce_gauss.simulations.training import _InfoNCE
+
+    gen = torch.Generator().manual_seed(3)
+    za = torch.randn(2, 5, 4, dtype=torch.float64, generator=gen) * torch.rand(2, 5, 1, generator=gen, dtype=torch.float64)
+    zb = torch.randn(2, 5, 4, dtype=torch.float64, generator=gen) + 0.1
+    assert torch.autograd.gradcheck(lambda a, b: _InfoNCE.apply(a, b, 0.3, symmetric) * torch.tensor([1.0, -2.5]),
+                                     (za.requires_grad_(), zb.requires_grad_()), eps=1e-6, atol=1e-8, rtol=1e-6)
+
+
 def test_symmetric_loss_averages_both_directions():
     rng = np.random.default_rng(1)
     za, zb = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
