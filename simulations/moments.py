@@ -309,15 +309,20 @@ class Moments:
         self._add_gram_torch("gram_z", z if self.shift is None else z - self.shift)
         self._add_gram_torch("gram_u", u)
         projected = None if self.directions is None else z @ self._projection_matrix(z)
+        cos = None if v is None else torch.linalg.vecdot(u, v) / v_norms
         if self.power_sums:
             x = z if projected is None else torch.cat((z, projected), dim=1)
             x2 = x * x
-            powers = torch.stack((x.sum(0), x2.sum(0), (x2 * x).sum(0), (x2 * x2).sum(0)))
+            s1, s2 = x.sum(0), x2.sum(0)
+            cube = x * x2 if projected is None else x.mul_(x2)  # in place only in the concatenated copy, never in z
+            powers = torch.stack((s1, s2, cube.sum(0), x2.mul_(x2).sum(0)))
             self.powers += powers
             self.sum_z += powers[0, :d]
-            r = norms.double()
-            r2 = r * r
-            self.norm_sums += torch.stack((r.sum(), r2.sum(), r2 @ r, r2 @ r2))
+            scalars = norms[:, None] if cos is None else torch.stack((norms, cos), dim=1)
+            sums = torch.linalg.vander(scalars.double(), N=5).sum(0)  # row j: Σ (row scalar j)^k, k = 0..4
+            self.norm_sums += sums[0, 1:]
+            if cos is not None:
+                self.cos_sums += sums[1, 1:3]
         else:
             self.sum_z += z.sum(dim=0)
         self.sum_u += u.sum(dim=0)
@@ -328,15 +333,11 @@ class Moments:
         if sample is not None:
             self.sample.append(z[torch.as_tensor(sample, device=dev)])
         if v is not None:
-            cos = torch.linalg.vecdot(u, v) / v_norms
             self.pairs += z.shape[0]
             if self.size:
                 if self.cosines is None:
                     self.cosines = torch.empty(self.size, dtype=torch.float64, device=dev)
                 self.cosines[rows] = cos
-            if self.power_sums:
-                c = cos.double()
-                self.cos_sums += torch.stack((c.sum(), c @ c))
             if self.pair_means:
                 v = v / v_norms[:, None]
                 w = (u + v) / 2
