@@ -21,7 +21,9 @@ Two questions, each answered by times taken in turn in the same run (best of sev
    the batched step of K seeds over K times the *arithmetic floor* of one seed, the floor being the five matrix
    products of one seed's step timed alone as plain ``torch.mm`` calls (forward ``X Wᵀ`` of both views, the
    N × N logits ``U Vᵀ``, their two backward products, and the weight gradient ``dZᵀ X``; nothing else: no
-   normalization, softmax, Adam or autograd bookkeeping).
+   normalization, softmax, Adam or autograd bookkeeping). Beside it, the K seeds' fused Adam step alone, as a
+   share of the K floors: the optimizer's pass over the stacked weights is work of every seed that the floor
+   leaves out.
 """
 
 from __future__ import annotations
@@ -119,6 +121,28 @@ def _floor_runner(*, in_dim: int, out_dim: int, batch: int, steps: int):
     return run
 
 
+def _adam_runner(k: int, *, in_dim: int, out_dim: int, steps: int, **_):
+    """``steps`` fused Adam steps over the parameters of k stacked linear encoders (gradients set once): the
+    optimizer's own pass over the stacked weights, which the floor (products only) leaves out."""
+    import torch
+
+    from infonce_gauss.simulations.batched import StackedEncoder, stacked_adam
+    from infonce_gauss.simulations.training import TrainConfig
+
+    config = TrainConfig(encoder="linear", out_dim=out_dim, device="cpu")
+    model = StackedEncoder([torch.nn.Linear(in_dim, out_dim) for _ in range(k)])
+    for p in model.parameters():
+        p.grad = torch.randn_like(p)
+    opt = stacked_adam(model, config)
+
+    def run():
+        for _ in range(steps):
+            opt.step()
+
+    run()
+    return run
+
+
 def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=8)
@@ -145,11 +169,13 @@ def main(argv=None) -> list[dict]:
                             "one_seed_s": one, "k_seeds_s": many, "ratio_k_to_one": many / one, "target": 1.5})
     for batch in (128, 256):
         size = {"in_dim": 1024, "out_dim": 256, "batch": batch}
-        step, floor = best_of_interleaved([_step_runner("linear", k, hidden=0, steps=10, **size),
-                                           _floor_runner(steps=10, **size)], args.repeats)
+        step, floor, adam = best_of_interleaved([_step_runner("linear", k, hidden=0, steps=10, **size),
+                                                 _floor_runner(steps=10, **size), _adam_runner(k, steps=10, **size)],
+                                                args.repeats)
         results.append({"what": "Laplace size, linear 1024 -> 256: K stacked seeds' step vs K x one seed's products",
                         "encoder": "linear", "seeds": k, **size, "k_seeds_ms_per_step": 1e2 * step,
-                        "floor_one_seed_ms": 1e2 * floor, "ratio_to_k_floors": step / (k * floor), "target": 1.2})
+                        "floor_one_seed_ms": 1e2 * floor, "ratio_to_k_floors": step / (k * floor), "target": 1.2,
+                        "adam_k_seeds_ms": 1e2 * adam, "adam_share_of_k_floors": adam / (k * floor)})
     for r in results:
         print({key: (round(v, 3) if isinstance(v, float) else v) for key, v in r.items()})
     out = [{"machine": machine(), "threads": args.threads, "torch": torch.__version__}, *results]
