@@ -92,10 +92,11 @@ class _InfoNCE(torch.autograd.Function):
     :math:`\partial L/\partial s=G` with :math:`G=(P-I)/N`, or :math:`(P+Q-2I)/(2N)` symmetric;
     :math:`\partial L/\partial u=Gv/\tau`, :math:`\partial L/\partial v=G^\top u/\tau`; and through the
     normalization :math:`\partial L/\partial z_i=(g_i-u_i\langle u_i,g_i\rangle)/\|z_i\|` for
-    :math:`g=\partial L/\partial u` (likewise for z'). Autograd through the same steps takes about ten passes
+    :math:`g=\partial L/\partial u` (likewise for z'). Autograd through the same steps makes about ten passes
     over the N × N logits per step (the division by τ and its backward, the log-softmax and its backward, the
-    negative log-likelihood's gather and scatter); this takes two (the log-softmax and one exponential) and
-    puts 1/τ, 1/N and the identity into the products' scalars. Tested against autograd by ``gradcheck``.
+    negative log-likelihood's gather and scatter); here there is one log-softmax and one exponential per side,
+    and 1/τ, 1/N and the identity go into the products' scalars. The backward is tested against central
+    differences (``torch.autograd.gradcheck``).
     """
 
     @staticmethod
