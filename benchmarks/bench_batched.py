@@ -121,7 +121,7 @@ def _floor_runner(*, in_dim: int, out_dim: int, batch: int, steps: int):
     return run
 
 
-def _adam_runner(k: int, *, in_dim: int, out_dim: int, steps: int, **_):
+def _adam_runner(k: int, *, in_dim: int, out_dim: int, steps: int):
     """``steps`` fused Adam steps over the parameters of k stacked linear encoders (gradients set once): the
     optimizer's own pass over the stacked weights, which the floor (products only) leaves out."""
     import torch
@@ -170,7 +170,7 @@ def main(argv=None) -> list[dict]:
     for batch in (128, 256):
         size = {"in_dim": 1024, "out_dim": 256, "batch": batch}
         step, floor, adam = best_of_interleaved([_step_runner("linear", k, hidden=0, steps=10, **size),
-                                                 _floor_runner(steps=10, **size), _adam_runner(k, steps=10, **size)],
+                                                 _floor_runner(steps=10, **size), _adam_runner(k, steps=10, in_dim=size["in_dim"], out_dim=size["out_dim"])],
                                                 args.repeats)
         results.append({"what": "Laplace size, linear 1024 -> 256: K stacked seeds' step vs K x one seed's products",
                         "encoder": "linear", "seeds": k, **size, "k_seeds_ms_per_step": 1e2 * step,
