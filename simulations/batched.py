@@ -231,10 +231,10 @@ def train_batched(tasks, configs: list[TrainConfig], *, progress: bool = True, m
                    for c, t in zip(configs, tasks)]
         batches = (torch.stack([torch.cat(pair) for pair in batch]) for batch in zip(*streams))
         for x in prefetched(batches) if _core_to_spare() else batches:  # (K, 2N, ...): both views, as train does
-            z_a, z_b = stacked(x).chunk(2, dim=1)
+            z = stacked(x)
             for k, m in enumerate(watch or ()):
-                m.update(z_a[k], z_b[k])
-            losses = pair_loss(z_a, z_b, config)
+                m.update(*z[k].chunk(2))
+            losses = pair_loss(z, config)
             optimizer.zero_grad(set_to_none=True)
             losses.sum().backward()
             optimizer.step()

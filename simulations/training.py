@@ -84,26 +84,30 @@ _EVAL_STREAM, _TRAIN_STREAM = 0, 1
 # --- the loss -----------------------------------------------------------------------------------
 
 class _InfoNCE(torch.autograd.Function):
-    r"""Eq. 2 on the rows of (K, N, d) embeddings, one loss per leading index, with its gradient in closed form.
+    r"""Eq. 2 on (K, 2N, d) embeddings, both views of each slice stacked (rows 0..N−1 view a, rows N..2N−1 its
+    positives in view b, as an encoder maps the stacked views), one loss per leading index, with its gradient in
+    closed form.
 
-    With :math:`u_i=z_i/\|z_i\|`, :math:`v_j=z'_j/\|z'_j\|`, logits :math:`s=uv^\top/\tau`, row softmax
-    :math:`P` and column softmax :math:`Q` of s, the one-sided loss is :math:`L=-\frac1N\sum_i\log P_{ii}` and
-    the symmetric one :math:`\frac12(L-\frac1N\sum_j\log Q_{jj})`. Then
+    With :math:`w_i=z_i/\|z_i\|` (:math:`u` the first N rows, :math:`v` the last N), logits :math:`s=uv^\top/\tau`,
+    row softmax :math:`P` and column softmax :math:`Q` of s, the one-sided loss is
+    :math:`L=-\frac1N\sum_i\log P_{ii}` and the symmetric one :math:`\frac12(L-\frac1N\sum_j\log Q_{jj})`. Then
     :math:`\partial L/\partial s=G` with :math:`G=(P-I)/N`, or :math:`(P+Q-2I)/(2N)` symmetric;
     :math:`\partial L/\partial u=Gv/\tau`, :math:`\partial L/\partial v=G^\top u/\tau`; and through the
-    normalization :math:`\partial L/\partial z_i=(g_i-u_i\langle u_i,g_i\rangle)/\|z_i\|` for
-    :math:`g=\partial L/\partial u` (likewise for z'). Autograd through the same steps makes about ten passes
-    over the N × N logits per step (the division by τ and its backward, the log-softmax and its backward, the
-    negative log-likelihood's gather and scatter); here there is one log-softmax and one exponential per side,
-    and 1/τ, 1/N and the identity go into the products' scalars. The backward is tested against central
-    differences (``torch.autograd.gradcheck``).
+    normalization :math:`\partial L/\partial z_i=(g_i-w_i\langle w_i,g_i\rangle)/\|z_i\|` for
+    :math:`g=\partial L/\partial w`. Autograd through the same steps makes about ten passes over the N × N logits
+    per step (the division by τ and its backward, the log-softmax and its backward, the negative log-likelihood's
+    gather and scatter); here there is one log-softmax and one exponential per side, and 1/τ, 1/N and the identity
+    go into the products' scalars. Both views are normalized, and their gradient is formed, as one (K, 2N, d)
+    tensor: no split of the encoder's output and no concatenation of the two gradients. The backward is tested
+    against central differences (``torch.autograd.gradcheck``).
     """
 
     @staticmethod
-    def forward(ctx, z_a, z_b, tau: float, symmetric: bool):
-        r_a = torch.linalg.vector_norm(z_a, dim=-1, keepdim=True).clamp_min(1e-12)
-        r_b = torch.linalg.vector_norm(z_b, dim=-1, keepdim=True).clamp_min(1e-12)
-        u, v = z_a / r_a, z_b / r_b
+    def forward(ctx, z, tau: float, symmetric: bool):
+        n = z.shape[-2] // 2
+        r = torch.linalg.vector_norm(z, dim=-1, keepdim=True).clamp_min(1e-12)
+        w = z / r
+        u, v = w[..., :n, :], w[..., n:, :]
         logits = torch.baddbmm(u.new_zeros(()), u, v.mT, beta=0, alpha=1 / tau)
         log_p = torch.log_softmax(logits, dim=-1)
         loss = -log_p.diagonal(dim1=-2, dim2=-1).mean(dim=-1)
@@ -112,20 +116,36 @@ class _InfoNCE(torch.autograd.Function):
             log_q = torch.log_softmax(logits, dim=-2)
             loss = (loss - log_q.diagonal(dim1=-2, dim2=-1).mean(dim=-1)) / 2
             grad += log_q.exp_()
-        ctx.save_for_backward(u, v, r_a, r_b, grad)
+        ctx.save_for_backward(w, r, grad)
         ctx.tau, ctx.sides = tau, 2 if symmetric else 1
         return loss
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_loss):
-        u, v, r_a, r_b, grad = ctx.saved_tensors
-        scale = (grad_loss / (ctx.sides * u.shape[-2] * ctx.tau))[:, None, None]
-        g_u = torch.baddbmm(v, grad, v, beta=-ctx.sides).mul_(scale)  # (P [+ Q] - sides I) v, then / (sides N tau)
-        g_v = torch.baddbmm(u, grad.mT, u, beta=-ctx.sides).mul_(scale)
-        g_u -= u * torch.linalg.vecdot(u, g_u, dim=-1)[..., None]
-        g_v -= v * torch.linalg.vecdot(v, g_v, dim=-1)[..., None]
-        return g_u / r_a, g_v / r_b, None, None
+        w, r, grad = ctx.saved_tensors
+        n = grad.shape[-1]
+        u, v = w[..., :n, :], w[..., n:, :]
+        g = torch.empty_like(w)  # (P [+ Q] - sides I) v above, its transpose's product with u below, in place
+        torch.baddbmm(v, grad, v, beta=-ctx.sides, out=g[..., :n, :])
+        torch.baddbmm(u, grad.mT, u, beta=-ctx.sides, out=g[..., n:, :])
+        g.mul_((grad_loss / (ctx.sides * n * ctx.tau))[:, None, None])
+        g -= w * torch.linalg.vecdot(w, g, dim=-1)[..., None]
+        return g.div_(r), None, None
+
+
+def _info_nce(z: torch.Tensor, tau: float, symmetric: bool) -> torch.Tensor:
+    """:class:`_InfoNCE` on (K, 2N, d) or (2N, d) stacked views, its logits in float32 also under autocast."""
+    if z.ndim == 2:
+        return _info_nce(z[None], tau, symmetric)[0]
+    if z.ndim != 3 or z.shape[-2] % 2:
+        raise ValueError(f"InfoNCE takes both views stacked, (2N, d) or (K, 2N, d) with rows i and N + i a positive "
+                         f"pair; got shape {tuple(z.shape)}.")
+    z = z.float()
+    if torch.is_autocast_enabled(z.device.type):  # the logits in float32, not in autocast's bf16
+        with torch.autocast(z.device.type, enabled=False):
+            return _InfoNCE.apply(z, float(tau), bool(symmetric))
+    return _InfoNCE.apply(z, float(tau), bool(symmetric))
 
 
 def info_nce_loss(z_a: torch.Tensor, z_b: torch.Tensor, *, tau: float, symmetric: bool = False) -> torch.Tensor:
@@ -133,14 +153,10 @@ def info_nce_loss(z_a: torch.Tensor, z_b: torch.Tensor, *, tau: float, symmetric
 
     ``z_a``, ``z_b`` of shape (N, d) give one loss; of shape (K, N, d), K independent losses (one per seed of a
     batched model, :mod:`infonce_gauss.simulations.batched`), each the loss of its (N, d) slice. The gradient is
-    taken in closed form (:class:`_InfoNCE`)."""
-    if z_a.ndim == 2:
-        return info_nce_loss(z_a[None], z_b[None], tau=tau, symmetric=symmetric)[0]
-    z_a, z_b = z_a.float(), z_b.float()
-    if torch.is_autocast_enabled(z_a.device.type):  # the logits in float32, not in autocast's bf16
-        with torch.autocast(z_a.device.type, enabled=False):
-            return _InfoNCE.apply(z_a, z_b, float(tau), bool(symmetric))
-    return _InfoNCE.apply(z_a, z_b, float(tau), bool(symmetric))
+    taken in closed form (:class:`_InfoNCE`); :func:`pair_loss` takes both views as the encoder's one output."""
+    if z_a.shape != z_b.shape:
+        raise ValueError(f"the two views must pair up row by row: shapes {tuple(z_a.shape)} and {tuple(z_b.shape)}.")
+    return _info_nce(torch.cat((z_a, z_b), dim=-2), tau, symmetric)
 
 
 def alignment_loss(z_a: torch.Tensor, z_b: torch.Tensor) -> torch.Tensor:
@@ -185,11 +201,14 @@ def vicreg_loss(z_a: torch.Tensor, z_b: torch.Tensor, *, invariance: float = 25.
     return invariance * inv + spread(z_a) + spread(z_b)
 
 
-def pair_loss(z_a: torch.Tensor, z_b: torch.Tensor, config: "TrainConfig") -> torch.Tensor:
-    """The loss of ``config.objective`` (one of :data:`PAIR_OBJECTIVES`) on the two views' embeddings."""
+def pair_loss(z: torch.Tensor, config: "TrainConfig") -> torch.Tensor:
+    """The loss of ``config.objective`` (one of :data:`PAIR_OBJECTIVES`) on the encoder's output for the stacked
+    views, (..., 2N, d): the first N rows view a, the last N their positives in view b (one loss per leading index
+    of a (K, 2N, d) batched output)."""
     if config.objective == "infonce":
-        return info_nce_loss(z_a, z_b, tau=config.tau, symmetric=config.symmetric)
-    return {"alignment": alignment_loss, "uniformity": uniformity_loss, "vicreg": vicreg_loss}[config.objective](z_a, z_b)
+        return _info_nce(z, config.tau, config.symmetric)
+    loss = {"alignment": alignment_loss, "uniformity": uniformity_loss, "vicreg": vicreg_loss}[config.objective]
+    return loss(*z.chunk(2, dim=-2))
 
 
 # --- configuration ------------------------------------------------------------------------------
@@ -652,14 +671,15 @@ def _step_loss(model, config, inputs, targets, device, regularizer=None, monitor
             z = model(inputs.to(device))
             logits = model.classifier(z)
         else:
-            z_a, z_b = model(torch.cat([inputs, targets]).to(device)).chunk(2)
+            z = model(torch.cat([inputs, targets]).to(device))
     if config.objective == "supervised":
         if monitor is not None:
             monitor.update(z)
         return F.cross_entropy(logits.float(), targets.to(device))
+    z_a, z_b = z.chunk(2)
     if monitor is not None:
         monitor.update(z_a, z_b)
-    loss = pair_loss(z_a, z_b, config)
+    loss = pair_loss(z, config)
     return loss if regularizer is None else loss + regularizer(z_a)
 
 

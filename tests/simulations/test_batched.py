@@ -110,9 +110,14 @@ def test_pair_losses_are_their_formulas_per_seed():
 def test_pair_loss_dispatches_on_the_objective():
     za, zb = torch.randn(6, 3), torch.randn(6, 3)
     config = TrainConfig(objective="uniformity", tau=0.5)
-    assert pair_loss(za, zb, config).item() == pytest.approx(uniformity_loss(za, zb).item())
+    z = torch.cat((za, zb))  # both views stacked, as the encoder maps them
+    assert pair_loss(z, config).item() == pytest.approx(uniformity_loss(za, zb).item())
     config = TrainConfig(objective="infonce", tau=0.5)
-    assert pair_loss(za, zb, config).item() == pytest.approx(info_nce_loss(za, zb, tau=0.5).item())
+    assert pair_loss(z, config).item() == pytest.approx(info_nce_loss(za, zb, tau=0.5).item())
+    with pytest.raises(ValueError, match="both views stacked"):
+        pair_loss(z[:-1], config)
+    with pytest.raises(ValueError, match="pair up row by row"):
+        info_nce_loss(za, zb[:-1], tau=0.5)
 
 
 def test_batchable_says_why_not():

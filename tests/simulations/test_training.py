@@ -61,8 +61,9 @@ def test_closed_form_gradient_is_the_derivative(symmetric):
     gen = torch.Generator().manual_seed(3)
     za = torch.randn(2, 5, 4, dtype=torch.float64, generator=gen) * torch.rand(2, 5, 1, generator=gen, dtype=torch.float64)
     zb = torch.randn(2, 5, 4, dtype=torch.float64, generator=gen) + 0.1
-    assert torch.autograd.gradcheck(lambda a, b: _InfoNCE.apply(a, b, 0.3, symmetric) * torch.tensor([1.0, -2.5]),
-                                     (za.requires_grad_(), zb.requires_grad_()), eps=1e-6, atol=1e-8, rtol=1e-6)
+    z = torch.cat((za, zb), dim=1)  # both views stacked, as _InfoNCE takes them
+    assert torch.autograd.gradcheck(lambda z: _InfoNCE.apply(z, 0.3, symmetric) * torch.tensor([1.0, -2.5]),
+                                     (z.requires_grad_(),), eps=1e-6, atol=1e-8, rtol=1e-6)
 
 
 def test_symmetric_loss_averages_both_directions():
