@@ -97,8 +97,8 @@ class _InfoNCE(torch.autograd.Function):
     :math:`g=\partial L/\partial w`. Autograd through the same steps makes about ten passes over the N × N logits
     per step (the division by τ and its backward, the log-softmax and its backward, the negative log-likelihood's
     gather and scatter); here there is one log-softmax and one exponential per side, and 1/τ, 1/N and the identity
-    go into the products' scalars. Both views are normalized, and their gradient is formed, as one (K, 2N, d)
-    tensor: no split of the encoder's output and no concatenation of the two gradients. The backward is tested
+    go into the products' scalars. Both views are normalized, and their gradient projected, as one (K, 2N, d)
+    tensor, the encoder's output unsplit. The backward is tested
     against central differences (``torch.autograd.gradcheck``).
     """
 
@@ -126,9 +126,10 @@ class _InfoNCE(torch.autograd.Function):
         w, r, grad = ctx.saved_tensors
         n = grad.shape[-1]
         u, v = w[..., :n, :], w[..., n:, :]
-        g = torch.empty_like(w)  # (P [+ Q] - sides I) v above, its transpose's product with u below, in place
-        torch.baddbmm(v, grad, v, beta=-ctx.sides, out=g[..., :n, :])
-        torch.baddbmm(u, grad.mT, u, beta=-ctx.sides, out=g[..., n:, :])
+        # (P [+ Q] - sides I) v above, its transpose's product with u below: each product into its own contiguous
+        # tensor (written into the strided halves of one, a batched product falls back to one product per slice)
+        g = torch.cat((torch.baddbmm(v, grad, v, beta=-ctx.sides), torch.baddbmm(u, grad.mT, u, beta=-ctx.sides)),
+                      dim=-2)
         g.mul_((grad_loss / (ctx.sides * n * ctx.tau))[:, None, None])
         g -= w * torch.linalg.vecdot(w, g, dim=-1)[..., None]
         return g.div_(r), None, None
