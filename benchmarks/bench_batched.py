@@ -1,6 +1,7 @@
 """Seeds as one batched model (run: python benchmarks/bench_batched.py [--seeds 8] [--threads 2] [--json OUT]).
 
-Two questions, each answered by times taken in turn in the same run (best of several repeats):
+Two questions, each answered by times taken in turn in the same run (best of several repeats), the ratio taken in each of
+``--rounds`` independent rounds and reported as their median with its range:
 
 1. At the factorial's sizes (``paper_checks/causes``: inputs of dimension 64, d = 16, MLP width 64, N = 128),
    where one seed leaves the cores mostly idle: the wall time of K seeds trained as one batched model
@@ -29,7 +30,7 @@ Two questions, each answered by times taken in turn in the same run (best of sev
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import statistics
 
 from _timing import best_of_interleaved, machine, write_json
 
@@ -142,11 +143,25 @@ def _adam_runner(k: int, *, in_dim: int, out_dim: int, steps: int):
     return run
 
 
+def _rounds(fns, repeats: int, rounds: int) -> list[list[float]]:
+    """``rounds`` independent :func:`best_of_interleaved` timings of ``fns``: one list of seconds per round."""
+    return [best_of_interleaved(fns, repeats) for _ in range(rounds)]
+
+
+def _summary(times: list[list[float]], ratio) -> dict:
+    """The median over rounds of each timing and of ``ratio(*timings)`` taken within each round, with the ratio's
+    range: on a machine shared with other work one round's ratio moves by ±10%, so the spread is reported."""
+    ratios = [ratio(*t) for t in times]
+    return {"medians": [statistics.median(col) for col in zip(*times)], "ratio": statistics.median(ratios),
+            "ratio_range": [min(ratios), max(ratios)]}
+
+
 def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3, help="independent timings of each ratio (median and range)")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
     import torch
@@ -155,29 +170,37 @@ def main(argv=None) -> list[dict]:
     k, results = args.seeds, []
     for encoder in ("linear", "mlp"):
         steps = [_step_runner(encoder, n, steps=50, **FACTORIAL) for n in (1, k)]
-        one, many = best_of_interleaved(steps, args.repeats)
+        got = _summary(_rounds(steps, args.repeats, args.rounds), lambda one, many: many / one)
+        (one, many) = got["medians"]
         results.append({"what": "factorial steps (inputs in memory)", "encoder": encoder, "seeds": k, **FACTORIAL,
                         "one_seed_ms_per_step": 1e3 * one / 50, "k_seeds_ms_per_step": 1e3 * many / 50,
-                        "ratio_k_to_one": many / one, "target": 1.5})
+                        "ratio_k_to_one": got["ratio"], "ratio_range": got["ratio_range"], "target": 1.5})
         for diagnostics, what in ((False, "factorial training, views drawn per seed, no held-out diagnostics"),
                                   (True, "factorial end to end (views drawn per seed, diagnostics at epochs 0 and 8)")):
             runs = [_train_runner(encoder, n, epochs=8, n_train=2048, diagnostics=diagnostics, **FACTORIAL)
                     for n in (1, k)]
-            one, many = best_of_interleaved(runs, max(2, args.repeats // 2))
+            got = _summary(_rounds(runs, max(2, args.repeats // 2), args.rounds), lambda one, many: many / one)
+            (one, many) = got["medians"]
             results.append({"what": f"{what}; 8 epochs, 2048 items", "encoder": encoder, "seeds": k, **FACTORIAL,
-                            "one_seed_s": one, "k_seeds_s": many, "ratio_k_to_one": many / one, "target": 1.5})
+                            "one_seed_s": one, "k_seeds_s": many, "ratio_k_to_one": got["ratio"],
+                            "ratio_range": got["ratio_range"], "target": 1.5})
     for batch in (128, 256):
         size = {"in_dim": 1024, "out_dim": 256, "batch": batch}
-        step, floor, adam = best_of_interleaved([_step_runner("linear", k, hidden=0, steps=10, **size),
-                                                 _floor_runner(steps=10, **size), _adam_runner(k, steps=10, in_dim=size["in_dim"], out_dim=size["out_dim"])],
-                                                args.repeats)
+        runs = [_step_runner("linear", k, hidden=0, steps=10, **size), _floor_runner(steps=10, **size),
+                _adam_runner(k, steps=10, in_dim=size["in_dim"], out_dim=size["out_dim"])]
+        times = _rounds(runs, args.repeats, args.rounds)
+        got = _summary(times, lambda step, floor, adam: step / (k * floor))
+        step, floor, adam = got["medians"]
         results.append({"what": "Laplace size, linear 1024 -> 256: K stacked seeds' step vs K x one seed's products",
                         "encoder": "linear", "seeds": k, **size, "k_seeds_ms_per_step": 1e2 * step,
-                        "floor_one_seed_ms": 1e2 * floor, "ratio_to_k_floors": step / (k * floor), "target": 1.2,
-                        "adam_k_seeds_ms": 1e2 * adam, "adam_share_of_k_floors": adam / (k * floor)})
+                        "floor_one_seed_ms": 1e2 * floor, "ratio_to_k_floors": got["ratio"],
+                        "ratio_range": got["ratio_range"], "target": 1.2, "adam_k_seeds_ms": 1e2 * adam,
+                        "adam_share_of_k_floors": _summary(times, lambda step, floor, adam: adam / (k * floor))["ratio"]})
     for r in results:
-        print({key: (round(v, 3) if isinstance(v, float) else v) for key, v in r.items()})
-    out = [{"machine": machine(), "threads": args.threads, "torch": torch.__version__}, *results]
+        print({key: (round(v, 3) if isinstance(v, float) else [round(x, 3) for x in v] if isinstance(v, list) else v)
+               for key, v in r.items()})
+    out = [{"machine": machine(), "threads": args.threads, "torch": torch.__version__, "rounds": args.rounds,
+            "repeats": args.repeats}, *results]
     write_json(args.json, out)
     return out
 
