@@ -98,8 +98,8 @@ class _InfoNCE(torch.autograd.Function):
     per step (the division by τ and its backward, the log-softmax and its backward, the negative log-likelihood's
     gather and scatter); here there is one log-softmax and one exponential per side, and 1/τ, 1/N and the identity
     go into the products' scalars. Both views are normalized, and their gradient projected, as one (K, 2N, d)
-    tensor, the encoder's output unsplit. The backward is tested
-    against central differences (``torch.autograd.gradcheck``).
+    tensor, the encoder's output unsplit. The backward is tested against central differences
+    (``torch.autograd.gradcheck``).
     """
 
     @staticmethod
