@@ -30,9 +30,8 @@ Two questions, each answered by times taken in turn in the same run (best of sev
 from __future__ import annotations
 
 import argparse
-import statistics
 
-from _timing import best_of_interleaved, machine, write_json
+from _timing import best_of_interleaved, machine, over_rounds, write_json
 
 FACTORIAL = {"in_dim": 64, "out_dim": 16, "hidden": 64, "batch": 128}
 
@@ -143,19 +142,6 @@ def _adam_runner(k: int, *, in_dim: int, out_dim: int, steps: int):
     return run
 
 
-def _rounds(fns, repeats: int, rounds: int) -> list[list[float]]:
-    """``rounds`` independent :func:`best_of_interleaved` timings of ``fns``: one list of seconds per round."""
-    return [best_of_interleaved(fns, repeats) for _ in range(rounds)]
-
-
-def _summary(times: list[list[float]], ratio) -> dict:
-    """The median over rounds of each timing and of ``ratio(*timings)`` taken within each round, with the ratio's
-    range: on a machine shared with other work one round's ratio moves by ±10%, so the spread is reported."""
-    ratios = [ratio(*t) for t in times]
-    return {"medians": [statistics.median(col) for col in zip(*times)], "ratio": statistics.median(ratios),
-            "ratio_range": [min(ratios), max(ratios)]}
-
-
 def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=8)
@@ -168,34 +154,38 @@ def main(argv=None) -> list[dict]:
 
     torch.set_num_threads(args.threads)
     k, results = args.seeds, []
+
+    def rounds(fns, repeats, row, spread):
+        """The measurement ``row(*seconds)`` over ``args.rounds`` rounds of interleaved timings of ``fns``."""
+        return over_rounds([row(*best_of_interleaved(fns, repeats)) for _ in range(args.rounds)], spread)
+
     for encoder in ("linear", "mlp"):
-        steps = [_step_runner(encoder, n, steps=50, **FACTORIAL) for n in (1, k)]
-        got = _summary(_rounds(steps, args.repeats, args.rounds), lambda one, many: many / one)
-        (one, many) = got["medians"]
-        results.append({"what": "factorial steps (inputs in memory)", "encoder": encoder, "seeds": k, **FACTORIAL,
-                        "one_seed_ms_per_step": 1e3 * one / 50, "k_seeds_ms_per_step": 1e3 * many / 50,
-                        "ratio_k_to_one": got["ratio"], "ratio_range": got["ratio_range"], "target": 1.5})
+        results.append(rounds(
+            [_step_runner(encoder, n, steps=50, **FACTORIAL) for n in (1, k)], args.repeats,
+            lambda one, many: {"what": "factorial steps (inputs in memory)", "encoder": encoder, "seeds": k,
+                               **FACTORIAL, "one_seed_ms_per_step": 1e3 * one / 50,
+                               "k_seeds_ms_per_step": 1e3 * many / 50, "ratio_k_to_one": many / one, "target": 1.5},
+            ("ratio_k_to_one",)))
         for diagnostics, what in ((False, "factorial training, views drawn per seed, no held-out diagnostics"),
                                   (True, "factorial end to end (views drawn per seed, diagnostics at epochs 0 and 8)")):
-            runs = [_train_runner(encoder, n, epochs=8, n_train=2048, diagnostics=diagnostics, **FACTORIAL)
-                    for n in (1, k)]
-            got = _summary(_rounds(runs, max(2, args.repeats // 2), args.rounds), lambda one, many: many / one)
-            (one, many) = got["medians"]
-            results.append({"what": f"{what}; 8 epochs, 2048 items", "encoder": encoder, "seeds": k, **FACTORIAL,
-                            "one_seed_s": one, "k_seeds_s": many, "ratio_k_to_one": got["ratio"],
-                            "ratio_range": got["ratio_range"], "target": 1.5})
+            results.append(rounds(
+                [_train_runner(encoder, n, epochs=8, n_train=2048, diagnostics=diagnostics, **FACTORIAL)
+                 for n in (1, k)], max(2, args.repeats // 2),
+                lambda one, many: {"what": f"{what}; 8 epochs, 2048 items", "encoder": encoder, "seeds": k,
+                                   **FACTORIAL, "one_seed_s": one, "k_seeds_s": many, "ratio_k_to_one": many / one,
+                                   "target": 1.5},
+                ("ratio_k_to_one",)))
     for batch in (128, 256):
         size = {"in_dim": 1024, "out_dim": 256, "batch": batch}
-        runs = [_step_runner("linear", k, hidden=0, steps=10, **size), _floor_runner(steps=10, **size),
-                _adam_runner(k, steps=10, in_dim=size["in_dim"], out_dim=size["out_dim"])]
-        times = _rounds(runs, args.repeats, args.rounds)
-        got = _summary(times, lambda step, floor, adam: step / (k * floor))
-        step, floor, adam = got["medians"]
-        results.append({"what": "Laplace size, linear 1024 -> 256: K stacked seeds' step vs K x one seed's products",
-                        "encoder": "linear", "seeds": k, **size, "k_seeds_ms_per_step": 1e2 * step,
-                        "floor_one_seed_ms": 1e2 * floor, "ratio_to_k_floors": got["ratio"],
-                        "ratio_range": got["ratio_range"], "target": 1.2, "adam_k_seeds_ms": 1e2 * adam,
-                        "adam_share_of_k_floors": _summary(times, lambda step, floor, adam: adam / (k * floor))["ratio"]})
+        results.append(rounds(
+            [_step_runner("linear", k, hidden=0, steps=10, **size), _floor_runner(steps=10, **size),
+             _adam_runner(k, steps=10, in_dim=size["in_dim"], out_dim=size["out_dim"])], args.repeats,
+            lambda step, floor, adam: {
+                "what": "Laplace size, linear 1024 -> 256: K stacked seeds' step vs K x one seed's products",
+                "encoder": "linear", "seeds": k, **size, "k_seeds_ms_per_step": 1e2 * step,
+                "floor_one_seed_ms": 1e2 * floor, "ratio_to_k_floors": step / (k * floor), "target": 1.2,
+                "adam_k_seeds_ms": 1e2 * adam, "adam_share_of_k_floors": adam / (k * floor)},
+            ("ratio_to_k_floors",)))
     for r in results:
         print({key: (round(v, 3) if isinstance(v, float) else [round(x, 3) for x in v] if isinstance(v, list) else v)
                for key, v in r.items()})

@@ -17,7 +17,8 @@ Two ratios each. ``ratio`` = monitored / plain time, each the best of ``--repeat
 timed around each call) during a monitored run of time T, each the best over the repeats. On a machine
 shared with other work the first is noisy (a burst of load in one of the two timings moves it by
 ±10%); the second does not depend on a second timing. Both count the whole call of
-``train`` in the denominator; the target is 1.10.
+``train`` in the denominator; the target is 1.10. Each row is measured in ``--rounds`` independent rounds and
+reported as the median of each field, with the range of both ratios over the rounds.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from unittest import mock
 
 import torch
 
-from _timing import best_of_interleaved, machine, write_json
+from _timing import best_of_interleaved, machine, over_rounds, write_json
 
 from infonce_gauss.simulations.monitor import GaussianityMonitor
 
@@ -127,23 +128,26 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="torch thread counts to measure")
+    parser.add_argument("--rounds", type=int, default=3, help="independent timings of each row (median and range)")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args()
     common = dict(epochs=1, diagnostics_every=1, eval_samples=200, device="cpu")
     linear = PairTask(make_synthetic("laplace", n_train=4096, n_test=200, dim=1024, seed=0))
     mlp = PairTask(make_synthetic("laplace", n_train=8192, n_test=200, dim=64, seed=0))
     results = []
+
+    def rounds(measure) -> None:
+        results.append(over_rounds([measure() for _ in range(args.rounds)], ("ratio", "inside_ratio")))
+        print(json.dumps(results[-1]))
+
     for threads in args.threads:
         torch.set_num_threads(threads)
-        results.append(bench_step(args.steps, args.repeats))
-        print(json.dumps(results[-1]))
-        results.append(bench_train("EMP linear, Laplace 1024 -> 256, N = 128, 4096 items", linear,
+        rounds(lambda: bench_step(args.steps, args.repeats))
+        rounds(lambda: bench_train("EMP linear, Laplace 1024 -> 256, N = 128, 4096 items", linear,
                                    TrainConfig(out_dim=256, batch_size=128, **common), args.repeats))
-        print(json.dumps(results[-1]))
-        results.append(bench_train("MLP, Laplace 64 -> 256 -> 128, N = 256, 8192 items", mlp,
+        rounds(lambda: bench_train("MLP, Laplace 64 -> 256 -> 128, N = 256, 8192 items", mlp,
                                    TrainConfig(encoder="mlp", hidden=256, out_dim=128, batch_size=256, **common),
                                    args.repeats))
-        print(json.dumps(results[-1]))
     write_json(args.json, {**machine(), "date": time.strftime("%Y-%m-%d"), "results": results})
 
 
