@@ -33,12 +33,13 @@ def best_of_interleaved(fns, repeats: int) -> list[float]:
 
 def over_rounds(rows: list[dict], spread: tuple[str, ...]) -> dict:
     """One row from the rows of independent rounds of a measurement (each from its own interleaved timings): the
-    median of every numeric field, each field's median taken on its own, and for the fields in ``spread`` also
-    their range over the rounds (``<field>_range``). On a machine shared with other work one round's ratio moves
-    by ±10%, so the range is reported beside the median."""
+    median of every float field (the measured ones; integer fields are the configuration, the same in every round),
+    each field's median taken on its own, and for the fields in ``spread`` also their range over the rounds
+    (``<field>_range``). On a machine shared with other work one round's ratio moves by ±10%, so the range is
+    reported beside the median."""
     out = dict(rows[0])
     for key, value in rows[0].items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float):
             out[key] = statistics.median(row[key] for row in rows)
     for key in spread:
         out[f"{key}_range"] = [min(row[key] for row in rows), max(row[key] for row in rows)]
